@@ -1,0 +1,39 @@
+#pragma once
+// `files:DIR`: compatible with PHP's files handler. `sess_<id>` files in DIR holding exactly the
+// bytes PHP writes, mode 0600, opened with O_NOFOLLOW, an exclusive flock held from read() until
+// close() (or destroy, or a change of id), gc by mtime. Ids outside [A-Za-z0-9,-]{1,256} are
+// rejected before any path is built.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "handlers/seam.hpp"
+#include "model/rng.hpp"
+
+namespace ss::handlers {
+
+class FilesBackend final : public Backend {
+ public:
+  /// Fails (with the reason) when `dir` is not an existing, writable directory.
+  static Result<std::unique_ptr<FilesBackend>> create(std::string dir, std::uint64_t seed,
+                                                      Clock& clock);
+  [[nodiscard]] std::string uri() const override { return "files:" + dir_; }
+  [[nodiscard]] Guarantees guarantees() const override;
+  [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;
+  [[nodiscard]] const std::string& dir() const { return dir_; }
+
+ private:
+  FilesBackend(std::string dir, std::uint64_t seed, Clock& clock)
+      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(seed)), clock_(&clock) {}
+  std::string dir_;
+  std::shared_ptr<model::Rng> rng_;
+  Clock* clock_;
+};
+
+/// The path of a session's file; nullopt when the id is malformed (so no path is ever built
+/// from a hostile id).
+[[nodiscard]] std::optional<std::string> session_file_path(const std::string& dir,
+                                                           const std::string& id);
+
+}  // namespace ss::handlers

@@ -1,0 +1,30 @@
+#include "handlers/registry.hpp"
+
+#include "handlers/files_handler.hpp"
+#include "handlers/handler_uri.hpp"
+#include "handlers/memory_handler.hpp"
+
+namespace ss::handlers {
+
+Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint64_t seed,
+                                              Clock& clock) {
+  std::string error;
+  auto parsed = parse_handler_uri(uri, error);
+  if (!parsed) return fail(ErrorCode::unsupported, error);
+  if (parsed->scheme == "memory") {
+    return std::unique_ptr<Backend>(std::make_unique<MemoryBackend>(seed, clock));
+  }
+  if (parsed->scheme == "files") {
+    auto made = FilesBackend::create(parsed->target, seed, clock);
+    if (!made) return made.error();
+    return std::unique_ptr<Backend>(std::move(made.value()));
+  }
+  return fail(ErrorCode::unsupported, "handler '" + uri + "': scheme '" + parsed->scheme +
+                                          "' is not available in this build");
+}
+
+std::vector<std::string> builtin_handler_examples(const std::string& scratch_dir) {
+  return {"memory", "files:" + scratch_dir + "/files"};
+}
+
+}  // namespace ss::handlers

@@ -1,0 +1,127 @@
+#pragma once
+// The handler seam: one small interface mirroring PHP's SessionHandlerInterface,
+// SessionIdInterface and SessionUpdateTimestampHandlerInterface. Results are values; nothing
+// throws across it. Every method is a Boost.Asio awaitable so that the explorer can suspend a
+// request inside a handler operation at its I/O points (RequestEnv::points).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "handlers/clock.hpp"
+#include "model/options.hpp"
+#include "model/store_model.hpp"
+
+namespace ss::handlers {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+/// Closed set of failure classes. `injected` marks faults a FaultyHandler made, so that they are
+/// never mistaken for real ones.
+enum class ErrorCode : std::uint8_t {
+  invalid_id,
+  io,
+  timeout,
+  capacity,
+  conflict,
+  lock_lost,
+  connection,
+  unsupported,
+  injected,
+};
+
+[[nodiscard]] std::string_view error_code_name(ErrorCode c);
+
+struct HandlerError {
+  ErrorCode code = ErrorCode::io;
+  std::string reason;
+};
+
+/// Success with a T, or a HandlerError.
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}
+  Result(HandlerError error) : v_(std::move(error)) {}
+  [[nodiscard]] bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  [[nodiscard]] const T& value() const { return std::get<0>(v_); }
+  [[nodiscard]] T& value() { return std::get<0>(v_); }
+  [[nodiscard]] const HandlerError& error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, HandlerError> v_;
+};
+
+/// Result of an operation with no value.
+using Status = Result<std::monostate>;
+inline Status ok_status() { return Status(std::monostate{}); }
+inline HandlerError fail(ErrorCode code, std::string reason) {
+  return HandlerError{code, std::move(reason)};
+}
+
+/// Where a handler may be suspended. Sequential runs use the default (never suspends); the
+/// explorer installs one that parks the request and lets another run.
+class IoPoints {
+ public:
+  virtual ~IoPoints() = default;
+  /// A point between two I/O operations (e.g. between reading the store and writing it back).
+  virtual Task<void> point(std::string_view what);
+  /// The handler could not get a resource (a lock) and must wait before retrying. Returns false
+  /// when the caller should give up (the wait budget is spent).
+  virtual Task<bool> blocked(std::string_view what, int attempt);
+};
+
+/// What a request's handler instance gets from its environment.
+struct RequestEnv {
+  Clock* clock = nullptr;
+  IoPoints* points = nullptr;
+  /// Distinguishes the requests of one run (lock owners, per-request snapshots).
+  std::uint64_t request_id = 0;
+};
+
+/// One request's connection to a store: PHP creates one handler instance per request.
+class SessionHandler {
+ public:
+  virtual ~SessionHandler() = default;
+  virtual Task<Status> open(std::string save_path, std::string name) = 0;
+  virtual Task<Status> close() = 0;
+  virtual Task<Result<std::string>> read(std::string id) = 0;
+  virtual Task<Status> write(std::string id, std::string data) = 0;
+  virtual Task<Status> destroy(std::string id) = 0;
+  virtual Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) = 0;
+  virtual Task<Result<std::string>> create_sid() = 0;
+  virtual Task<Result<bool>> validate_id(std::string id) = 0;
+  virtual Task<Status> update_timestamp(std::string id, std::string data) = 0;
+};
+
+/// How a backend behaves when requests overlap on one session.
+enum class Concurrency : std::uint8_t { serialised, merge_disjoint_keys, last_writer_wins };
+[[nodiscard]] std::string_view concurrency_name(Concurrency c);
+
+/// What a backend promises, as data the suites read.
+struct Guarantees {
+  Concurrency concurrency = Concurrency::last_writer_wins;
+  model::StoreConfig store;
+  /// The largest session payload the backend stores.
+  std::size_t payload_bytes_max = 16 * 1024 * 1024;
+};
+
+/// A store shared by the requests of a run; hands out one handler instance per request.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  [[nodiscard]] virtual std::string uri() const = 0;
+  [[nodiscard]] virtual Guarantees guarantees() const = 0;
+  [[nodiscard]] virtual model::Capabilities capabilities() const { return {}; }
+  [[nodiscard]] virtual std::unique_ptr<SessionHandler> connect(RequestEnv env) = 0;
+};
+
+}  // namespace ss::handlers

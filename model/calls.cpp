@@ -1,0 +1,113 @@
+#include "model/calls.hpp"
+
+#include <array>
+
+namespace ss::model {
+
+namespace {
+
+constexpr std::array<std::string_view, 9> method_names = {
+    "open", "close", "read", "write", "destroy", "gc", "create_sid", "validateId", "updateTimestamp"};
+
+
+}  // namespace
+
+std::string_view method_name(Method m) { return method_names[static_cast<std::size_t>(m)]; }
+
+std::optional<Method> parse_method(std::string_view name) {
+  for (std::size_t i = 0; i < method_names.size(); ++i) {
+    if (method_names[i] == name) return static_cast<Method>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view op_name(Op op) {
+  switch (op) {
+    case Op::session_start: return "session_start";
+    case Op::session_write_close: return "session_write_close";
+    case Op::session_commit: return "session_commit";
+    case Op::session_regenerate_id: return "session_regenerate_id";
+    case Op::session_reset: return "session_reset";
+    case Op::session_id: return "session_id";
+    case Op::session_destroy: return "session_destroy";
+    case Op::session_abort: return "session_abort";
+    case Op::session_unset: return "session_unset";
+    case Op::session_gc: return "session_gc";
+    case Op::session_status: return "session_status";
+    case Op::session_create_id: return "session_create_id";
+    case Op::set: return "set";
+    case Op::push: return "push";
+    case Op::incr: return "incr";
+    case Op::unset: return "unset";
+    case Op::get: return "get";
+    case Op::advance: return "advance";
+  }
+  return "?";
+}
+
+std::optional<Op> parse_op(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(Op::advance); ++i) {
+    if (op_name(static_cast<Op>(i)) == name) return static_cast<Op>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view level_name(Diagnostic::Level l) {
+  switch (l) {
+    case Diagnostic::Level::notice: return "notice";
+    case Diagnostic::Level::warning: return "warning";
+    case Diagnostic::Level::deprecated: return "deprecated";
+  }
+  return "?";
+}
+
+bool Answer::ok() const {
+  switch (kind) {
+    case Kind::boolean: return b;
+    case Kind::string:
+    case Kind::integer: return true;
+    case Kind::failure:
+    case Kind::exception: return false;
+  }
+  return false;
+}
+
+bool Answer::same_for_php(const Answer& o) const {
+  if (kind != o.kind) return false;
+  switch (kind) {
+    case Kind::boolean: return b == o.b;
+    case Kind::string: return s == o.s;
+    case Kind::integer: return n == o.n;
+    case Kind::failure: return true;
+    case Kind::exception: return reason == o.reason;
+  }
+  return false;
+}
+
+std::string show(const Answer& a) {
+  switch (a.kind) {
+    case Answer::Kind::boolean: return a.b ? "true" : "false";
+    case Answer::Kind::string: return show(Value{a.s});
+    case Answer::Kind::integer: return std::to_string(a.n);
+    case Answer::Kind::failure: return "false (" + a.reason + ")";
+    case Answer::Kind::exception: return "throw " + show(Value{a.reason});
+  }
+  return "?";
+}
+
+std::string show(const HandlerCall& c) {
+  std::string out(method_name(c.method));
+  out += '(';
+  for (std::size_t i = 0; i < c.args.size(); ++i) {
+    if (i) out += ", ";
+    if (c.method == Method::gc) {
+      out += c.args[i];
+    } else {
+      out += show(Value{c.args[i]});
+    }
+  }
+  out += ')';
+  return out;
+}
+
+}  // namespace ss::model

@@ -1,0 +1,97 @@
+#include "model/store_model.hpp"
+
+#include <iterator>
+
+#include "model/engine.hpp"
+
+namespace ss::model {
+
+bool StoreModel::live(const std::string& id, std::int64_t now_s) const {
+  auto it = records_.find(id);
+  if (it == records_.end()) return false;
+  if (config_.expiry == Expiry::gc_only) return true;
+  return now_s - it->second.mtime_s <= config_.ttl_s;
+}
+
+void StoreModel::put(const std::string& id, std::string data, std::int64_t mtime_s) {
+  records_[id] = StoredSession{std::move(data), mtime_s};
+}
+
+// TTL stores forget on their own; the model forgets at the next observation.
+void StoreModel::expire(std::int64_t now_s) {
+  if (config_.expiry != Expiry::ttl) return;
+  for (auto it = records_.begin(); it != records_.end();) {
+    it = live(it->first, now_s) ? std::next(it) : records_.erase(it);
+  }
+}
+
+Answer StoreModel::answer(const HandlerCall& call, std::int64_t now_s,
+                          const std::string& fresh_id) {
+  expire(now_s);
+  const std::string id = call.args.empty() ? std::string() : call.args[0];
+  switch (call.method) {
+    case Method::open:
+    case Method::close: return Answer::boolean_(true);
+    case Method::create_sid: return Answer::string_(fresh_id);
+    case Method::validate_id: return Answer::boolean_(valid_session_id(id) && live(id, now_s));
+    case Method::read:
+      if (!valid_session_id(id)) return Answer::failure_("malformed session id");
+      return Answer::string_(live(id, now_s) ? records_.at(id).data : std::string());
+    case Method::write:
+    case Method::update_timestamp:
+    case Method::destroy:
+      if (!valid_session_id(id)) return Answer::failure_("malformed session id");
+      return Answer::boolean_(true);
+    case Method::gc: {
+      if (config_.expiry == Expiry::ttl) return Answer::integer_(0);
+      const std::int64_t max_s = std::stoll(call.args.at(0));
+      std::int64_t count = 0;
+      for (const auto& [sid, rec] : records_) count += (now_s - rec.mtime_s > max_s) ? 1 : 0;
+      return Answer::integer_(count);
+    }
+  }
+  return Answer::failure_("unknown method");
+}
+
+void StoreModel::apply(const HandlerCall& call, const Answer& a, std::int64_t now_s) {
+  if (!a.ok()) return;
+  const std::string id = call.args.empty() ? std::string() : call.args[0];
+  switch (call.method) {
+    case Method::write: records_[id] = StoredSession{call.args.at(1), now_s}; return;
+    case Method::update_timestamp: {
+      // A touch of a missing session stores it, as PHP's files handler falls back to a write.
+      auto [it, inserted] = records_.try_emplace(id, StoredSession{call.args.at(1), now_s});
+      if (!inserted) it->second.mtime_s = now_s;
+      return;
+    }
+    case Method::destroy: records_.erase(id); return;
+    case Method::gc: {
+      if (config_.expiry == Expiry::ttl) return;
+      const std::int64_t max_s = std::stoll(call.args.at(0));
+      for (auto it = records_.begin(); it != records_.end();) {
+        it = (now_s - it->second.mtime_s > max_s) ? records_.erase(it) : std::next(it);
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+Judgement StoreModel::observe(const HandlerCall& call, const Answer& actual, std::int64_t now_s) {
+  Judgement j;
+  if (call.method == Method::create_sid) {
+    expire(now_s);
+    const bool fresh = actual.kind == Answer::Kind::string && valid_session_id(actual.s) &&
+                       records_.count(actual.s) == 0;
+    j.ok = fresh;
+    j.expected = "an unused id matching [A-Za-z0-9,-]{1,256}";
+    return j;
+  }
+  const Answer want = answer(call, now_s, {});
+  j.ok = want.same_for_php(actual);
+  j.expected = show(want);
+  if (j.ok) apply(call, actual, now_s);
+  return j;
+}
+
+}  // namespace ss::model

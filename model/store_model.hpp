@@ -1,0 +1,70 @@
+#pragma once
+// The reference store: what a correct save handler answers. A map of id -> data and timestamps,
+// with expiry by gc (files-like) or by TTL (Redis-like), destroy, gc, create_sid uniqueness and
+// validateId = exists. It judges answers rather than producing them where a handler may choose
+// (create_sid returns any unused, well-formed id).
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "model/calls.hpp"
+
+namespace ss::model {
+
+/// How a store forgets old sessions.
+enum class Expiry : std::uint8_t {
+  /// Only gc() removes sessions (files, SQLite, the table): an old session reads back until gc.
+  gc_only,
+  /// Sessions vanish `ttl_s` after their last write or updateTimestamp (Redis); gc() returns 0.
+  ttl,
+  /// Reads of a session older than gc_maxlifetime answer "" even before gc runs (SQLite).
+  lazy,
+};
+
+struct StoreConfig {
+  Expiry expiry = Expiry::gc_only;
+  /// For Expiry::ttl and Expiry::lazy: the lifetime in seconds.
+  std::int64_t ttl_s = 1440;
+};
+
+struct StoredSession {
+  std::string data;
+  std::int64_t mtime_s = 0;
+  friend bool operator==(const StoredSession&, const StoredSession&) = default;
+};
+
+/// The verdict on one handler answer.
+struct Judgement {
+  bool ok = true;
+  /// What a correct handler answers (for create_sid: a description).
+  std::string expected;
+};
+
+class StoreModel {
+ public:
+  explicit StoreModel(StoreConfig config = {}) : config_(config) {}
+
+  /// Checks `actual` against what a correct store answers to `call` at time `now_s`, then applies
+  /// the call's effect (using the actual id for create_sid). Failed answers leave the state alone.
+  Judgement observe(const HandlerCall& call, const Answer& actual, std::int64_t now_s);
+
+  /// The answer a correct store gives (create_sid: a fresh id from `fresh_id`).
+  Answer answer(const HandlerCall& call, std::int64_t now_s, const std::string& fresh_id);
+
+  /// Seeds a stored session (scenario `store` lines).
+  void put(const std::string& id, std::string data, std::int64_t mtime_s);
+
+  [[nodiscard]] const std::map<std::string, StoredSession>& sessions() const { return records_; }
+  [[nodiscard]] bool live(const std::string& id, std::int64_t now_s) const;
+
+ private:
+  void apply(const HandlerCall& call, const Answer& answer, std::int64_t now_s);
+  void expire(std::int64_t now_s);
+
+  StoreConfig config_;
+  std::map<std::string, StoredSession> records_;
+};
+
+}  // namespace ss::model

@@ -1,0 +1,82 @@
+#pragma once
+// The PHP value tree that $_SESSION holds. Standard library only: the model layer must stay pure.
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ss::model {
+
+struct Entry;
+struct Value;
+
+/// A PHP array key: PHP normalises numeric strings to integers, so both kinds exist.
+using Key = std::variant<std::int64_t, std::string>;
+
+/// An ordered PHP array (insertion order is significant: it is the serialisation order).
+struct Array {
+  std::vector<Entry> items;
+
+  /// Returns the value at `key`, or nullptr. Linear: session arrays are small.
+  [[nodiscard]] const Value* find(const Key& key) const;
+  [[nodiscard]] Value* find(const Key& key);
+  /// Inserts or replaces, keeping the position of an existing key (PHP semantics).
+  void set(const Key& key, Value value);
+  /// Removes `key` if present; returns whether it was present.
+  bool erase(const Key& key);
+  /// PHP's `$a[] = v`: appends with key max(int keys)+1 (0 when there are none).
+  void push(Value value);
+  [[nodiscard]] bool empty() const;
+  [[nodiscard]] std::size_t size() const;
+  friend bool operator==(const Array&, const Array&);
+};
+
+/// An object: class name plus properties in declaration order. Property names keep PHP's
+/// mangling ("\0*\0name" protected, "\0Class\0name" private) so that encoding is byte-exact.
+struct Object {
+  std::string class_name;
+  std::vector<Entry> props;
+  friend bool operator==(const Object&, const Object&);
+};
+
+/// A PHP value. Floats compare by bit pattern so that NAN round trips compare equal.
+struct Value {
+  std::variant<std::monostate, bool, std::int64_t, double, std::string, Array, Object> v;
+
+  // All out of line: Entry is still incomplete here, and clang instantiates the variant's
+  // special members (which need ~vector<Entry>) in any inline constructor body.
+  Value();
+  Value(std::monostate);
+  Value(bool b);
+  Value(std::int64_t i);
+  Value(int i);
+  Value(double d);
+  Value(std::string s);
+  Value(const char* s);
+  Value(Array a);
+  Value(Object o);
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
+  ~Value();
+
+  [[nodiscard]] bool is_null() const { return std::holds_alternative<std::monostate>(v); }
+  friend bool operator==(const Value&, const Value&);
+};
+
+struct Entry {
+  Key key;
+  Value value;
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+/// PHP's array-key normalisation: "7" becomes 7, "07" and "-0" stay strings.
+[[nodiscard]] Key normalise_key(const std::string& key);
+
+/// A compact PHP-like rendering for diagnostics and text traces (var_export style).
+[[nodiscard]] std::string show(const Value& value);
+[[nodiscard]] std::string show(const Key& key);
+
+}  // namespace ss::model

@@ -1,0 +1,440 @@
+// The scenario parser: line-oriented, one statement per line, JSON literals for values (parsed
+// by nlohmann-json, never by hand).
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "model/engine.hpp"
+#include "scenarios/scenario.hpp"
+
+namespace ss::scenarios {
+
+std::string ParseError::str() const {
+  if (line == 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ": " + message;
+}
+
+namespace {
+
+using model::Op;
+using nlohmann::json;
+
+model::Value from_json(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return model::Value{};
+    case json::value_t::boolean: return model::Value{j.get<bool>()};
+    case json::value_t::number_integer: return model::Value{j.get<std::int64_t>()};
+    case json::value_t::number_unsigned: {
+      const auto u = j.get<std::uint64_t>();
+      if (u > static_cast<std::uint64_t>(INT64_MAX)) return model::Value{static_cast<double>(u)};
+      return model::Value{static_cast<std::int64_t>(u)};
+    }
+    case json::value_t::number_float: return model::Value{j.get<double>()};
+    case json::value_t::string: return model::Value{j.get<std::string>()};
+    case json::value_t::array: {
+      model::Array a;
+      for (const auto& item : j) a.push(from_json(item));
+      return model::Value{std::move(a)};
+    }
+    case json::value_t::object: {
+      model::Array a;
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        a.set(model::normalise_key(it.key()), from_json(it.value()));
+      }
+      return model::Value{std::move(a)};
+    }
+    default: return model::Value{};
+  }
+}
+
+/// Removes a trailing comment ('#' outside a JSON string) and surrounding blanks.
+std::string strip(const std::string& raw) {
+  bool in_string = false;
+  std::size_t end = raw.size();
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (in_string && c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      in_string = !in_string;
+    } else if (c == '#' && !in_string) {
+      end = i;
+      break;
+    }
+  }
+  std::string s = raw.substr(0, end);
+  const auto first = s.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r");
+  return s.substr(first, last - first + 1);
+}
+
+/// Splits off the next token: a JSON string (kept with its quotes) or a run of non-blanks.
+std::string next_token(std::string& rest) {
+  std::size_t i = rest.find_first_not_of(" \t");
+  if (i == std::string::npos) {
+    rest.clear();
+    return {};
+  }
+  std::size_t j = i;
+  if (rest[i] == '"') {
+    for (j = i + 1; j < rest.size() && rest[j] != '"'; ++j) {
+      if (rest[j] == '\\') ++j;
+    }
+    j = std::min(j + 1, rest.size());
+  } else {
+    while (j < rest.size() && rest[j] != ' ' && rest[j] != '\t') ++j;
+  }
+  std::string tok = rest.substr(i, j - i);
+  rest = rest.substr(j);
+  return tok;
+}
+
+std::string trim(std::string s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+class Parser {
+ public:
+  Parser(const std::string& text, const std::string& file) : text_(text), file_(file) {}
+  std::variant<Scenario, ParseError> run();
+
+ private:
+  bool error(std::string message) {
+    err_ = ParseError{file_, line_no_, std::move(message)};
+    return false;
+  }
+  bool header(const std::string& word, std::string rest);
+  bool request(std::string rest);
+  bool step(const std::string& word, std::string rest);
+  bool expect(std::string rest, const std::string& engine);
+  bool json_value(const std::string& text, model::Value& out, const std::string& what);
+  bool json_string(const std::string& tok, std::string& out, const std::string& what);
+  bool key(std::string& rest, model::Key& out);
+  bool options(std::string rest, std::map<std::string, std::string>& out);
+
+  const std::string& text_;
+  std::string file_;
+  int line_no_ = 0;
+  Scenario sc_;
+  std::optional<ParseError> err_;
+};
+
+bool Parser::json_value(const std::string& text, model::Value& out, const std::string& what) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    return error("expected " + what + " as a JSON literal, got '" + text + "'");
+  }
+  out = from_json(j);
+  return true;
+}
+
+bool Parser::json_string(const std::string& tok, std::string& out, const std::string& what) {
+  json j = json::parse(tok, nullptr, false);
+  if (j.is_discarded() || !j.is_string()) {
+    return error("expected " + what + " as a JSON string, got '" + tok + "'");
+  }
+  out = j.get<std::string>();
+  return true;
+}
+
+bool Parser::key(std::string& rest, model::Key& out) {
+  const std::string tok = next_token(rest);
+  if (tok.empty()) return error("expected a $_SESSION key");
+  if (tok[0] == '"') {
+    std::string s;
+    if (!json_string(tok, s, "a key")) return false;
+    out = model::normalise_key(s);
+    return true;
+  }
+  const bool bare = (std::isalpha(static_cast<unsigned char>(tok[0])) || tok[0] == '_');
+  for (char c : tok) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
+      return error("expected a key (bare word, integer or JSON string), got '" + tok + "'");
+    }
+  }
+  if (!bare) {
+    auto k = model::normalise_key(tok);
+    if (!std::holds_alternative<std::int64_t>(k)) {
+      return error("expected a key (bare word, integer or JSON string), got '" + tok + "'");
+    }
+    out = k;
+    return true;
+  }
+  out = tok;
+  return true;
+}
+
+bool Parser::options(std::string rest, std::map<std::string, std::string>& out) {
+  for (std::string tok = next_token(rest); !tok.empty(); tok = next_token(rest)) {
+    const auto eq = tok.find('=');
+    if (eq == std::string::npos || eq == 0) return error("expected KEY=VALUE, got '" + tok + "'");
+    std::string value = tok.substr(eq + 1);
+    if (!value.empty() && value[0] == '"' && !json_string(value, value, "an option value")) {
+      return false;
+    }
+    out[tok.substr(0, eq)] = value;
+  }
+  return true;
+}
+
+bool Parser::header(const std::string& word, std::string rest) {
+  if (word == "scenario") {
+    sc_.name = trim(rest);
+    if (sc_.name.empty()) return error("expected a name after 'scenario'");
+    return true;
+  }
+  if (word == "ini") {
+    std::map<std::string, std::string> opts;
+    if (!options(rest, opts)) return false;
+    model::RunOptions probe;
+    for (const auto& [k, v] : opts) {
+      if (auto e = probe.set(k, v)) return error(*e);
+      sc_.ini.emplace_back(k, v);
+    }
+    return true;
+  }
+  if (word == "variant") {
+    auto v = model::parse_variant(trim(rest));
+    if (!v) return error("expected variant full, basic or sessionhandler, got '" + trim(rest) + "'");
+    sc_.variant = *v;
+    return true;
+  }
+  if (word == "clock") {
+    try {
+      sc_.clock_start_s = std::stoll(trim(rest));
+    } catch (...) {
+      return error("expected seconds after 'clock', got '" + trim(rest) + "'");
+    }
+    return true;
+  }
+  if (word == "store") {
+    StoredSeed seed;
+    seed.id = next_token(rest);
+    if (seed.id.empty()) return error("expected 'store ID DATA [age_s=N]'");
+    if (!json_string(next_token(rest), seed.data, "the stored data")) return false;
+    std::map<std::string, std::string> opts;
+    if (!options(rest, opts)) return false;
+    for (const auto& [k, v] : opts) {
+      if (k != "age_s") return error("unknown store option '" + k + "' (want age_s=N)");
+      try {
+        seed.age_s = std::stoll(v);
+      } catch (...) {
+        return error("expected seconds in age_s=, got '" + v + "'");
+      }
+    }
+    sc_.store.push_back(std::move(seed));
+    return true;
+  }
+  return error("unknown statement '" + word +
+               "' (before the first request: scenario, ini, variant, clock, store or request)");
+}
+
+bool Parser::request(std::string rest) {
+  if (sc_.requests.size() >= requests_max) return error("too many requests");
+  Request r;
+  r.line = line_no_;
+  std::map<std::string, std::string> opts;
+  if (!options(rest, opts)) return false;
+  for (const auto& [k, v] : opts) {
+    if (k == "cookie") {
+      r.cookie_mode = v == "none" ? Request::CookieMode::none : Request::CookieMode::explicit_id;
+      r.cookie = v;
+    } else if (k == "name") {
+      r.name = v;
+    } else {
+      return error("unknown request option '" + k + "' (want cookie=ID|none or name=NAME)");
+    }
+  }
+  if (r.name.empty()) r.name = "r" + std::to_string(sc_.requests.size() + 1);
+  sc_.requests.push_back(std::move(r));
+  return true;
+}
+
+bool Parser::step(const std::string& word, std::string rest) {
+  auto op = model::parse_op(word);
+  if (!op) return error("unknown script call '" + word + "' (see docs/scenario-format.md)");
+  Request& req = sc_.requests.back();
+  if (req.steps.size() >= steps_per_request_max) return error("too many calls in one request");
+  Step st;
+  st.line = line_no_;
+  st.call.op = *op;
+  switch (*op) {
+    case Op::session_start:
+      if (!options(rest, st.call.options)) return false;
+      for (const auto& [k, v] : st.call.options) {
+        model::RunOptions probe;
+        if (auto e = probe.set(k, v)) return error("session_start: " + *e);
+      }
+      break;
+    case Op::session_regenerate_id: {
+      const std::string t = trim(rest);
+      if (t != "" && t != "true" && t != "false") return error("expected true or false, got '" + t + "'");
+      st.call.flag = t == "true";
+      break;
+    }
+    case Op::session_id:
+    case Op::session_create_id: {
+      const std::string tok = next_token(rest);
+      if (!tok.empty()) {
+        std::string v;
+        if (!json_string(tok, v, "the argument")) return false;
+        st.call.text = v;
+      }
+      break;
+    }
+    case Op::set:
+    case Op::push:
+      if (!key(rest, st.call.key)) return false;
+      if (trim(rest).empty()) return error("expected a value after the key");
+      if (!json_value(trim(rest), st.call.value, "the value")) return false;
+      break;
+    case Op::incr:
+    case Op::unset:
+    case Op::get:
+      if (!key(rest, st.call.key)) return false;
+      break;
+    case Op::advance:
+      try {
+        st.call.seconds = std::stoll(trim(rest));
+      } catch (...) {
+        return error("expected seconds after 'advance', got '" + trim(rest) + "'");
+      }
+      if (st.call.seconds < 0) return error("advance: the clock only moves forward");
+      break;
+    default:
+      if (!trim(rest).empty()) return error("'" + word + "' takes no arguments");
+      break;
+  }
+  st.source = trim(word + " " + trim(rest));
+  req.steps.push_back(std::move(st));
+  return true;
+}
+
+bool Parser::expect(std::string rest, const std::string& engine) {
+  Request& req = sc_.requests.back();
+  const std::string what = next_token(rest);
+  Expectation e;
+  e.line = line_no_;
+  e.engine = engine;
+  for (std::size_t pos = 0; !engine.empty() && pos <= engine.size();) {
+    std::size_t comma = std::min(engine.find(',', pos), engine.size());
+    const std::string one = engine.substr(pos, comma - pos);
+    if (!model::parse_engine(one)) {
+      return error("unknown engine '" + one + "' in expect@ (want php-8.2, php-legacy or zealphp)");
+    }
+    pos = comma + 1;
+  }
+  if (what == "cookies") {
+    e.kind = Expectation::Kind::cookies;
+    try {
+      e.count = std::stoll(trim(rest));
+    } catch (...) {
+      return error("expected a number after 'expect cookies'");
+    }
+    req.expects.push_back(std::move(e));
+    return true;
+  }
+  if (req.steps.empty()) return error("'expect " + what + "' needs a script call above it");
+  if (what == "calls") {
+    e.kind = Expectation::Kind::calls;
+    for (std::string t = next_token(rest); !t.empty(); t = next_token(rest)) {
+      if (!model::parse_method(t)) return error("unknown handler method '" + t + "'");
+      e.calls.push_back(t);
+    }
+  } else if (what == "result") {
+    e.kind = Expectation::Kind::result;
+    if (!json_value(trim(rest), e.value, "the result")) return false;
+  } else if (what == "session") {
+    e.kind = Expectation::Kind::session;
+    if (!json_value(trim(rest), e.value, "the session")) return false;
+    e.session_unset = e.value.is_null();
+    if (!e.session_unset && !std::holds_alternative<model::Array>(e.value.v)) {
+      return error("expected a JSON object, array or null after 'expect session'");
+    }
+  } else if (what == "status") {
+    e.kind = Expectation::Kind::status;
+    e.text = trim(rest);
+    if (e.text != "none" && e.text != "active") return error("expected status none or active");
+  } else if (what == "diagnostic") {
+    e.kind = Expectation::Kind::diagnostic;
+    if (!json_string(trim(rest), e.text, "the diagnostic text")) return false;
+  } else if (what == "no-diagnostic") {
+    e.kind = Expectation::Kind::no_diagnostic;
+  } else {
+    return error("unknown expectation '" + what +
+                 "' (want calls, result, session, status, diagnostic, no-diagnostic or cookies)");
+  }
+  req.steps.back().expects.push_back(std::move(e));
+  return true;
+}
+
+std::variant<Scenario, ParseError> Parser::run() {
+  sc_.file = file_;
+  std::istringstream in(text_);
+  std::string raw;
+  while (std::getline(in, raw)) {
+    ++line_no_;
+    std::string rest = strip(raw);
+    if (rest.empty()) continue;
+    const std::string word = next_token(rest);
+    bool ok = true;
+    if (word == "request") {
+      ok = request(rest);
+    } else if (sc_.requests.empty()) {
+      ok = header(word, rest);
+    } else if (word == "expect") {
+      ok = expect(rest, "");
+    } else if (word.rfind("expect@", 0) == 0) {
+      ok = expect(rest, word.substr(7));
+    } else {
+      ok = step(word, rest);
+    }
+    if (!ok) return *err_;
+  }
+  if (sc_.requests.empty()) {
+    return ParseError{file_, line_no_, "expected at least one 'request'"};
+  }
+  if (sc_.name.empty()) {
+    std::string base = file_.substr(file_.find_last_of('/') + 1);
+    if (base.size() > 4 && base.substr(base.size() - 4) == ".scn") base.resize(base.size() - 4);
+    sc_.name = base;
+  }
+  return sc_;
+}
+
+}  // namespace
+
+std::variant<Scenario, ParseError> parse_scenario(const std::string& text,
+                                                  const std::string& file) {
+  if (text.size() > scenario_bytes_max) return ParseError{file, 0, "file too large"};
+  Parser p(text, file);
+  return p.run();
+}
+
+std::variant<Scenario, ParseError> load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ParseError{path, 0, "cannot open scenario file"};
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > scenario_bytes_max) return ParseError{path, 0, "file too large"};
+  }
+  return parse_scenario(text, path);
+}
+
+std::optional<model::Value> parse_value_literal(const std::string& text, std::string& error) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    error = "malformed JSON literal '" + text + "'";
+    return std::nullopt;
+  }
+  return from_json(j);
+}
+
+}  // namespace ss::scenarios

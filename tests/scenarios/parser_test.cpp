@@ -1,0 +1,84 @@
+// The scenario language: what parses, and that every error names file, line and expectation.
+
+#include <gtest/gtest.h>
+
+#include "scenarios/scenario.hpp"
+
+namespace ss::scenarios {
+namespace {
+
+Scenario parse_ok(const std::string& text) {
+  auto r = parse_scenario(text, "t.scn");
+  if (auto* e = std::get_if<ParseError>(&r)) ADD_FAILURE() << e->str();
+  return std::get<Scenario>(r);
+}
+
+std::string parse_error(const std::string& text) {
+  auto r = parse_scenario(text, "t.scn");
+  if (auto* e = std::get_if<ParseError>(&r)) return e->str();
+  ADD_FAILURE() << "parsed, but should not have";
+  return {};
+}
+
+TEST(ScenarioParser, ParsesRequestsCallsAndExpectations) {
+  Scenario sc = parse_ok(R"(# comment
+scenario demo
+ini lazy_write=0 use_strict_mode=1
+variant basic
+store abc "foo|s:3:\"bar\";" age_s=10
+request cookie=abc
+  session_start read_and_close=1   # trailing comment
+  set cart {"a": 1, "7": [true, null, 1.5]}
+  expect session {"cart": {"a": 1, "7": [true, null, 1.5]}}
+  incr n
+  session_regenerate_id true
+  expect calls destroy close open create_sid read
+request cookie=none name=second
+  session_id "x#y"
+  expect cookies 0
+)");
+  EXPECT_EQ(sc.name, "demo");
+  ASSERT_EQ(sc.requests.size(), 2u);
+  EXPECT_EQ(sc.variant, model::Variant::basic);
+  ASSERT_EQ(sc.store.size(), 1u);
+  EXPECT_EQ(sc.store[0].data, "foo|s:3:\"bar\";");
+  EXPECT_EQ(sc.store[0].age_s, 10);
+  const auto& r1 = sc.requests[0];
+  EXPECT_EQ(r1.cookie_mode, Request::CookieMode::explicit_id);
+  ASSERT_EQ(r1.steps.size(), 4u);
+  EXPECT_EQ(r1.steps[0].call.options.at("read_and_close"), "1");
+  const auto& cart = std::get<model::Array>(r1.steps[1].call.value.v);
+  ASSERT_NE(cart.find(model::Key{std::int64_t{7}}), nullptr);  // "7" became an int key
+  EXPECT_TRUE(r1.steps[3].call.flag);
+  EXPECT_EQ(r1.steps[3].expects[0].calls.size(), 5u);
+  EXPECT_EQ(sc.requests[1].steps[0].call.text, std::optional<std::string>("x#y"));
+  EXPECT_EQ(sc.requests[1].expects.size(), 1u);
+}
+
+TEST(ScenarioParser, DefaultNameIsFileStem) {
+  auto r = parse_scenario("request\n  session_start\n", "dir/two-tabs.scn");
+  EXPECT_EQ(std::get<Scenario>(r).name, "two-tabs");
+}
+
+TEST(ScenarioParser, ErrorsNameFileLineAndWhatWasExpected) {
+  EXPECT_EQ(parse_error("request\n  session_strat\n"),
+            "t.scn:2: unknown script call 'session_strat' (see docs/scenario-format.md)");
+  EXPECT_EQ(parse_error("ini lazy_write=maybe\nrequest\n"),
+            "t.scn:1: invalid value for lazy_write: 'maybe' (want 0 or 1)");
+  EXPECT_EQ(parse_error("request\n  set k {oops\n"),
+            "t.scn:2: expected the value as a JSON literal, got '{oops'");
+  EXPECT_EQ(parse_error("request\n  expect calls open\n"),
+            "t.scn:2: 'expect calls' needs a script call above it");
+  EXPECT_EQ(parse_error("# nothing\n"), "t.scn:1: expected at least one 'request'");
+  EXPECT_EQ(parse_error("request\n  session_start\n  expect calls opn\n"),
+            "t.scn:3: unknown handler method 'opn'");
+}
+
+TEST(ScenarioParser, MissingFileIsAnError) {
+  auto r = load_scenario("/nonexistent/x.scn");
+  ASSERT_TRUE(std::holds_alternative<ParseError>(r));
+  EXPECT_EQ(std::get<ParseError>(r).str(), "/nonexistent/x.scn: cannot open scenario file");
+}
+
+}  // namespace
+}  // namespace ss::scenarios
