@@ -52,9 +52,6 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
   std::string err;
   auto uri = handlers::parse_handler_uri(o.handler, err);
   if (!uri) return input_error("--handler: " + err);
-  if (uri->scheme != "memory" && uri->scheme != "files") {
-    return input_error("--handler: handler '" + o.handler + "' is not available in this build");
-  }
   p.uri = *uri;
   p.uri_text = o.handler;
   for (const auto& file : o.scenarios) {

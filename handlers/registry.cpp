@@ -1,5 +1,6 @@
 #include "handlers/registry.hpp"
 
+#include "handlers/factories.hpp"
 #include "handlers/files_handler.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/memory_handler.hpp"
@@ -19,6 +20,15 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint6
     if (!made) return made.error();
     return std::unique_ptr<Backend>(std::move(made.value()));
   }
+#ifdef SESSIONSPEC_HAVE_TABLE
+  if (parsed->scheme == "table") return make_table_backend(*parsed, seed, clock);
+#endif
+#ifdef SESSIONSPEC_HAVE_REDIS
+  if (parsed->scheme == "redis") return make_redis_backend(*parsed, seed, clock);
+#endif
+#ifdef SESSIONSPEC_HAVE_SQLITE
+  if (parsed->scheme == "sqlite") return make_sqlite_backend(*parsed, seed, clock);
+#endif
   return fail(ErrorCode::unsupported, "handler '" + uri + "': scheme '" + parsed->scheme +
                                           "' is not available in this build");
 }

@@ -126,7 +126,7 @@ function o_std(array $props) {
   foreach ($props as $k => $v) { $o->{$k} = $v; }
   return $o;
 }
-class H implements SessionHandlerInterface {
+class CodecTestMemoryHandler implements SessionHandlerInterface {
   function open($p, $n): bool { return true; }
   function close(): bool { return true; }
   function read($id): string|false { return ''; }
@@ -134,7 +134,7 @@ class H implements SessionHandlerInterface {
   function destroy($id): bool { return true; }
   function gc($l): int|false { return 0; }
 }
-session_set_save_handler(new H, true);
+session_set_save_handler(new CodecTestMemoryHandler, true);
 )PHP";
 }
 
@@ -901,6 +901,43 @@ std::vector<std::string> mutate_all(const std::vector<std::string>& seeds, std::
   return out;
 }
 
+/// Token-level cases: every byte as a class-name character, numeric-looking array keys, and the
+/// edges of the i:, d: and s: grammars.
+std::vector<std::string> systematic_cases() {
+  std::vector<std::string> out;
+  for (int b = 0; b < 256; ++b) {
+    const std::string c(1, static_cast<char>(b));
+    out.push_back("O:1:\"" + c + "\":0:{}");
+    out.push_back("O:2:\"a" + c + "\":0:{}");
+  }
+  for (const char* k : {"7", "07", "-0", "0", "00", "-1", " 7", "+7", "7 ", "-9223372036854775808",
+                        "9223372036854775807", "9223372036854775808", "-9223372036854775809"}) {
+    const std::string key = k;
+    out.push_back("a:1:{s:" + std::to_string(key.size()) + ":\"" + key + "\";i:1;}");
+    out.push_back("O:8:\"stdClass\":1:{s:" + std::to_string(key.size()) + ":\"" + key + "\";N;}");
+  }
+  for (const char* t : {"+5", "05", "-0", "+-5", "99999999999999999999", "-9223372036854775809",
+                        "9223372036854775808", "00000000000000000000000000001", "", "-", "1.0"}) {
+    out.push_back("i:"s + t + ";");
+    out.push_back("a:1:{i:"s + t + ";i:1;}");
+  }
+  for (const char* t : {".5", "5.", "+.5", "-5.e3", "1e+5", "1E-5", "--1", "1e", "e5", ".", "+",
+                        "0x1", "1e309", "-1e-400", "4.9e-324", "2.4703282292062328e-324",
+                        "2.4703282292062327e-324", "1e99999999999999999999", "0e99999999",
+                        "-0.0", "00001.5000", "INF", "-INF", "+INF", "NAN", "-NAN", "inf", "1.",
+                        "123456789012345678901234567890", "0.000000000000000000000000000001"}) {
+    out.push_back("d:"s + t + ";");
+  }
+  for (const char* t : {"s:18446744073709551617:\"a\";", "s:18446744073709551616:\"\";",
+                        "s:0:\"\";", "s:00:\"\";", "s:1:\"\"\";", "s:1:\"a\"", "s:1:\"a\":",
+                        "S:2:\"\\4a\\4B\";", "S:1:\"\\4g\";", "S:1:\"\\", "b:1", "N", "a:0:{",
+                        "a:0:{}}", "a:1:{}", "O:8:\"stdClass\":0:{}", "a:1:{a:0:{}i:1;}",
+                        "a:1:{O:8:\"stdClass\":0:{}i:1;}", "a:1:{S:1:\"\\37\";i:1;}"}) {
+    out.emplace_back(t);
+  }
+  return out;
+}
+
 std::vector<std::string> unserialize_corpus() {
   std::vector<std::string> seeds;
   for (std::size_t i = 0; i < 120; ++i) {
@@ -919,6 +956,7 @@ std::vector<std::string> unserialize_corpus() {
                         "O:8:\"stdClass\":1:{s:0:\"\";i:1;}", "S:1:\"\\6\";", "i:1;i:2;"}) {
     corpus.emplace_back(s);
   }
+  for (const std::string& c : systematic_cases()) corpus.push_back(c);
   for (std::size_t d : {decode_depth_max - 1, decode_depth_max, decode_depth_max + 1}) {
     corpus.push_back(nested_arrays(d, false));
     corpus.push_back(nested_arrays(d, true));

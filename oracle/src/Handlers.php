@@ -1,0 +1,140 @@
+<?php
+
+declare(strict_types=1);
+
+// The handler classes live in the global namespace on purpose: PHP names them in its warnings
+// (e.g. "handler: FullHandler::write"), and those messages must read like the model's.
+
+use SessionSpec\Oracle\TraceStore;
+use SessionSpec\Oracle\Tracer;
+
+/** Records each save-handler call (name, args, what it returned or threw) when it returns. */
+trait TracesHandlerCalls
+{
+    protected Tracer $tracer;
+
+    protected function traced(string $method, array $args, callable $body): mixed
+    {
+        try {
+            $result = $body();
+        } catch (\Throwable $e) {
+            $this->tracer->handlerCall($method, $args, ['exception' => $e::class . ': ' . $e->getMessage()]);
+            throw $e;
+        }
+        $this->tracer->handlerCall($method, $args, $result);
+        return $result;
+    }
+}
+
+/**
+ * Variant "basic": SessionHandlerInterface only. PHP makes the ids itself, never validates them, and
+ * writes where a Full handler would get updateTimestamp.
+ */
+class BasicHandler implements SessionHandlerInterface
+{
+    use TracesHandlerCalls;
+
+    public function __construct(Tracer $tracer, protected readonly TraceStore $store)
+    {
+        $this->tracer = $tracer;
+    }
+
+    public function open(string $path, string $name): bool
+    {
+        return $this->traced('open', [$path, $name], static fn (): bool => true);
+    }
+
+    public function close(): bool
+    {
+        return $this->traced('close', [], static fn (): bool => true);
+    }
+
+    public function read(string $id): string|false
+    {
+        return $this->traced('read', [$id], fn (): string => $this->store->read($id));
+    }
+
+    public function write(string $id, string $data): bool
+    {
+        return $this->traced('write', [$id, $data], fn (): bool => $this->store->write($id, $data));
+    }
+
+    public function destroy(string $id): bool
+    {
+        return $this->traced('destroy', [$id], fn (): bool => $this->store->destroy($id));
+    }
+
+    public function gc(int $max_lifetime): int|false
+    {
+        return $this->traced('gc', [$max_lifetime], fn (): int => $this->store->gc($max_lifetime));
+    }
+}
+
+/** Variant "full": all nine methods, so PHP asks the handler for ids, validation and timestamp updates. */
+final class FullHandler extends BasicHandler implements SessionIdInterface, SessionUpdateTimestampHandlerInterface
+{
+    public function create_sid(): string
+    {
+        return $this->traced('create_sid', [], fn (): string => $this->store->freshId());
+    }
+
+    public function validateId(string $id): bool
+    {
+        return $this->traced('validateId', [$id], fn (): bool => $this->store->exists($id));
+    }
+
+    public function updateTimestamp(string $id, string $data): bool
+    {
+        return $this->traced('updateTimestamp', [$id, $data], fn (): bool => $this->store->touch($id, $data));
+    }
+}
+
+/**
+ * Variant "sessionhandler": a SessionHandler subclass. In 8.2 SessionHandler has only these seven methods
+ * (no validateId/updateTimestamp); each proxies the module that was active before (files), so the data
+ * lives in files under save_path and the TraceStore is not used.
+ */
+final class WrappedHandler extends SessionHandler
+{
+    use TracesHandlerCalls;
+
+    public function __construct(Tracer $tracer)
+    {
+        $this->tracer = $tracer;
+    }
+
+    public function open(string $path, string $name): bool
+    {
+        return $this->traced('open', [$path, $name], fn (): bool => parent::open($path, $name));
+    }
+
+    public function close(): bool
+    {
+        return $this->traced('close', [], fn (): bool => parent::close());
+    }
+
+    public function read(string $id): string|false
+    {
+        return $this->traced('read', [$id], fn (): string|false => parent::read($id));
+    }
+
+    public function write(string $id, string $data): bool
+    {
+        return $this->traced('write', [$id, $data], fn (): bool => parent::write($id, $data));
+    }
+
+    public function destroy(string $id): bool
+    {
+        return $this->traced('destroy', [$id], fn (): bool => parent::destroy($id));
+    }
+
+    public function gc(int $max_lifetime): int|false
+    {
+        return $this->traced('gc', [$max_lifetime], fn (): int|false => parent::gc($max_lifetime));
+    }
+
+    public function create_sid(): string
+    {
+        return $this->traced('create_sid', [], fn (): string => parent::create_sid());
+    }
+}

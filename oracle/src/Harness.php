@@ -1,0 +1,208 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SessionSpec\Oracle;
+
+/**
+ * Runs one request of a scenario inside real PHP and traces it.
+ *
+ * Lifetime matters: the harness object is kept in a global variable by harness.php and writes the
+ * response event from its destructor. PHP calls destructors only after *all* shutdown functions, and the
+ * session module's end-of-request write/close runs as a shutdown function (see register()), so by then
+ * the end-of-request handler calls have happened and been buffered by the Tracer.
+ */
+final class Harness
+{
+    private readonly Tracer $tracer;
+    private readonly Clock $clock;
+    private ?FilesDir $filesDir = null;
+    private bool $finished = false;
+
+    public function __construct(private readonly Program $program)
+    {
+        $this->tracer = new Tracer($program->scenario, $program->request, $program->seqStart, STDOUT);
+        $this->clock = new Clock($program->now);
+    }
+
+    public function run(): void
+    {
+        set_error_handler($this->tracer->onError(...));
+        $this->guardOutput();
+        try {
+            $startOptions = $this->applyIni();
+            $this->sendCookie();
+            $this->register($this->makeHandler());
+        } catch (ProgramError $e) {
+            $this->finished = true; // nothing was traced: no response event either
+            throw $e;
+        }
+        $this->tracer->requestEvent($this->program->cookie);
+
+        foreach ($this->program->calls as $call) {
+            if (!$this->runCall($call, $startOptions)) {
+                // PHP aborts the script at an uncaught throw; the end of request still happens.
+                break;
+            }
+        }
+        $this->tracer->beginShutdown();
+    }
+
+    /** Runs after every shutdown function (see the class comment). */
+    public function __destruct()
+    {
+        if (!$this->finished) {
+            $this->finished = true;
+            $this->tracer->finish(Values::sessionState());
+        }
+    }
+
+    /**
+     * Anything printed through PHP's output layer would make headers_sent() true and change what
+     * session_start() does (use_cookies=1 refuses to start). Nothing should print, but if something does,
+     * swallow it here and show it on stderr instead of letting it reach stdout.
+     */
+    private function guardOutput(): void
+    {
+        ob_start(static function (string $buffer): string {
+            if ($buffer !== '') {
+                fwrite(STDERR, "oracle: unexpected output: $buffer\n");
+            }
+            return '';
+        });
+    }
+
+    /**
+     * ini settings go in with ini_set() now, before any session exists (session ini cannot change while a
+     * session is active). Keys are session.* names without the prefix; a key with a dot is used as is.
+     * `read_and_close` is not an ini setting: it becomes a default option of every session_start().
+     *
+     * @return array<string, string> default session_start() options
+     */
+    private function applyIni(): array
+    {
+        $startOptions = [];
+        foreach ($this->program->ini as $key => $value) {
+            if ($key === 'read_and_close') {
+                $startOptions['read_and_close'] = $value;
+                continue;
+            }
+            $name = str_contains($key, '.') ? $key : "session.$key";
+            if (ini_set($name, $value) === false) {
+                // PHP warns for bad values but not for unknown names; say it for sure, as the harness.
+                $this->tracer->harnessNote("ini_set($name, $value) failed");
+            }
+        }
+        return $startOptions;
+    }
+
+    /** The CLI has no HTTP request: put the browser's cookie where the session module looks for it. */
+    private function sendCookie(): void
+    {
+        if ($this->program->cookie !== null) {
+            $_COOKIE[session_name()] = $this->program->cookie;
+        }
+    }
+
+    private function makeHandler(): \SessionHandlerInterface
+    {
+        if ($this->program->variant === 'sessionhandler') {
+            $this->filesDir = new FilesDir(session_save_path());
+            foreach ($this->program->seed as $s) {
+                $this->filesDir->seed($s['id'], $s['data'], $this->clock->now - $s['mtime']);
+            }
+            return new \WrappedHandler($this->tracer);
+        }
+        $store = new TraceStore((string) $this->program->storeFile, $this->clock);
+        foreach ($this->program->seed as $s) {
+            $store->seed($s['id'], $s['data'], $s['mtime']);
+        }
+        return $this->program->variant === 'full'
+            ? new \FullHandler($this->tracer, $store)
+            : new \BasicHandler($this->tracer, $store);
+    }
+
+    /**
+     * register_shutdown=true (PHP's default): PHP appends its own shutdown function, which does the
+     * end-of-request write/close *before* destructors run, so __destruct() above sees them done. (With
+     * false they would run in the module's RSHUTDOWN, after destructors, and only reach the trace "live".)
+     */
+    private function register(\SessionHandlerInterface $handler): void
+    {
+        if (!session_set_save_handler($handler, true)) {
+            throw new ProgramError('session_set_save_handler() refused the handler');
+        }
+    }
+
+    /** @return bool false when the call threw */
+    private function runCall(Call $call, array $startOptions): bool
+    {
+        $this->tracer->beginStep();
+        $ok = true;
+        try {
+            $result = Values::render($this->perform($call, $startOptions));
+        } catch (\Throwable $e) {
+            $result = ['error' => $e::class . ': ' . $e->getMessage()];
+            $ok = false;
+        }
+        $this->tracer->endStep($call->op, $call->args, $result, Values::sessionState());
+        return $ok;
+    }
+
+    /** The PHP code of each call; $_SESSION operations are the statements the scenario format names. */
+    private function perform(Call $call, array $startOptions): mixed
+    {
+        $p = $call->params;
+        return match ($call->op) {
+            'session_start' => session_start(($p['options'] ?? []) + $startOptions),
+            'session_write_close' => session_write_close(),
+            'session_commit' => session_commit(),
+            'session_regenerate_id' => session_regenerate_id($p['delete'] ?? false),
+            'session_reset' => session_reset(),
+            'session_id' => array_key_exists('id', $p) ? session_id($p['id']) : session_id(),
+            'session_destroy' => session_destroy(),
+            'session_abort' => session_abort(),
+            'session_unset' => session_unset(),
+            'session_gc' => session_gc(),
+            'session_status' => session_status(),
+            'session_create_id' => array_key_exists('prefix', $p) ? session_create_id($p['prefix']) : session_create_id(),
+            'set' => self::set($p['key'], $p['value']),
+            'push' => self::push($p['key'], $p['value']),
+            'incr' => self::incr($p['key']),
+            'unset' => self::unset($p['key']),
+            'get' => $_SESSION[$p['key']] ?? null,
+            'advance' => $this->advance($p['seconds']),
+        };
+    }
+
+    private static function set(int|string $key, mixed $value): null
+    {
+        $_SESSION[$key] = $value;
+        return null;
+    }
+
+    private static function push(int|string $key, mixed $value): null
+    {
+        $_SESSION[$key][] = $value;
+        return null;
+    }
+
+    private static function incr(int|string $key): null
+    {
+        $_SESSION[$key] = ($_SESSION[$key] ?? 0) + 1;
+        return null;
+    }
+
+    private static function unset(int|string $key): null
+    {
+        unset($_SESSION[$key]);
+        return null;
+    }
+
+    private function advance(int $seconds): null
+    {
+        $this->clock->now += $seconds;
+        $this->filesDir?->advance($seconds);
+        return null;
+    }
+}

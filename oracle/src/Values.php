@@ -1,0 +1,39 @@
+<?php
+
+declare(strict_types=1);
+
+namespace SessionSpec\Oracle;
+
+/** How PHP values appear in the trace. */
+final class Values
+{
+    /**
+     * null, bool, int and string as JSON; anything else (float, array, object) as {"php": serialize(v)},
+     * because JSON would lose the difference between 2.0 and 2, list and map, or an object's class.
+     */
+    public static function render(mixed $value): mixed
+    {
+        if ($value === null || is_bool($value) || is_int($value) || is_string($value)) {
+            return $value;
+        }
+        return ['php' => serialize($value)];
+    }
+
+    /**
+     * The `status`, `id` and `session` fields of script and response events.
+     *
+     * @return array{status: string, id: string|false, session: ?string}
+     */
+    public static function sessionState(): array
+    {
+        return [
+            'status' => match (session_status()) {
+                PHP_SESSION_ACTIVE => 'active',
+                PHP_SESSION_NONE => 'none',
+                default => 'disabled',
+            },
+            'id' => session_id(),
+            'session' => isset($_SESSION) ? serialize($_SESSION) : null,
+        ];
+    }
+}
