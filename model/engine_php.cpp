@@ -212,6 +212,9 @@ Proc<bool> PhpEngine::read_and_decode(Outcome& out) {
     (void)err;
     co_await call(Method::destroy, id_);
     co_await close_handler();
+    // php_session_destroy() frees the id; $_SESSION is left as the empty array decoding began.
+    id_.clear();
+    vars_ = Array{};
     warn(out, "session_start(): Failed to decode session object. Session has been destroyed");
     co_return false;
   }

@@ -119,7 +119,12 @@ json event_json(const Event& e) {
       break;
     case EventKind::script:
       name = std::string(model::op_name(e.call->op));
-      for (const auto& v : script_args(*e.call)) args.push_back(value_json(v, bin));
+      if (e.call->op == model::Op::session_start) {
+        // Options are an object of ini strings, as in the scenario line.
+        if (!e.call->options.empty()) args.push_back(json(e.call->options));
+      } else {
+        for (const auto& v : script_args(*e.call)) args.push_back(value_json(v, bin));
+      }
       result = e.outcome.thrown ? json{{"error", bytes_json(*e.outcome.thrown, bin)}}
                                 : value_json(e.outcome.result, bin);
       add_state(j, e, bin);

@@ -187,7 +187,9 @@ std::string php_entries(const std::vector<Entry>& items) {
 std::string php_object(const Object& o) {
   std::string args;
   for (const auto& p : o.props) args += (args.empty() ? "" : ", ") + php_lit(p.value);
-  if (o.class_name == "Pt" || o.class_name == "Sub") return "new " + o.class_name + "(" + args + ")";
+  if (o.class_name == "Pt" || o.class_name == "Sub") {
+    return "new " + o.class_name + "(" + args + ")";
+  }
   return "o_std(" + php_entries(o.props) + ")";
 }
 
@@ -405,7 +407,9 @@ const std::vector<Array>& generated_sessions() {
     Rng rng(77);
     while (s.size() < 150) {
       Array a;
-      for (std::size_t n = rng.below(5); n > 0; --n) a.set(gen_session_name(rng), gen_value(rng, 0));
+      for (std::size_t n = rng.below(5); n > 0; --n) {
+        a.set(gen_session_name(rng), gen_value(rng, 0));
+      }
       s.push_back(std::move(a));
     }
     return s;
@@ -421,8 +425,8 @@ constexpr Serializer all_formats[] = {Serializer::php, Serializer::php_binary,
 // ---------------------------------------------------------------------------------------------
 
 Array golden_session() {
-  Array arr = array_of({entry(0, 1), entry("a"s, array_of({entry("b"s, array_of({entry(0, true)}))})),
-                        entry(5, Value())});
+  const Array b = array_of({entry("b"s, array_of({entry(0, true)}))});
+  const Array arr = array_of({entry(0, 1), entry("a"s, b), entry(5, Value())});
   return array_of({
       entry("int"s, 42), entry("neg"s, -7), entry("str"s, "h\xc3\xa9llo \"q\";|"),
       entry("empty"s, ""), entry("t"s, true), entry("f"s, false), entry("null"s, Value()),
@@ -495,7 +499,8 @@ TEST(CodecGolden, EmptySessionAndBinaryNameLimit) {
 
 TEST(CodecGolden, FloatFormats) {
   const std::pair<double, const char*> cases[] = {
-      {1e25, "d:1.0E+25;"}, {1e-7, "d:1.0E-7;"}, {123456789012345678.0, "d:1.2345678901234568E+17;"},
+      {1e25, "d:1.0E+25;"}, {1e-7, "d:1.0E-7;"},
+      {123456789012345678.0, "d:1.2345678901234568E+17;"},
       {0.00001, "d:1.0E-5;"}, {-0.0, "d:-0;"}, {1e15, "d:1000000000000000;"},
       {1e16, "d:10000000000000000;"}, {1e17, "d:1.0E+17;"}, {1e21, "d:1.0E+21;"},
       {0.0001, "d:0.0001;"}, {0.1, "d:0.1;"}, {2.0, "d:2;"}, {0.0, "d:0;"},
@@ -951,7 +956,8 @@ std::vector<std::string> unserialize_corpus() {
     for (std::size_t n = 0; n < s.size(); ++n) corpus.push_back(s.substr(0, n));
   }
   for (auto& m : mutate_all(seeds, 5, 3000)) corpus.push_back(std::move(m));
-  for (const char* s : {"i:+5;", "d:5.e3;", "d:1e;", "s:18446744073709551616:\"\";", "O:2:\"Pt\":0:{}",
+  for (const char* s : {"i:+5;", "d:5.e3;", "d:1e;", "s:18446744073709551616:\"\";",
+                        "O:2:\"Pt\":0:{}",
                         "O:8:\"stdClass\":-0:{}", "O:8:\"stdclass\":0:{}", "a:4:{i:0;i:1;}",
                         "O:8:\"stdClass\":1:{s:0:\"\";i:1;}", "S:1:\"\\6\";", "i:1;i:2;"}) {
     corpus.emplace_back(s);
