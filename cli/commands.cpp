@@ -50,7 +50,10 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
     p.config.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   std::string err;
-  auto uri = handlers::parse_handler_uri(o.handler, err);
+  // A mutant URI wraps a base handler: validate the base.
+  const bool mutant = o.handler.rfind("mutant:", 0) == 0 && o.handler.find('+') != std::string::npos;
+  const std::string base = mutant ? o.handler.substr(o.handler.find('+') + 1) : o.handler;
+  auto uri = handlers::parse_handler_uri(base, err);
   if (!uri) return input_error("--handler: " + err);
   p.uri = *uri;
   p.uri_text = o.handler;
@@ -81,7 +84,9 @@ std::unique_ptr<handlers::Backend> backend_for(const Prepared& p, const scenario
       error = "--handler " + p.uri_text + ": cannot create a directory in " + p.uri.target;
       return nullptr;
     }
-    uri = "files:" + tmpl;
+    // Keep a mutant prefix (mutant:NAME+) in front of the per-scenario files URI.
+    const std::size_t plus = p.uri_text.rfind("mutant:", 0) == 0 ? p.uri_text.find('+') : 0;
+    uri = (plus ? p.uri_text.substr(0, plus + 1) : std::string()) + "files:" + tmpl;
   }
   auto made = handlers::make_backend(uri, p.config.seed, clock);
   if (!made) {

@@ -4,11 +4,22 @@
 #include "handlers/files_handler.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/memory_handler.hpp"
+#include "handlers/mutants.hpp"
 
 namespace ss::handlers {
 
 Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint64_t seed,
                                               Clock& clock) {
+  // mutant:NAME+BASE wraps any other handler in a deliberately broken decorator.
+  if (uri.rfind("mutant:", 0) == 0) {
+    const std::size_t plus = uri.find('+');
+    if (plus == std::string::npos) {
+      return fail(ErrorCode::unsupported, "malformed mutant URI '" + uri + "' (want mutant:NAME+BASE)");
+    }
+    auto base = make_backend(uri.substr(plus + 1), seed, clock);
+    if (!base) return base.error();
+    return make_mutant(uri.substr(7, plus - 7), std::move(base.value()));
+  }
   std::string error;
   auto parsed = parse_handler_uri(uri, error);
   if (!parsed) return fail(ErrorCode::unsupported, error);

@@ -15,8 +15,9 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string source_dir() {
+  // Test discovery runs without the ctest environment, so the build records the source dir too.
   const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : ".";
+  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
 }
 
 bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }

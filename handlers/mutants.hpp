@@ -1,0 +1,49 @@
+#pragma once
+// Deliberately broken handlers: decorators over a correct backend, each a realistic bug. They
+// prove that the suites catch broken handlers (a mutant that survives is a hole in the suite).
+// URI: `mutant:NAME+BASE`, e.g. `mutant:destroy-noop+memory`.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "handlers/seam.hpp"
+
+namespace ss::handlers {
+
+struct MutantInfo {
+  std::string name;
+  std::string description;
+};
+
+/// Every mutant this build knows.
+[[nodiscard]] const std::vector<MutantInfo>& mutant_catalogue();
+
+/// Wraps `base` in the mutant `name`; fails for an unknown name.
+[[nodiscard]] Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
+                                                           std::unique_ptr<Backend> base);
+
+/// Forwards every call to an inner handler; mutants override what they break.
+class ForwardingHandler : public SessionHandler {
+ public:
+  explicit ForwardingHandler(std::unique_ptr<SessionHandler> inner) : inner_(std::move(inner)) {}
+  Task<Status> open(std::string p, std::string n) override { return inner_->open(p, n); }
+  Task<Status> close() override { return inner_->close(); }
+  Task<Result<std::string>> read(std::string id) override { return inner_->read(id); }
+  Task<Status> write(std::string id, std::string d) override { return inner_->write(id, d); }
+  Task<Status> destroy(std::string id) override { return inner_->destroy(id); }
+  Task<Result<std::int64_t>> gc(std::int64_t m) override { return inner_->gc(m); }
+  Task<Result<std::string>> create_sid() override { return inner_->create_sid(); }
+  Task<Result<bool>> validate_id(std::string id) override { return inner_->validate_id(id); }
+  Task<Status> update_timestamp(std::string id, std::string d) override {
+    return inner_->update_timestamp(id, d);
+  }
+
+ protected:
+  SessionHandler& inner() { return *inner_; }
+
+ private:
+  std::unique_ptr<SessionHandler> inner_;
+};
+
+}  // namespace ss::handlers
