@@ -270,14 +270,18 @@ std::int64_t advanced_s(const scenarios::Request& req) {
 std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
                                              const scenarios::RunConfig& cfg,
                                              const OracleSetup& setup, std::string& error) {
-  std::vector<json> model = model_trace(sc, cfg, error);
+  // A private save path: the sessionhandler variant stores through PHP's files module there, and
+  // files left by other runs would change what gc() counts.
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  scenarios::RunConfig private_cfg = cfg;
+  private_cfg.ini.emplace_back("save_path", setup.work_dir + "/files");
+  std::vector<json> model = model_trace(sc, private_cfg, error);
   if (model.empty()) return std::nullopt;
   const json head = model.front();
   model.erase(model.begin());
   IdMap model_ids, php_ids;
   for (auto& e : model) normalise_event(e, model_ids);
 
-  ::mkdir(setup.work_dir.c_str(), 0700);
   PhpRun run{sc, setup, setup.work_dir + "/store.ser", head["ini"], head["variant"]};
   std::remove(run.store_file.c_str());
   OracleResult result;

@@ -38,7 +38,9 @@ std::vector<Case> shipped_cases() {
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-      for (auto v : {model::Variant::full, model::Variant::basic}) out.push_back({f, v});
+      for (auto v : {model::Variant::full, model::Variant::basic, model::Variant::sessionhandler}) {
+        out.push_back({f, v});
+      }
     }
   }
   return out;
