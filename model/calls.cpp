@@ -41,12 +41,13 @@ std::string_view op_name(Op op) {
     case Op::unset: return "unset";
     case Op::get: return "get";
     case Op::advance: return "advance";
+    case Op::yield: return "yield";
   }
   return "?";
 }
 
 std::optional<Op> parse_op(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Op::advance); ++i) {
+  for (int i = 0; i <= static_cast<int>(Op::yield); ++i) {
     if (op_name(static_cast<Op>(i)) == name) return static_cast<Op>(i);
   }
   return std::nullopt;

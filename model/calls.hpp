@@ -85,6 +85,9 @@ enum class Op : std::uint8_t {
   unset,
   get,
   advance,
+  /// A script-level suspension point (a database query in the middle of a request): nothing
+  /// happens in the session module, but a coroutine server may run another request here.
+  yield,
 };
 
 [[nodiscard]] std::string_view op_name(Op op);

@@ -52,7 +52,15 @@ class Engine {
   [[nodiscard]] virtual const std::optional<Array>& session() const = 0;
   /// PHPSESSID values of the Set-Cookie lines the response carries, in order.
   [[nodiscard]] virtual std::vector<std::string> set_cookies() const = 0;
+  /// Replaces $_SESSION, as a process-wide session array shared by coroutines does when another
+  /// request wrote to it (used by the shared-slot manager below).
+  virtual void set_session(std::optional<Array> session) = 0;
 };
+
+/// The lesson's bug as a session manager: every request of a process sees one $_SESSION. The
+/// wrapped engine loads the shared slot before each script call and stores it back after.
+[[nodiscard]] std::unique_ptr<Engine> make_shared_slot_engine(
+    std::unique_ptr<Engine> inner, std::shared_ptr<std::optional<Array>> slot);
 
 /// Makes an engine for one request. `rng` supplies PHP-made ids and gc draws; it must outlive
 /// the engine.

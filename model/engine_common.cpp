@@ -58,7 +58,8 @@ Outcome apply_array_op(const ScriptCall& call, bool active, std::optional<Array>
       vars = Array{};
       out.result = true;
       return out;
-    case Op::advance: return out;
+    case Op::advance:
+    case Op::yield: return out;
     default: break;
   }
   if (call.op == Op::get) {

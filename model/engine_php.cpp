@@ -22,6 +22,7 @@ class PhpEngine final : public Engine {
   Status status() const override { return active_ ? Status::active : Status::none; }
   std::string session_id() const override { return id_; }
   const std::optional<Array>& session() const override { return vars_; }
+  void set_session(std::optional<Array> s) override { vars_ = std::move(s); }
   std::vector<std::string> set_cookies() const override {
     if (!cookie_out_) return {};
     return {*cookie_out_};

@@ -26,6 +26,7 @@ class ZealEngine final : public Engine {
   std::string session_id() const override { return id_; }
   const std::optional<Array>& session() const override { return vars_; }
   std::vector<std::string> set_cookies() const override { return cookies_; }
+  void set_session(std::optional<Array> s) override { vars_ = s ? std::move(s) : Array{}; }
 
  private:
   Proc<bool> load(Outcome& out);

@@ -110,6 +110,7 @@ class Parser {
   }
   bool header(const std::string& word, std::string rest);
   bool request(std::string rest);
+  bool verdict(std::string rest);
   bool step(const std::string& word, std::string rest);
   bool expect(std::string rest, const std::string& engine);
   bool json_value(const std::string& text, model::Value& out, const std::string& what);
@@ -122,6 +123,8 @@ class Parser {
   int line_no_ = 0;
   Scenario sc_;
   std::optional<ParseError> err_;
+  int batch_ = 0;
+  bool concurrent_ = false;
 };
 
 bool Parser::json_value(const std::string& text, model::Value& out, const std::string& what) {
@@ -234,6 +237,21 @@ bool Parser::header(const std::string& word, std::string rest) {
                "' (before the first request: scenario, ini, variant, clock, store or request)");
 }
 
+bool Parser::verdict(std::string rest) {
+  Verdict v;
+  v.line = line_no_;
+  v.engine = next_token(rest);
+  v.handler = next_token(rest);
+  v.outcome = next_token(rest);
+  v.property = trim(rest);
+  if (v.engine.empty() || v.handler.empty() ||
+      (v.outcome != "pass" && v.outcome != "fail" && v.outcome != "finding")) {
+    return error("expected 'verdict ENGINE HANDLER pass|fail|finding [PROPERTY]'");
+  }
+  sc_.verdicts.push_back(std::move(v));
+  return true;
+}
+
 bool Parser::request(std::string rest) {
   if (sc_.requests.size() >= requests_max) return error("too many requests");
   Request r;
@@ -251,6 +269,7 @@ bool Parser::request(std::string rest) {
     }
   }
   if (r.name.empty()) r.name = "r" + std::to_string(sc_.requests.size() + 1);
+  r.batch = concurrent_ ? batch_ : ++batch_;
   sc_.requests.push_back(std::move(r));
   return true;
 }
@@ -385,6 +404,13 @@ std::variant<Scenario, ParseError> Parser::run() {
     bool ok = true;
     if (word == "request") {
       ok = request(rest);
+    } else if (word == "concurrent" || word == "sequential") {
+      // A concurrent block: the requests that follow overlap, until `sequential`.
+      concurrent_ = word == "concurrent";
+      if (concurrent_) ++batch_;
+      ok = trim(rest).empty() || error("'" + word + "' takes no arguments");
+    } else if (word == "verdict") {
+      ok = verdict(rest);
     } else if (sc_.requests.empty()) {
       ok = header(word, rest);
     } else if (word == "expect") {

@@ -105,9 +105,8 @@ handlers::Task<Answer> perform(handlers::SessionHandler& h, const HandlerCall& c
 }
 
 handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
-                                     handlers::SessionHandler& handler,
-                                     handlers::Clock& clock,
-                                     std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>& log) {
+                                     handlers::SessionHandler& handler, handlers::Clock& clock,
+                                     CallObserver& observer, int step) {
   model::Machine<model::Outcome> m(std::move(proc));
   m.start();
   // Engines make a handful of calls per script call; the bound only stops a runaway model.
@@ -115,8 +114,9 @@ handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
   for (int n = 0; const HandlerCall* c = m.pending(); ++n) {
     if (n >= calls_per_step_max) break;
     HandlerCall call = *c;
+    co_await observer.before_call(call);
     Answer a = co_await perform(handler, call);
-    log.emplace_back(std::move(call), a, clock.now_s());
+    observer.after_call(step, call, a, clock.now_s());
     m.resume(std::move(a));
   }
   if (!m.done()) {
@@ -141,9 +141,120 @@ std::optional<std::string> resolve_options(const Scenario& sc, const RunConfig& 
   return std::nullopt;
 }
 
+handlers::Task<void> seed_store(const Scenario& sc, handlers::Backend& backend,
+                                handlers::ManualClock& clock, handlers::IoPoints& points) {
+  // Stored sessions are written through the handler itself, with the clock set back by their age.
+  const std::int64_t now = clock.now_s();
+  for (const auto& s : sc.store) {
+    clock.set(now - s.age_s);
+    auto h = backend.connect(handlers::RequestEnv{&clock, &points, 0});
+    (void)co_await h->open("", "");
+    (void)co_await h->write(s.id, s.data);
+    (void)co_await h->close();
+  }
+  clock.set(now);
+}
+
 namespace {
 
-class ScenarioRun {
+using CallLog = std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>;
+
+/// One request's run: the engine against the handler, every step reported to the sink.
+class RequestRun final : public CallObserver {
+ public:
+  RequestRun(const RequestPlan& plan, EventSink& sink) : p_(plan), sink_(sink) {}
+  handlers::Task<std::vector<std::string>> run();
+
+  // Every handler call is a scheduling point (a no-op outside the explorer).
+  handlers::Task<void> before_call(const HandlerCall& call) override {
+    co_await p_.points->point(model::method_name(call.method));
+  }
+  void after_call(int step, const HandlerCall& call, const Answer& answer,
+                  std::int64_t now) override {
+    if (p_.calls_as_they_happen) {
+      emit_call(step, call, answer, now);
+    } else {
+      log_.emplace_back(call, answer, now);
+    }
+  }
+
+ private:
+  handlers::Task<model::Outcome> step(model::Proc<model::Outcome> proc, int step) {
+    log_.clear();
+    co_return co_await drive(std::move(proc), *p_.handler, *p_.clock, *this, step);
+  }
+  void emit_calls(int step) {
+    for (const auto& [call, answer, now] : log_) emit_call(step, call, answer, now);
+    log_.clear();
+  }
+  void emit_call(int step, const HandlerCall& call, const Answer& answer, std::int64_t now) {
+    Event e;
+    e.kind = EventKind::handler;
+    e.request = p_.number;
+    e.step = step;
+    e.lane = p_.request->name;
+    e.hcall = call;
+    e.answer = answer;
+    e.now_s = now;
+    sink_.emit(std::move(e));
+  }
+  Event state_event(EventKind kind, int step) const {
+    Event e;
+    e.kind = kind;
+    e.request = p_.number;
+    e.step = step;
+    e.lane = p_.request->name;
+    e.status = p_.engine->status();
+    e.id = p_.engine->session_id();
+    e.session = p_.engine->session();
+    return e;
+  }
+
+  const RequestPlan& p_;
+  EventSink& sink_;
+  std::vector<std::tuple<HandlerCall, Answer, std::int64_t>> log_;
+};
+
+handlers::Task<std::vector<std::string>> RequestRun::run() {
+  const Request& req = *p_.request;
+  Event start;
+  start.kind = EventKind::request;
+  start.request = p_.number;
+  start.lane = req.name;
+  start.cookie = p_.cookie;
+  start.origin_request = &req;
+  sink_.emit(std::move(start));
+  (void)co_await step(p_.engine->begin_request(), 0);
+  emit_calls(0);
+  int number = 0;
+  for (const Step& st : req.steps) {
+    ++number;
+    if (st.call.op == model::Op::advance) p_.clock->advance(st.call.seconds);
+    if (st.call.op == model::Op::yield) co_await p_.points->point("yield");
+    model::Outcome out = co_await step(p_.engine->script(st.call), number);
+    Event e = state_event(EventKind::script, number);
+    e.call = &st.call;
+    e.origin_step = &st;
+    e.source = st.source;
+    const bool threw = out.thrown.has_value();
+    e.outcome = std::move(out);
+    sink_.emit(std::move(e));
+    emit_calls(number);
+    if (threw) break;  // An uncaught exception ends the script; shutdown still runs.
+  }
+  model::Outcome end = co_await step(p_.engine->end_request(), number + 1);
+  Event resp = state_event(EventKind::response, number + 1);
+  resp.outcome = std::move(end);
+  resp.set_cookies = p_.engine->set_cookies();
+  resp.origin_request = &req;
+  std::vector<std::string> cookies = resp.set_cookies;
+  sink_.emit(std::move(resp));
+  emit_calls(number + 1);
+  co_return cookies;
+}
+
+/// The sequential runner: requests one after another, one browser's cookie jar.
+class ScenarioRun final : public EventSink {
  public:
   ScenarioRun(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
               handlers::ManualClock& clock, const std::vector<Listener*>& listeners)
@@ -151,43 +262,13 @@ class ScenarioRun {
         rng_(cfg.seed) {}
 
   handlers::Task<void> run(const model::RunOptions& opts, model::Variant variant);
-
- private:
-  handlers::Task<void> seed_store();
-  handlers::Task<void> request(const Request& req, int number, const model::RunOptions& opts,
-                               model::Variant variant);
-  void emit(Event e) {
+  void emit(Event e) override {
     e.scenario = sc_.name;
     e.seq = seq_++;
     for (Listener* l : listeners_) l->on_event(e);
   }
-  void emit_calls(int request, int step, const std::string& lane,
-                  const std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>& log) {
-    for (const auto& [call, answer, now] : log) {
-      Event e;
-      e.kind = EventKind::handler;
-      e.request = request;
-      e.step = step;
-      e.lane = lane;
-      e.hcall = call;
-      e.answer = answer;
-      e.now_s = now;
-      emit(std::move(e));
-    }
-  }
-  Event state_event(EventKind kind, int request, int step, const std::string& lane,
-                    const model::Engine& engine) const {
-    Event e;
-    e.kind = kind;
-    e.request = request;
-    e.step = step;
-    e.lane = lane;
-    e.status = engine.status();
-    e.id = engine.session_id();
-    e.session = engine.session();
-    return e;
-  }
 
+ private:
   const Scenario& sc_;
   const RunConfig& cfg_;
   handlers::Backend& backend_;
@@ -195,67 +276,8 @@ class ScenarioRun {
   const std::vector<Listener*>& listeners_;
   model::Rng rng_;
   handlers::IoPoints points_;
-  std::optional<std::string> jar_;
   int seq_ = 0;
 };
-
-// Stored sessions are written through the handler itself, with the clock set back by their age.
-handlers::Task<void> ScenarioRun::seed_store() {
-  const std::int64_t now = clock_.now_s();
-  for (const auto& s : sc_.store) {
-    clock_.set(now - s.age_s);
-    auto h = backend_.connect(handlers::RequestEnv{&clock_, &points_, 0});
-    (void)co_await h->open("", "");
-    (void)co_await h->write(s.id, s.data);
-    (void)co_await h->close();
-  }
-  clock_.set(now);
-}
-
-handlers::Task<void> ScenarioRun::request(const Request& req, int number,
-                                          const model::RunOptions& opts, model::Variant variant) {
-  model::RequestContext ctx{opts, variant, std::nullopt};
-  if (req.cookie_mode == Request::CookieMode::jar) ctx.cookie = jar_;
-  if (req.cookie_mode == Request::CookieMode::explicit_id) ctx.cookie = req.cookie;
-  auto engine = model::make_engine(cfg_.engine, ctx, rng_);
-  auto handler = backend_.connect(
-      handlers::RequestEnv{&clock_, &points_, static_cast<std::uint64_t>(number)});
-  Event start;
-  start.kind = EventKind::request;
-  start.request = number;
-  start.lane = req.name;
-  start.cookie = ctx.cookie;
-  start.origin_request = &req;
-  emit(std::move(start));
-  std::vector<std::tuple<HandlerCall, Answer, std::int64_t>> log;
-  (void)co_await drive(engine->begin_request(), *handler, clock_, log);
-  emit_calls(number, 0, req.name, log);
-  int step = 0;
-  for (const Step& st : req.steps) {
-    ++step;
-    if (st.call.op == model::Op::advance) clock_.advance(st.call.seconds);
-    log.clear();
-    model::Outcome out = co_await drive(engine->script(st.call), *handler, clock_, log);
-    Event e = state_event(EventKind::script, number, step, req.name, *engine);
-    e.call = &st.call;
-    e.origin_step = &st;
-    e.source = st.source;
-    const bool threw = out.thrown.has_value();
-    e.outcome = std::move(out);
-    emit(std::move(e));
-    emit_calls(number, step, req.name, log);
-    if (threw) break;  // An uncaught exception ends the script; shutdown still runs.
-  }
-  log.clear();
-  model::Outcome end = co_await drive(engine->end_request(), *handler, clock_, log);
-  Event resp = state_event(EventKind::response, number, step + 1, req.name, *engine);
-  resp.outcome = std::move(end);
-  resp.set_cookies = engine->set_cookies();
-  resp.origin_request = &req;
-  if (!resp.set_cookies.empty()) jar_ = resp.set_cookies.back();
-  emit(std::move(resp));
-  emit_calls(number, step + 1, req.name, log);
-}
 
 handlers::Task<void> ScenarioRun::run(const model::RunOptions& opts, model::Variant variant) {
   Event head;
@@ -267,12 +289,36 @@ handlers::Task<void> ScenarioRun::run(const model::RunOptions& opts, model::Vari
   head.seed = cfg_.seed;
   head.origin_scenario = &sc_;
   emit(std::move(head));
-  co_await seed_store();
+  co_await seed_store(sc_, backend_, clock_, points_);
+  std::optional<std::string> jar;
   int number = 0;
-  for (const Request& req : sc_.requests) co_await request(req, ++number, opts, variant);
+  for (const Request& req : sc_.requests) {
+    model::RequestContext ctx{opts, variant, cookie_for(req, jar)};
+    auto engine = model::make_engine(cfg_.engine, ctx, rng_);
+    ++number;
+    auto handler = backend_.connect(
+        handlers::RequestEnv{&clock_, &points_, static_cast<std::uint64_t>(number)});
+    RequestPlan plan{&req, number, ctx.cookie, engine.get(), handler.get(), &points_, &clock_};
+    auto cookies = co_await run_request(plan, *this);
+    if (!cookies.empty()) jar = cookies.back();
+  }
 }
 
 }  // namespace
+
+std::optional<std::string> cookie_for(const Request& req, const std::optional<std::string>& jar) {
+  switch (req.cookie_mode) {
+    case Request::CookieMode::jar: return jar;
+    case Request::CookieMode::none: return std::nullopt;
+    case Request::CookieMode::explicit_id: return req.cookie;
+  }
+  return std::nullopt;
+}
+
+handlers::Task<std::vector<std::string>> run_request(const RequestPlan& plan, EventSink& sink) {
+  RequestRun run(plan, sink);
+  co_return co_await run.run();
+}
 
 bool run_scenario(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
                   handlers::ManualClock& clock, const std::vector<Listener*>& listeners,

@@ -34,11 +34,52 @@ bool run_scenario(const Scenario& sc, const RunConfig& cfg, handlers::Backend& b
                   handlers::ManualClock& clock, const std::vector<Listener*>& listeners,
                   std::string& error);
 
+/// Receives events; the owner stamps the scenario name and sequence numbers.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(Event e) = 0;
+};
+
+/// Sees every handler call of a request: before it (a scheduling point) and after it.
+class CallObserver {
+ public:
+  virtual ~CallObserver() = default;
+  virtual handlers::Task<void> before_call(const model::HandlerCall& call) = 0;
+  virtual void after_call(int step, const model::HandlerCall& call, const model::Answer& answer,
+                          std::int64_t now_s) = 0;
+};
+
 /// Drives one engine procedure against a handler: the glue between model and seam.
 handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
                                      handlers::SessionHandler& handler, handlers::Clock& clock,
-                                     std::vector<std::tuple<model::HandlerCall, model::Answer,
-                                                            std::int64_t>>& log);
+                                     CallObserver& observer, int step);
+
+/// What one request runs with. The engine, handler, points and clock outlive the run.
+struct RequestPlan {
+  const Request* request = nullptr;
+  int number = 0;
+  std::optional<std::string> cookie;
+  model::Engine* engine = nullptr;
+  handlers::SessionHandler* handler = nullptr;
+  /// Scheduling points: before every handler call and at `yield`.
+  handlers::IoPoints* points = nullptr;
+  handlers::ManualClock* clock = nullptr;
+  /// Emit handler events when they happen (explorer: the real interleaving) instead of after
+  /// their script event.
+  bool calls_as_they_happen = false;
+};
+
+/// Runs one request: request event, script calls, end of request. Returns its Set-Cookie values.
+handlers::Task<std::vector<std::string>> run_request(const RequestPlan& plan, EventSink& sink);
+
+/// The cookie a request sends, given the browser's jar.
+[[nodiscard]] std::optional<std::string> cookie_for(const Request& req,
+                                                    const std::optional<std::string>& jar);
+
+/// Writes the scenario's `store` sessions through the backend, back-dated by their age.
+handlers::Task<void> seed_store(const Scenario& sc, handlers::Backend& backend,
+                                handlers::ManualClock& clock, handlers::IoPoints& points);
 
 /// Performs one handler call and converts its Result into the Answer PHP would see.
 handlers::Task<model::Answer> perform(handlers::SessionHandler& handler,

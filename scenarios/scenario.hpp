@@ -44,6 +44,19 @@ struct Request {
   /// `expect cookies N` lines written after the last step.
   std::vector<Expectation> expects;
   int line = 0;
+  /// Requests with the same batch number run concurrently under the explorer (a `concurrent`
+  /// block); every other request has a batch of its own. Sequential runs ignore batches.
+  int batch = 0;
+};
+
+/// `verdict ENGINE HANDLER pass|fail|finding [PROPERTY]`: what the explorer must conclude for a
+/// race scenario under an engine and a handler scheme (memory, files, table, redis, sqlite).
+struct Verdict {
+  std::string engine;
+  std::string handler;
+  std::string outcome;
+  std::string property;
+  int line = 0;
 };
 
 struct StoredSeed {
@@ -60,6 +73,7 @@ struct Scenario {
   std::vector<StoredSeed> store;
   std::int64_t clock_start_s = 1700000000;
   std::vector<Request> requests;
+  std::vector<Verdict> verdicts;
 };
 
 /// A parse failure: `file:line: message`.
