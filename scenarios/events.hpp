@@ -32,6 +32,9 @@ struct Event {
   std::string variant;
   std::map<std::string, std::string> ini;
   std::uint64_t seed = 0;
+  /// Explorer runs: the schedule (docs/trace-format.md) and the trace hash of a replay.
+  std::string schedule;
+  std::string trace_hash;
 
   // request
   std::optional<std::string> cookie;

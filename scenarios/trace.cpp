@@ -112,6 +112,8 @@ json event_json(const Event& e) {
       j["variant"] = e.variant;
       j["ini"] = e.ini;
       j["seed"] = e.seed;
+      if (!e.schedule.empty()) j["schedule"] = e.schedule;
+      if (!e.trace_hash.empty()) j["trace_hash"] = e.trace_hash;
       break;
     case EventKind::request:
       name = "request";

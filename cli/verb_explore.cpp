@@ -1,0 +1,265 @@
+// `sessionspec explore`: the deterministic interleaving explorer.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include <fmt/core.h>
+
+#include "cli/commands.hpp"
+#include "cli/verbs.hpp"
+#include "handlers/handler_uri.hpp"
+#include "handlers/registry.hpp"
+#include "scenarios/trace.hpp"
+#include "sched/explorer.hpp"
+
+namespace ss::cli {
+
+namespace {
+
+struct ExploreOptions {
+  std::string scenario;
+  std::string engine = "php-8.2";
+  std::string handler = "memory";
+  std::string strategy = "portfolio";
+  std::size_t schedules = 10'000;
+  std::uint64_t seed = 1;
+  std::string replay;
+  std::string trace_file;
+  std::vector<std::string> ini;
+  std::string variant;
+  std::size_t steps_max = 10'000;
+};
+
+/// Maps --engine to an engine profile and a session manager.
+bool engine_for(const std::string& name, sched::ExploreConfig& cfg) {
+  cfg.engine_label = name;
+  if (name == "shared-array") {
+    cfg.engine = model::EngineKind::php82;
+    cfg.manager = sched::Manager::shared_array;
+    return true;
+  }
+  auto kind = model::parse_engine(name);
+  if (!kind) return false;
+  cfg.engine = *kind;
+  return true;
+}
+
+std::string lane_cell(const scenarios::Event& e) {
+  std::string text;
+  if (e.kind == scenarios::EventKind::script) {
+    text = scenarios::php_syntax(*e.call);
+    if (!e.outcome.result.is_null()) text += " => " + model::show(e.outcome.result);
+  } else if (e.kind == scenarios::EventKind::handler) {
+    text = "  # " + model::show(e.hcall) + " = " + model::show(e.answer);
+  } else if (e.kind == scenarios::EventKind::request) {
+    text = "-- request " + e.lane + " (cookie " + e.cookie.value_or("none") + ")";
+  } else if (e.kind == scenarios::EventKind::response) {
+    text = "-- end of " + e.lane;
+    for (const auto& c : e.set_cookies) text += " Set-Cookie " + c;
+  }
+  constexpr std::size_t cell_max = 60;
+  if (text.size() > cell_max) text = text.substr(0, cell_max - 3) + "...";
+  return text;
+}
+
+void print_lanes(const std::vector<scenarios::Event>& events) {
+  std::map<std::string, std::size_t> column;
+  for (const auto& e : events) {
+    if (!e.lane.empty() && !column.count(e.lane)) column.emplace(e.lane, column.size());
+  }
+  constexpr std::size_t width = 62;
+  for (const auto& e : events) {
+    if (e.kind == scenarios::EventKind::run) continue;
+    std::string line(column[e.lane] * width, ' ');
+    fmt::print("{}{}\n", line, lane_cell(e));
+  }
+}
+
+std::string replay_command(const ExploreOptions& o, const sched::Schedule& s) {
+  std::string cmd = "sessionspec explore " + o.scenario + " --engine " + o.engine +
+                    " --handler '" + o.handler + "' --seed " + std::to_string(o.seed);
+  for (const auto& kv : o.ini) cmd += " --ini " + kv;
+  if (!o.variant.empty()) cmd += " --variant " + o.variant;
+  return cmd + " --replay " + s.str();
+}
+
+}  // namespace
+
+int explore_command(const ExploreOptions& o);
+
+Verb register_explore(CLI::App& app) {
+  auto o = std::make_shared<ExploreOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "explore", "Explore interleavings of a scenario's concurrent requests; shrink and replay races");
+  cmd->add_option("scenario", o->scenario, "A scenario with a `concurrent` block")->required();
+  cmd->add_option("--engine", o->engine,
+                  "php-8.2 (per-request context), shared-array (one $_SESSION per process), "
+                  "zealphp (read-merge-write at close), php-legacy")
+      ->default_val("php-8.2");
+  cmd->add_option("--handler", o->handler, "Handler URI (files:DIR gets a fresh subdirectory per "
+                                           "schedule)")
+      ->default_val("memory");
+  cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
+      ->default_val("portfolio");
+  cmd->add_option("--schedules", o->schedules, "How many schedules to try")->default_val(10000);
+  cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")->default_val(1);
+  cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)");
+  cmd->add_option("--trace", o->trace_file, "Write the JSON-lines trace of the reported schedule");
+  cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
+  cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
+  cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")->default_val(10000);
+  return {cmd, [o] { return explore_command(*o); }};
+}
+
+namespace {
+
+int usage(const std::string& message) {
+  std::cerr << "sessionspec: " << message << "\n";
+  return exit_input;
+}
+
+std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
+
+void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
+  if (o.trace_file.empty()) return;
+  run.events.front().schedule = s.str();
+  run.events.front().trace_hash = hash_text(sched::Explorer::trace_hash(run.events));
+  std::ofstream out(o.trace_file, std::ios::binary | std::ios::trunc);
+  scenarios::JsonTraceWriter writer(out);
+  for (const auto& e : run.events) writer.on_event(e);
+}
+
+void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
+            int requests) {
+  const sched::Violation* v = run.first_failure();
+  if (v) fmt::print("VIOLATION {}: {}\n", v->property, v->detail);
+  fmt::print("schedule: {} ({} requests, {} preemption{}, {} steps)\n", s.str(), requests,
+             run.sched.schedule.preemptions, run.sched.schedule.preemptions == 1 ? "" : "s",
+             run.sched.schedule.picks.size());
+  print_lanes(run.events);
+  fmt::print("trace hash: {}\n", hash_text(sched::Explorer::trace_hash(run.events)));
+  fmt::print("replay: {}\n", replay_command(o, s));
+  write_trace(o, run, s);
+}
+
+/// Progress: a bar on a terminal, a plain line every 10% otherwise.
+class Progress {
+ public:
+  explicit Progress(std::size_t total) : total_(total), tty_(::isatty(2) != 0) {}
+  void tick(std::size_t done) {
+    const std::size_t step = std::max<std::size_t>(1, total_ / (tty_ ? 100 : 10));
+    if (done % step != 0 && done != total_) return;
+    const double secs = std::chrono::duration<double>(clock::now() - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
+    if (tty_) {
+      const std::size_t filled = done * 30 / std::max<std::size_t>(1, total_);
+      fmt::print(stderr, "\r[{:<30}] {}/{} schedules, {:.0f}/s", std::string(filled, '#'), done,
+                 total_, rate);
+      if (done == total_) fmt::print(stderr, "\n");
+    } else {
+      fmt::print(stderr, "explore: {}/{} schedules, {:.0f}/s\n", done, total_, rate);
+    }
+  }
+  void stop() {
+    if (tty_) fmt::print(stderr, "\n");
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  std::size_t total_;
+  bool tty_;
+  clock::time_point start_ = clock::now();
+};
+
+std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
+  if (!engine_for(o.engine, cfg)) {
+    return usage("--engine: unknown engine '" + o.engine +
+                 "' (want php-8.2, shared-array, zealphp or php-legacy)");
+  }
+  cfg.handler_uri = o.handler;
+  cfg.factory = handlers::scratch_backend_factory(o.handler);
+  cfg.seed = o.seed;
+  cfg.steps_max = o.steps_max;
+  for (const auto& kv : o.ini) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) return usage("--ini: expected KEY=VALUE, got '" + kv + "'");
+    cfg.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (!o.variant.empty()) {
+    cfg.variant = model::parse_variant(o.variant);
+    if (!cfg.variant) return usage("--variant: unknown variant '" + o.variant + "'");
+  }
+  return std::nullopt;
+}
+
+int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& strategy,
+                 int requests) {
+  std::map<std::string, std::size_t> findings;
+  std::optional<sched::ScheduleRun> failing;
+  Progress progress(o.schedules);
+  std::size_t done = 0;
+  for (; done < o.schedules && strategy.more(); ++done) {
+    sched::ScheduleRun run = ex.run_one(strategy, done);
+    for (const auto& v : run.violations) {
+      if (!v.failure) ++findings[v.property];
+    }
+    if (run.first_failure()) {
+      failing = std::move(run);
+      break;
+    }
+    progress.tick(done + 1);
+  }
+  progress.stop();
+  if (failing) {
+    fmt::print("found a violation at schedule {} (strategy {})\n", done, strategy.name());
+    sched::Schedule minimal = ex.shrink(*failing);
+    sched::ScheduleRun again = ex.replay(minimal);
+    report(o, again, minimal, requests);
+    return exit_conformance;
+  }
+  fmt::print("no violation in {} schedules (strategy {}{})\n", done, strategy.name(),
+             strategy.more() ? "" : ", search space exhausted");
+  for (const auto& [property, count] : findings) {
+    fmt::print("finding: {} in {} schedules (allowed by the handler's declared guarantee)\n",
+               property, count);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+int explore_command(const ExploreOptions& o) {
+  auto parsed = scenarios::load_scenario(o.scenario);
+  if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return usage(e->str());
+  const auto& sc = std::get<scenarios::Scenario>(parsed);
+  sched::ExploreConfig cfg;
+  if (auto code = configure(o, cfg)) return *code;
+  std::string error;
+  auto ex = sched::Explorer::make(sc, cfg, error);
+  if (!ex) return usage(error);
+  fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
+             o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
+  try {
+    if (!o.replay.empty()) {
+      auto s = sched::parse_schedule(o.replay);
+      if (!s) return usage("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
+      sched::ScheduleRun run = ex->replay(*s);
+      report(o, run, *s, ex->tasks());
+      return run.first_failure() ? exit_conformance : exit_ok;
+    }
+    auto strategy = sched::make_strategy(o.strategy, o.seed, error);
+    if (!strategy) return usage("--strategy: " + error);
+    return explore_loop(o, *ex, *strategy, ex->tasks());
+  } catch (const std::exception& e) {
+    std::cerr << "sessionspec: explore: " << e.what() << "\n";
+    return 3;
+  }
+}
+
+}  // namespace ss::cli

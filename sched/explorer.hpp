@@ -1,0 +1,111 @@
+#pragma once
+// The interleaving explorer: runs a scenario's concurrent requests under the deterministic
+// scheduler, schedule after schedule, judges each run with the race checkers, and shrinks a
+// failing schedule to few preemptions and steps.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "handlers/seam.hpp"
+#include "model/engine.hpp"
+#include "scenarios/events.hpp"
+#include "scenarios/scenario.hpp"
+#include "sched/scheduler.hpp"
+
+namespace ss::sched {
+
+/// How the session manager keeps $_SESSION across coroutines.
+enum class Manager : std::uint8_t {
+  /// A context per request (PHP processes, ZealPHP's RequestContext): correct.
+  per_request,
+  /// One process-wide array (the lesson's bug).
+  shared_array,
+};
+
+/// Makes a fresh backend for one schedule (its clock, the run's seed).
+using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
+    handlers::Clock& clock, std::uint64_t seed)>;
+
+struct ExploreConfig {
+  model::EngineKind engine = model::EngineKind::php82;
+  Manager manager = Manager::per_request;
+  std::string engine_label = "php-8.2";
+  std::string handler_uri = "memory";
+  BackendFactory factory;
+  std::uint64_t seed = 1;
+  std::vector<std::pair<std::string, std::string>> ini;
+  std::optional<model::Variant> variant;
+  /// The step budget of one schedule: a run that needs more is a progress violation.
+  std::size_t steps_max = 10'000;
+};
+
+/// A violated property. `failure` false marks a finding: allowed by the handler's declared
+/// guarantee (e.g. a lost update on a last-writer-wins store), reported but not failing.
+struct Violation {
+  std::string property;
+  bool failure = true;
+  std::string detail;
+};
+
+/// The normalised stored state after a run: sessions with ids the scenario names, and the data of
+/// sessions created during the run (ids are random) as a multiset.
+struct StoreState {
+  std::map<std::string, std::string> named;
+  std::multiset<std::string> anonymous;
+  friend bool operator==(const StoreState&, const StoreState&) = default;
+  [[nodiscard]] std::string show() const;
+};
+
+/// One schedule's run.
+struct ScheduleRun {
+  RunResult sched;
+  std::vector<scenarios::Event> events;
+  std::vector<Violation> violations;
+  /// The stored sessions after the run (when it finished).
+  std::optional<StoreState> final_state;
+  [[nodiscard]] const Violation* first_failure() const;
+};
+
+class Explorer {
+ public:
+  /// Fails (returns nullopt from make) when the scenario has no concurrent block or options
+  /// do not resolve.
+  static std::unique_ptr<Explorer> make(const scenarios::Scenario& sc, ExploreConfig cfg,
+                                        std::string& error);
+
+  /// Runs one schedule chosen by `strategy` (schedule number `index`).
+  ScheduleRun run_one(Strategy& strategy, std::uint64_t index);
+  /// Replays `schedule` (non-preemptive after its end).
+  ScheduleRun replay(const Schedule& schedule);
+  /// Shrinks a failing schedule: fewest preemptions, then fewest steps, same property.
+  Schedule shrink(const ScheduleRun& failing, std::size_t replays_max = 2000);
+  /// FNV-1a of the run's JSON trace lines: equal hashes, byte-identical traces.
+  [[nodiscard]] static std::uint64_t trace_hash(const std::vector<scenarios::Event>& events);
+
+  [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
+  [[nodiscard]] int tasks() const { return tasks_; }
+
+ private:
+  Explorer(const scenarios::Scenario& sc, ExploreConfig cfg) : sc_(sc), cfg_(std::move(cfg)) {}
+  ScheduleRun execute(Strategy& strategy, std::uint64_t index, bool judge);
+  void judge(ScheduleRun& run);
+  const std::vector<StoreState>& serial_outcomes();
+
+  const scenarios::Scenario& sc_;
+  ExploreConfig cfg_;
+  model::RunOptions opts_;
+  model::Variant variant_ = model::Variant::full;
+  handlers::Guarantees guarantees_;
+  int tasks_ = 0;
+  std::optional<std::vector<StoreState>> serial_;
+  /// Ids written in the scenario text (store lines, cookie=, session_id "...").
+  std::set<std::string> named_ids_;
+};
+
+}  // namespace ss::sched

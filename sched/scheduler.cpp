@@ -1,0 +1,292 @@
+#include "sched/scheduler.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace ss::sched {
+
+int default_choice(const std::vector<int>& ready, int current) {
+  if (std::find(ready.begin(), ready.end(), current) != ready.end()) return current;
+  return ready.front();
+}
+
+// ---- schedules -------------------------------------------------------------------------------
+
+std::string Schedule::str() const {
+  std::string out;
+  for (std::size_t i = 0; i < picks.size();) {
+    std::size_t j = i;
+    while (j < picks.size() && picks[j] == picks[i]) ++j;
+    if (!out.empty()) out += '.';
+    out += std::to_string(picks[i]);
+    if (j - i > 1) out += "x" + std::to_string(j - i);
+    i = j;
+  }
+  return out.empty() ? "-" : out;
+}
+
+std::optional<Schedule> parse_schedule(std::string_view text) {
+  // A bound on replay length, so that a hostile schedule string cannot exhaust memory.
+  constexpr std::size_t picks_max = 1'000'000;
+  Schedule s;
+  if (text == "-") return s;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    std::size_t dot = std::min(text.find('.', pos), text.size());
+    std::string_view part = text.substr(pos, dot - pos);
+    std::size_t x = part.find('x');
+    int task = 0;
+    std::size_t count = 1;
+    auto r = std::from_chars(part.data(), part.data() + std::min(x, part.size()), task);
+    if (r.ec != std::errc() || r.ptr != part.data() + std::min(x, part.size()) || task < 0) {
+      return std::nullopt;
+    }
+    if (x != std::string_view::npos) {
+      auto c = std::from_chars(part.data() + x + 1, part.data() + part.size(), count);
+      if (c.ec != std::errc() || c.ptr != part.data() + part.size() || count == 0) return std::nullopt;
+    }
+    if (s.picks.size() + count > picks_max) return std::nullopt;
+    s.picks.insert(s.picks.end(), count, task);
+    pos = dot + 1;
+  }
+  return s;
+}
+
+// ---- the scheduler ---------------------------------------------------------------------------
+
+int Scheduler::add_task() {
+  tasks_.emplace_back();
+  return static_cast<int>(tasks_.size()) - 1;
+}
+
+void Scheduler::finish(int task) { tasks_.at(static_cast<std::size_t>(task)).finished = true; }
+
+handlers::Task<void> Scheduler::park(int task, std::string_view what, bool blocked) {
+  auto& t = tasks_.at(static_cast<std::size_t>(task));
+  t.what = what;
+  t.blocked = blocked;
+  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+      [&t](auto handler) { t.parked.emplace(std::move(handler)); }, boost::asio::use_awaitable);
+}
+
+std::vector<int> Scheduler::ready() const {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < tasks_.size(); ++i) {
+    if (tasks_[i].parked && !tasks_[i].blocked) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+// A task blocked on a lock may proceed once another task has taken a step.
+void Scheduler::release_blocked(int except) {
+  for (std::size_t i = 0; i < tasks_.size(); ++i) {
+    if (static_cast<int>(i) != except) tasks_[i].blocked = false;
+  }
+}
+
+RunEnd Scheduler::run(Strategy& strategy, std::size_t steps_max) {
+  RunResult& result = result_;
+  int& current = current_;
+  for (std::size_t step = result.schedule.picks.size();; ++step) {
+    io_.restart();
+    io_.poll();
+    std::vector<int> r = ready();
+    const bool all_done = std::all_of(tasks_.begin(), tasks_.end(),
+                                      [](const TaskState& t) { return t.finished; });
+    if (all_done) return RunEnd::finished;
+    if (r.empty() || step >= steps_max) {
+      result.end = r.empty() ? RunEnd::deadlock : RunEnd::budget;
+      for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        if (!tasks_[i].finished) {
+          result.waits.push_back({static_cast<int>(i), tasks_[i].what, tasks_[i].blocked});
+        }
+      }
+      return result.end;
+    }
+    const int pick = strategy.choose(r, current, step);
+    const bool current_ready = std::find(r.begin(), r.end(), current) != r.end();
+    if (current_ready && pick != current) ++result.schedule.preemptions;
+    result.schedule.picks.push_back(pick);
+    current = pick;
+    auto& t = tasks_.at(static_cast<std::size_t>(pick));
+    auto handler = std::move(*t.parked);
+    t.parked.reset();
+    release_blocked(pick);
+    boost::asio::post(io_, std::move(handler));
+  }
+}
+
+handlers::Task<void> TaskPoints::point(std::string_view what) {
+  co_await sched_.park(task_, what, false);
+}
+
+handlers::Task<bool> TaskPoints::blocked(std::string_view what, int attempt) {
+  if (attempt >= Scheduler::blocked_attempts_max) co_return false;
+  co_await sched_.park(task_, what, true);
+  co_return true;
+}
+
+// ---- strategies ------------------------------------------------------------------------------
+
+namespace {
+
+class RandomStrategy final : public Strategy {
+ public:
+  explicit RandomStrategy(std::uint64_t seed) : seed_(seed), rng_(seed) {}
+  void begin(std::uint64_t index, int) override { rng_ = model::Rng(seed_ ^ (index * 0x9e37ULL)); }
+  int choose(const std::vector<int>& ready, int, std::size_t) override {
+    return ready[rng_.below(ready.size())];
+  }
+  std::string name() const override { return "random"; }
+
+ private:
+  std::uint64_t seed_;
+  model::Rng rng_;
+};
+
+/// Coyote's "probabilistic": keep running the current task, switch with probability 2^-3.
+class StickyStrategy final : public Strategy {
+ public:
+  explicit StickyStrategy(std::uint64_t seed) : seed_(seed), rng_(seed) {}
+  void begin(std::uint64_t index, int) override { rng_ = model::Rng(seed_ ^ (index * 0x7f4aULL)); }
+  int choose(const std::vector<int>& ready, int current, std::size_t) override {
+    const bool current_ready = std::find(ready.begin(), ready.end(), current) != ready.end();
+    if (current_ready && rng_.below(8) != 0) return current;
+    return ready[rng_.below(ready.size())];
+  }
+  std::string name() const override { return "sticky"; }
+
+ private:
+  std::uint64_t seed_;
+  model::Rng rng_;
+};
+
+/// PCT (Burckhardt et al.): random distinct priorities >= depth, and depth-1 change points at
+/// which the running task drops to a low priority.
+class PctStrategy final : public Strategy {
+ public:
+  PctStrategy(std::uint64_t seed, int depth) : seed_(seed), depth_(depth), rng_(seed) {}
+  void begin(std::uint64_t index, int tasks) override;
+  int choose(const std::vector<int>& ready, int current, std::size_t step) override;
+  void end(std::size_t steps) override { steps_estimate_ = std::max(steps_estimate_, steps); }
+  std::string name() const override { return "pct:" + std::to_string(depth_); }
+
+ private:
+  std::uint64_t seed_;
+  int depth_;
+  model::Rng rng_;
+  std::vector<int> priority_;
+  std::vector<std::size_t> change_points_;
+  std::size_t steps_estimate_ = 16;
+};
+
+void PctStrategy::begin(std::uint64_t index, int tasks) {
+  rng_ = model::Rng(seed_ ^ (index * 0x94d0ULL));
+  priority_.assign(static_cast<std::size_t>(tasks), 0);
+  for (int i = 0; i < tasks; ++i) priority_[static_cast<std::size_t>(i)] = depth_ + i;
+  for (std::size_t i = priority_.size(); i > 1; --i) {
+    std::swap(priority_[i - 1], priority_[rng_.below(i)]);
+  }
+  change_points_.clear();
+  for (int i = 1; i < depth_; ++i) change_points_.push_back(rng_.below(steps_estimate_));
+}
+
+int PctStrategy::choose(const std::vector<int>& ready, int, std::size_t step) {
+  auto best = [&] {
+    return *std::max_element(ready.begin(), ready.end(), [&](int a, int b) {
+      return priority_[static_cast<std::size_t>(a)] < priority_[static_cast<std::size_t>(b)];
+    });
+  };
+  for (std::size_t i = 0; i < change_points_.size(); ++i) {
+    if (change_points_[i] == step) priority_[static_cast<std::size_t>(best())] = static_cast<int>(i);
+  }
+  return best();
+}
+
+class ReplayStrategy final : public Strategy {
+ public:
+  explicit ReplayStrategy(Schedule s) : schedule_(std::move(s)) {}
+  void begin(std::uint64_t, int) override {}
+  int choose(const std::vector<int>& ready, int current, std::size_t step) override {
+    if (step < schedule_.picks.size()) {
+      const int want = schedule_.picks[step];
+      if (std::find(ready.begin(), ready.end(), want) != ready.end()) return want;
+    }
+    return default_choice(ready, current);
+  }
+  std::string name() const override { return "replay"; }
+
+ private:
+  Schedule schedule_;
+};
+
+/// Rotates random, sticky, PCT(2) and PCT(3), one schedule each, as Coyote's portfolio does.
+class PortfolioStrategy final : public Strategy {
+ public:
+  explicit PortfolioStrategy(std::uint64_t seed) {
+    members_.push_back(std::make_unique<RandomStrategy>(seed));
+    members_.push_back(std::make_unique<StickyStrategy>(seed + 1));
+    members_.push_back(std::make_unique<PctStrategy>(seed + 2, 2));
+    members_.push_back(std::make_unique<PctStrategy>(seed + 3, 3));
+  }
+  void begin(std::uint64_t index, int tasks) override {
+    active_ = members_[index % members_.size()].get();
+    active_->begin(index / members_.size(), tasks);
+  }
+  int choose(const std::vector<int>& r, int c, std::size_t s) override {
+    return active_->choose(r, c, s);
+  }
+  void end(std::size_t steps) override { active_->end(steps); }
+  std::string name() const override { return "portfolio"; }
+
+ private:
+  std::vector<std::unique_ptr<Strategy>> members_;
+  Strategy* active_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Strategy> make_dfs_strategy(int preemption_bound);
+
+std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t seed,
+                                        std::string& error) {
+  const std::size_t colon = spec.find(':');
+  const std::string kind = spec.substr(0, colon);
+  const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  auto number = [&](int fallback, int lo, int hi) -> std::optional<int> {
+    if (arg.empty()) return fallback;
+    int v = 0;
+    auto r = std::from_chars(arg.data(), arg.data() + arg.size(), v);
+    if (r.ec != std::errc() || r.ptr != arg.data() + arg.size() || v < lo || v > hi) {
+      return std::nullopt;
+    }
+    return v;
+  };
+  if (kind == "random") return std::make_unique<RandomStrategy>(seed);
+  if (kind == "sticky") return std::make_unique<StickyStrategy>(seed);
+  if (kind == "portfolio") return std::make_unique<PortfolioStrategy>(seed);
+  if (kind == "pct") {
+    if (auto d = number(3, 1, 8)) return std::make_unique<PctStrategy>(seed, *d);
+    error = "pct depth must be 1..8, got '" + arg + "'";
+    return nullptr;
+  }
+  if (kind == "dfs") {
+    if (auto b = number(2, 0, 3)) return make_dfs_strategy(*b);
+    error = "dfs preemption bound must be 0..3, got '" + arg + "'";
+    return nullptr;
+  }
+  if (kind == "replay") {
+    auto s = parse_schedule(arg);
+    if (s) return std::make_unique<ReplayStrategy>(std::move(*s));
+    error = "malformed schedule '" + arg + "' (want e.g. 0x3.1x2.0)";
+    return nullptr;
+  }
+  error = "unknown strategy '" + spec + "' (want random, sticky, pct[:D], dfs[:B], portfolio)";
+  return nullptr;
+}
+
+}  // namespace ss::sched

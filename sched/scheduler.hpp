@@ -1,0 +1,121 @@
+#pragma once
+// A deterministic scheduler on Boost.Asio: one thread, one io_context, no timers. Requests run as
+// coroutines; each scheduling point parks the request's continuation, and a Strategy picks which
+// parked request resumes next. The sequence of picks (the schedule) replays a run exactly.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "handlers/seam.hpp"
+#include "model/rng.hpp"
+
+namespace ss::sched {
+
+/// Picks the next task to run. `ready` is sorted; `current` is the task that ran last (-1 at the
+/// start). Returning `current` when it is ready means "no preemption".
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  /// A new schedule begins with `tasks` tasks.
+  virtual void begin(std::uint64_t schedule_index, int tasks) = 0;
+  virtual int choose(const std::vector<int>& ready, int current, std::size_t step) = 0;
+  /// The schedule ended after `steps` steps (lets PCT learn the schedule length; DFS backtrack).
+  virtual void end(std::size_t steps) { (void)steps; }
+  /// False when the strategy has nothing left to explore (exhaustive DFS).
+  [[nodiscard]] virtual bool more() const { return true; }
+  [[nodiscard]] virtual std::string name() const = 0;
+};
+
+/// The default, non-preemptive choice: the current task if it is ready, else the lowest id.
+[[nodiscard]] int default_choice(const std::vector<int>& ready, int current);
+
+/// Builds a strategy: random, sticky, pct[:D], dfs[:BOUND], portfolio, or replay:SCHEDULE.
+/// Returns nullptr and sets `error` for an unknown name.
+[[nodiscard]] std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t seed,
+                                                      std::string& error);
+
+/// A schedule: the task picked at each step.
+struct Schedule {
+  std::vector<int> picks;
+  /// Run-length text, e.g. "0x3.1x2.0": task 0 three times, task 1 twice, task 0 once.
+  [[nodiscard]] std::string str() const;
+  /// Switches away from a task that was still ready (filled by the scheduler).
+  int preemptions = 0;
+};
+
+[[nodiscard]] std::optional<Schedule> parse_schedule(std::string_view text);
+
+/// Why a run stopped.
+enum class RunEnd : std::uint8_t { finished, deadlock, budget };
+
+struct TaskWait {
+  int task = 0;
+  std::string what;
+  bool blocked = false;
+};
+
+struct RunResult {
+  RunEnd end = RunEnd::finished;
+  Schedule schedule;
+  /// For deadlock/budget: where each unfinished task waits.
+  std::vector<TaskWait> waits;
+};
+
+class Scheduler;
+
+/// A task's scheduling points, handed to its handler and runner.
+class TaskPoints final : public handlers::IoPoints {
+ public:
+  TaskPoints(Scheduler& s, int task) : sched_(s), task_(task) {}
+  handlers::Task<void> point(std::string_view what) override;
+  handlers::Task<bool> blocked(std::string_view what, int attempt) override;
+
+ private:
+  Scheduler& sched_;
+  int task_;
+};
+
+class Scheduler {
+ public:
+  /// A lock wait is retried at most this many times before the handler gives up.
+  static constexpr int blocked_attempts_max = 10'000;
+
+  explicit Scheduler(boost::asio::io_context& io) : io_(io) {}
+
+  /// Registers a task; returns its id (0, 1, ...).
+  int add_task();
+  /// Marks a task finished (its coroutine returned).
+  void finish(int task);
+  /// Parks `task` until the strategy picks it. `blocked`: it waits for another task's progress.
+  handlers::Task<void> park(int task, std::string_view what, bool blocked);
+
+  /// Runs every spawned coroutine to the end under `strategy`, until `steps_max` picks in all
+  /// (counting picks of earlier calls: a run may spawn tasks in several batches). The picks and
+  /// preemptions accumulate in result().
+  RunEnd run(Strategy& strategy, std::size_t steps_max);
+  [[nodiscard]] const RunResult& result() const { return result_; }
+
+ private:
+  struct TaskState {
+    std::optional<boost::asio::any_completion_handler<void()>> parked;
+    bool blocked = false;
+    bool finished = false;
+    std::string what;
+  };
+  std::vector<int> ready() const;
+  void release_blocked(int except);
+
+  boost::asio::io_context& io_;
+  std::vector<TaskState> tasks_;
+  RunResult result_;
+  int current_ = -1;
+};
+
+}  // namespace ss::sched

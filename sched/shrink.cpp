@@ -1,0 +1,57 @@
+// Shrinking a failing schedule (greedy delta debugging): the shortest prefix that still fails
+// when the rest runs without preemption, then single picks dropped while the same property still
+// fails with no more preemptions. A replay of the result reproduces the failure.
+
+#include "sched/explorer.hpp"
+
+namespace ss::sched {
+
+namespace {
+
+bool same_failure(const ScheduleRun& run, const std::string& property) {
+  const Violation* v = run.first_failure();
+  return v != nullptr && v->property == property;
+}
+
+}  // namespace
+
+Schedule Explorer::shrink(const ScheduleRun& failing, std::size_t replays_max) {
+  const Violation* first = failing.first_failure();
+  if (first == nullptr) return failing.sched.schedule;
+  const std::string property = first->property;
+  Schedule best = failing.sched.schedule;
+  std::size_t replays = 0;
+  auto attempt = [&](const Schedule& candidate) -> std::optional<Schedule> {
+    if (replays++ >= replays_max) return std::nullopt;
+    ScheduleRun run = replay(candidate);
+    if (!same_failure(run, property)) return std::nullopt;
+    if (run.sched.schedule.preemptions > best.preemptions) return std::nullopt;
+    Schedule kept = candidate;
+    kept.preemptions = run.sched.schedule.preemptions;
+    return kept;
+  };
+  // The shortest failing prefix: everything after it is the non-preemptive default.
+  for (std::size_t k = 0; k < best.picks.size(); ++k) {
+    Schedule prefix;
+    prefix.picks.assign(best.picks.begin(), best.picks.begin() + static_cast<long>(k));
+    if (auto kept = attempt(prefix)) {
+      best = *kept;
+      break;
+    }
+  }
+  // Drop single picks, last first, while the failure stays.
+  for (bool changed = true; changed && replays < replays_max;) {
+    changed = false;
+    for (std::size_t i = best.picks.size(); i-- > 0;) {
+      Schedule candidate = best;
+      candidate.picks.erase(candidate.picks.begin() + static_cast<long>(i));
+      if (auto kept = attempt(candidate)) {
+        best = *kept;
+        changed = true;
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace ss::sched
