@@ -19,5 +19,8 @@ Result<std::unique_ptr<Backend>> make_redis_backend(const HandlerUri& uri, std::
 /// `sqlite:PATH[?lock=...]` (handlers/sqlite_handler.cpp).
 Result<std::unique_ptr<Backend>> make_sqlite_backend(const HandlerUri& uri, std::uint64_t seed,
                                                      Clock& clock);
+/// `exec:COMMAND[?timeout_ms=N]`: an external handler over JSON lines (handlers/exec_handler.cpp).
+Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t seed,
+                                                   Clock& clock);
 
 }  // namespace ss::handlers

@@ -33,6 +33,17 @@ struct FdGuard {
   int release() { return std::exchange(fd, -1); }
 };
 
+/// Unlike PHP's files gc, never delete a session a request holds locked: that request is about
+/// to write it back, and its write would go to an unlinked file (P-43, CodeIgniter#5884).
+bool unlink_unless_locked(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  const bool removed = free && ::unlink(path.c_str()) == 0;
+  ::close(fd);
+  return removed;
+}
+
 bool same_file(int fd, const std::string& path) {
   struct stat a {}, b {};
   if (::fstat(fd, &a) != 0 || ::lstat(path.c_str(), &b) != 0) return false;
@@ -114,7 +125,8 @@ Result<int> FilesHandler::open_file(const std::string& path) {
 // PHP's order: open, then a blocking exclusive flock. Blocking is a scheduling point here, and a
 // file unlinked while we waited (destroy or gc by another request) is opened again.
 Task<Status> FilesHandler::lock(const std::string& id) {
-  if (fd_ >= 0 && id == id_) co_return ok_status();
+  // gc may have removed our locked file: never read or write the unlinked inode.
+  if (fd_ >= 0 && id == id_ && same_file(fd_, path_)) co_return ok_status();
   release();
   auto path = session_file_path(dir_, id);
   if (!path) co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
@@ -202,7 +214,14 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
     const std::string path = dir_ + "/" + name;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    if (now - st.st_mtime > max_lifetime_s && ::unlink(path.c_str()) == 0) ++count;
+    if (now - st.st_mtime <= max_lifetime_s) continue;
+    // Our own locked session is collected like any other (its next write re-creates it);
+    // sessions other requests hold locked are left alone.
+    const bool ours = fd_ >= 0 && path == path_;
+    // The empty file our own read of an unknown id created is not a session: neither count nor
+    // remove it (the reference store has no record for it).
+    if (ours && created_empty_) continue;
+    if (ours ? ::unlink(path.c_str()) == 0 : unlink_unless_locked(path)) ++count;
   }
   ::closedir(d);
   co_return count;
@@ -244,7 +263,7 @@ void FilesHandler::release() {
 }  // namespace
 
 std::optional<std::string> session_file_path(const std::string& dir, const std::string& id) {
-  if (!model::valid_session_id(id)) return std::nullopt;
+  if (!model::valid_session_id(id) || id.size() > files_id_bytes_max) return std::nullopt;
   return dir + "/sess_" + id;
 }
 
@@ -263,6 +282,7 @@ Guarantees FilesBackend::guarantees() const {
   Guarantees g;
   g.concurrency = Concurrency::serialised;  // flock from read to close
   g.store.expiry = model::Expiry::gc_only;
+  g.store.id_bytes_max = files_id_bytes_max;
   return g;
 }
 

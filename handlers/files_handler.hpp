@@ -25,13 +25,16 @@ class FilesBackend final : public Backend {
 
  private:
   FilesBackend(std::string dir, std::uint64_t seed, Clock& clock)
-      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(seed)), clock_(&clock) {}
+      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(model::Rng::for_handler_ids(seed))), clock_(&clock) {}
   std::string dir_;
   std::shared_ptr<model::Rng> rng_;
   Clock* clock_;
 };
 
-/// The path of a session's file; nullopt when the id is malformed (so no path is ever built
+/// NAME_MAX (255) less "sess_": longer ids cannot have a file, and are refused as malformed.
+inline constexpr std::size_t files_id_bytes_max = 250;
+
+/// The path of a session's file; nullopt when the id is malformed or too long (so no path is ever built
 /// from a hostile id).
 [[nodiscard]] std::optional<std::string> session_file_path(const std::string& dir,
                                                            const std::string& id);

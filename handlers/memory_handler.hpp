@@ -19,7 +19,7 @@ struct MemoryStore {
 class MemoryBackend final : public Backend {
  public:
   MemoryBackend(std::uint64_t seed, Clock& clock)
-      : store_(std::make_shared<MemoryStore>(MemoryStore{{}, model::Rng(seed), &clock})) {}
+      : store_(std::make_shared<MemoryStore>(MemoryStore{{}, model::Rng::for_handler_ids(seed), &clock})) {}
   [[nodiscard]] std::string uri() const override { return "memory"; }
   [[nodiscard]] Guarantees guarantees() const override;
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;

@@ -18,6 +18,9 @@ class Rng {
   }
   /// Uniform in [0, bound); bound > 0. The modulo bias is below 2^-40 for the bounds used here.
   std::uint64_t below(std::uint64_t bound) { return next() % bound; }
+  /// The stream a handler draws its create_sid ids from. Engines draw PHP-made ids from
+  /// Rng(seed); a handler seeded the same way would hand out the very same ids.
+  static Rng for_handler_ids(std::uint64_t seed) { return Rng(seed ^ 0xa5a55a5ac3c33c3cULL); }
   /// A child generator, so that independent consumers do not perturb each other's streams.
   Rng fork() { return Rng(next()); }
 

@@ -6,6 +6,10 @@
 
 namespace ss::model {
 
+bool StoreModel::storable(const std::string& id) const {
+  return valid_session_id(id) && id.size() <= config_.id_bytes_max;
+}
+
 bool StoreModel::live(const std::string& id, std::int64_t now_s) const {
   auto it = records_.find(id);
   if (it == records_.end()) return false;
@@ -33,14 +37,14 @@ Answer StoreModel::answer(const HandlerCall& call, std::int64_t now_s,
     case Method::open:
     case Method::close: return Answer::boolean_(true);
     case Method::create_sid: return Answer::string_(fresh_id);
-    case Method::validate_id: return Answer::boolean_(valid_session_id(id) && live(id, now_s));
+    case Method::validate_id: return Answer::boolean_(storable(id) && live(id, now_s));
     case Method::read:
-      if (!valid_session_id(id)) return Answer::failure_("malformed session id");
+      if (!storable(id)) return Answer::failure_("malformed session id");
       return Answer::string_(live(id, now_s) ? records_.at(id).data : std::string());
     case Method::write:
     case Method::update_timestamp:
     case Method::destroy:
-      if (!valid_session_id(id)) return Answer::failure_("malformed session id");
+      if (!storable(id)) return Answer::failure_("malformed session id");
       return Answer::boolean_(true);
     case Method::gc: {
       if (config_.expiry == Expiry::ttl) return Answer::integer_(0);
@@ -81,7 +85,7 @@ Judgement StoreModel::observe(const HandlerCall& call, const Answer& actual, std
   Judgement j;
   if (call.method == Method::create_sid) {
     expire(now_s);
-    const bool fresh = actual.kind == Answer::Kind::string && valid_session_id(actual.s) &&
+    const bool fresh = actual.kind == Answer::Kind::string && storable(actual.s) &&
                        records_.count(actual.s) == 0;
     j.ok = fresh;
     j.expected = "an unused id matching [A-Za-z0-9,-]{1,256}";

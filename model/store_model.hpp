@@ -27,6 +27,9 @@ struct StoreConfig {
   Expiry expiry = Expiry::gc_only;
   /// For Expiry::ttl and Expiry::lazy: the lifetime in seconds.
   std::int64_t ttl_s = 1440;
+  /// The longest id the store keeps (PHP's limit is 256; a sess_<id> file name allows 250).
+  /// Longer, otherwise well-formed ids are refused like malformed ones.
+  std::size_t id_bytes_max = 256;
 };
 
 struct StoredSession {
@@ -58,6 +61,8 @@ class StoreModel {
 
   [[nodiscard]] const std::map<std::string, StoredSession>& sessions() const { return records_; }
   [[nodiscard]] bool live(const std::string& id, std::int64_t now_s) const;
+  /// A well-formed id within the store's length limit.
+  [[nodiscard]] bool storable(const std::string& id) const;
 
  private:
   void apply(const HandlerCall& call, const Answer& answer, std::int64_t now_s);

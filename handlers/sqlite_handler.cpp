@@ -1,0 +1,439 @@
+#include "handlers/sqlite_handler.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <charconv>
+#include <functional>
+#include <optional>
+
+#include "handlers/factories.hpp"
+#include "model/engine.hpp"
+#include "model/rng.hpp"
+
+namespace ss::handlers {
+
+/// What the handlers of one backend share.
+struct SqliteShared {
+  SqliteConfig config;
+  model::Rng rng;
+};
+
+namespace {
+
+/// The default IoPoints waits about this long per blocked() call, so busy_timeout_ms becomes
+/// busy_timeout_ms / busy_poll_ms attempts (a count, so the explorer stays deterministic).
+constexpr int busy_poll_ms = 10;
+/// create_sid draws at most this many ids (PHP's files handler does the same).
+constexpr int create_sid_tries_max = 3;
+constexpr std::int64_t ttl_s_max = 10LL * 365 * 24 * 3600;
+constexpr std::int64_t busy_timeout_ms_max = 600'000;
+
+constexpr const char* schema_sql =
+    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, "
+    "mtime INTEGER NOT NULL, expiry INTEGER NOT NULL)";
+
+/// The prepared statements of a connection, by purpose.
+enum Stmt : std::size_t {
+  st_read,
+  st_exists,
+  st_upsert,
+  st_touch,
+  st_delete,
+  st_gc,
+  st_begin,
+  st_commit,
+  st_count,
+};
+
+constexpr std::array<const char*, st_count> stmt_sql = {
+    "SELECT data, mtime FROM sessions WHERE id = ?1",
+    "SELECT mtime FROM sessions WHERE id = ?1",
+    "INSERT INTO sessions (id, data, mtime, expiry) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(id) DO UPDATE SET data = excluded.data, mtime = excluded.mtime, "
+    "expiry = excluded.expiry",
+    "UPDATE sessions SET mtime = ?2, expiry = ?3 WHERE id = ?1",
+    "DELETE FROM sessions WHERE id = ?1",
+    "DELETE FROM sessions WHERE mtime < ?1",
+    "BEGIN IMMEDIATE",
+    "COMMIT",
+};
+
+HandlerError bad_id(const std::string& id) {
+  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+}
+
+HandlerError db_error(sqlite3* db, const std::string& path, std::string_view what) {
+  return fail(ErrorCode::io, "sqlite " + path + ": " + std::string(what) + ": " +
+                                 (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+/// Opens `path` with SQLite's sleeping busy handler off (waits are cooperative, see header).
+Result<sqlite3*> open_db(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    HandlerError e = db_error(db, path, "cannot open");
+    sqlite3_close(db);
+    return e;
+  }
+  sqlite3_busy_timeout(db, 0);
+  sqlite3_extended_result_codes(db, 0);
+  return db;
+}
+
+void bind_text(sqlite3_stmt* st, int i, const std::string& s) {
+  sqlite3_bind_text(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+void bind_blob(sqlite3_stmt* st, int i, const std::string& s) {
+  // A null pointer would bind NULL; an empty session must stay a zero-length BLOB.
+  if (s.empty()) {
+    sqlite3_bind_zeroblob(st, i, 0);
+  } else {
+    sqlite3_bind_blob(st, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+}
+
+class SqliteHandler final : public SessionHandler {
+ public:
+  SqliteHandler(std::shared_ptr<SqliteShared> shared, RequestEnv env)
+      : shared_(std::move(shared)), config_(shared_->config), env_(env) {}
+  ~SqliteHandler() override;
+  SqliteHandler(const SqliteHandler&) = delete;
+  SqliteHandler& operator=(const SqliteHandler&) = delete;
+
+  Task<Status> open(std::string, std::string) override { co_return ensure(); }
+  Task<Status> close() override { co_return end_transaction(); }
+  Task<Result<std::string>> read(std::string id) override;
+  Task<Status> write(std::string id, std::string data) override;
+  Task<Status> destroy(std::string id) override;
+  Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override;
+  Task<Result<std::string>> create_sid() override;
+  Task<Result<bool>> validate_id(std::string id) override;
+  Task<Status> update_timestamp(std::string id, std::string data) override;
+
+ private:
+  using RowFn = std::function<void(sqlite3_stmt*)>;
+  Status ensure();
+  /// Runs statement `s` (bound by `bind`) to completion, handing each row to `on_row`.
+  Task<Status> exec(Stmt s, const RowFn& bind, const RowFn& on_row);
+  /// `transactional`: BEGIN IMMEDIATE unless this request already holds the write lock.
+  Task<Status> lock_if_transactional();
+  Status end_transaction();
+  Task<Status> upsert(const std::string& id, const std::string& data);
+  [[nodiscard]] std::int64_t now_s() const { return env_.clock->now_s(); }
+
+  std::shared_ptr<SqliteShared> shared_;
+  const SqliteConfig& config_;
+  RequestEnv env_;
+  sqlite3* db_ = nullptr;
+  std::array<sqlite3_stmt*, st_count> stmts_{};
+  bool in_transaction_ = false;
+};
+
+SqliteHandler::~SqliteHandler() {
+  // A request that ends without close() (ZealPHP never calls it) keeps what it wrote: write()
+  // already answered true, so rolling back would make that answer a lie.
+  (void)end_transaction();
+  for (sqlite3_stmt* st : stmts_) sqlite3_finalize(st);
+  sqlite3_close(db_);
+}
+
+Status SqliteHandler::ensure() {
+  if (db_ != nullptr) return ok_status();
+  auto opened = open_db(config_.path);
+  if (!opened) return opened.error();
+  db_ = opened.value();
+  for (std::size_t i = 0; i < st_count; ++i) {
+    if (sqlite3_prepare_v3(db_, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i],
+                           nullptr) != SQLITE_OK) {
+      HandlerError e = db_error(db_, config_.path, std::string("cannot prepare ") + stmt_sql[i]);
+      for (sqlite3_stmt*& st : stmts_) sqlite3_finalize(std::exchange(st, nullptr));
+      sqlite3_close(std::exchange(db_, nullptr));
+      return e;
+    }
+  }
+  return ok_status();
+}
+
+// SQLITE_BUSY (another connection holds the write lock) is retried after IoPoints::blocked; a
+// statement that fails part way is reset, and its bindings survive the reset.
+Task<Status> SqliteHandler::exec(Stmt s, const RowFn& bind, const RowFn& on_row) {
+  if (auto up = ensure(); !up) co_return up.error();
+  sqlite3_stmt* st = stmts_[s];
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (bind) bind(st);
+  const int attempts = 1 + config_.busy_timeout_ms / busy_poll_ms;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    int rc = SQLITE_ROW;
+    // Each step yields a row or finishes; a result set is finite, so this ends.
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      if (on_row) on_row(st);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) co_return ok_status();
+    if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+      co_return db_error(db_, config_.path, stmt_sql[s]);
+    }
+    if (attempt + 1 == attempts ||
+        !co_await env_.points->blocked("sqlite busy " + config_.path, attempt)) {
+      break;
+    }
+  }
+  co_return fail(ErrorCode::timeout, "sqlite " + config_.path + ": database still locked by " +
+                                         "another connection after " +
+                                         std::to_string(config_.busy_timeout_ms) +
+                                         " ms (busy_timeout_ms)");
+}
+
+Task<Status> SqliteHandler::lock_if_transactional() {
+  if (config_.lock != SqliteLock::transactional || in_transaction_) co_return ok_status();
+  auto begun = co_await exec(st_begin, nullptr, nullptr);
+  if (!begun) co_return begun;
+  in_transaction_ = true;
+  co_return ok_status();
+}
+
+Status SqliteHandler::end_transaction() {
+  if (!in_transaction_) return ok_status();
+  in_transaction_ = false;
+  // In WAL mode a COMMIT of an IMMEDIATE transaction needs no further lock, so it cannot be
+  // busy; a synchronous step is enough (and usable from the destructor).
+  sqlite3_stmt* st = stmts_[st_commit];
+  sqlite3_reset(st);
+  const int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) {
+    HandlerError e = db_error(db_, config_.path, "COMMIT");
+    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    return e;
+  }
+  return ok_status();
+}
+
+Task<Result<std::string>> SqliteHandler::read(std::string id) {
+  if (!model::valid_session_id(id)) co_return bad_id(id);
+  if (auto locked = co_await lock_if_transactional(); !locked) co_return locked.error();
+  std::optional<std::string> data;
+  std::int64_t mtime = 0;
+  auto done = co_await exec(
+      st_read, [&](sqlite3_stmt* st) { bind_text(st, 1, id); },
+      [&](sqlite3_stmt* st) {
+        const void* p = sqlite3_column_blob(st, 0);
+        const int n = sqlite3_column_bytes(st, 0);
+        data = p != nullptr ? std::string(static_cast<const char*>(p), n) : std::string();
+        mtime = sqlite3_column_int64(st, 1);
+      });
+  if (!done) co_return done.error();
+  // Expiry is lazy: an expired row is gone for readers even before gc deletes it.
+  if (!data || now_s() - mtime > config_.ttl_s) co_return std::string();
+  co_return std::move(*data);
+}
+
+Task<Status> SqliteHandler::upsert(const std::string& id, const std::string& data) {
+  const std::int64_t now = now_s();
+  co_return co_await exec(
+      st_upsert,
+      [&](sqlite3_stmt* st) {
+        bind_text(st, 1, id);
+        bind_blob(st, 2, data);
+        sqlite3_bind_int64(st, 3, now);
+        sqlite3_bind_int64(st, 4, now + config_.ttl_s);
+      },
+      nullptr);
+}
+
+Task<Status> SqliteHandler::write(std::string id, std::string data) {
+  if (!model::valid_session_id(id)) co_return bad_id(id);
+  // A write without a read takes the lock too, and holds it until close().
+  if (auto locked = co_await lock_if_transactional(); !locked) co_return locked;
+  co_return co_await upsert(id, data);
+}
+
+Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
+  if (!model::valid_session_id(id)) co_return bad_id(id);
+  if (auto locked = co_await lock_if_transactional(); !locked) co_return locked;
+  const std::int64_t now = now_s();
+  auto touched = co_await exec(
+      st_touch,
+      [&](sqlite3_stmt* st) {
+        bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, now);
+        sqlite3_bind_int64(st, 3, now + config_.ttl_s);
+      },
+      nullptr);
+  if (!touched) co_return touched;
+  // No row to touch: store the data, as PHP's files handler falls back to a write.
+  if (sqlite3_changes(db_) == 0) co_return co_await upsert(id, data);
+  co_return ok_status();
+}
+
+Task<Status> SqliteHandler::destroy(std::string id) {
+  if (!model::valid_session_id(id)) co_return bad_id(id);
+  auto done = co_await exec(
+      st_delete, [&](sqlite3_stmt* st) { bind_text(st, 1, id); }, nullptr);
+  if (!done) co_return done;
+  // Symfony commits on destroy too: the request is done with the session.
+  co_return end_transaction();
+}
+
+Task<Result<std::int64_t>> SqliteHandler::gc(std::int64_t max_lifetime_s) {
+  const std::int64_t cutoff = now_s() - max_lifetime_s;
+  auto done = co_await exec(
+      st_gc, [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, cutoff); }, nullptr);
+  if (!done) co_return done.error();
+  co_return static_cast<std::int64_t>(sqlite3_changes(db_));
+}
+
+Task<Result<std::string>> SqliteHandler::create_sid() {
+  for (int tries = 0; tries < create_sid_tries_max; ++tries) {
+    std::string id = model::php_made_id(shared_->rng, 26, 5);
+    bool exists = false;
+    // Any row counts, expired or not: gc has not removed it, so the id is not unused.
+    auto done = co_await exec(
+        st_exists, [&](sqlite3_stmt* st) { bind_text(st, 1, id); },
+        [&](sqlite3_stmt*) { exists = true; });
+    if (!done) co_return done.error();
+    if (!exists) co_return id;
+  }
+  co_return fail(ErrorCode::conflict, "create_sid: " + std::to_string(create_sid_tries_max) +
+                                          " colliding ids in a row");
+}
+
+Task<Result<bool>> SqliteHandler::validate_id(std::string id) {
+  if (!model::valid_session_id(id)) co_return false;
+  std::optional<std::int64_t> mtime;
+  auto done = co_await exec(
+      st_exists, [&](sqlite3_stmt* st) { bind_text(st, 1, id); },
+      [&](sqlite3_stmt* st) { mtime = sqlite3_column_int64(st, 0); });
+  if (!done) co_return done.error();
+  co_return mtime.has_value() && now_s() - *mtime <= config_.ttl_s;
+}
+
+HandlerError bad_uri(const std::string& why) {
+  return fail(ErrorCode::unsupported, "sqlite URI: " + why);
+}
+
+std::optional<std::int64_t> to_int(std::string_view s, std::int64_t lo, std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<HandlerError> parse_param(const std::string& k, const std::string& v,
+                                        SqliteConfig& c) {
+  if (k == "lock") {
+    if (v == "none") c.lock = SqliteLock::none;
+    else if (v == "transactional") c.lock = SqliteLock::transactional;
+    else return bad_uri("lock '" + v + "' (want none or transactional)");
+    return std::nullopt;
+  }
+  if (k == "busy_timeout_ms") {
+    auto n = to_int(v, 0, busy_timeout_ms_max);
+    if (!n) return bad_uri("busy_timeout_ms=" + v + " (want an integer in 0..600000)");
+    c.busy_timeout_ms = static_cast<int>(*n);
+    return std::nullopt;
+  }
+  if (k == "ttl_s") {
+    auto n = to_int(v, 1, ttl_s_max);
+    if (!n) return bad_uri("ttl_s=" + v + " (want a positive integer of seconds)");
+    c.ttl_s = *n;
+    return std::nullopt;
+  }
+  if (k == "fresh") {
+    if (v != "0" && v != "1") return bad_uri("fresh=" + v + " (want 0 or 1)");
+    c.fresh = v == "1";
+    return std::nullopt;
+  }
+  return bad_uri("unknown parameter '" + k + "' (want lock, busy_timeout_ms, ttl_s, fresh)");
+}
+
+/// Creates the file if needed, switches it to WAL (a persistent setting) and creates the table;
+/// empties it when `fresh`. Runs before any request, so SQLite's own (sleeping) busy handler is
+/// fine here.
+Status prepare_file(const std::string& path, bool fresh, int busy_timeout_ms) {
+  auto opened = open_db(path);
+  if (!opened) return opened.error();
+  sqlite3* db = opened.value();
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  std::string mode;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    mode = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  Status result = ok_status();
+  if (mode != "wal") {
+    result = db_error(db, path, "cannot switch to WAL (journal_mode is '" + mode + "')");
+  } else if (sqlite3_exec(db, schema_sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    result = db_error(db, path, "cannot create the sessions table");
+  } else if (fresh && sqlite3_exec(db, "DELETE FROM sessions", nullptr, nullptr, nullptr) !=
+                          SQLITE_OK) {
+    result = db_error(db, path, "fresh=1: cannot empty the sessions table");
+  }
+  sqlite3_close(db);
+  return result;
+}
+
+}  // namespace
+
+Result<SqliteConfig> parse_sqlite_config(const HandlerUri& uri) {
+  SqliteConfig c;
+  c.path = uri.target;
+  if (c.path == ":memory:" || c.path.rfind("file:", 0) == 0) {
+    return bad_uri("'" + c.path + "': want a file path (every request opens its own connection, "
+                   "so an in-memory database would not be shared)");
+  }
+  for (const auto& [k, v] : uri.params) {
+    if (auto e = parse_param(k, v, c)) return *e;
+  }
+  return c;
+}
+
+SqliteBackend::SqliteBackend(SqliteConfig config, std::uint64_t seed)
+    : config_(config),
+      shared_(std::make_shared<SqliteShared>(SqliteShared{std::move(config), model::Rng::for_handler_ids(seed)})) {}
+
+SqliteBackend::~SqliteBackend() = default;
+
+Result<std::unique_ptr<SqliteBackend>> SqliteBackend::create(SqliteConfig config,
+                                                             std::uint64_t seed, Clock&) {
+  auto ready = prepare_file(config.path, config.fresh, config.busy_timeout_ms);
+  if (!ready) return ready.error();
+  return std::unique_ptr<SqliteBackend>(new SqliteBackend(std::move(config), seed));
+}
+
+std::string SqliteBackend::uri() const {
+  return "sqlite:" + config_.path +
+         (config_.lock == SqliteLock::transactional ? "?lock=transactional" : "?lock=none") +
+         "&ttl_s=" + std::to_string(config_.ttl_s);
+}
+
+Guarantees SqliteBackend::guarantees() const {
+  Guarantees g;
+  g.concurrency = config_.lock == SqliteLock::transactional ? Concurrency::serialised
+                                                            : Concurrency::last_writer_wins;
+  g.store.expiry = model::Expiry::lazy;
+  g.store.ttl_s = config_.ttl_s;
+  return g;
+}
+
+std::unique_ptr<SessionHandler> SqliteBackend::connect(RequestEnv env) {
+  return std::make_unique<SqliteHandler>(shared_, env);
+}
+
+Result<std::unique_ptr<Backend>> make_sqlite_backend(const HandlerUri& uri, std::uint64_t seed,
+                                                     Clock& clock) {
+  auto config = parse_sqlite_config(uri);
+  if (!config) return config.error();
+  auto made = SqliteBackend::create(std::move(config.value()), seed, clock);
+  if (!made) return made.error();
+  return std::unique_ptr<Backend>(std::move(made.value()));
+}
+
+}  // namespace ss::handlers

@@ -1,0 +1,70 @@
+#pragma once
+// `sqlite:PATH[?lock=none|transactional&busy_timeout_ms=N&ttl_s=N&fresh=0|1]`: sessions in one
+// SQLite file in WAL mode, table `sessions(id TEXT PRIMARY KEY, data BLOB NOT NULL, mtime
+// INTEGER NOT NULL, expiry INTEGER NOT NULL)`. Data are BLOBs, so any bytes (NUL included)
+// survive. Expiry is lazy, as in Symfony's PdoSessionHandler: a row older than ttl_s reads as ""
+// (and validates as false) before gc removes it; `expiry` (mtime + ttl_s) is kept for outside
+// readers of the table.
+//
+// `transactional` follows Symfony's PdoSessionHandler LOCK_TRANSACTIONAL: BEGIN IMMEDIATE at
+// read(), COMMIT at close() or destroy(). SQLite's write lock covers the whole database, so the
+// placeholder row Symfony inserts for a missing id (to have a row to lock on MySQL/PostgreSQL)
+// is not needed and never inserted: reading an unknown id creates nothing. The price is that a
+// transactional request blocks every other transactional request, whatever its session.
+//
+// Waiting for a busy database is cooperative: SQLite's own busy handler (which sleeps inside the
+// call) is off, and SQLITE_BUSY is retried through IoPoints::blocked, at most busy_timeout_ms /
+// 10 times, so that the explorer can run the holder meanwhile.
+//
+// Deliberately free of sqlite3 includes; only sqlite_handler.cpp (and sqlite_* tests) see it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "handlers/handler_uri.hpp"
+#include "handlers/seam.hpp"
+
+namespace ss::handlers {
+
+enum class SqliteLock : std::uint8_t { none, transactional };
+
+/// Everything a `sqlite:` URI says.
+struct SqliteConfig {
+  std::string path;
+  SqliteLock lock = SqliteLock::none;
+  /// How long a statement waits for another connection's write lock before ErrorCode::timeout.
+  int busy_timeout_ms = 2000;
+  /// Rows older than this read as "" (session.gc_maxlifetime's default).
+  std::int64_t ttl_s = 1440;
+  /// `fresh=1`: SqliteBackend::create deletes every row first, so that the store starts empty
+  /// (scenario runs and the conformance suite need it).
+  bool fresh = false;
+};
+
+/// Reads a parsed `sqlite:` URI; fails with ErrorCode::unsupported and a one-line reason.
+[[nodiscard]] Result<SqliteConfig> parse_sqlite_config(const HandlerUri& uri);
+
+struct SqliteShared;
+
+/// A session database file. Each connect() opens its own sqlite3 connection (one per request,
+/// as PHP processes each have their own), closed with the handler.
+class SqliteBackend final : public Backend {
+ public:
+  /// Opens the file (creating it), switches it to WAL and creates the table; fails with
+  /// ErrorCode::io and the reason when any of that is impossible.
+  static Result<std::unique_ptr<SqliteBackend>> create(SqliteConfig config, std::uint64_t seed,
+                                                       Clock& clock);
+  ~SqliteBackend() override;
+  [[nodiscard]] std::string uri() const override;
+  [[nodiscard]] Guarantees guarantees() const override;
+  [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;
+  [[nodiscard]] const SqliteConfig& config() const { return config_; }
+
+ private:
+  SqliteBackend(SqliteConfig config, std::uint64_t seed);
+  SqliteConfig config_;
+  std::shared_ptr<SqliteShared> shared_;
+};
+
+}  // namespace ss::handlers

@@ -1,0 +1,1021 @@
+#include "handlers/table_handler.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <map>
+#include <new>
+#include <optional>
+#include <vector>
+
+#include "handlers/factories.hpp"
+#include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
+#include "model/rng.hpp"
+
+namespace ss::handlers {
+
+namespace {
+
+/// "sstable1", so that a foreign segment under our name is refused rather than misread.
+constexpr std::uint64_t segment_magic = 0x31656c6261747373ULL;
+/// Bumped whenever SegmentHeader or RowHeader change.
+constexpr std::uint32_t segment_layout = 1;
+/// Rows start on cache-line boundaries so that two rows' locks never share a line.
+constexpr std::size_t row_align = 64;
+constexpr std::size_t id_bytes_max = model::session_id_bytes_max;
+/// The dir is stored in the header so that processes disagreeing about it are refused.
+constexpr std::size_t dir_bytes_max = 4096;
+/// NAME_MAX: no file name is longer, so ids over 250 bytes cannot have a sess_ file.
+constexpr std::size_t file_name_bytes_max = 255;
+constexpr std::string_view file_prefix = "sess_";
+/// Temporary files are written, then renamed over sess_<id>; never loaded or collected.
+constexpr std::string_view temp_prefix = ".tmp-";
+/// The max lifetime of the last gc() call, for rebuilding the table after a restart.
+constexpr std::string_view gc_hint_name = ".gc_maxlifetime_s";
+constexpr std::size_t table_name_bytes_max = 200;
+/// A lookup restarts when the row it waited for was removed meanwhile; bounded.
+constexpr int lookup_rounds_max = 8;
+/// A write retries when its id appears or disappears between lookup and insert; bounded.
+constexpr int commit_rounds_max = 8;
+/// Hard cap on lock attempts, in case an IoPoints never says stop.
+constexpr int lock_attempts_max = 1 << 20;
+/// Attaching waits for the creating process to finish initialising: 2000 x 1 ms at most.
+constexpr int ready_polls_max = 2000;
+constexpr long ready_poll_ns = 1'000'000;
+/// Like PHP's own create_sid: give up after 3 colliding ids.
+constexpr int sid_tries_max = 3;
+constexpr std::size_t no_row = static_cast<std::size_t>(-1);
+
+enum RowState : std::uint32_t { row_empty = 0, row_used = 1, row_tombstone = 2 };
+
+static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
+static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
+static_assert(std::atomic<std::int64_t>::is_always_lock_free);
+
+// Both structs live in MAP_SHARED memory and are used by several processes at once, so they hold
+// only lock-free atomics (address-free), plain data and process-shared robust mutexes.
+struct SegmentHeader {
+  std::uint64_t magic = 0;
+  std::uint32_t layout = 0;
+  /// 0 while the creating process initialises and loads files, then 1 (release).
+  std::atomic<std::uint32_t> ready{0};
+  std::uint64_t rows_max = 0;
+  std::uint64_t row_bytes_max = 0;
+  /// Versions come from one counter, so a row destroyed and created again never repeats a
+  /// version a request may still hold (no ABA through destroy + recreate).
+  std::atomic<std::uint64_t> version_clock{0};
+  /// -1 until the first gc() call.
+  std::atomic<std::int64_t> last_gc_max_s{-1};
+  /// Serialises inserts, so that two requests cannot claim two rows for one id.
+  pthread_mutex_t insert_lock;
+  char dir[dir_bytes_max] = {};
+};
+
+// Rows are used in place from zero-filled memory (ftruncate); a row's mutex is initialised when
+// the row is first claimed (lock_ready), so an untouched row costs no memory.
+struct RowHeader {
+  pthread_mutex_t lock;
+  std::atomic<std::uint32_t> lock_ready;
+  /// RowState; read without the lock while probing, changed only under it.
+  std::atomic<std::uint32_t> state;
+  /// Hash of the id, so that probing compares ids only for likely matches.
+  std::atomic<std::uint64_t> id_hash;
+  /// 1 while the holder changes the row or its file; a lock inherited from a dead holder
+  /// (EOWNERDEAD) with dirty == 1 means the row may be torn and is rebuilt from its file.
+  std::atomic<std::uint32_t> dirty;
+  std::uint32_t id_len;
+  std::uint64_t version;
+  std::int64_t mtime_s;
+  std::uint64_t data_len;
+  char id[id_bytes_max];
+};
+
+constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+constexpr std::size_t header_bytes() { return round_up(sizeof(SegmentHeader), row_align); }
+constexpr std::size_t row_stride(std::size_t row_bytes) {
+  return round_up(sizeof(RowHeader) + row_bytes, row_align);
+}
+
+HandlerError sys_error(const std::string& what, const std::string& path, int err) {
+  return fail(ErrorCode::io, "table: " + what + " " + path + ": " + std::strerror(err));
+}
+HandlerError sys_error(const std::string& what, const std::string& path) {
+  return sys_error(what, path, errno);
+}
+
+HandlerError bad_id(const std::string& id) {
+  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+}
+
+/// FNV-1a: stable across processes and builds (std::hash is not).
+std::uint64_t id_hash(std::string_view id) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+bool file_name_fits(const std::string& id) {
+  return file_prefix.size() + id.size() <= file_name_bytes_max;
+}
+
+/// Ids the table keeps: PHP's charset, and short enough for a sess_<id> file (Guarantees say so).
+bool valid_id(const std::string& id) { return model::valid_session_id(id) && file_name_fits(id); }
+std::string file_path(const std::string& dir, std::string_view name) {
+  return dir + "/" + std::string(name);
+}
+std::string session_path(const std::string& dir, const std::string& id) {
+  return file_path(dir, std::string(file_prefix) + id);
+}
+
+bool init_robust_mutex(pthread_mutex_t* m) {
+  pthread_mutexattr_t attr;
+  if (::pthread_mutexattr_init(&attr) != 0) return false;
+  const bool ok = ::pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0 &&
+                  ::pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0 &&
+                  ::pthread_mutex_init(m, &attr) == 0;
+  ::pthread_mutexattr_destroy(&attr);
+  return ok;
+}
+
+/// Unlocks a held mutex when it goes out of scope (including when a coroutine frame dies).
+class LockGuard {
+ public:
+  explicit LockGuard(pthread_mutex_t* m) : m_(m) {}
+  LockGuard(LockGuard&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
+  LockGuard& operator=(LockGuard&&) = delete;
+  ~LockGuard() { reset(); }
+  void reset() {
+    if (m_ != nullptr) ::pthread_mutex_unlock(std::exchange(m_, nullptr));
+  }
+
+ private:
+  pthread_mutex_t* m_;
+};
+
+/// Closes a descriptor on scope exit.
+struct FdGuard {
+  int fd = -1;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+struct FileContent {
+  std::string bytes;
+  std::int64_t mtime_s = 0;
+};
+
+// Reads a whole file of at most `limit` bytes, without following symlinks.
+Result<FileContent> read_file_limited(const std::string& path, std::size_t limit) {
+  // O_NONBLOCK: a FIFO planted under a session's name must not hang us before fstat refuses it.
+  FdGuard g{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (g.fd < 0) return sys_error("cannot open", path);
+  struct stat st {};
+  if (::fstat(g.fd, &st) != 0) return sys_error("cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::io, "table: " + path + " is not a file");
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size > limit) {
+    return fail(ErrorCode::capacity, "table: " + path + " holds " + std::to_string(size) +
+                                         " bytes, more than row_bytes_max=" +
+                                         std::to_string(limit));
+  }
+  FileContent out{std::string(size, '\0'), st.st_mtime};
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(g.fd, out.bytes.data() + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return sys_error("cannot read", path);
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  out.bytes.resize(done);
+  return out;
+}
+
+// Writes dir/name by renaming a complete temporary file over it: the file always holds either
+// the old or the new bytes, never a mix, whenever a writer dies. The mtime comes from the
+// handler's clock so that gc and reloads follow virtual time.
+Status write_file_atomic(const std::string& dir, std::string_view name, std::string_view bytes,
+                         std::int64_t mtime_s) {
+  std::string temp = file_path(dir, std::string(temp_prefix) + "XXXXXX");
+  FdGuard g{::mkostemp(temp.data(), O_CLOEXEC)};
+  if (g.fd < 0) return sys_error("cannot create a temporary file in", dir);
+  auto failed = [&](const char* what) {
+    const int err = errno;
+    ::unlink(temp.c_str());
+    return Status(sys_error(what, temp, err));
+  };
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(g.fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failed("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  struct timespec times[2] = {{mtime_s, 0}, {mtime_s, 0}};
+  if (::futimens(g.fd, times) != 0) return failed("cannot set mtime of");
+  if (::close(std::exchange(g.fd, -1)) != 0) return failed("cannot close");
+  const std::string target = file_path(dir, name);
+  if (::rename(temp.c_str(), target.c_str()) != 0) {
+    return failed(("cannot rename over " + target + ":").c_str());
+  }
+  return ok_status();
+}
+
+std::optional<std::int64_t> read_gc_hint(const std::string& dir) {
+  auto hint = read_file_limited(file_path(dir, gc_hint_name), 32);
+  if (!hint) return std::nullopt;
+  std::int64_t v = 0;
+  const auto& s = hint.value().bytes;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+bool ours_to_clear(std::string_view name) {
+  return name.starts_with(file_prefix) || name.starts_with(temp_prefix) || name == gc_hint_name;
+}
+
+// ?fresh=1: an empty table. Other processes still mapping the old segment keep it until they
+// close it; new backends get a new one.
+Status start_fresh(const TableConfig& c) {
+  const std::string shm = table_shm_name(c.name);
+  if (::shm_unlink(shm.c_str()) != 0 && errno != ENOENT) return sys_error("cannot unlink", shm);
+  DIR* d = ::opendir(c.dir.c_str());
+  if (d == nullptr) return sys_error("cannot list", c.dir);
+  while (dirent* e = ::readdir(d)) {
+    if (ours_to_clear(e->d_name)) ::unlink(file_path(c.dir, e->d_name).c_str());
+  }
+  ::closedir(d);
+  return ok_status();
+}
+
+Status prepare_dir(const TableConfig& c) {
+  if (::mkdir(c.dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return sys_error("cannot create directory", c.dir);
+  }
+  struct stat st {};
+  if (::stat(c.dir.c_str(), &st) != 0) return sys_error("cannot stat", c.dir);
+  if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, "table: " + c.dir + " is not a directory");
+  if (::access(c.dir.c_str(), W_OK | X_OK) != 0) return sys_error("cannot write to", c.dir);
+  return c.fresh ? start_fresh(c) : ok_status();
+}
+
+}  // namespace
+
+/// The mapping of one table and what every handler of a backend shares.
+struct TableShared {
+  TableShared(TableConfig c, std::uint64_t seed)
+      : config(std::move(c)), rng(model::Rng::for_handler_ids(seed)) {}
+  ~TableShared() {
+    if (base != nullptr) ::munmap(base, bytes);
+  }
+  TableShared(const TableShared&) = delete;
+  TableShared& operator=(const TableShared&) = delete;
+
+  [[nodiscard]] SegmentHeader& header() const { return *reinterpret_cast<SegmentHeader*>(base); }
+  [[nodiscard]] RowHeader& row(std::size_t i) const {
+    return *reinterpret_cast<RowHeader*>(base + header_bytes() + i * stride);
+  }
+  [[nodiscard]] char* data(std::size_t i) const {
+    return reinterpret_cast<char*>(base + header_bytes() + i * stride + sizeof(RowHeader));
+  }
+  [[nodiscard]] std::size_t probe_len() const {
+    return std::min(config.rows_max, table_probe_rows_max);
+  }
+  [[nodiscard]] std::size_t slot(std::uint64_t hash, std::size_t step) const {
+    return (hash % config.rows_max + step) % config.rows_max;
+  }
+  std::uint64_t next_version() const { return header().version_clock.fetch_add(1) + 1; }
+  [[nodiscard]] std::size_t rows_in_use() const {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < config.rows_max; ++i) {
+      n += row(i).state.load(std::memory_order_acquire) == row_used ? 1 : 0;
+    }
+    return n;
+  }
+
+  TableConfig config;
+  std::byte* base = nullptr;
+  std::size_t bytes = 0;
+  std::size_t stride = 0;
+  model::Rng rng;
+};
+
+namespace {
+
+bool row_holds(const RowHeader& r, std::string_view id) {
+  return r.state.load(std::memory_order_acquire) == row_used && r.id_len == id.size() &&
+         std::memcmp(r.id, id.data(), id.size()) == 0;
+}
+
+std::string row_id(const RowHeader& r) { return std::string(r.id, r.id_len); }
+
+// Copies a session into row i under a new version. The caller holds the lock and has set dirty.
+void store_payload(const TableShared& s, std::size_t i, std::string_view data,
+                   std::int64_t mtime_s) {
+  RowHeader& r = s.row(i);
+  if (!data.empty()) std::memcpy(s.data(i), data.data(), data.size());
+  r.data_len = data.size();
+  r.mtime_s = mtime_s;
+  r.version = s.next_version();
+}
+
+// The previous holder died with the lock. Rows change only while dirty, and the file is the
+// commit point (renamed into place before the row is copied, unlinked before the row is
+// removed), so a dirty row is rebuilt from its file under a new version: a request that read
+// the row before then gets a conflict instead of overwriting bytes it never saw.
+void repair_row(const TableShared& s, std::size_t i) {
+  RowHeader& r = s.row(i);
+  if (r.dirty.load(std::memory_order_acquire) == 0) return;
+  if (r.state.load(std::memory_order_acquire) == row_used) {
+    auto file = read_file_limited(session_path(s.config.dir, row_id(r)), s.config.row_bytes_max);
+    if (file) {
+      store_payload(s, i, file.value().bytes, file.value().mtime_s);
+    } else {
+      r.state.store(row_tombstone, std::memory_order_release);
+    }
+  }
+  r.dirty.store(0, std::memory_order_release);
+}
+
+// The first tombstone or empty row in the id's probe window (tombstones keep chains intact).
+std::optional<std::size_t> free_row(const TableShared& s, std::uint64_t hash) {
+  std::optional<std::size_t> tombstone;
+  for (std::size_t step = 0; step < s.probe_len(); ++step) {
+    const std::size_t i = s.slot(hash, step);
+    const std::uint32_t state = s.row(i).state.load(std::memory_order_acquire);
+    if (state == row_empty) return tombstone.value_or(i);
+    if (state == row_tombstone && !tombstone) tombstone = i;
+  }
+  return tombstone;
+}
+
+HandlerError table_full(const TableShared& s) {
+  return fail(ErrorCode::capacity,
+              "table " + s.config.name + " is full: no free row within table_probe_rows_max=" +
+                  std::to_string(table_probe_rows_max) + " rows of the id's home row (rows_max=" +
+                  std::to_string(s.config.rows_max) + ", rows in use=" +
+                  std::to_string(s.rows_in_use()) + ")");
+}
+
+// Claims a free row for a session found in the dir while the segment is being created (no other
+// process can see the segment yet, so no locks are taken).
+Status place_loaded(const TableShared& s, const std::string& id, const FileContent& file) {
+  const std::uint64_t hash = id_hash(id);
+  auto i = free_row(s, hash);
+  if (!i) return table_full(s);
+  RowHeader& r = s.row(*i);
+  if (!init_robust_mutex(&r.lock)) return fail(ErrorCode::io, "table: cannot create a row lock");
+  r.lock_ready.store(1, std::memory_order_release);
+  std::memcpy(r.id, id.data(), id.size());
+  r.id_len = static_cast<std::uint32_t>(id.size());
+  r.id_hash.store(hash, std::memory_order_release);
+  store_payload(s, *i, file.bytes, file.mtime_s);
+  r.state.store(row_used, std::memory_order_release);
+  return ok_status();
+}
+
+// Rebuilds the rows from the sess_ files. A file older than the last gc max lifetime (or ttl_s)
+// is expired: it is removed, not revived with a fresh lifetime (ZealPHP R1). Loaded rows keep
+// the file's mtime, so a restart never extends a session's life.
+Status load_files(const TableShared& s, const Clock& clock) {
+  const std::int64_t horizon_s = read_gc_hint(s.config.dir).value_or(s.config.ttl_s);
+  const std::int64_t now_s = clock.now_s();
+  DIR* d = ::opendir(s.config.dir.c_str());
+  if (d == nullptr) return sys_error("cannot list", s.config.dir);
+  Status result = ok_status();
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (!name.starts_with(file_prefix)) continue;
+    const std::string id = name.substr(file_prefix.size());
+    const std::string path = file_path(s.config.dir, name);
+    struct stat st {};
+    if (!model::valid_session_id(id) || ::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      continue;
+    }
+    if (now_s - st.st_mtime > horizon_s) {
+      ::unlink(path.c_str());
+      continue;
+    }
+    auto file = read_file_limited(path, s.config.row_bytes_max);
+    if (file) result = place_loaded(s, id, file.value());
+    if (!file) result = file.error();
+    if (!result) break;
+  }
+  ::closedir(d);
+  return result;
+}
+
+// We created the segment: size it, initialise the header, load the files, then publish it.
+// On failure the segment is unlinked so that the next attempt starts over.
+Status create_segment(TableShared& s, int fd, const std::string& shm, const Clock& clock) {
+  auto undo = [&](HandlerError e) {
+    ::shm_unlink(shm.c_str());
+    return Status(std::move(e));
+  };
+  if (::ftruncate(fd, static_cast<off_t>(s.bytes)) != 0) return undo(sys_error("cannot size", shm));
+  void* map = ::mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return undo(sys_error("cannot map", shm));
+  s.base = static_cast<std::byte*>(map);
+  auto* h = new (s.base) SegmentHeader();
+  h->magic = segment_magic;
+  h->layout = segment_layout;
+  h->rows_max = s.config.rows_max;
+  h->row_bytes_max = s.config.row_bytes_max;
+  std::memcpy(h->dir, s.config.dir.data(), s.config.dir.size());
+  if (!init_robust_mutex(&h->insert_lock)) {
+    return undo(fail(ErrorCode::io, "table: cannot create the insert lock"));
+  }
+  auto loaded = load_files(s, clock);
+  if (!loaded) return undo(loaded.error());
+  h->ready.store(1, std::memory_order_release);
+  return ok_status();
+}
+
+void pause_briefly() {
+  struct timespec ts {0, ready_poll_ns};
+  ::nanosleep(&ts, nullptr);
+}
+
+// Waits (bounded) for the creator to size and publish the segment, then checks it is ours and
+// has the geometry this URI asks for.
+Status attach_segment(TableShared& s, int fd, const std::string& shm) {
+  struct stat st {};
+  int polls = 0;
+  for (; polls < ready_polls_max; ++polls, pause_briefly()) {
+    if (::fstat(fd, &st) != 0) return sys_error("cannot stat", shm);
+    if (static_cast<std::size_t>(st.st_size) >= header_bytes()) break;
+  }
+  if (polls == ready_polls_max) return fail(ErrorCode::io, "table: " + shm + " was never sized");
+  s.bytes = static_cast<std::size_t>(st.st_size);
+  void* map = ::mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return sys_error("cannot map", shm);
+  s.base = static_cast<std::byte*>(map);
+  const SegmentHeader& h = s.header();
+  for (; polls < ready_polls_max && h.ready.load(std::memory_order_acquire) == 0; ++polls) {
+    pause_briefly();
+  }
+  if (h.ready.load(std::memory_order_acquire) == 0) {
+    return fail(ErrorCode::io, "table: " + shm + " never became ready (its creator died while "
+                               "loading?); open it with ?fresh=1");
+  }
+  if (h.magic != segment_magic || h.layout != segment_layout) {
+    return fail(ErrorCode::io, "table: " + shm + " is not a sessionspec table of this version");
+  }
+  const std::size_t want_bytes = header_bytes() + s.config.rows_max * s.stride;
+  if (h.rows_max != s.config.rows_max || h.row_bytes_max != s.config.row_bytes_max ||
+      std::string(h.dir) != s.config.dir || s.bytes != want_bytes) {
+    return fail(ErrorCode::io, "table: " + shm + " exists with rows=" + std::to_string(h.rows_max) +
+                                   " row_bytes=" + std::to_string(h.row_bytes_max) + " dir=" +
+                                   std::string(h.dir) + "; open it with the same parameters or "
+                                   "?fresh=1");
+  }
+  return ok_status();
+}
+
+Result<std::shared_ptr<TableShared>> open_segment(const TableConfig& c, std::uint64_t seed,
+                                                  const Clock& clock) {
+  auto s = std::make_shared<TableShared>(c, seed);
+  s->stride = row_stride(c.row_bytes_max);
+  s->bytes = header_bytes() + c.rows_max * s->stride;
+  const std::string shm = table_shm_name(c.name);
+  FdGuard fd{::shm_open(shm.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600)};
+  Status st = ok_status();
+  if (fd.fd >= 0) {
+    st = create_segment(*s, fd.fd, shm, clock);
+  } else if (errno == EEXIST) {
+    fd.fd = ::shm_open(shm.c_str(), O_RDWR | O_CLOEXEC, 0600);
+    st = fd.fd < 0 ? Status(sys_error("cannot open", shm)) : attach_segment(*s, fd.fd, shm);
+  } else {
+    st = sys_error("cannot create", shm);
+  }
+  if (!st) return st.error();
+  return s;
+}
+
+/// One request's view of the table.
+class TableHandler final : public SessionHandler {
+ public:
+  TableHandler(std::shared_ptr<TableShared> s, RequestEnv env) : s_(std::move(s)), env_(env) {}
+
+  Task<Status> open(std::string, std::string) override { co_return ok_status(); }
+  // No lock spans a request, so there is nothing to release. Snapshots are kept: PHP's
+  // session_regenerate_id closes and reopens the same handler and writes afterwards.
+  Task<Status> close() override { co_return ok_status(); }
+  Task<Result<std::string>> read(std::string id) override;
+  Task<Status> write(std::string id, std::string data) override;
+  Task<Status> destroy(std::string id) override;
+  Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override;
+  Task<Result<std::string>> create_sid() override;
+  Task<Result<bool>> validate_id(std::string id) override;
+  Task<Status> update_timestamp(std::string id, std::string data) override;
+
+ private:
+  /// A row found by locate(), still locked; index == no_row when the id has no row. (Not an
+  /// optional: g++ 12 with ASan warns about moving an empty optional of a move-only type.)
+  struct Located {
+    std::size_t index = no_row;
+    LockGuard lock{nullptr};
+    [[nodiscard]] bool found() const { return index != no_row; }
+  };
+  using Lookup = Result<Located>;
+
+  Task<Result<LockGuard>> acquire(pthread_mutex_t& m, std::size_t row, std::string what);
+  Task<Result<LockGuard>> lock_row(std::size_t i);
+  Task<Lookup> locate(const std::string& id);
+  Task<Status> commit(const std::string& id, const std::string& data);
+  Task<std::optional<Status>> insert(const std::string& id, const std::string& data);
+  Task<Result<std::int64_t>> sweep_orphans(std::int64_t now_s, std::int64_t max_s);
+  Status update_row(std::size_t i, const std::string& id, const std::string& data);
+  Status fill_new_row(std::size_t i, const std::string& id, const std::string& data);
+  Status touch_row(std::size_t i, const std::string& id);
+  Status remove_row(std::size_t i);
+  void remember_gc_max(std::int64_t max_s);
+  [[nodiscard]] std::optional<HandlerError> storable(const std::string& id,
+                                                     std::size_t bytes) const;
+  [[nodiscard]] std::optional<HandlerError> cas_failure(const std::string& id,
+                                                        std::uint64_t current) const;
+  [[nodiscard]] std::int64_t now() const { return env_.clock->now_s(); }
+  [[nodiscard]] const std::string& dir() const { return s_->config.dir; }
+
+  std::shared_ptr<TableShared> s_;
+  RequestEnv env_;
+  /// id -> the version this request last read or wrote; 0 = it saw no session. Ids the request
+  /// never touched are absent, and writes to them are unconditional.
+  std::map<std::string, std::uint64_t> snapshots_;
+};
+
+// Never blocks the thread: trylock, and between attempts let the scheduler run others
+// (IoPoints::blocked), which also decides when to give up.
+Task<Result<LockGuard>> TableHandler::acquire(pthread_mutex_t& m, std::size_t row,
+                                              std::string what) {
+  for (int attempt = 0; attempt < lock_attempts_max; ++attempt) {
+    const int rc = ::pthread_mutex_trylock(&m);
+    if (rc == 0) co_return LockGuard(&m);
+    if (rc == EOWNERDEAD) {
+      if (row != no_row) repair_row(*s_, row);
+      ::pthread_mutex_consistent(&m);
+      co_return LockGuard(&m);
+    }
+    if (rc != EBUSY) {
+      co_return fail(ErrorCode::io, "table " + s_->config.name + ": cannot lock " + what + ": " +
+                                        std::strerror(rc));
+    }
+    if (!co_await env_.points->blocked(what, attempt)) break;
+  }
+  co_return fail(ErrorCode::timeout, "table " + s_->config.name + ": timed out waiting for " +
+                                         what + " (held by another request or process)");
+}
+
+Task<Result<LockGuard>> TableHandler::lock_row(std::size_t i) {
+  co_return co_await acquire(s_->row(i).lock, i, "the lock of row " + std::to_string(i));
+}
+
+// Probes without locks (state and hash are atomics) and locks only a likely match, verifying
+// the id under the lock. Returns the row still locked, or no row when the id has none.
+Task<TableHandler::Lookup> TableHandler::locate(const std::string& id) {
+  const std::uint64_t hash = id_hash(id);
+  for (int round = 0; round < lookup_rounds_max; ++round) {
+    bool moved = false;
+    for (std::size_t step = 0; step < s_->probe_len() && !moved; ++step) {
+      const std::size_t i = s_->slot(hash, step);
+      RowHeader& r = s_->row(i);
+      const std::uint32_t state = r.state.load(std::memory_order_acquire);
+      if (state == row_empty) co_return Located{};
+      if (state != row_used || r.id_hash.load(std::memory_order_acquire) != hash) continue;
+      auto lock = co_await lock_row(i);
+      if (!lock) co_return lock.error();
+      if (row_holds(r, id)) co_return Located{i, std::move(lock.value())};
+      // Removed while we waited: the id may live elsewhere now, so probe again. A row that is
+      // still used holds another id with the same hash: keep probing.
+      moved = r.state.load(std::memory_order_acquire) != row_used;
+    }
+    if (!moved) co_return Located{};
+  }
+  co_return fail(ErrorCode::io, "table " + s_->config.name + ": the row of '" + id +
+                                    "' kept moving during " + std::to_string(lookup_rounds_max) +
+                                    " lookups");
+}
+
+std::optional<HandlerError> TableHandler::storable(const std::string& id,
+                                                   std::size_t bytes) const {
+  if (!valid_id(id)) return bad_id(id);
+  if (bytes > s_->config.row_bytes_max) {
+    return fail(ErrorCode::capacity, "table " + s_->config.name + ": session data of " +
+                                         std::to_string(bytes) + " bytes exceeds row_bytes_max=" +
+                                         std::to_string(s_->config.row_bytes_max));
+  }
+  if (!file_name_fits(id)) {
+    return fail(ErrorCode::capacity, "table " + s_->config.name + ": a session id of " +
+                                         std::to_string(id.size()) + " bytes does not fit a sess_"
+                                         "<id> file name (file_name_bytes_max=255)");
+  }
+  return std::nullopt;
+}
+
+std::optional<HandlerError> TableHandler::cas_failure(const std::string& id,
+                                                      std::uint64_t current) const {
+  auto it = snapshots_.find(id);
+  if (it == snapshots_.end() || it->second == current) return std::nullopt;
+  return fail(ErrorCode::conflict, "table " + s_->config.name + ": session '" + id.substr(0, 64) +
+                                       "' changed since this request read it (version " +
+                                       std::to_string(it->second) + ", now " +
+                                       std::to_string(current) + "); re-read and merge");
+}
+
+Task<Result<std::string>> TableHandler::read(std::string id) {
+  if (!valid_id(id)) co_return bad_id(id);
+  auto found = co_await locate(id);
+  if (!found) co_return found.error();
+  if (!found.value().found()) {
+    snapshots_[id] = 0;  // remembered by this request only: reading creates no row (unlike ZealPHP)
+    co_return std::string();
+  }
+  const std::size_t i = found.value().index;
+  snapshots_[id] = s_->row(i).version;
+  co_return std::string(s_->data(i), s_->row(i).data_len);
+}
+
+// ZealPHP's write: look at the row's version, then compare-and-swap. The explorer may run other
+// requests in between (table.cas); commit() checks the version again under the row lock.
+Task<Status> TableHandler::write(std::string id, std::string data) {
+  if (auto refused = storable(id, data.size())) co_return *refused;
+  auto peek = co_await locate(id);
+  if (!peek) co_return peek.error();
+  const std::uint64_t seen = peek.value().found() ? s_->row(peek.value().index).version : 0;
+  peek.value().lock.reset();  // unlock before a scheduling point
+  if (auto conflict = cas_failure(id, seen)) co_return *conflict;
+  co_await env_.points->point("table.cas");
+  co_return co_await commit(id, data);
+}
+
+Task<Status> TableHandler::commit(const std::string& id, const std::string& data) {
+  for (int round = 0; round < commit_rounds_max; ++round) {
+    auto found = co_await locate(id);
+    if (!found) co_return found.error();
+    if (found.value().found()) co_return update_row(found.value().index, id, data);
+    auto inserted = co_await insert(id, data);
+    if (inserted) co_return *inserted;
+  }
+  co_return fail(ErrorCode::io, "table " + s_->config.name + ": the row of '" + id +
+                                    "' kept appearing and disappearing");
+}
+
+// The row lock is held. Dirty from before the file changes until the row matches it.
+Status TableHandler::update_row(std::size_t i, const std::string& id, const std::string& data) {
+  RowHeader& r = s_->row(i);
+  if (auto conflict = cas_failure(id, r.version)) return *conflict;
+  const std::int64_t t = now();
+  r.dirty.store(1, std::memory_order_release);
+  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  if (st) store_payload(*s_, i, data, t);
+  r.dirty.store(0, std::memory_order_release);
+  if (st) snapshots_[id] = r.version;
+  return st;
+}
+
+// Inserts hold the table's insert lock, so two requests cannot both find an id absent and claim
+// two rows for it. It stays held while waiting for the claimed row's lock; in this process no
+// row lock is ever kept across a scheduling point, so only another process can make us wait.
+Task<std::optional<Status>> TableHandler::insert(const std::string& id, const std::string& data) {
+  auto guard = co_await acquire(s_->header().insert_lock, no_row, "the insert lock");
+  if (!guard) co_return Status(guard.error());
+  auto again = co_await locate(id);
+  if (!again) co_return Status(again.error());
+  if (again.value().found()) co_return std::nullopt;  // inserted meanwhile: update it instead
+  if (auto conflict = cas_failure(id, 0)) co_return Status(*conflict);
+  auto i = free_row(*s_, id_hash(id));
+  if (!i) co_return Status(table_full(*s_));
+  RowHeader& r = s_->row(*i);
+  if (r.lock_ready.load(std::memory_order_acquire) == 0) {
+    // Never used: nobody else can touch this mutex, as only inserters claim rows.
+    if (!init_robust_mutex(&r.lock)) co_return Status(fail(ErrorCode::io, "table: row lock"));
+    r.lock_ready.store(1, std::memory_order_release);
+  }
+  auto lock = co_await lock_row(*i);
+  if (!lock) co_return Status(lock.error());
+  co_return fill_new_row(*i, id, data);
+}
+
+// Both locks are held. The row becomes visible (state used) only once complete.
+Status TableHandler::fill_new_row(std::size_t i, const std::string& id, const std::string& data) {
+  RowHeader& r = s_->row(i);
+  const std::int64_t t = now();
+  r.dirty.store(1, std::memory_order_release);
+  std::memcpy(r.id, id.data(), id.size());
+  r.id_len = static_cast<std::uint32_t>(id.size());
+  r.id_hash.store(id_hash(id), std::memory_order_release);
+  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  if (st) {
+    store_payload(*s_, i, data, t);
+    r.state.store(row_used, std::memory_order_release);
+  }
+  r.dirty.store(0, std::memory_order_release);
+  if (st) snapshots_[id] = r.version;
+  return st;
+}
+
+// The row lock is held. The file goes first: it is the commit point for a repair.
+Status TableHandler::remove_row(std::size_t i) {
+  RowHeader& r = s_->row(i);
+  const std::string path = session_path(dir(), row_id(r));
+  r.dirty.store(1, std::memory_order_release);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    HandlerError e = sys_error("cannot unlink", path);
+    r.dirty.store(0, std::memory_order_release);
+    return e;
+  }
+  r.state.store(row_tombstone, std::memory_order_release);
+  r.dirty.store(0, std::memory_order_release);
+  return ok_status();
+}
+
+Task<Status> TableHandler::destroy(std::string id) {
+  if (!valid_id(id)) co_return bad_id(id);
+  auto found = co_await locate(id);
+  if (!found) co_return found.error();
+  if (found.value().found()) {
+    Status st = remove_row(found.value().index);
+    if (!st) co_return st;
+  }
+  snapshots_[id] = 0;
+  co_return ok_status();
+}
+
+// Only the mtime moves: the data PHP passes may be stale (P-42), so it is never written.
+Status TableHandler::touch_row(std::size_t i, const std::string& id) {
+  RowHeader& r = s_->row(i);
+  const std::int64_t t = now();
+  const std::string path = session_path(dir(), id);
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) return sys_error("cannot set mtime of", path);
+    // The file went missing behind our back; the row is the truth, so write it out again.
+    r.dirty.store(1, std::memory_order_release);
+    Status st = write_file_atomic(dir(), std::string(file_prefix) + id,
+                                  std::string_view(s_->data(i), r.data_len), t);
+    r.dirty.store(0, std::memory_order_release);
+    if (!st) return st;
+  }
+  r.mtime_s = t;
+  return ok_status();
+}
+
+Task<Status> TableHandler::update_timestamp(std::string id, std::string data) {
+  if (!valid_id(id)) co_return bad_id(id);
+  auto found = co_await locate(id);
+  if (!found) co_return found.error();
+  // Like PHP's files handler: touching a missing session stores it.
+  if (!found.value().found()) co_return co_await write(std::move(id), std::move(data));
+  co_return touch_row(found.value().index, id);
+}
+
+// Kept in the dir too, so that a rebuilt table expires by the lifetime the application uses. A
+// lost hint only means the rebuild falls back to ttl_s, so write errors are ignored.
+void TableHandler::remember_gc_max(std::int64_t max_s) {
+  if (s_->header().last_gc_max_s.exchange(max_s) == max_s) return;
+  (void)write_file_atomic(dir(), gc_hint_name, std::to_string(max_s), now());
+}
+
+Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
+  const std::int64_t t = now();
+  remember_gc_max(max_lifetime_s);
+  std::int64_t count = 0;
+  for (std::size_t i = 0; i < s_->config.rows_max; ++i) {
+    if (s_->row(i).state.load(std::memory_order_acquire) != row_used) continue;
+    auto lock = co_await lock_row(i);
+    if (!lock) co_return lock.error();
+    RowHeader& r = s_->row(i);
+    if (r.state.load(std::memory_order_acquire) != row_used || t - r.mtime_s <= max_lifetime_s) {
+      continue;
+    }
+    const std::string id = row_id(r);
+    Status st = remove_row(i);
+    if (!st) co_return st.error();
+    ++count;
+    if (auto it = snapshots_.find(id); it != snapshots_.end()) it->second = 0;
+  }
+  auto orphans = co_await sweep_orphans(t, max_lifetime_s);
+  if (!orphans) co_return orphans.error();
+  co_return count + orphans.value();
+}
+
+// A sess_ file without a row is left over by a writer that died between its file and its row;
+// gc removes it by its own mtime so that it cannot come back after a restart.
+Task<Result<std::int64_t>> TableHandler::sweep_orphans(std::int64_t now_s, std::int64_t max_s) {
+  std::vector<std::string> expired;
+  DIR* d = ::opendir(dir().c_str());
+  if (d == nullptr) co_return sys_error("cannot list", dir());
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    struct stat st {};
+    if (!name.starts_with(file_prefix)) continue;
+    if (::lstat(file_path(dir(), name).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const std::string id = name.substr(file_prefix.size());
+    if (model::valid_session_id(id) && now_s - st.st_mtime > max_s) expired.push_back(id);
+  }
+  ::closedir(d);
+  std::int64_t count = 0;
+  for (const std::string& id : expired) {
+    auto found = co_await locate(id);
+    if (!found) co_return found.error();
+    if (!found.value().found() && ::unlink(session_path(dir(), id).c_str()) == 0) ++count;
+  }
+  co_return count;
+}
+
+Task<Result<std::string>> TableHandler::create_sid() {
+  for (int tries = 0; tries < sid_tries_max; ++tries) {
+    std::string id = model::php_made_id(s_->rng, 26, 5);
+    auto found = co_await locate(id);
+    if (!found) co_return found.error();
+    struct stat st {};
+    if (!found.value().found() && ::lstat(session_path(dir(), id).c_str(), &st) != 0) {
+      co_return id;
+    }
+  }
+  co_return fail(ErrorCode::conflict, "create_sid: 3 colliding ids in a row");
+}
+
+Task<Result<bool>> TableHandler::validate_id(std::string id) {
+  if (!valid_id(id)) co_return false;
+  auto found = co_await locate(id);
+  if (!found) co_return found.error();
+  co_return found.value().found();
+}
+
+bool valid_table_name(const std::string& name) {
+  if (name.empty() || name.size() > table_name_bytes_max) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+Result<std::uint64_t> parse_count(const std::string& key, const std::string& value,
+                                  std::uint64_t lo, std::uint64_t hi) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (ec != std::errc() || end != value.data() + value.size() || v < lo || v > hi) {
+    return fail(ErrorCode::unsupported, "table: ?" + key + "=" + value +
+                                            " is not a whole number in [" + std::to_string(lo) +
+                                            ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+
+// The limits every config must respect, also when a test builds one by hand.
+Status check_config(const TableConfig& c) {
+  if (!valid_table_name(c.name)) {
+    return fail(ErrorCode::unsupported, "table: NAME '" + c.name.substr(0, 64) + "' must be 1.." +
+                                            std::to_string(table_name_bytes_max) +
+                                            " characters of [A-Za-z0-9._-]");
+  }
+  if (c.dir.empty() || c.dir.size() >= dir_bytes_max) {
+    return fail(ErrorCode::unsupported,
+                "table: dir must be 1.." + std::to_string(dir_bytes_max - 1) + " bytes");
+  }
+  if (c.rows_max < 1 || c.rows_max > table_rows_limit || c.row_bytes_max < 1 ||
+      c.row_bytes_max > table_row_bytes_limit || c.ttl_s < 0) {
+    return fail(ErrorCode::unsupported, "table: rows, row_bytes or ttl_s out of range");
+  }
+  const std::size_t bytes = header_bytes() + c.rows_max * row_stride(c.row_bytes_max);
+  if (bytes > table_segment_bytes_limit) {
+    return fail(ErrorCode::capacity, "table: rows=" + std::to_string(c.rows_max) +
+                                         " x row_bytes=" + std::to_string(c.row_bytes_max) +
+                                         " needs " + std::to_string(bytes) +
+                                         " bytes, more than table_segment_bytes_limit=" +
+                                         std::to_string(table_segment_bytes_limit));
+  }
+  return ok_status();
+}
+
+// Test hooks only: finds a row without locking (the test is the only actor).
+std::optional<std::size_t> find_row_unlocked(const TableShared& s, const std::string& id) {
+  const std::uint64_t hash = id_hash(id);
+  for (std::size_t step = 0; step < s.probe_len(); ++step) {
+    const std::size_t i = s.slot(hash, step);
+    if (s.row(i).state.load(std::memory_order_acquire) == row_empty) break;
+    if (row_holds(s.row(i), id)) return i;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string table_shm_name(const std::string& name) { return "/sessionspec-table-" + name; }
+
+Result<TableConfig> parse_table_config(const HandlerUri& uri) {
+  TableConfig c;
+  c.name = uri.target;
+  c.dir = "/tmp/sessionspec-table-" + c.name;
+  for (const auto& [key, value] : uri.params) {
+    if (key == "dir") {
+      c.dir = value;
+      while (c.dir.size() > 1 && c.dir.back() == '/') c.dir.pop_back();
+      continue;
+    }
+    Result<std::uint64_t> n = std::uint64_t{0};
+    if (key == "rows") n = parse_count(key, value, 1, table_rows_limit);
+    else if (key == "row_bytes") n = parse_count(key, value, 1, table_row_bytes_limit);
+    else if (key == "ttl_s") n = parse_count(key, value, 0, std::uint64_t{1} << 40);
+    else if (key == "fresh") n = parse_count(key, value, 0, 1);
+    else {
+      return fail(ErrorCode::unsupported, "table: unknown parameter '" + key +
+                                              "' (known: rows, row_bytes, dir, ttl_s, fresh)");
+    }
+    if (!n) return n.error();
+    if (key == "rows") c.rows_max = n.value();
+    if (key == "row_bytes") c.row_bytes_max = n.value();
+    if (key == "ttl_s") c.ttl_s = static_cast<std::int64_t>(n.value());
+    if (key == "fresh") c.fresh = n.value() == 1;
+  }
+  Status checked = check_config(c);
+  if (!checked) return checked.error();
+  return c;
+}
+
+TableBackend::TableBackend(std::shared_ptr<TableShared> shared) : shared_(std::move(shared)) {}
+TableBackend::~TableBackend() = default;
+
+Result<std::unique_ptr<TableBackend>> TableBackend::create(TableConfig config, std::uint64_t seed,
+                                                           Clock& clock) {
+  Status checked = check_config(config);
+  if (!checked) return checked.error();
+  Status dir = prepare_dir(config);
+  if (!dir) return dir.error();
+  auto shared = open_segment(config, seed, clock);
+  if (!shared) return shared.error();
+  return std::unique_ptr<TableBackend>(new TableBackend(std::move(shared.value())));
+}
+
+std::string TableBackend::uri() const {
+  const TableConfig& c = shared_->config;
+  return "table:" + c.name + "?rows=" + std::to_string(c.rows_max) +
+         "&row_bytes=" + std::to_string(c.row_bytes_max) + "&ttl_s=" + std::to_string(c.ttl_s) +
+         "&dir=" + c.dir;
+}
+
+Guarantees TableBackend::guarantees() const {
+  Guarantees g;
+  // write() is a compare-and-swap on the version the request read; a lost race is reported
+  // as ErrorCode::conflict for the engine to merge, never dropped.
+  g.concurrency = Concurrency::merge_disjoint_keys;
+  g.store.expiry = model::Expiry::gc_only;
+  g.store.ttl_s = shared_->config.ttl_s;
+  g.payload_bytes_max = shared_->config.row_bytes_max;
+  g.store.id_bytes_max = file_name_bytes_max - file_prefix.size();
+  return g;
+}
+
+std::unique_ptr<SessionHandler> TableBackend::connect(RequestEnv env) {
+  return std::make_unique<TableHandler>(shared_, env);
+}
+
+const TableConfig& TableBackend::config() const { return shared_->config; }
+
+std::size_t TableBackend::rows_in_use() const { return shared_->rows_in_use(); }
+
+Status TableBackend::hold_row_lock_for_test(const std::string& id) {
+  auto i = find_row_unlocked(*shared_, id);
+  if (!i) return fail(ErrorCode::io, "table: no row holds '" + id + "'");
+  pthread_mutex_t* m = &shared_->row(*i).lock;
+  const int rc = ::pthread_mutex_trylock(m);
+  if (rc == EOWNERDEAD) ::pthread_mutex_consistent(m);
+  if (rc != 0 && rc != EOWNERDEAD) return fail(ErrorCode::timeout, "table: row is locked");
+  return ok_status();
+}
+
+Status TableBackend::crash_mid_write_for_test(const std::string& id, std::string_view data) {
+  Status held = hold_row_lock_for_test(id);
+  if (!held) return held;
+  const std::size_t i = *find_row_unlocked(*shared_, id);
+  RowHeader& r = shared_->row(i);
+  const std::size_t n = std::min(data.size(), shared_->config.row_bytes_max);
+  r.dirty.store(1, std::memory_order_release);
+  std::memcpy(shared_->data(i), data.data(), n / 2);
+  r.data_len = n;
+  return ok_status();
+}
+
+Result<std::unique_ptr<Backend>> make_table_backend(const HandlerUri& uri, std::uint64_t seed,
+                                                    Clock& clock) {
+  auto config = parse_table_config(uri);
+  if (!config) return config.error();
+  auto made = TableBackend::create(std::move(config.value()), seed, clock);
+  if (!made) return made.error();
+  return std::unique_ptr<Backend>(std::move(made.value()));
+}
+
+}  // namespace ss::handlers
