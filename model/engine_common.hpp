@@ -37,7 +37,9 @@ bool valid_id_prefix(std::string_view prefix);
 bool gc_hits(Rng& rng, const RunOptions& opts);
 
 /// Encodes $_SESSION for write(), adding PHP's "Skipping numeric key" warnings.
-EncodeResult encode_for_write(Outcome& out, const Array& vars, Serializer format);
+/// `function` names the PHP function the warnings are attributed to.
+EncodeResult encode_for_write(Outcome& out, const Array& vars, Serializer format,
+                              std::string_view function);
 
 /// The class name PHP's warnings name for a variant's handler.
 std::string handler_class(Variant v);

@@ -44,8 +44,8 @@ class PhpEngine final : public Engine {
   Proc<bool> initialize(Outcome& out);
   Proc<bool> choose_id(Outcome& out);
   Proc<bool> read_and_decode(Outcome& out);
-  Proc<Outcome> write_close();
-  Proc<bool> save_state(Outcome& out);
+  Proc<Outcome> write_close(std::string_view function);
+  Proc<bool> save_state(Outcome& out, std::string_view function);
   Proc<bool> close_handler();
   Proc<Outcome> regenerate(bool delete_old);
   Proc<Outcome> regenerate_legacy(bool delete_old);
@@ -105,7 +105,7 @@ Proc<Outcome> PhpEngine::script(const ScriptCall& call) {
   switch (call.op) {
     case Op::session_start: co_return co_await start(call);
     case Op::session_write_close:
-    case Op::session_commit: co_return co_await write_close();
+    case Op::session_commit: co_return co_await write_close(op_name(call.op));
     case Op::session_regenerate_id:
       if (legacy_) co_return co_await regenerate_legacy(call.flag);
       co_return co_await regenerate(call.flag);
@@ -126,14 +126,18 @@ Proc<Outcome> PhpEngine::start(const ScriptCall& call) {
     notice(out, "session_start(): Ignoring session_start() because a session is already active");
     co_return out;
   }
-  opts_ = ctx_.options;
+  // session_start() options are ini_set()s: they stay for the rest of the request, except
+  // read_and_close, which only this start sees.
+  const bool read_and_close_default = opts_.read_and_close;
   if (auto err = apply_start_options(opts_, call.options)) {
     warn(out, "session_start(): " + *err);
     out.result = false;
     co_return out;
   }
+  const bool read_and_close = opts_.read_and_close;
+  opts_.read_and_close = read_and_close_default;
   const bool ok = co_await initialize(out);
-  if (ok && opts_.read_and_close) {
+  if (ok && read_and_close) {
     co_await close_handler();
     active_ = false;
   }
@@ -160,7 +164,12 @@ Proc<bool> PhpEngine::initialize(Outcome& out) {
 // Picks the id: the one set by session_id(), else the cookie, else a new one; strict mode asks
 // validateId and replaces an unknown id.
 Proc<bool> PhpEngine::choose_id(Outcome& out) {
-  if (id_.empty() && opts_.use_cookies && ctx_.cookie && cookie_id_acceptable(*ctx_.cookie)) {
+  // An id that could split headers is dropped before any handler call, whatever its source; a
+  // dropped session_id() value does not fall back to the cookie (PHP makes a new id).
+  const bool dropped = !id_.empty() && !cookie_id_acceptable(id_);
+  if (dropped) id_.clear();
+  if (id_.empty() && !dropped && opts_.use_cookies && ctx_.cookie &&
+      cookie_id_acceptable(*ctx_.cookie)) {
     id_ = *ctx_.cookie;
   }
   bool fresh = id_.empty();
@@ -199,10 +208,18 @@ Proc<std::optional<std::string>> PhpEngine::new_id(Outcome&) {
 Proc<bool> PhpEngine::read_and_decode(Outcome& out) {
   Answer r = co_await call(Method::read, id_);
   if (r.kind != Answer::Kind::string) {
+    if (!pending_exception_ && ctx_.variant == Variant::sessionhandler && !valid_session_id(id_)) {
+      // SessionHandler::read() proxies the files module, which rejects the id with its own warning.
+      warn(out, "SessionHandler::read(): Session ID is too long or contains illegal characters. "
+                "Only the A-Z, a-z, 0-9, \"-\", and \",\" characters are allowed");
+    }
     if (!pending_exception_) {
       warn(out, "session_start(): Failed to read session data: user (path: " + path() + ")");
     }
     co_await close_handler();
+    // As after a decode failure, PHP clears the id and leaves an empty $_SESSION.
+    id_.clear();
+    vars_ = Array{};
     co_return false;
   }
   if (!legacy_ && gc_hits(rng_, opts_)) {
@@ -233,13 +250,13 @@ Proc<bool> PhpEngine::close_handler() {
   co_return a.ok();
 }
 
-Proc<Outcome> PhpEngine::write_close() {
+Proc<Outcome> PhpEngine::write_close(std::string_view function) {
   Outcome out;
   if (!active_) {
     out.result = false;
     co_return out;
   }
-  co_await save_state(out);
+  co_await save_state(out, function);
   co_await close_handler();
   active_ = false;
   out.result = true;  // PHP returns true even when write() failed.
@@ -247,8 +264,10 @@ Proc<Outcome> PhpEngine::write_close() {
 }
 
 // php_session_save_current_state(): updateTimestamp when lazy and unchanged, else write.
-Proc<bool> PhpEngine::save_state(Outcome& out) {
-  EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler);
+// `function` is what PHP attributes the warnings to: the script function, or session_write_close
+// for the shutdown write (PHP registers session_write_close as a shutdown function).
+Proc<bool> PhpEngine::save_state(Outcome& out, std::string_view function) {
+  EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler, function);
   const bool lazy = !legacy_ && opts_.lazy_write && lazy_snapshot_ && !enc.bytes.empty() &&
                     enc.bytes == *lazy_snapshot_;
   Answer a;
@@ -261,7 +280,7 @@ Proc<bool> PhpEngine::save_state(Outcome& out) {
     a = co_await call(Method::write, id_, enc.bytes);
   }
   if (!a.ok() && !pending_exception_) {
-    warn(out, "session_write_close(): Failed to write session data using user defined save "
+    warn(out, std::string(function) + "(): Failed to write session data using user defined save "
               "handler. (session.save_path: " + path() + ", handler: " +
               handler_class(ctx_.variant) + "::" + method + ")");
   }
@@ -289,7 +308,8 @@ Proc<Outcome> PhpEngine::regenerate(bool delete_old) {
       co_return finish(std::move(out));
     }
   } else {
-    EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler);
+    EncodeResult enc =
+        encode_for_write(out, *vars_, opts_.serialize_handler, "session_regenerate_id");
     Answer w = co_await call(Method::write, id_, enc.bytes);
     if (!w.ok()) {
       co_await close_handler();
@@ -477,7 +497,7 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
 Proc<Outcome> PhpEngine::end_request() {
   Outcome out;
   if (active_) {
-    co_await save_state(out);
+    co_await save_state(out, "session_write_close");
     co_await close_handler();
     active_ = false;
   }

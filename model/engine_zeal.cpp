@@ -29,8 +29,8 @@ class ZealEngine final : public Engine {
   void set_session(std::optional<Array> s) override { vars_ = s ? std::move(s) : Array{}; }
 
  private:
-  Proc<bool> load(Outcome& out);
-  Proc<Outcome> start();
+  Proc<bool> load(Outcome& out, bool strict);
+  Proc<Outcome> start(const ScriptCall& call);
   Proc<Outcome> write_close();
   Proc<Outcome> regenerate(bool delete_old);
   Proc<Outcome> destroy();
@@ -72,10 +72,10 @@ std::string ZealEngine::regenerate_id() {
 
 // Reads the session into $_SESSION and remembers the loaded keys for the close-time merge.
 // Strict mode (ZealPHP's default) rotates an id whose entry does not exist ("" read).
-Proc<bool> ZealEngine::load(Outcome& out) {
+Proc<bool> ZealEngine::load(Outcome& out, bool strict) {
   Answer r = co_await ask(Method::read, id_);
   std::string data = r.kind == Answer::Kind::string ? r.s : std::string();
-  if (data.empty() && ctx_.options.use_strict_mode) {
+  if (data.empty() && strict) {
     id_ = php_made_id(rng_, ctx_.options.sid_length, ctx_.options.sid_bits_per_character);
     cookies_.push_back(id_);
   }
@@ -100,17 +100,23 @@ Proc<Outcome> ZealEngine::begin_request() {
   id_ = *ctx_.cookie;
   cookies_.push_back(id_);
   cookie_sent_ = true;
-  co_await load(out);
+  co_await load(out, ctx_.options.use_strict_mode);
   co_return out;
 }
 
-Proc<Outcome> ZealEngine::start() {
+// session_start(['use_strict_mode' => 0]) is how the WebSocket-open path behaves: a full
+// read-merge-write writer with no strict check.
+Proc<Outcome> ZealEngine::start(const ScriptCall& call) {
   Outcome out;
   // A second start re-reads and replaces the session (coroutine and mixed modes, R3).
   if (!started_ && id_.empty()) {
     id_ = php_made_id(rng_, ctx_.options.sid_length, ctx_.options.sid_bits_per_character);
   }
-  co_await load(out);
+  bool strict = ctx_.options.use_strict_mode;
+  if (auto it = call.options.find("use_strict_mode"); it != call.options.end()) {
+    strict = it->second == "1";
+  }
+  co_await load(out, strict);
   if (!cookie_sent_ && ctx_.options.use_cookies) {
     cookies_.push_back(id_);
     cookie_sent_ = true;
@@ -163,14 +169,14 @@ Proc<Outcome> ZealEngine::destroy() {
 
 Proc<Outcome> ZealEngine::script(const ScriptCall& call) {
   switch (call.op) {
-    case Op::session_start: co_return co_await start();
+    case Op::session_start: co_return co_await start(call);
     case Op::session_write_close:
     case Op::session_commit: co_return co_await write_close();
     case Op::session_regenerate_id: co_return co_await regenerate(call.flag);
     case Op::session_destroy: co_return co_await destroy();
     case Op::session_reset: {
       Outcome out;
-      if (started_) co_await load(out);
+      if (started_) co_await load(out, ctx_.options.use_strict_mode);
       out.result = started_;
       co_return out;
     }

@@ -1,9 +1,18 @@
 #include "oracle/php_oracle.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -50,9 +59,26 @@ bool is_id_method(const std::string& name) {
 }
 
 /// Learns the ids an event mentions, then rewrites them.
+/// A string field, or "" when absent or not a string (traces come from outside: any shape).
+std::string text_field(const json& e, const char* key) {
+  if (!e.is_object()) return {};
+  auto it = e.find(key);
+  return (it != e.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
+/// An integer field, or 0 when absent or not an integer.
+long long int_field(const json& e, const char* key) {
+  if (!e.is_object()) return 0;
+  auto it = e.find(key);
+  return (it != e.end() && it->is_number_integer()) ? it->get<long long>() : 0;
+}
+
 void normalise_event(json& e, IdMap& ids) {
-  const std::string kind = e.value("kind", "");
-  const std::string name = e.value("name", "");
+  // Traces come from outside (PHP, files): tolerate any shape, normalise only what fits.
+  if (!e.is_object()) return;
+  if (!e.contains("args") || !e["args"].is_array()) return;
+  const std::string kind = text_field(e, "kind");
+  const std::string name = text_field(e, "name");
   auto learn = [&](const json& v) {
     if (v.is_string() && !v.get<std::string>().empty()) (void)ids.placeholder(v.get<std::string>());
   };
@@ -149,16 +175,24 @@ void normalise_ids(std::vector<json>& events) {
 
 json comparable(const json& e) {
   json out;
+  if (!e.is_object()) return json();
   for (const char* field : {"kind", "name", "request", "step", "args", "result"}) {
     if (e.contains(field)) out[field] = e[field];
   }
-  const std::string kind = e.value("kind", "");
+  const std::string kind = text_field(e, "kind");
+  // A handler's failure carries its reason in our traces; PHP only ever sees false.
+  if (kind == "handler" && out.contains("result") && out["result"].is_object() &&
+      out["result"].contains("error")) {
+    out["result"] = false;
+  }
   if (kind == "script" || kind == "response") {
     for (const char* field : {"status", "id", "session"}) {
       if (e.contains(field)) out[field] = e[field];
     }
     json diags = json::array();
-    for (const auto& d : e.value("diagnostics", json::array())) diags.push_back(d);
+    if (e.contains("diagnostics") && e["diagnostics"].is_array()) {
+      for (const auto& d : e["diagnostics"]) diags.push_back(d);
+    }
     out["diagnostics"] = diags;
   }
   return out;
@@ -244,47 +278,31 @@ std::string first_difference(const std::vector<json>& model, const std::vector<j
     const json a = comparable(model[i]);
     const json b = comparable(php[i]);
     if (a != b) {
-      return "event " + std::to_string(i + 1) + " (request " + std::to_string(a.value("request", 0)) +
-             ", step " + std::to_string(a.value("step", 0)) + ")\n  model: " + a.dump() +
+      return "event " + std::to_string(i + 1) + " (request " +
+             std::to_string(int_field(a, "request")) + ", step " +
+             std::to_string(int_field(a, "step")) + ")\n  model: " + a.dump() +
              "\n  php:   " + b.dump();
     }
   }
   if (model.size() != php.size()) {
     const auto& longer = model.size() > php.size() ? model : php;
-    return std::string(model.size() > php.size() ? "the model" : "PHP") + " has more events, from " +
+    return std::string(model.size() > php.size() ? "the model" : "PHP") +
+           " has more events, from " +
            comparable(longer[n]).dump();
   }
   return {};
 }
 
-std::int64_t advanced_s(const scenarios::Request& req) {
-  std::int64_t total = 0;
-  for (const auto& st : req.steps) {
-    if (st.call.op == model::Op::advance) total += st.call.seconds;
-  }
-  return total;
-}
-
-}  // namespace
-
-std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
-                                             const scenarios::RunConfig& cfg,
-                                             const OracleSetup& setup, std::string& error) {
-  // A private save path: the sessionhandler variant stores through PHP's files module there, and
-  // files left by other runs would change what gc() counts.
-  ::mkdir(setup.work_dir.c_str(), 0700);
-  scenarios::RunConfig private_cfg = cfg;
-  private_cfg.ini.emplace_back("save_path", setup.work_dir + "/files");
-  std::vector<json> model = model_trace(sc, private_cfg, error);
-  if (model.empty()) return std::nullopt;
-  const json head = model.front();
-  model.erase(model.begin());
-  IdMap model_ids, php_ids;
-  for (auto& e : model) normalise_event(e, model_ids);
-
-  PhpRun run{sc, setup, setup.work_dir + "/store.ser", head["ini"], head["variant"]};
+/// Runs the requests of `run.sc` in PHP (through `worker`, or one process each when it is null)
+/// and appends their normalised events to `out`. Fails on the first request PHP could not run;
+/// `fallback` is set when the worker asked for one-process-per-request.
+bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* worker,
+               std::vector<json>& out, bool& fallback, std::string& error) {
+  const auto& sc = run.sc;
   std::remove(run.store_file.c_str());
-  OracleResult result;
+  std::error_code ec;
+  std::filesystem::remove_all(run.setup.work_dir + "/files", ec);
+  IdMap php_ids;
   std::optional<std::string> jar;
   std::int64_t now = sc.clock_start_s;
   int seq = 1;
@@ -293,23 +311,231 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
     std::optional<std::string> cookie = jar;
     if (req.cookie_mode == scenarios::Request::CookieMode::none) cookie.reset();
     if (req.cookie_mode == scenarios::Request::CookieMode::explicit_id) cookie = req.cookie;
-    auto events = run_php_request(run, program_for(run, k, cookie, now, seq), int(k) + 1, error);
-    if (!events) return std::nullopt;
+    const json program = program_for(run, k, cookie, now, seq);
+    std::optional<std::vector<json>> events;
+    if (worker != nullptr) {
+      std::vector<json> got;
+      std::string why;
+      const auto reply = worker->run(program, got, why);
+      if (reply == PhpWorker::Reply::bad_program) {
+        error = "PHP request " + std::to_string(k + 1) + ": bad program: " + why;
+        return false;
+      }
+      if (reply != PhpWorker::Reply::done) {
+        fallback = true;
+        error = why;
+        return false;
+      }
+      events = std::move(got);
+    } else {
+      events = run_php_request(run, program, int(k) + 1, error);
+    }
+    if (!events) return false;
     for (auto& e : *events) normalise_event(e, php_ids);
     seq += static_cast<int>(events->size());
-    result.php.insert(result.php.end(), events->begin(), events->end());
-    now += advanced_s(req);
+    out.insert(out.end(), events->begin(), events->end());
+    // The clock moved only as far as PHP got: a call that throws ends the script early.
+    for (const auto& e : *events) {
+      if (text_field(e, "kind") == "script" && text_field(e, "name") == "advance" &&
+          e["args"].is_array() && !e["args"].empty() && e["args"][0].is_number_integer()) {
+        now += e["args"][0].get<std::int64_t>();
+      }
+    }
     // The browser keeps the id PHP issued where the model says a Set-Cookie was sent.
     for (const auto& e : model) {
-      if (e.value("kind", "") != "response" || e.value("request", 0) != int(k) + 1) continue;
+      if (text_field(e, "kind") != "response" || int_field(e, "request") != int(k) + 1) continue;
       const auto& sent = e["set_cookie"];
-      if (!sent.empty()) jar = php_ids.id_of(sent.back().get<std::string>());
+      if (sent.is_array() && !sent.empty() && sent.back().is_string()) {
+        jar = php_ids.id_of(sent.back().get<std::string>());
+      }
     }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
+                                             const scenarios::RunConfig& cfg,
+                                             const OracleSetup& setup, std::string& error) {
+  // A private save path: the sessionhandler variant stores through PHP's files module there, and
+  // files left by other runs would change what gc() counts (php_trace empties it per scenario).
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  scenarios::RunConfig private_cfg = cfg;
+  private_cfg.ini.emplace_back("save_path", setup.work_dir + "/files");
+  std::vector<json> model = model_trace(sc, private_cfg, error);
+  if (model.empty()) return std::nullopt;
+  const json head = model.front();
+  model.erase(model.begin());
+  IdMap model_ids;
+  for (auto& e : model) normalise_event(e, model_ids);
+
+  PhpRun run{sc, setup, setup.work_dir + "/store.ser", head["ini"], head["variant"]};
+  OracleResult result;
+  bool fallback = false;
+  if (!php_trace(run, model, setup.worker, result.php, fallback, error)) {
+    if (!fallback) return std::nullopt;
+    // The worker could not reproduce a request in-process: the whole scenario again, from an
+    // empty store, one PHP process per request.
+    result.fell_back = true;
+    result.php.clear();
+    error.clear();
+    if (!php_trace(run, model, nullptr, result.php, fallback, error)) return std::nullopt;
   }
   result.model = std::move(model);
   std::string diff = first_difference(result.model, result.php);
   if (!diff.empty()) result.difference = diff;
   return result;
+}
+
+// ---- PhpWorker --------------------------------------------------------------------------------
+
+namespace {
+
+/// A worker line longer than this is garbage (a trace event is a few KiB at most).
+constexpr std::size_t worker_line_bytes_max = 64 * 1024 * 1024;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// write() all of `data` before `deadline_ms`. SIGPIPE is blocked meanwhile (and a pending one
+/// consumed) so that a dead child is an error here, not the death of this process.
+bool write_all(int fd, const std::string& data, std::int64_t deadline_ms) {
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < data.size()) {
+    pollfd p{fd, POLLOUT, 0};
+    const auto left = deadline_ms - steady_ms();
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+      ok = false;
+      break;
+    }
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ok = false;
+    else done += static_cast<std::size_t>(n);
+  }
+  if (!ok && errno == EPIPE) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  return ok;
+}
+
+}  // namespace
+
+PhpWorker::PhpWorker(const OracleSetup& setup)
+    : php_(setup.php), script_(setup.harness_dir + "/worker.php"), timeout_s_(setup.timeout_s) {}
+
+PhpWorker::~PhpWorker() { stop(); }
+
+bool PhpWorker::start(std::string& message) {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) {
+    message = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    message = std::string("pipe: ") + std::strerror(errno);
+    ::close(in[0]);
+    ::close(in[1]);
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  std::string n_flag = "-n";
+  std::vector<char*> argv{php_.data(), n_flag.data(), script_.data(), nullptr};
+  const int rc = ::posix_spawnp(&pid_, php_.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(in[1]);
+    ::close(out[0]);
+    pid_ = -1;
+    message = "cannot run " + php_ + ": " + std::strerror(rc);
+    return false;
+  }
+  to_child_ = in[1];
+  from_child_ = out[0];
+  buffer_.clear();
+  ++starts_;
+  return true;
+}
+
+void PhpWorker::stop() {
+  if (to_child_ >= 0) ::close(to_child_);
+  if (from_child_ >= 0) ::close(from_child_);
+  to_child_ = from_child_ = -1;
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  buffer_.clear();
+}
+
+bool PhpWorker::read_line(std::string& line, std::int64_t deadline_ms) {
+  for (;;) {
+    const std::size_t nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      line.assign(buffer_, 0, nl);
+      buffer_.erase(0, nl + 1);
+      return true;
+    }
+    if (buffer_.size() > worker_line_bytes_max) return false;
+    pollfd p{from_child_, POLLIN, 0};
+    const auto left = deadline_ms - steady_ms();
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+    char chunk[65536];
+    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
+                                std::string& message) {
+  events.clear();
+  if (pid_ < 0 && !start(message)) return Reply::failed;
+  const std::int64_t deadline = steady_ms() + std::int64_t{timeout_s_} * 1000;
+  if (!write_all(to_child_, program.dump(-1, ' ', true) + "\n", deadline)) {
+    stop();
+    message = "the PHP worker does not take requests (it died?)";
+    return Reply::failed;
+  }
+  for (std::string line; read_line(line, deadline);) {
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      message = "the PHP worker wrote an unparsable line: " + line.substr(0, 200);
+      break;
+    }
+    if (!j.contains("worker")) {
+      events.push_back(std::move(j));
+      continue;
+    }
+    const std::string status = j.value("worker", "");
+    message = j.value("message", "");
+    if (status == "done") return Reply::done;
+    if (status == "bad_program") return Reply::bad_program;
+    stop();  // it exits after a fallback anyway
+    return Reply::fallback;
+  }
+  if (message.empty()) message = "the PHP worker died or timed out";
+  stop();
+  return Reply::failed;
 }
 
 }  // namespace ss::oracle

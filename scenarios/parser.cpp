@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/codec.hpp"
 #include "model/engine.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -19,7 +20,8 @@ std::string ParseError::str() const {
 namespace {
 
 using model::Op;
-using nlohmann::json;
+// ordered_json keeps object keys in the order written: PHP arrays are ordered.
+using json = nlohmann::ordered_json;
 
 model::Value from_json(const json& j) {
   switch (j.type()) {
@@ -47,6 +49,29 @@ model::Value from_json(const json& j) {
     }
     default: return model::Value{};
   }
+}
+
+/// JSON values nest at most this deep: PHP's own unserialize depth limit, and a bound on the
+/// recursion of from_json (a fuzzer found that 100,000 nested brackets overflow the stack).
+constexpr std::size_t json_depth_max = model::decode_depth_max;
+
+bool json_depth_ok(const std::string& text) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > json_depth_max) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
 }
 
 /// Removes a trailing comment ('#' outside a JSON string) and surrounding blanks.
@@ -128,6 +153,9 @@ class Parser {
 };
 
 bool Parser::json_value(const std::string& text, model::Value& out, const std::string& what) {
+  if (!json_depth_ok(text)) {
+    return error(what + " nests deeper than " + std::to_string(json_depth_max) + " levels");
+  }
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return error("expected " + what + " as a JSON literal, got '" + text + "'");
@@ -455,6 +483,10 @@ std::variant<Scenario, ParseError> load_scenario(const std::string& path) {
 }
 
 std::optional<model::Value> parse_value_literal(const std::string& text, std::string& error) {
+  if (!json_depth_ok(text)) {
+    error = "JSON literal nests deeper than " + std::to_string(json_depth_max) + " levels";
+    return std::nullopt;
+  }
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     error = "malformed JSON literal '" + text + "'";

@@ -51,7 +51,7 @@ class BasicHandler implements SessionHandlerInterface
 
     public function read(string $id): string|false
     {
-        return $this->traced('read', [$id], fn (): string => $this->store->read($id));
+        return $this->traced('read', [$id], fn (): string|false => $this->store->read($id));
     }
 
     public function write(string $id, string $data): bool
@@ -98,6 +98,11 @@ final class WrappedHandler extends SessionHandler
 {
     use TracesHandlerCalls;
 
+    /** The files module's directory (the last ';' field of save_path). */
+    private string $dir = '';
+    /** The file the last read() created for an unknown id, until something is written to it. */
+    private ?string $createdByRead = null;
+
     public function __construct(Tracer $tracer)
     {
         $this->tracer = $tracer;
@@ -105,31 +110,71 @@ final class WrappedHandler extends SessionHandler
 
     public function open(string $path, string $name): bool
     {
+        $parts = explode(';', $path);
+        $this->dir = (string) end($parts);
         return $this->traced('open', [$path, $name], fn (): bool => parent::open($path, $name));
     }
 
+    /**
+     * The files module leaves an empty file behind for an unknown id it only read; a correct store
+     * (sessionspec's reference store) creates nothing, so such a file is removed at close.
+     */
     public function close(): bool
     {
-        return $this->traced('close', [], fn (): bool => parent::close());
+        $result = $this->traced('close', [], fn (): bool => parent::close());
+        clearstatcache();
+        if ($this->createdByRead !== null && is_file($this->createdByRead)
+            && filesize($this->createdByRead) === 0) {
+            unlink($this->createdByRead);
+        }
+        $this->createdByRead = null;
+        clearstatcache();
+        return $result;
     }
 
     public function read(string $id): string|false
     {
-        return $this->traced('read', [$id], fn (): string|false => parent::read($id));
+        $file = $this->dir . '/sess_' . $id;
+        $existed = TraceStore::validId($id) && is_file($file);
+        $result = $this->traced('read', [$id], fn (): string|false => parent::read($id));
+        $again = $file === $this->createdByRead;  // session_reset() reads the same id again
+        $this->createdByRead = ($result !== false && (!$existed || $again)) ? $file : null;
+        return $result;
     }
 
+    /**
+     * The files module writes through the descriptor it locked at read; when gc has unlinked that
+     * file meanwhile, the data would vanish. A correct store (the reference store) keeps it, so
+     * the file is written again by name.
+     */
     public function write(string $id, string $data): bool
     {
-        return $this->traced('write', [$id, $data], fn (): bool => parent::write($id, $data));
+        $this->createdByRead = null;
+        return $this->traced('write', [$id, $data], function () use ($id, $data): bool {
+            $ok = parent::write($id, $data);
+            $file = $this->dir . '/sess_' . $id;
+            clearstatcache();
+            if ($ok && TraceStore::validId($id) && !is_file($file)) {
+                file_put_contents($file, $data);
+                chmod($file, 0600);
+            }
+            return $ok;
+        });
     }
 
     public function destroy(string $id): bool
     {
+        $this->createdByRead = null;
         return $this->traced('destroy', [$id], fn (): bool => parent::destroy($id));
     }
 
+    /** The file read() created for an unknown id is not a session yet: gc must not count it. */
     public function gc(int $max_lifetime): int|false
     {
+        if ($this->createdByRead !== null && is_file($this->createdByRead)) {
+            touch($this->createdByRead);
+            clearstatcache();
+        }
         return $this->traced('gc', [$max_lifetime], fn (): int|false => parent::gc($max_lifetime));
     }
 

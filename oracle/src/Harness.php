@@ -48,6 +48,28 @@ final class Harness
         $this->tracer->beginShutdown();
     }
 
+    /**
+     * The end of request without ending the process (oracle/worker.php runs many requests in one PHP).
+     *
+     * With register_shutdown=true the end-of-request write/close *is* a call of session_write_close():
+     * the shutdown function session_register_shutdown appends session_write_close as the last shutdown
+     * function, and nothing else runs before the destructors. Calling it here therefore makes the same
+     * handler calls and raises the same diagnostics, with the same "session_write_close(): " prefix.
+     * What the module's RSHUTDOWN does next (close a user handler left open, e.g. after a failed
+     * regenerate) only session_module_name() does from PHP code: it runs the same
+     * `if (mod_data || mod_user_implemented) s_close()`. Those calls come after the response, "live".
+     *
+     * An exception from the write is a fatal error in a real request (no response event, exit 255):
+     * it propagates, and the worker tells its client to run the scenario one process per request.
+     */
+    public function endRequestInProcess(): void
+    {
+        session_write_close();
+        $this->finished = true;
+        $this->tracer->finish(Values::sessionState());
+        session_module_name('files');
+    }
+
     /** Runs after every shutdown function (see the class comment). */
     public function __destruct()
     {

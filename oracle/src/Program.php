@@ -39,13 +39,19 @@ final class Program
         if ($text === false) {
             throw new ProgramError("cannot read $path");
         }
+        return self::fromText($text, $path);
+    }
+
+    /** A program as JSON text; $origin names it in errors (a file, or the worker's input line). */
+    public static function fromText(string $text, string $origin): self
+    {
         try {
             $json = json_decode($text, true, 64, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
-            throw new ProgramError("$path: " . $e->getMessage());
+            throw new ProgramError("$origin: " . $e->getMessage());
         }
         if (!is_array($json) || array_is_list($json)) {
-            throw new ProgramError("$path: a program is a JSON object");
+            throw new ProgramError("$origin: a program is a JSON object");
         }
         return self::fromArray($json);
     }

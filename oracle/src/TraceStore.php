@@ -32,14 +32,30 @@ final class TraceStore
         $this->save();
     }
 
-    /** Unknown id: "" (a new session), and nothing is created. */
-    public function read(string $id): string
+    /**
+     * Ids a correct handler accepts: the charset of PHP's files handler and SessionHandler, as the
+     * model's reference store (model::valid_session_id) requires. Anything else is refused, so
+     * the model and this store answer alike.
+     */
+    public static function validId(string $id): bool
     {
+        return preg_match('/\A[A-Za-z0-9,-]{1,256}\z/', $id) === 1;
+    }
+
+    /** Unknown id: "" (a new session), and nothing is created. A malformed id: false. */
+    public function read(string $id): string|false
+    {
+        if (!self::validId($id)) {
+            return false;
+        }
         return $this->records[$id]['data'] ?? '';
     }
 
     public function write(string $id, string $data): bool
     {
+        if (!self::validId($id)) {
+            return false;
+        }
         $this->records[$id] = ['data' => $data, 'mtime' => $this->clock->now];
         $this->save();
         return true;
@@ -48,6 +64,9 @@ final class TraceStore
     /** updateTimestamp: refresh mtime; a record that vanished meanwhile is stored again. */
     public function touch(string $id, string $data): bool
     {
+        if (!self::validId($id)) {
+            return false;
+        }
         if (!isset($this->records[$id])) {
             return $this->write($id, $data);
         }
@@ -59,6 +78,9 @@ final class TraceStore
     /** Destroying an unknown id is not an error. */
     public function destroy(string $id): bool
     {
+        if (!self::validId($id)) {
+            return false;
+        }
         unset($this->records[$id]);
         $this->save();
         return true;
@@ -82,7 +104,7 @@ final class TraceStore
 
     public function exists(string $id): bool
     {
-        return isset($this->records[$id]);
+        return self::validId($id) && isset($this->records[$id]);
     }
 
     /** A fresh id (26 lowercase hex) that no record uses; the comparer normalises ids anyway. */

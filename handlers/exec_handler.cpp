@@ -1,0 +1,459 @@
+#include "handlers/exec_handler.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include "handlers/factories.hpp"
+
+namespace ss::handlers {
+
+using nlohmann::json;
+
+namespace {
+
+/// An answer line longer than this is garbage (session payloads are at most 16 MiB, and each
+/// byte takes at most 6 characters in JSON).
+constexpr std::size_t answer_bytes_max = 128 * 1024 * 1024;
+/// After its stdin closes, a child gets this long to exit by itself before it is killed.
+constexpr std::chrono::milliseconds exit_grace{500};
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string describe_exit(int status) {
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
+  return "stopped";
+}
+
+}  // namespace
+
+json exec_bytes_json(const std::string& bytes) {
+  std::string utf8;
+  utf8.reserve(bytes.size());
+  for (unsigned char c : bytes) {
+    if (c < 0x80) {
+      utf8 += static_cast<char>(c);
+    } else {
+      utf8 += static_cast<char>(0xC0 | (c >> 6));
+      utf8 += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return utf8;
+}
+
+std::optional<std::string> exec_json_bytes(const json& j) {
+  if (!j.is_string()) return std::nullopt;
+  const auto& s = j.get_ref<const std::string&>();
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < s.size()) {
+      out += static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(s[++i]) & 0x3F));
+    } else {
+      return std::nullopt;  // a code point >= 256: not a byte
+    }
+  }
+  return out;
+}
+
+// ---- the child process ---------------------------------------------------------------------
+
+/// The child and its two pipes. Calls are lock-step: one message, one answer. Once anything went
+/// wrong the child is killed and `broken_` says why; every later call fails with that reason.
+class ExecChild {
+ public:
+  ExecChild(std::string command, int timeout_ms) : command_(std::move(command)),
+                                                   timeout_ms_(timeout_ms) {}
+  ~ExecChild() { shut_down(); }
+  ExecChild(const ExecChild&) = delete;
+  ExecChild& operator=(const ExecChild&) = delete;
+
+  /// Starts `/bin/sh -c 'exec COMMAND'` in its own process group.
+  bool start(std::string& error);
+  /// One request/answer: the `result` of an ok answer, or a HandlerError.
+  Result<json> call(const std::string& method, json args, std::uint64_t session,
+                    std::int64_t now_s);
+  [[nodiscard]] const std::string& command() const { return command_; }
+
+ private:
+  HandlerError broken(std::string why);
+  /// The child's wait status if it exits within `limit` (it is then reaped), else nullopt.
+  std::optional<int> reap_within(std::chrono::milliseconds limit);
+  bool write_all(const std::string& data, std::int64_t deadline_ms);
+  /// Reads one line; on failure returns a reason.
+  std::optional<std::string> read_line(std::string& line, std::int64_t deadline_ms);
+  void shut_down();
+
+  std::string command_;
+  int timeout_ms_;
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+  std::string buffer_;
+  std::uint64_t next_id_ = 0;
+  std::optional<std::string> broken_;
+};
+
+bool ExecChild::start(std::string& error) {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) {
+    error = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    error = std::string("pipe: ") + std::strerror(errno);
+    ::close(in[0]);
+    ::close(in[1]);
+    return false;
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own process group, so that killing it also kills whatever it started.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  std::string sh = "/bin/sh", dash_c = "-c", script = "exec " + command_;
+  std::vector<char*> argv{sh.data(), dash_c.data(), script.data(), nullptr};
+  const int rc = ::posix_spawn(&pid_, sh.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(in[0]);
+  ::close(out[1]);
+  if (rc != 0) {
+    ::close(in[1]);
+    ::close(out[0]);
+    pid_ = -1;
+    error = std::string("cannot start /bin/sh: ") + std::strerror(rc);
+    return false;
+  }
+  to_child_ = in[1];
+  from_child_ = out[0];
+  return true;
+}
+
+void ExecChild::shut_down() {
+  if (to_child_ >= 0) ::close(to_child_);  // EOF: a well-behaved child cleans up and exits
+  to_child_ = -1;
+  if (pid_ > 0) {
+    int status = 0;
+    const auto deadline = steady_ms() + exit_grace.count();
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (steady_ms() >= deadline) {
+        ::kill(-pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+  }
+  if (from_child_ >= 0) ::close(from_child_);
+  from_child_ = -1;
+}
+
+HandlerError ExecChild::broken(std::string why) {
+  broken_ = "exec handler '" + command_ + "': " + why;
+  if (pid_ > 0) {
+    ::kill(-pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  return fail(ErrorCode::connection, *broken_);
+}
+
+std::optional<int> ExecChild::reap_within(std::chrono::milliseconds limit) {
+  const auto deadline = steady_ms() + limit.count();
+  int status = 0;
+  while (pid_ > 0) {
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status;
+    }
+    if (steady_ms() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return std::nullopt;
+}
+
+bool ExecChild::write_all(const std::string& data, std::int64_t deadline_ms) {
+  // SIGPIPE blocked (and a pending one consumed): a dead child is an error, not our death.
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+  std::size_t done = 0;
+  bool ok = true;
+  while (ok && done < data.size()) {
+    pollfd p{to_child_, POLLOUT, 0};
+    const auto left = deadline_ms - steady_ms();
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
+      ok = false;
+      break;
+    }
+    const ssize_t n = ::write(to_child_, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ok = false;
+    else done += static_cast<std::size_t>(n);
+  }
+  if (!ok) {
+    const timespec zero{0, 0};
+    (void)sigtimedwait(&pipe_set, nullptr, &zero);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  return ok;
+}
+
+std::optional<std::string> ExecChild::read_line(std::string& line, std::int64_t deadline_ms) {
+  for (;;) {
+    const std::size_t nl = buffer_.find('\n');
+    if (nl != std::string::npos) {
+      line.assign(buffer_, 0, nl);
+      buffer_.erase(0, nl + 1);
+      return std::nullopt;
+    }
+    if (buffer_.size() > answer_bytes_max) return "an answer line longer than 128 MiB";
+    pollfd p{from_child_, POLLIN, 0};
+    const auto left = deadline_ms - steady_ms();
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+      return "no answer within " + std::to_string(timeout_ms_) + " ms (hung?)";
+    }
+    char chunk[65536];
+    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+      return "the child " + describe_exit(status) + " without answering";
+    }
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+Result<json> ExecChild::call(const std::string& method, json args, std::uint64_t session,
+                             std::int64_t now_s) {
+  if (broken_) return fail(ErrorCode::connection, *broken_);
+  const std::uint64_t id = next_id_++;
+  json msg = {{"v", 1}, {"id", id}, {"method", method}, {"args", std::move(args)}};
+  if (session != 0) msg["session"] = session;
+  if (method != "hello") msg["now"] = now_s;
+  const std::int64_t deadline = steady_ms() + timeout_ms_;
+  if (!write_all(msg.dump(-1, ' ', true) + "\n", deadline)) {
+    // Usually the child is already gone (EPIPE): say how it ended, if it did so promptly.
+    if (auto status = reap_within(std::chrono::milliseconds(200))) {
+      return broken("the child " + describe_exit(*status) + " [" + method + "]");
+    }
+    return broken("cannot send " + method + " (the child is gone or not reading)");
+  }
+  std::string line;
+  if (auto why = read_line(line, deadline)) return broken(*why + " [" + method + "]");
+  json answer = json::parse(line, nullptr, false);
+  if (answer.is_discarded() || !answer.is_object() || answer.value("id", json()) != json(id) ||
+      !answer.contains("ok") || !answer["ok"].is_boolean()) {
+    return broken("garbled answer to " + method + ": " + line.substr(0, 200));
+  }
+  if (!answer["ok"].get<bool>()) {
+    const json err = answer.value("error", json("(no reason given)"));
+    return fail(ErrorCode::io, "exec handler " + method + ": " +
+                                   (err.is_string() ? err.get<std::string>() : err.dump()));
+  }
+  return answer.value("result", json());
+}
+
+// ---- one request's handler -----------------------------------------------------------------
+
+namespace {
+
+HandlerError garbled(const std::string& method, const json& got) {
+  return fail(ErrorCode::connection,
+              "exec handler " + method + ": the answer has the wrong type: " + got.dump());
+}
+
+/// bool methods: true succeeds, false is a failure PHP sees as false.
+Status to_status(const std::string& method, Result<json> r) {
+  if (!r) return r.error();
+  if (!r.value().is_boolean()) return garbled(method, r.value());
+  if (!r.value().get<bool>()) {
+    return fail(ErrorCode::io, "exec handler " + method + " returned false");
+  }
+  return ok_status();
+}
+
+class ExecSession final : public SessionHandler {
+ public:
+  ExecSession(std::shared_ptr<ExecChild> child, const std::set<std::string>& methods,
+              std::uint64_t session, RequestEnv env)
+      : child_(std::move(child)), methods_(methods), session_(session), env_(env) {}
+  // The child drops its handler instance for this session (PHP's end of request).
+  ~ExecSession() override { (void)child_->call("end", json::array(), session_, now()); }
+
+  Task<Status> open(std::string save_path, std::string name) override {
+    co_return to_status("open", call("open", {exec_bytes_json(save_path), exec_bytes_json(name)}));
+  }
+  Task<Status> close() override { co_return to_status("close", call("close", json::array())); }
+  Task<Result<std::string>> read(std::string id) override {
+    co_return string_result("read", call("read", {exec_bytes_json(id)}));
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    co_return to_status("write", call("write", {exec_bytes_json(id), exec_bytes_json(data)}));
+  }
+  Task<Status> destroy(std::string id) override {
+    co_return to_status("destroy", call("destroy", {exec_bytes_json(id)}));
+  }
+  Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override {
+    auto r = call("gc", {max_lifetime_s});
+    if (!r) co_return r.error();
+    if (r.value().is_boolean() && !r.value().get<bool>()) {
+      co_return fail(ErrorCode::io, "exec handler gc returned false");
+    }
+    if (!r.value().is_number_integer()) co_return garbled("gc", r.value());
+    co_return r.value().get<std::int64_t>();
+  }
+  Task<Result<std::string>> create_sid() override {
+    if (!methods_.count("create_sid")) co_return missing("create_sid");
+    co_return string_result("create_sid", call("create_sid", json::array()));
+  }
+  Task<Result<bool>> validate_id(std::string id) override {
+    if (!methods_.count("validateId")) co_return missing("validateId");
+    auto r = call("validateId", {exec_bytes_json(id)});
+    if (!r) co_return r.error();
+    if (!r.value().is_boolean()) co_return garbled("validateId", r.value());
+    co_return r.value().get<bool>();
+  }
+  Task<Status> update_timestamp(std::string id, std::string data) override {
+    // What PHP does for a handler without updateTimestamp: it writes.
+    const char* method = methods_.count("updateTimestamp") ? "updateTimestamp" : "write";
+    co_return to_status(method, call(method, {exec_bytes_json(id), exec_bytes_json(data)}));
+  }
+
+ private:
+  std::int64_t now() const { return env_.clock ? env_.clock->now_s() : 0; }
+  Result<json> call(const std::string& method, json args) {
+    return child_->call(method, std::move(args), session_, now());
+  }
+  static HandlerError missing(const std::string& method) {
+    return fail(ErrorCode::unsupported, "exec handler does not implement " + method +
+                                            " (run with --variant basic)");
+  }
+  static Result<std::string> string_result(const std::string& method, Result<json> r) {
+    if (!r) return r.error();
+    if (r.value().is_boolean() && !r.value().get<bool>()) {
+      return fail(ErrorCode::io, "exec handler " + method + " returned false");
+    }
+    auto bytes = exec_json_bytes(r.value());
+    if (!bytes) return garbled(method, r.value());
+    return *bytes;
+  }
+
+  std::shared_ptr<ExecChild> child_;
+  std::set<std::string> methods_;
+  std::uint64_t session_;
+  RequestEnv env_;
+};
+
+}  // namespace
+
+// ---- the backend ---------------------------------------------------------------------------
+
+Result<ExecConfig> parse_exec_config(const HandlerUri& uri) {
+  ExecConfig c;
+  c.command = uri.target;
+  // parse_handler_uri leaves exec targets whole (a command may hold '?'); only a trailing
+  // "?timeout_ms=N" is ours.
+  const std::string key = "?timeout_ms=";
+  const std::size_t q = c.command.rfind(key);
+  if (q != std::string::npos) {
+    const std::string n = c.command.substr(q + key.size());
+    if (n.empty() || n.size() > 7 || n.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(n) == 0) {
+      return fail(ErrorCode::unsupported, "exec: timeout_ms must be 1..9999999, got '" + n + "'");
+    }
+    c.timeout_ms = std::stoi(n);
+    c.command.resize(q);
+  }
+  if (c.command.find_first_not_of(" \t") == std::string::npos) {
+    return fail(ErrorCode::unsupported, "exec: empty command");
+  }
+  return c;
+}
+
+ExecBackend::ExecBackend(ExecConfig config, std::shared_ptr<ExecChild> child,
+                         std::set<std::string> methods)
+    : config_(std::move(config)), child_(std::move(child)), methods_(std::move(methods)) {}
+
+ExecBackend::~ExecBackend() = default;
+
+Result<std::unique_ptr<ExecBackend>> ExecBackend::create(ExecConfig config) {
+  auto child = std::make_shared<ExecChild>(config.command, config.timeout_ms);
+  std::string error;
+  if (!child->start(error)) return fail(ErrorCode::connection, "exec handler: " + error);
+  auto hello = child->call("hello", {exec_protocol_name}, 0, 0);
+  if (!hello) return hello.error();
+  const json& h = hello.value();
+  if (!h.is_object() || h.value("protocol", "") != exec_protocol_name ||
+      !h.contains("methods") || !h["methods"].is_array()) {
+    return fail(ErrorCode::connection, "exec handler '" + config.command +
+                                           "': the greeting is not " + exec_protocol_name +
+                                           ": " + h.dump().substr(0, 200));
+  }
+  std::set<std::string> methods;
+  for (const auto& m : h["methods"]) {
+    if (m.is_string()) methods.insert(m.get<std::string>());
+  }
+  for (const char* required : {"open", "close", "read", "write", "destroy", "gc"}) {
+    if (!methods.count(required)) {
+      return fail(ErrorCode::unsupported, "exec handler '" + config.command +
+                                              "' does not implement " + required);
+    }
+  }
+  return std::unique_ptr<ExecBackend>(
+      new ExecBackend(std::move(config), std::move(child), std::move(methods)));
+}
+
+std::string ExecBackend::uri() const { return "exec:" + config_.command; }
+
+Guarantees ExecBackend::guarantees() const {
+  // Nothing is known about an external handler's concurrency: assume the weakest.
+  return Guarantees{};
+}
+
+model::Capabilities ExecBackend::capabilities() const {
+  return {methods_.count("create_sid") > 0, methods_.count("validateId") > 0,
+          methods_.count("updateTimestamp") > 0};
+}
+
+std::unique_ptr<SessionHandler> ExecBackend::connect(RequestEnv env) {
+  return std::make_unique<ExecSession>(child_, methods_, next_session_++, env);
+}
+
+Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t,
+                                                   Clock&) {
+  auto config = parse_exec_config(uri);
+  if (!config) return config.error();
+  auto made = ExecBackend::create(std::move(config.value()));
+  if (!made) return made.error();
+  return std::unique_ptr<Backend>(std::move(made.value()));
+}
+
+}  // namespace ss::handlers

@@ -1,0 +1,149 @@
+// exec:COMMAND handlers (docs/handler-protocol.md): a child that crashes, hangs or answers
+// garbage is a clear ErrorCode::connection failure in bounded time, never a hang; the child is
+// killed with the backend; byte strings survive the protocol; the PHP adapter serves a real
+// handler class.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "handlers/exec_handler.hpp"
+#include "handlers/registry.hpp"
+#include "tests/support/run_task.hpp"
+
+namespace ss::handlers {
+namespace {
+
+using ss::testing_support::run_task;
+using Clock = std::chrono::steady_clock;
+
+std::string source_dir() {
+  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
+  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
+}
+
+bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
+
+std::string child(const std::string& mode, int timeout_ms = 400) {
+  return "exec:php -n " + source_dir() + "/tests/php/exec_child.php " + mode +
+         "?timeout_ms=" + std::to_string(timeout_ms);
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+class ExecHandler : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  }
+  ManualClock clock{1700000000};
+};
+
+/// Makes the backend, then checks that the first call fails as `mode` should, quickly, and that
+/// later calls fail fast with the same reason.
+void expect_broken_on_first_call(const std::string& mode, const std::string& reason_part,
+                                 ManualClock& clock) {
+  auto made = make_backend(child(mode), 1, clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  auto handler = made.value()->connect(RequestEnv{&clock, nullptr, 1});
+  const auto t0 = Clock::now();
+  const Status opened = run_task(handler->open("/tmp", "PHPSESSID"));
+  EXPECT_LT(seconds_since(t0), 3.0) << mode;
+  ASSERT_FALSE(opened.ok()) << mode;
+  EXPECT_EQ(opened.error().code, ErrorCode::connection) << opened.error().reason;
+  EXPECT_NE(opened.error().reason.find(reason_part), std::string::npos) << opened.error().reason;
+  const auto t1 = Clock::now();
+  const auto read = run_task(handler->read("abc"));
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().reason, opened.error().reason);
+  EXPECT_LT(seconds_since(t1), 0.1);
+}
+
+TEST_F(ExecHandler, CrashingChildIsAConnectionFailure) {
+  expect_broken_on_first_call("crash", "killed by signal 9", clock);
+  expect_broken_on_first_call("exit", "exited with status 3", clock);
+}
+
+TEST_F(ExecHandler, HangingChildTimesOut) {
+  expect_broken_on_first_call("hang", "no answer within 400 ms", clock);
+}
+
+TEST_F(ExecHandler, GarbledChildIsAConnectionFailure) {
+  expect_broken_on_first_call("garble", "garbled answer to open: this is not json", clock);
+  expect_broken_on_first_call("wrongid", "garbled answer to open", clock);
+}
+
+TEST_F(ExecHandler, BadGreetingFailsWhenTheBackendIsMade) {
+  for (const char* mode : {"hang-hello", "garble-hello"}) {
+    const auto t0 = Clock::now();
+    auto made = make_backend(child(mode), 1, clock);
+    EXPECT_LT(seconds_since(t0), 3.0) << mode;
+    ASSERT_FALSE(made) << mode;
+    EXPECT_EQ(made.error().code, ErrorCode::connection) << made.error().reason;
+  }
+  auto missing = make_backend("exec:/nonexistent/handler-binary", 1, clock);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().reason.find("exited with status 127"), std::string::npos)
+      << missing.error().reason;
+}
+
+TEST_F(ExecHandler, HungChildIsKilledWithTheBackend) {
+  auto made = make_backend(child("hang", 60'000), 1, clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  const auto t0 = Clock::now();
+  made.value().reset();  // a hung child that ignores stdin EOF must not keep us waiting
+  EXPECT_LT(seconds_since(t0), 2.0);
+}
+
+TEST_F(ExecHandler, MalformedUrisAreRefused) {
+  EXPECT_FALSE(make_backend("exec:php x?timeout_ms=0", 1, clock));
+  EXPECT_FALSE(make_backend("exec:php x?timeout_ms=abc", 1, clock));
+}
+
+TEST(ExecBytes, EveryByteSurvives) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all += static_cast<char>(b);
+  EXPECT_EQ(exec_json_bytes(exec_bytes_json(all)), all);
+  EXPECT_FALSE(exec_json_bytes(nlohmann::json("\u0100")));
+  EXPECT_FALSE(exec_json_bytes(nlohmann::json(42)));
+}
+
+// The PHP adapter with the PDO/SQLite fixture, through the seam: per-request instances share the
+// database, binary data round-trips, the virtual clock drives gc, capabilities are announced.
+TEST_F(ExecHandler, PhpAdapterServesThePdoFixture) {
+  const std::string src = source_dir();
+  auto made = make_backend("exec:php " + src + "/adapters/php/serve.php " + src +
+                               "/adapters/php/fixtures/PdoSqliteHandler.php PdoSqliteHandler",
+                           1, clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  const auto caps = made.value()->capabilities();
+  EXPECT_TRUE(caps.create_sid && caps.validate_id && caps.update_timestamp);
+  std::string bytes("a|s:3:\"\0\xff\n\";", 14);
+  {
+    auto h = made.value()->connect(RequestEnv{&clock, nullptr, 1});
+    ASSERT_TRUE(run_task(h->open("", "PHPSESSID")).ok());
+    auto id = run_task(h->create_sid());
+    ASSERT_TRUE(id.ok()) << id.error().reason;
+    ASSERT_TRUE(run_task(h->write("abc", bytes)).ok());
+    EXPECT_FALSE(run_task(h->read("bad id")).ok());  // the fixture refuses ids as files does
+  }
+  clock.set(1700000000 + 2000);
+  auto h = made.value()->connect(RequestEnv{&clock, nullptr, 2});
+  ASSERT_TRUE(run_task(h->open("", "PHPSESSID")).ok());
+  auto read = run_task(h->read("abc"));
+  ASSERT_TRUE(read.ok()) << read.error().reason;
+  EXPECT_EQ(read.value(), bytes);
+  EXPECT_TRUE(run_task(h->validate_id("abc")).value());
+  auto collected = run_task(h->gc(1440));
+  ASSERT_TRUE(collected.ok());
+  EXPECT_EQ(collected.value(), 1);
+  EXPECT_EQ(run_task(h->read("abc")).value(), "");
+}
+
+}  // namespace
+}  // namespace ss::handlers
