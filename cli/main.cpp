@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   const std::vector<ss::cli::Verb> verbs = {
       ss::cli::register_run(app),
       ss::cli::register_check(app),
+      ss::cli::register_explore(app),
+      ss::cli::register_oracle(app),
+      ss::cli::register_mutants(app),
   };
 
   try {

@@ -17,5 +17,8 @@ struct Verb {
 /// The verbs. Each adds its subcommand to `app`.
 Verb register_run(CLI::App& app);
 Verb register_check(CLI::App& app);
+Verb register_explore(CLI::App& app);
+Verb register_oracle(CLI::App& app);
+Verb register_mutants(CLI::App& app);
 
 }  // namespace ss::cli

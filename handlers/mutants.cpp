@@ -1,12 +1,27 @@
 #include "handlers/mutants.hpp"
 
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
+#include <utility>
+
+#include "model/engine.hpp"
 
 namespace ss::handlers {
 namespace {
 
-// Each mutant is one realistic bug, written as a small override.
+// Each mutant is one realistic bug, written as a small override. Locals are named before every
+// co_await: g++ 12 mishandles non-trivial temporaries inside co_await expressions.
+
+/// What a mutant may reach beyond its inner handler: the base backend (to open extra
+/// connections) and state shared by all requests of one backend, as a process-wide cache or a
+/// pooled connection would be.
+struct MutantShared {
+  Backend* base = nullptr;
+  std::map<std::string, std::string> read_cache;
+  std::vector<std::unique_ptr<SessionHandler>> leaked;
+};
 
 class DestroyNoop final : public ForwardingHandler {
  public:
@@ -62,15 +77,367 @@ class TruncateAtNul final : public ForwardingHandler {
  public:
   using ForwardingHandler::ForwardingHandler;
   Task<Status> write(std::string id, std::string data) override {
-    co_return co_await inner().write(id, data.substr(0, data.find('\0')));
+    std::string cut = data.substr(0, data.find('\0'));
+    co_return co_await inner().write(id, cut);
   }
 };
 
-using Wrap = std::function<std::unique_ptr<SessionHandler>(std::unique_ptr<SessionHandler>)>;
+/// "Deleting" by blanking the record: it still exists (validateId true, gc counts it).
+class DestroyBlanks final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> destroy(std::string id) override {
+    std::string empty;
+    co_return co_await inner().write(id, empty);
+  }
+};
+
+/// Its own "lazy write": data equal to what it read is not written, so the age is not refreshed
+/// (and a new, empty session is never stored).
+class WriteSkipsUnchanged final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    auto r = co_await inner().read(id);
+    if (r) seen_ = std::make_pair(id, r.value());
+    co_return r;
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    if (seen_ && seen_->first == id && seen_->second == data) co_return ok_status();
+    auto s = co_await inner().write(id, data);
+    if (s) seen_ = std::make_pair(id, data);
+    co_return s;
+  }
+
+ private:
+  std::optional<std::pair<std::string, std::string>> seen_;
+};
+
+/// A process-wide read cache that write() and destroy() never invalidate.
+class StaleReadCache final : public ForwardingHandler {
+ public:
+  StaleReadCache(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv)
+      : ForwardingHandler(std::move(inner)), shared_(shared) {}
+  Task<Result<std::string>> read(std::string id) override {
+    if (auto it = shared_.read_cache.find(id); it != shared_.read_cache.end()) {
+      co_return it->second;
+    }
+    auto r = co_await inner().read(id);
+    if (r) shared_.read_cache[id] = r.value();
+    co_return r;
+  }
+
+ private:
+  MutantShared& shared_;
+};
+
+/// Ids from a counter that every request (every handler instance) restarts: the second visitor
+/// gets the first visitor's id.
+class CreateSidCounter final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> create_sid() override {
+    std::string id = "sid" + std::to_string(++counter_);
+    co_return id;
+  }
+
+ private:
+  int counter_ = 0;
+};
+
+class TouchNoop final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> update_timestamp(std::string, std::string) override { co_return ok_status(); }
+};
+
+/// A case-insensitive collation on the id column: 'ABC123' is 'abc123'.
+class IdCaseFolded final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().read(key);
+  }
+  Task<Status> write(std::string id, std::string d) override {
+    std::string key = f(id);
+    co_return co_await inner().write(key, d);
+  }
+  Task<Status> destroy(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().destroy(key);
+  }
+  Task<Result<bool>> validate_id(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().validate_id(key);
+  }
+  Task<Status> update_timestamp(std::string id, std::string d) override {
+    std::string key = f(id);
+    co_return co_await inner().update_timestamp(key, d);
+  }
+
+ private:
+  static std::string f(std::string id) {
+    for (char& c : id) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return id;
+  }
+};
+
+/// No id validation: '../etc/passwd' is accepted. The bad id is stored under a harmless key (hex
+/// inside the charset), so that even over `files` nothing escapes the store.
+class IdUnchecked final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().read(key);
+  }
+  Task<Status> write(std::string id, std::string d) override {
+    std::string key = f(id);
+    co_return co_await inner().write(key, d);
+  }
+  Task<Status> destroy(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().destroy(key);
+  }
+  Task<Result<bool>> validate_id(std::string id) override {
+    std::string key = f(id);
+    co_return co_await inner().validate_id(key);
+  }
+  Task<Status> update_timestamp(std::string id, std::string d) override {
+    std::string key = f(id);
+    co_return co_await inner().update_timestamp(key, d);
+  }
+
+ private:
+  static std::string f(const std::string& id) {
+    if (model::valid_session_id(id)) return id;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = "x";
+    for (unsigned char c : id.substr(0, 120)) {
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+    return out;
+  }
+};
+
+/// A VARCHAR(128) column in non-strict SQL mode: longer sessions are silently cut.
+class PayloadTruncated final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> write(std::string id, std::string data) override {
+    if (data.size() > 128) data.resize(128);
+    co_return co_await inner().write(id, data);
+  }
+};
+
+/// Reading an unknown id inserts an empty row (P-26): the id then "exists".
+class UnknownReadCreates final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    auto r = co_await inner().read(id);
+    if (r && r.value().empty()) {
+      auto exists = co_await inner().validate_id(id);
+      std::string empty;
+      if (exists && !exists.value()) (void)co_await inner().write(id, empty);
+    }
+    co_return r;
+  }
+};
+
+class ValidateAlwaysFalse final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<bool>> validate_id(std::string) override { co_return false; }
+};
+
+/// Raw base64 ids: '+' and '/' are outside PHP's id charset.
+class CreateSidBase64 final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> create_sid() override {
+    auto r = co_await inner().create_sid();
+    if (r) r.value().replace(0, 2, "+/");
+    co_return r;
+  }
+};
+
+/// gc() returns true (1) instead of the count, as PHP 7.0-era handlers did.
+class GcReturnsOne final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::int64_t>> gc(std::int64_t max_s) override {
+    (void)co_await inner().gc(max_s);
+    co_return std::int64_t{1};
+  }
+};
+
+/// A DELETE that lost its WHERE clause: destroy() removes every session.
+class DestroyAll final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> destroy(std::string id) override {
+    auto s = co_await inner().destroy(id);
+    if (s) (void)co_await inner().gc(std::numeric_limits<std::int64_t>::min());
+    co_return s;
+  }
+};
+
+/// close() does not release the lock: the connection (and its lock) stays in a pool.
+class LockLeakOnClose final : public ForwardingHandler {
+ public:
+  LockLeakOnClose(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
+      : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
+  Task<Status> close() override {
+    shared_.leaked.push_back(swap_inner(shared_.base->connect(env_)));
+    co_return ok_status();
+  }
+
+ private:
+  MutantShared& shared_;
+  RequestEnv env_;
+};
+
+/// Reads through a short-lived connection that unlocks right away ("so other tabs are not
+/// blocked"): the request no longer holds the lock it read under.
+class LockReleasedAfterRead final : public ForwardingHandler {
+ public:
+  LockReleasedAfterRead(std::unique_ptr<SessionHandler> inner, MutantShared& shared,
+                        RequestEnv env)
+      : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
+  Task<Status> open(std::string path, std::string name) override {
+    path_ = path;
+    name_ = name;
+    co_return co_await inner().open(path, name);
+  }
+  Task<Result<std::string>> read(std::string id) override {
+    auto side = shared_.base->connect(env_);
+    (void)co_await side->open(path_, name_);
+    auto r = co_await side->read(id);
+    (void)co_await side->close();
+    co_return r;
+  }
+
+ private:
+  MutantShared& shared_;
+  RequestEnv env_;
+  std::string path_;
+  std::string name_;
+};
+
+/// write() ignores its id and writes under the id the handler read (stale-id bugs such as
+/// phpredis#1312 and RedisSessionHandler#11).
+class WriteToReadId final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    auto r = co_await inner().read(id);
+    if (r) read_id_ = id;
+    co_return r;
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    std::string target = read_id_.empty() ? id : read_id_;
+    co_return co_await inner().write(target, data);
+  }
+
+ private:
+  std::string read_id_;
+};
+
+/// Writes are buffered and flushed by close(); an engine that never calls close() (ZealPHP)
+/// loses them.
+class WriteBufferedUntilClose final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> write(std::string id, std::string data) override {
+    pending_[id] = data;
+    co_return ok_status();
+  }
+  Task<Status> destroy(std::string id) override {
+    pending_.erase(id);
+    co_return co_await inner().destroy(id);
+  }
+  Task<Status> close() override {
+    auto pending = std::exchange(pending_, {});
+    for (auto& [id, data] : pending) (void)co_await inner().write(id, data);
+    co_return co_await inner().close();
+  }
+
+ private:
+  std::map<std::string, std::string> pending_;
+};
+
+/// A latin1 column: every byte above 0x7f becomes '?'.
+class Latin1Column final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> write(std::string id, std::string data) override {
+    for (char& c : data) c = static_cast<unsigned char>(c) > 0x7f ? '?' : c;
+    co_return co_await inner().write(id, data);
+  }
+};
+
+/// Saves the session it read once more at close(), resurrecting one destroyed since: the old id
+/// of regenerate(true), or a logged-out session.
+class CloseResurrects final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    auto r = co_await inner().read(id);
+    if (r) held_ = std::make_pair(id, r.value());
+    co_return r;
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    auto s = co_await inner().write(id, data);
+    if (s && held_ && held_->first == id) held_->second = data;
+    co_return s;
+  }
+  Task<Status> close() override {
+    if (held_) {
+      auto session = std::move(*held_);
+      held_.reset();
+      (void)co_await inner().write(session.first, session.second);
+    }
+    co_return co_await inner().close();
+  }
+
+ private:
+  std::optional<std::pair<std::string, std::string>> held_;
+};
+
+/// `>=` where `>` belongs: a session exactly max_lifetime old is collected.
+class GcOffByOne final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::int64_t>> gc(std::int64_t max_s) override {
+    co_return co_await inner().gc(max_s - 1);
+  }
+};
+
+/// gc() uses the default lifetime (1440 s) instead of its argument.
+class GcFixedLifetime final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::int64_t>> gc(std::int64_t) override { co_return co_await inner().gc(1440); }
+};
+
+using Wrap = std::function<std::unique_ptr<SessionHandler>(std::unique_ptr<SessionHandler>,
+                                                           MutantShared&, RequestEnv)>;
 
 template <class M>
 Wrap wrap() {
-  return [](std::unique_ptr<SessionHandler> h) { return std::make_unique<M>(std::move(h)); };
+  return [](std::unique_ptr<SessionHandler> h, MutantShared& shared, RequestEnv env) {
+    if constexpr (std::is_constructible_v<M, std::unique_ptr<SessionHandler>, MutantShared&,
+                                          RequestEnv>) {
+      return std::unique_ptr<SessionHandler>(std::make_unique<M>(std::move(h), shared, env));
+    } else {
+      (void)shared;
+      (void)env;
+      return std::unique_ptr<SessionHandler>(std::make_unique<M>(std::move(h)));
+    }
+  };
 }
 
 struct Entry {
@@ -78,17 +445,65 @@ struct Entry {
   Wrap wrap;
 };
 
+constexpr auto locks = MutantApplies::serialised;
+constexpr auto overlaps = MutantApplies::last_writer_wins;
+constexpr auto collected = MutantApplies::gc_collected;
+
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
       {{"destroy-noop", "destroy() reports success but deletes nothing"}, wrap<DestroyNoop>()},
       {{"validate-always-true", "validateId() says every id exists"}, wrap<ValidateAlwaysTrue>()},
-      {{"gc-deletes-fresh", "gc() deletes sessions that have not expired"}, wrap<GcDeletesFresh>()},
-      {{"gc-never-deletes", "gc() deletes nothing and returns 0"}, wrap<GcNeverDeletes>()},
-      {{"touch-rewrites-stale", "updateTimestamp() writes back the data read at start"},
+      {{"gc-deletes-fresh", "gc() deletes sessions that have not expired", collected},
+       wrap<GcDeletesFresh>()},
+      {{"gc-never-deletes", "gc() deletes nothing and returns 0", collected},
+       wrap<GcNeverDeletes>()},
+      {{"touch-rewrites-stale", "updateTimestamp() writes back the data read at start",
+        overlaps},
        wrap<TouchRewritesStale>()},
       {{"empty-write-dropped", "write() of an empty session is skipped"},
        wrap<EmptyWriteNotStored>()},
       {{"truncate-at-nul", "data is cut at the first NUL byte"}, wrap<TruncateAtNul>()},
+      {{"destroy-blanks", "destroy() blanks the record instead of deleting it"},
+       wrap<DestroyBlanks>()},
+      {{"write-skips-unchanged",
+        "write() skips data equal to what it read, so the age is not refreshed"},
+       wrap<WriteSkipsUnchanged>()},
+      {{"stale-read-cache", "read() answers from a shared cache that writes never invalidate"},
+       wrap<StaleReadCache>()},
+      {{"create-sid-reused", "create_sid() counts from 1 per request: ids already in use"},
+       wrap<CreateSidCounter>()},
+      {{"touch-noop", "updateTimestamp() does nothing, so expiry is not extended"},
+       wrap<TouchNoop>()},
+      {{"id-case-folded", "ids compared case-insensitively ('ABC123' is 'abc123')"},
+       wrap<IdCaseFolded>()},
+      {{"id-unchecked", "malformed ids ('../etc/passwd') accepted (stored under a safe key)"},
+       wrap<IdUnchecked>()},
+      {{"payload-truncated", "write() silently cuts data to 128 bytes"},
+       wrap<PayloadTruncated>()},
+      {{"unknown-read-creates", "read() of an unknown id creates an empty record"},
+       wrap<UnknownReadCreates>()},
+      {{"validate-always-false", "validateId() says no id exists"}, wrap<ValidateAlwaysFalse>()},
+      {{"create-sid-malformed", "create_sid() returns base64 ids with '+' and '/'"},
+       wrap<CreateSidBase64>()},
+      {{"gc-returns-one", "gc() returns 1 (true) instead of the number deleted"},
+       wrap<GcReturnsOne>()},
+      {{"destroy-all", "destroy() deletes every session (a DELETE without WHERE)", collected},
+       wrap<DestroyAll>()},
+      {{"lock-leak-on-close", "close() keeps the session locked (pooled connection)", locks},
+       wrap<LockLeakOnClose>()},
+      {{"lock-released-after-read", "read() unlocks right away: no lock while active", locks},
+       wrap<LockReleasedAfterRead>()},
+      {{"write-to-read-id", "write() ignores its id and writes under the id it read"},
+       wrap<WriteToReadId>()},
+      {{"write-buffered-until-close", "writes wait for close(), which ZealPHP never calls"},
+       wrap<WriteBufferedUntilClose>()},
+      {{"latin1-column", "bytes above 0x7f are stored as '?'"}, wrap<Latin1Column>()},
+      {{"close-resurrects", "close() saves the session it read again, undoing a destroy"},
+       wrap<CloseResurrects>()},
+      {{"gc-off-by-one", "gc() also deletes sessions exactly max_lifetime old", collected},
+       wrap<GcOffByOne>()},
+      {{"gc-fixed-lifetime", "gc() ignores its argument and uses 1440 s", collected},
+       wrap<GcFixedLifetime>()},
   };
   return all;
 }
@@ -96,16 +511,22 @@ const std::vector<Entry>& entries() {
 class MutantBackend final : public Backend {
  public:
   MutantBackend(const Entry& e, std::unique_ptr<Backend> base)
-      : entry_(e), base_(std::move(base)) {}
+      : entry_(e), base_(std::move(base)) {
+    shared_.base = base_.get();
+  }
+  // Leaked handlers go before the base they were connected to.
+  ~MutantBackend() override { shared_.leaked.clear(); }
   std::string uri() const override { return "mutant:" + entry_.info.name + "+" + base_->uri(); }
   Guarantees guarantees() const override { return base_->guarantees(); }
+  model::Capabilities capabilities() const override { return base_->capabilities(); }
   std::unique_ptr<SessionHandler> connect(RequestEnv env) override {
-    return entry_.wrap(base_->connect(env));
+    return entry_.wrap(base_->connect(env), shared_, env);
   }
 
  private:
   const Entry& entry_;
   std::unique_ptr<Backend> base_;
+  MutantShared shared_;
 };
 
 }  // namespace
@@ -119,6 +540,17 @@ const std::vector<MutantInfo>& mutant_catalogue() {
   return infos;
 }
 
+bool mutant_applies(const MutantInfo& info, const Guarantees& g) {
+  switch (info.applies) {
+    case MutantApplies::any: return true;
+    case MutantApplies::serialised: return g.concurrency == Concurrency::serialised;
+    case MutantApplies::last_writer_wins:
+      return g.concurrency == Concurrency::last_writer_wins;
+    case MutantApplies::gc_collected: return g.store.expiry != model::Expiry::ttl;
+  }
+  return true;
+}
+
 Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
                                              std::unique_ptr<Backend> base) {
   for (const auto& e : entries()) {
@@ -126,7 +558,8 @@ Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
       return std::unique_ptr<Backend>(std::make_unique<MutantBackend>(e, std::move(base)));
     }
   }
-  return fail(ErrorCode::unsupported, "unknown mutant '" + name + "' (see sessionspec mutants --list)");
+  return fail(ErrorCode::unsupported,
+              "unknown mutant '" + name + "' (see sessionspec mutants --list)");
 }
 
 }  // namespace ss::handlers

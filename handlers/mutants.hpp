@@ -11,13 +11,33 @@
 
 namespace ss::handlers {
 
+/// Which bases a mutant's bug can show on, as data the battery reads.
+enum class MutantApplies : std::uint8_t {
+  /// Any backend.
+  any,
+  /// Only backends whose Guarantees say Concurrency::serialised: the bug is in lock handling,
+  /// which a backend without locks cannot get wrong.
+  serialised,
+  /// Only last-writer-wins backends: the bug shows only when another request changes the
+  /// session in the middle of this one, which a lock forbids (so it cannot show) and which a
+  /// merging backend answers with conflicts the reference store does not model.
+  last_writer_wins,
+  /// Only stores that forget sessions through gc() (Expiry::gc_only or lazy): a TTL store's gc()
+  /// does nothing, so a gc() bug cannot show there (nor can a destroy built on gc()).
+  gc_collected,
+};
+
 struct MutantInfo {
   std::string name;
   std::string description;
+  MutantApplies applies = MutantApplies::any;
 };
 
 /// Every mutant this build knows.
 [[nodiscard]] const std::vector<MutantInfo>& mutant_catalogue();
+
+/// Whether `info`'s bug can show on a backend with guarantees `g`.
+[[nodiscard]] bool mutant_applies(const MutantInfo& info, const Guarantees& g);
 
 /// Wraps `base` in the mutant `name`; fails for an unknown name.
 [[nodiscard]] Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
@@ -41,6 +61,11 @@ class ForwardingHandler : public SessionHandler {
 
  protected:
   SessionHandler& inner() { return *inner_; }
+  /// Hands the inner handler out (to keep it alive elsewhere) and forwards to `next` from now on.
+  std::unique_ptr<SessionHandler> swap_inner(std::unique_ptr<SessionHandler> next) {
+    std::swap(inner_, next);
+    return next;
+  }
 
  private:
   std::unique_ptr<SessionHandler> inner_;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang-14 into build-fuzz/ and fuzzes each one (docs/fuzzing.md).
+#
+#   ci/fuzz.sh [SECONDS_PER_TARGET]   time boxes (default 20 s per target; five targets, < 3 min)
+#   ci/fuzz.sh --long [SECONDS_CAP]   a campaign: -runs=1000000 per target (RUNS=N overrides),
+#                                     optionally capped at SECONDS_CAP seconds per target
+#
+# First the canary must be found (a broken libFuzzer set-up fails here, not silently). Then, per
+# target, every checked-in input of fuzz/corpus/<target>/ is replayed (a failing regression input
+# is reported and that target is not fuzzed), and fuzzing starts from a copy of that corpus, so
+# inputs found on the way never land in git.
+# Prints executions per second per target; exits 1 if any target found something, naming the
+# kept crash file and the replay command. Environment: FUZZ_BUILD_DIR (default build-fuzz),
+# JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated), and
+# SESSIONSPEC_FUZZ_TOLERATE (known findings to skip, see docs/fuzzing.md; unset in CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=box
+seconds=20
+if [[ "${1:-}" == "--long" ]]; then
+  mode=long
+  shift
+  seconds=${1:-0}
+else
+  seconds=${1:-20}
+fi
+[[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: ci/fuzz.sh [--long] [SECONDS]" >&2; exit 2; }
+
+build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+read -r -a targets <<<"${FUZZ_TARGETS:-codec_fuzz session_id_fuzz scenario_parser_fuzz trace_reader_fuzz differential_fuzz}"
+# Largest input per target: enough for its structure, small enough to keep executions fast.
+declare -A max_len=([codec_fuzz]=4096 [session_id_fuzz]=300 [scenario_parser_fuzz]=4096
+                    [trace_reader_fuzz]=2048 [differential_fuzz]=256)
+
+bash ci/install-deps.sh
+# Redis needs a server, so the fuzzers leave it out; Werror is off because clang warns where g++
+# does not, and a warning in code under test must not stop the fuzzing of everything else.
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DSESSIONSPEC_FUZZ=ON -DSESSIONSPEC_REDIS=OFF \
+  -DSESSIONSPEC_WERROR=OFF >/dev/null
+cmake --build "$build_dir" -j "${JOBS:-2}" --target canary_fuzz "${targets[@]}"
+
+if [[ -n "${SESSIONSPEC_FUZZ_TOLERATE:-}" ]]; then
+  echo "fuzz: WARNING: tolerating known findings: $SESSIONSPEC_FUZZ_TOLERATE"
+fi
+fuzz/expect_crash.sh "$build_dir/fuzz/canary_fuzz" 30 SESSION
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+findings_dir="$build_dir/fuzz-findings"
+mkdir -p "$findings_dir"
+status=0
+summary=()
+for t in "${targets[@]}"; do
+  mkdir -p "$work/$t"
+  # The checked-in inputs first, each whole (fuzzing would cut them to max_len): a regression
+  # input that still fails is a finding, and fuzzing that target would only hit it again.
+  set +e
+  "$build_dir/fuzz/$t" "fuzz/corpus/$t"/* >"$work/$t/replay.log" 2>&1
+  rc=$?
+  set -e
+  if [[ $rc -ne 0 ]]; then
+    status=1
+    input=$(awk '/^Running: / { f = $2 } END { print f }' "$work/$t/replay.log")
+    echo "fuzz: $t FAILS ON A CHECKED-IN INPUT (exit $rc): $input"
+    grep -E -A 12 'property violated|ERROR: |runtime error' "$work/$t/replay.log" |
+      grep -v '^    #' | head -n 30
+    echo "fuzz: replay:     $build_dir/fuzz/$t $input"
+    line=$(printf '%-22s %s' "$t" "REGRESSION: $input (not fuzzed)")
+    echo "fuzz: $line"
+    summary+=("$line")
+    continue
+  fi
+  cp -r "fuzz/corpus/$t" "$work/$t/corpus"
+  args=(-max_len="${max_len[$t]:-4096}" -timeout=10 -print_final_stats=1
+        -artifact_prefix="$work/$t/")
+  if [[ $mode == long ]]; then
+    args+=(-runs="${RUNS:-1000000}" -max_total_time="$seconds")
+  else
+    args+=(-max_total_time="$seconds")
+  fi
+  [[ -f "fuzz/$t.dict" ]] && args+=(-dict="fuzz/$t.dict")
+  log="$work/$t/log"
+  set +e
+  "$build_dir/fuzz/$t" "${args[@]}" "$work/$t/corpus" >"$log" 2>&1
+  rc=$?
+  set -e
+  runs=$(awk '/^stat::number_of_executed_units:/ { print $2 }' "$log" | tail -n 1)
+  rate=$(awk '/^stat::average_exec_per_sec:/ { print $2 }' "$log" | tail -n 1)
+  line=$(printf '%-22s %10s runs %8s exec/s' "$t" "${runs:-?}" "${rate:-?}")
+  crash=$(find "$work/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
+          -o -name 'timeout-*' -o -name 'oom-*' \) | head -n 1)
+  if [[ $rc -ne 0 || -n "$crash" ]]; then
+    status=1
+    echo "fuzz: $t FOUND SOMETHING (exit $rc)"
+    grep -E -A 12 'property violated|ERROR: |runtime error' "$log" | grep -v '^    #' | head -n 40
+    if [[ -n "$crash" ]]; then
+      kept="$findings_dir/$t-$(basename "$crash")"
+      cp "$crash" "$kept"
+      echo "fuzz: crash file: $kept"
+      echo "fuzz: replay:     $build_dir/fuzz/$t $kept"
+      line+="  FINDING: $kept"
+    else
+      line+="  FAILED (exit $rc, no artifact; log below)"
+      tail -n 20 "$log"
+    fi
+  fi
+  echo "fuzz: $line"
+  summary+=("$line")
+done
+
+echo "fuzz: summary ($mode mode)"
+printf '  %s\n' "${summary[@]}"
+exit $status

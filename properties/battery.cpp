@@ -1,0 +1,233 @@
+#include "properties/battery.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "properties/property.hpp"
+#include "properties/target.hpp"
+#include "scenarios/checks.hpp"
+#include "scenarios/runner.hpp"
+
+#ifndef SESSIONSPEC_SCENARIO_DIR_DEFAULT
+#define SESSIONSPEC_SCENARIO_DIR_DEFAULT "scenarios"
+#endif
+
+namespace ss::properties {
+
+namespace {
+
+/// Cases per engine profile in the battery's first, quick round of properties.
+constexpr int first_round_cases = 30;
+
+/// The scenario folders the battery reads, in order.
+constexpr const char* scenario_folders[] = {"gist", "lesson", "php"};
+
+using Clock = std::chrono::steady_clock;
+
+double elapsed_ms(Clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+}
+
+/// scenarios::run_scenario with NoWaitPoints: a sequential run has no other lock holder, so a
+/// handler that blocks on a lock leaked by an earlier request fails at once instead of after
+/// the default 3 s of real time (which would make every lock mutant cost seconds).
+class SequentialRun final : public scenarios::EventSink {
+ public:
+  SequentialRun(const scenarios::Scenario& sc, const std::vector<scenarios::Listener*>& listeners)
+      : sc_(sc), listeners_(listeners) {}
+
+  void emit(scenarios::Event e) override {
+    e.scenario = sc_.name;
+    e.seq = seq_++;
+    for (scenarios::Listener* l : listeners_) l->on_event(e);
+  }
+
+  handlers::Task<void> run(const scenarios::RunConfig& cfg, handlers::Backend& backend,
+                           handlers::ManualClock& clock, const model::RunOptions& opts,
+                           model::Variant variant) {
+    scenarios::Event head;
+    head.kind = scenarios::EventKind::run;
+    head.engine = std::string(model::engine_name(cfg.engine));
+    head.handler = backend.uri();
+    head.variant = std::string(model::variant_name(variant));
+    head.ini = opts.to_ini();
+    head.seed = cfg.seed;
+    head.origin_scenario = &sc_;
+    emit(std::move(head));
+    co_await scenarios::seed_store(sc_, backend, clock, points_);
+    model::Rng rng(cfg.seed);
+    std::optional<std::string> jar;
+    int number = 0;
+    for (const scenarios::Request& req : sc_.requests) {
+      model::RequestContext ctx{opts, variant, scenarios::cookie_for(req, jar)};
+      auto engine = model::make_engine(cfg.engine, ctx, rng);
+      ++number;
+      auto handler = backend.connect(
+          handlers::RequestEnv{&clock, &points_, static_cast<std::uint64_t>(number)});
+      scenarios::RequestPlan plan{.request = &req,
+                                  .number = number,
+                                  .cookie = ctx.cookie,
+                                  .engine = engine.get(),
+                                  .handler = handler.get(),
+                                  .points = &points_,
+                                  .clock = &clock};
+      auto cookies = co_await scenarios::run_request(plan, *this);
+      if (!cookies.empty()) jar = cookies.back();
+    }
+  }
+
+ private:
+  const scenarios::Scenario& sc_;
+  const std::vector<scenarios::Listener*>& listeners_;
+  NoWaitPoints points_;
+  int seq_ = 0;
+};
+
+/// Runs `sc` against a fresh isolated backend; returns the first failure, or "" when it passes.
+std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri,
+                           std::uint64_t seed, std::string& where) {
+  scenarios::RunConfig cfg;
+  cfg.seed = seed;
+  model::RunOptions opts;
+  model::Variant variant = model::Variant::full;
+  if (auto e = scenarios::resolve_options(sc, cfg, opts, variant)) return *e;
+  handlers::ManualClock clock(sc.clock_start_s);
+  auto backend = HandlerTarget(uri).make(seed, clock);
+  if (!backend) return "cannot make the backend: " + backend.error().reason;
+  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
+  scenarios::ExpectationChecker expectations;
+  const std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  SequentialRun run(sc, listeners);
+  boost::asio::io_context io;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, run.run(cfg, backend.value()->get(), clock, opts, variant),
+                        [&failure](std::exception_ptr p) { failure = std::move(p); });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  for (scenarios::Listener* l : listeners) l->on_finish();
+  std::optional<scenarios::Failure> first = conformance.failure();
+  if (!first && !expectations.failures().empty()) first = expectations.failures().front();
+  if (!first) return "";
+  where = first->line > 0 ? " (line " + std::to_string(first->line) + ")" : "";
+  return first->str();
+}
+
+}  // namespace
+
+std::string default_scenario_dir() { return SESSIONSPEC_SCENARIO_DIR_DEFAULT; }
+
+std::vector<model::EngineKind> engines_for(const std::string&) {
+  return {model::EngineKind::php82, model::EngineKind::legacy, model::EngineKind::zealphp};
+}
+
+std::variant<Battery, std::string> Battery::load(BatteryOptions options) {
+  Battery b(options);
+  for (const char* folder : scenario_folders) {
+    const std::filesystem::path dir = std::filesystem::path(options.scenario_dir) / folder;
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      return "--scenarios: " + dir.string() + " is not a directory";
+    }
+    std::vector<std::string> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file() && entry.path().extension() == ".scn") {
+        files.push_back(entry.path().string());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      auto parsed = scenarios::load_scenario(file);
+      if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return e->str();
+      b.scenarios_.push_back(std::move(std::get<scenarios::Scenario>(parsed)));
+    }
+  }
+  return b;
+}
+
+std::vector<std::string> Battery::calibrate(const std::string& base_uri) {
+  std::vector<std::string> dropped;
+  std::vector<scenarios::Scenario> kept;
+  for (auto& sc : scenarios_) {
+    std::string where;
+    std::string failure;
+    try {
+      failure = check_scenario(sc, base_uri, options_.seed, where);
+    } catch (const std::exception& e) {
+      failure = std::string("the run threw: ") + e.what();
+    }
+    if (failure.empty()) {
+      kept.push_back(std::move(sc));
+    } else {
+      dropped.push_back(sc.name + where + ": " + failure.substr(0, failure.find('\n')));
+    }
+  }
+  scenarios_ = std::move(kept);
+  return dropped;
+}
+
+bool Battery::run_scenarios(const std::string& uri, Verdict& v) const {
+  for (const auto& sc : scenarios_) {
+    std::string where;
+    std::string failure;
+    try {
+      failure = check_scenario(sc, uri, options_.seed, where);
+    } catch (const std::exception& e) {
+      failure = std::string("the run threw: ") + e.what();
+    }
+    if (failure.empty()) continue;
+    v.rejected = true;
+    v.by = "scenario " + sc.name + where;
+    v.detail = failure;
+    return true;
+  }
+  return false;
+}
+
+// Two rounds over the engine profiles: a short one first, so that a bug only one profile can
+// show (ZealPHP never calls close()) is found without waiting for the others' full budgets.
+bool Battery::run_properties(const std::string& uri, Verdict& v, const Progress& progress) const {
+  const int rounds[] = {std::min(first_round_cases, options_.property_cases),
+                        options_.property_cases};
+  for (const int cases : rounds) {
+    for (const model::EngineKind engine : engines_for(uri)) {
+      const PropertySpec spec{uri, engine, {}};
+      RunParams params;
+      params.seed = options_.seed;
+      params.max_success = cases;
+      params.shrink = options_.shrink;
+      const PropertyResult r = run_property(spec, params);
+      if (r.passed) {
+        if (progress && cases == options_.property_cases) {
+          progress(property_id(spec) + ": " + std::to_string(r.cases) + " cases passed" +
+                   (r.discarded ? ", " + std::to_string(r.discarded) + " discarded" : ""));
+        }
+        continue;
+      }
+      v.rejected = true;
+      v.by = "property " + std::string(model::engine_name(engine)) + " (case " +
+             std::to_string(r.cases + 1) + " of " + std::to_string(cases) + ")";
+      v.detail = r.error ? r.description : format_failure(spec, params, r);
+      return true;
+    }
+  }
+  return false;
+}
+
+Verdict Battery::run(const std::string& handler_uri, const Progress& progress) const {
+  const auto start = Clock::now();
+  Verdict v;
+  if (!run_scenarios(handler_uri, v)) {
+    if (progress) progress(handler_uri + ": " + std::to_string(scenarios_.size()) +
+                           " scenarios passed");
+    (void)run_properties(handler_uri, v, progress);
+  }
+  v.time_ms = elapsed_ms(start);
+  return v;
+}
+
+}  // namespace ss::properties

@@ -1,0 +1,539 @@
+#include "properties/harness.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <functional>
+#include <map>
+#include <ostream>
+#include <utility>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include "scenarios/events.hpp"
+#include "scenarios/runner.hpp"
+
+namespace ss::properties {
+
+using model::Answer;
+using model::HandlerCall;
+using model::Method;
+
+namespace {
+
+/// Where the virtual clock of every case starts (the scenarios' default).
+constexpr std::int64_t clock_start_s = 1700000000;
+/// A failure message lists at most this many of the step's handler calls.
+constexpr std::size_t failure_calls_shown_max = 16;
+
+/// Collects the handler calls of one engine procedure for the checks.
+class LogObserver final : public scenarios::CallObserver {
+ public:
+  using Log = std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>;
+  explicit LogObserver(Log& log) : log_(log) {}
+  handlers::Task<void> before_call(const HandlerCall&) override { co_return; }
+  void after_call(int, const HandlerCall& call, const Answer& answer, std::int64_t now_s) override {
+    log_.emplace_back(call, answer, now_s);
+  }
+
+ private:
+  Log& log_;
+};
+
+std::string show_session(const std::optional<model::Array>& s) {
+  return s ? model::show(model::Value{*s}) : std::string("unset");
+}
+
+std::string show_outcome(const model::Outcome& o) {
+  std::string out = o.thrown ? "throws " + *o.thrown : model::show(o.result);
+  for (const auto& d : o.diagnostics) {
+    out += " [" + std::string(model::level_name(d.level)) + ": " + d.message + "]";
+  }
+  return out;
+}
+
+std::string show_cookies(const std::vector<std::string>& cookies) {
+  std::string out = "[";
+  for (const auto& c : cookies) out += (out.size() > 1 ? ", " : "") + model::show(model::Value{c});
+  return out + "]";
+}
+
+bool same_outcome(const model::Outcome& a, const model::Outcome& b) {
+  return a.result == b.result && a.thrown == b.thrown && a.diagnostics == b.diagnostics;
+}
+
+HandlerCall make_call(Method m, std::vector<std::string> args = {}) {
+  return HandlerCall{m, std::move(args)};
+}
+
+/// Calls that change nothing in a correct store.
+bool has_no_effect(Method m) {
+  return m == Method::open || m == Method::close || m == Method::read || m == Method::validate_id;
+}
+
+/// Performs `calls` in order on one handler, in one coroutine.
+handlers::Task<std::vector<Answer>> perform_all(handlers::SessionHandler& h,
+                                                const std::vector<HandlerCall>& calls) {
+  std::vector<Answer> out;
+  out.reserve(calls.size());
+  for (const auto& c : calls) {
+    Answer a = co_await scenarios::perform(h, c);
+    out.push_back(std::move(a));
+  }
+  co_return out;
+}
+
+bool names_an_id(Method m) {
+  return m == Method::read || m == Method::write || m == Method::destroy ||
+         m == Method::validate_id || m == Method::update_timestamp;
+}
+
+}  // namespace
+
+std::string show_call(const model::ScriptCall& call) {
+  std::string out(model::op_name(call.op));
+  out += '(';
+  const auto args = scenarios::script_args(call);
+  for (std::size_t i = 0; i < args.size(); ++i) out += (i ? ", " : "") + model::show(args[i]);
+  return out + ')';
+}
+
+std::string describe(const CaseConfig& cfg) {
+  std::string out = "engine=" + std::string(model::engine_name(cfg.engine)) +
+                    " variant=" + std::string(model::variant_name(cfg.variant)) +
+                    " case_seed=" + std::to_string(cfg.seed);
+  const auto defaults = model::RunOptions{}.to_ini();
+  for (const auto& [k, v] : cfg.options.to_ini()) {
+    auto it = defaults.find(k);
+    if (it == defaults.end() || it->second != v) out += " " + k + "=" + v;
+  }
+  return out;
+}
+
+/// One request: the engine under test with its handler instance, and the shadow engine.
+struct Harness::Lane {
+  std::unique_ptr<model::Engine> sut;
+  std::unique_ptr<model::Engine> model;
+  std::unique_ptr<handlers::SessionHandler> handler;
+  std::uint64_t number = 0;
+};
+
+/// Which session lock the current request's handler holds, as far as its calls tell: a
+/// serialised handler locks at read() and releases at close() or when it destroys the session.
+/// A write to another id, or a failed read, leaves it unknown until the next read or close.
+struct Harness::LockTracker {
+  std::optional<std::string> held;
+  bool known = true;
+
+  void reset() {
+    held.reset();
+    known = true;
+  }
+  void track(const HandlerCall& c, const Answer& a) {
+    const std::string id = c.args.empty() ? std::string() : c.args[0];
+    switch (c.method) {
+      case Method::read:
+        held = a.ok() ? std::optional<std::string>(id) : std::nullopt;
+        known = a.ok();
+        return;
+      case Method::close: reset(); return;
+      case Method::destroy:
+        if (held && *held == id) held.reset();
+        return;
+      case Method::write:
+      case Method::update_timestamp:
+        if (!held || *held != id) known = false;
+        return;
+      default: return;
+    }
+  }
+};
+
+template <class T>
+T Harness::run_sync(handlers::Task<T> task) {
+  std::optional<T> out;
+  std::exception_ptr error;
+  // Results are not default-constructible, so the value is handed out through `out`.
+  auto wrapper = [&out, t = std::move(task)]() mutable -> handlers::Task<void> {
+    out.emplace(co_await std::move(t));
+  };
+  // co_spawn with `detached` would swallow exceptions; keep them and rethrow here.
+  boost::asio::co_spawn(io_, wrapper(), [&error](std::exception_ptr p) { error = std::move(p); });
+  io_.restart();
+  io_.run();
+  if (error) std::rethrow_exception(error);
+  return std::move(*out);
+}
+
+Tolerances tolerances_for(const std::string& handler_uri) {
+  std::string base = handler_uri;
+  if (base.rfind("mutant:", 0) == 0 && base.find('+') != std::string::npos) {
+    base = base.substr(base.find('+') + 1);
+  }
+  Tolerances t;
+  t.gc_of_held_session = base.rfind("files:", 0) == 0;
+  return t;
+}
+
+Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+                 Tolerances tolerances)
+    : cfg_(cfg), checked_(checked), clock_(clock_start_s), sut_rng_(cfg.seed),
+      model_rng_(cfg.seed), points_owner_(std::make_unique<NoWaitPoints>()),
+      locks_(std::make_unique<LockTracker>()), tolerances_(tolerances) {
+  points_ = points_owner_.get();
+  auto made = target.make(cfg.seed, clock_);
+  if (!made) {
+    failure_ = "setup: " + made.error().reason;
+    return;
+  }
+  backend_ = std::move(made.value());
+  const handlers::Guarantees g = backend_->get().guarantees();
+  serialised_ = g.concurrency == handlers::Concurrency::serialised;
+  ttl_store_ = g.store.expiry == model::Expiry::ttl;
+  ttl_s_ = g.store.ttl_s;
+  overlap_allowed_ = g.concurrency == handlers::Concurrency::last_writer_wins;
+  store_ = model::StoreModel(g.store);
+  main_ = open_lane(std::nullopt);
+  run_phase(*main_, Phase::begin, nullptr);
+}
+
+Harness::~Harness() = default;
+
+std::unique_ptr<Harness::Lane> Harness::open_lane(std::optional<std::string> cookie) {
+  auto lane = std::make_unique<Lane>();
+  lane->number = ++requests_;
+  model::RequestContext ctx{cfg_.options, cfg_.variant, std::move(cookie)};
+  lane->sut = model::make_engine(cfg_.engine, ctx, sut_rng_);
+  if (checked_) lane->model = model::make_engine(cfg_.engine, ctx, model_rng_);
+  lane->handler = backend_->get().connect(handlers::RequestEnv{&clock_, points_, lane->number});
+  return lane;
+}
+
+namespace {
+
+model::Proc<model::Outcome> proc_for(model::Engine& e, int phase, const model::ScriptCall* call) {
+  if (phase == 0) return e.begin_request();
+  if (phase == 1) return e.script(*call);
+  return e.end_request();
+}
+
+}  // namespace
+
+void Harness::run_phase(Lane& lane, Phase phase, const model::ScriptCall* call) {
+  if (failure_ || inconclusive_) return;
+  log_.clear();
+  const int p = static_cast<int>(phase);
+  LogObserver observer(log_);
+  model::Outcome got = run_sync(
+      scenarios::drive(proc_for(*lane.sut, p, call), *lane.handler, clock_, observer, steps_));
+  if (trace_ != nullptr) print_trace(got);
+  std::vector<std::string> held_at_gc;
+  if (&lane == main_.get()) held_at_gc = track_locks();
+  if (!checked_) return;
+  std::set<std::string> existed;
+  for (const auto& id : held_at_gc) {
+    if (store_.sessions().count(id) != 0) existed.insert(id);
+  }
+  check_phase(lane, phase, call, got);
+  excuse_gc_of_held(held_at_gc, existed);
+}
+
+void Harness::print_trace(const model::Outcome& got) const {
+  *trace_ << where_label() << " -> " << show_outcome(got) << "\n";
+  for (const auto& [c, a, now] : log_) {
+    *trace_ << "    " << model::show(c) << " -> " << model::show(a) << "  @" << now << "\n";
+  }
+}
+
+// Follows the main request's locks through the phase's calls; returns the sessions it held
+// when a gc() ran.
+std::vector<std::string> Harness::track_locks() {
+  std::vector<std::string> held_at_gc;
+  for (const auto& [c, a, now] : log_) {
+    if (c.method == Method::gc && serialised_ && locks_->known && locks_->held) {
+      held_at_gc.push_back(*locks_->held);
+    }
+    locks_->track(c, a);
+  }
+  return held_at_gc;
+}
+
+// A session that existed, was held across a gc() that removed it from the reference store, and
+// is still held: an excused target stops here (Tolerances::gc_of_held_session).
+void Harness::excuse_gc_of_held(const std::vector<std::string>& held_at_gc,
+                                const std::set<std::string>& existed) {
+  if (!tolerances_.gc_of_held_session || failure_) return;
+  for (const auto& id : held_at_gc) {
+    if (existed.count(id) != 0 && store_.sessions().count(id) == 0 && locks_->held &&
+        *locks_->held == id) {
+      inconclusive_ = where_label() + ": gc() removed the session '" + id +
+                      "' this request holds (excused: Tolerances::gc_of_held_session)";
+      return;
+    }
+  }
+}
+
+void Harness::check_phase(Lane& lane, Phase phase, const model::ScriptCall* call,
+                          const model::Outcome& got) {
+  model::Machine<model::Outcome> m(proc_for(*lane.model, static_cast<int>(phase), call));
+  m.start();
+  if (!check_calls(m)) return;
+  const model::Outcome want = m.result();
+  compare_visible(lane, phase, got, want);
+}
+
+// The shadow engine must ask for exactly the calls the engine under test made, and each real
+// answer must be the one the reference store gives.
+bool Harness::check_calls(model::Machine<model::Outcome>& m) {
+  for (const auto& [c, a, now] : log_) {
+    const HandlerCall* want = m.pending();
+    if (want == nullptr) {
+      fail("an unexpected handler call", "no further call", model::show(c));
+      return false;
+    }
+    if (!(*want == c)) {
+      fail("a different handler call", model::show(*want), model::show(c));
+      return false;
+    }
+    if (!judge(c, a, now)) return false;
+    // The judged answer is the store's own as far as PHP can tell (Answer::same_for_php: only a
+    // failure's reason may differ, and engines never look at it), and for create_sid it is the
+    // id the store has just accepted as unused; so it is what the shadow engine gets.
+    m.resume(a);
+  }
+  if (!m.done()) {
+    fail("a missing handler call", model::show(*m.pending()), "none");
+    return false;
+  }
+  return true;
+}
+
+void Harness::compare_visible(Lane& lane, Phase phase, const model::Outcome& got,
+                              const model::Outcome& want) {
+  const model::Engine& s = *lane.sut;
+  const model::Engine& r = *lane.model;
+  if (!same_outcome(got, want)) {
+    fail("what the script saw", show_outcome(want), show_outcome(got));
+  } else if (s.status() != r.status()) {
+    fail("session_status()", std::to_string(static_cast<int>(r.status())),
+         std::to_string(static_cast<int>(s.status())));
+  } else if (s.session_id() != r.session_id()) {
+    fail("session_id()", model::show(model::Value{r.session_id()}),
+         model::show(model::Value{s.session_id()}));
+  } else if (s.session() != r.session()) {
+    fail("$_SESSION", show_session(r.session()), show_session(s.session()));
+  } else if (phase == Phase::end && s.set_cookies() != r.set_cookies()) {
+    fail("Set-Cookie", show_cookies(r.set_cookies()), show_cookies(s.set_cookies()));
+  }
+}
+
+std::string Harness::where_label() const {
+  const std::string step = "step " + std::to_string(where_.step);
+  const std::string request = "request " + std::to_string(where_.request);
+  const std::string cookie =
+      where_.cookie ? "cookie " + model::show(model::Value{*where_.cookie}) : "no cookie";
+  switch (where_.kind) {
+    case Where::Kind::first_start: return "start of request 1 (no cookie)";
+    case Where::Kind::script: return step + " " + show_call(*where_.call) + " in " + request;
+    case Where::Kind::end: return step + ": end of " + request;
+    case Where::Kind::start: return step + ": start of " + request + " (" + cookie + ")";
+    case Where::Kind::overlap_start:
+      return step + ": start of overlapping " + request + " (" + cookie + ")";
+    case Where::Kind::overlap_script:
+      return step + ": " + show_call(*where_.call) + " in overlapping " + request;
+    case Where::Kind::overlap_end: return step + ": end of overlapping " + request;
+    case Where::Kind::probe: return step + ": another process reads the session";
+    case Where::Kind::last_end: return "end of the last request (" + request + ")";
+    case Where::Kind::audit:
+      return "final audit (every id's existence and data, then every session's age by gc "
+             "thresholds, then gc(-1) for sessions the model does not know)";
+  }
+  return step;
+}
+
+void Harness::fail(std::string what, std::string expected, std::string actual) {
+  if (failure_) return;
+  std::string out = where_label() + ": " + what + "\n  expected: " + expected +
+                    "\n  actual:   " + actual;
+  if (!log_.empty()) out += "\n  handler calls of this step:";
+  for (std::size_t i = 0; i < log_.size() && i < failure_calls_shown_max; ++i) {
+    const auto& [c, a, now] = log_[i];
+    out += "\n    " + model::show(c) + " -> " + model::show(a);
+  }
+  failure_ = std::move(out);
+}
+
+void Harness::remember_ids(const HandlerCall& c, const Answer& a) {
+  if (names_an_id(c.method) && !c.args.empty()) known_ids_.insert(c.args[0]);
+  if (c.method == Method::create_sid && a.kind == Answer::Kind::string) known_ids_.insert(a.s);
+}
+
+void Harness::script(const model::ScriptCall& call) {
+  if (failure_ || inconclusive_) return;
+  ++steps_;
+  where_ = Where{Where::Kind::script, steps_, main_->number, &call, {}};
+  if (call.op == model::Op::advance) clock_.advance(call.seconds);
+  run_phase(*main_, Phase::script, &call);
+}
+
+void Harness::end_lane(Lane& lane) {
+  run_phase(lane, Phase::end, nullptr);
+  const auto cookies = lane.sut->set_cookies();
+  if (!cookies.empty()) jar_ = cookies.back();
+}
+
+void Harness::new_request(const CookieChoice& cookie) {
+  if (failure_ || inconclusive_) return;
+  ++steps_;
+  where_ = Where{Where::Kind::end, steps_, main_->number, nullptr, {}};
+  end_lane(*main_);
+  main_.reset();  // PHP drops the handler instance with the request (files: closes the file).
+  locks_->reset();
+  std::optional<std::string> sent;
+  if (cookie.kind == CookieChoice::Kind::jar) sent = jar_;
+  if (cookie.kind == CookieChoice::Kind::explicit_id) sent = cookie.id;
+  where_ = Where{Where::Kind::start, steps_, requests_ + 1, nullptr, sent};
+  main_ = open_lane(sent);
+  run_phase(*main_, Phase::begin, nullptr);
+}
+
+void Harness::interleave(const std::vector<model::ScriptCall>& calls) {
+  if (failure_ || inconclusive_) return;
+  ++steps_;
+  std::optional<std::string> cookie = jar_;
+  if (!main_->sut->session_id().empty()) cookie = main_->sut->session_id();
+  auto lane = open_lane(cookie);
+  where_ = Where{Where::Kind::overlap_start, steps_, lane->number, nullptr, cookie};
+  run_phase(*lane, Phase::begin, nullptr);
+  for (const auto& call : calls) {
+    where_ = Where{Where::Kind::overlap_script, steps_, lane->number, &call, {}};
+    if (call.op == model::Op::advance) clock_.advance(call.seconds);
+    run_phase(*lane, Phase::script, &call);
+  }
+  where_ = Where{Where::Kind::overlap_end, steps_, lane->number, nullptr, {}};
+  end_lane(*lane);
+}
+
+std::vector<Answer> Harness::perform(handlers::SessionHandler& h,
+                                     const std::vector<HandlerCall>& calls) {
+  return run_sync(perform_all(h, calls));
+}
+
+// Calls without effects are judged with StoreModel::answer(), which (unlike observe()) does
+// not format the expected answer for a message nobody reads: reads carry whole sessions.
+bool Harness::judge(const HandlerCall& c, const Answer& a, std::int64_t now) {
+  remember_ids(c, a);
+  if (has_no_effect(c.method)) {
+    const Answer want = store_.answer(c, now, {});
+    if (want.same_for_php(a)) return true;
+    fail("handler answer to " + model::show(c), model::show(want), model::show(a));
+    return false;
+  }
+  const model::Judgement j = store_.observe(c, a, now);
+  if (j.ok) return true;
+  fail("handler answer to " + model::show(c), j.expected, model::show(a));
+  return false;
+}
+
+bool Harness::judged(handlers::SessionHandler& h, const std::vector<HandlerCall>& calls) {
+  const std::vector<Answer> answers = perform(h, calls);
+  if (!checked_) return true;
+  log_.clear();
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    if (!judge(calls[i], answers[i], clock_.now_s())) return false;
+  }
+  return true;
+}
+
+void Harness::probe() {
+  if (failure_ || inconclusive_) return;
+  ++steps_;
+  where_ = Where{Where::Kind::probe, steps_, requests_ + 1, nullptr, {}};
+  if (serialised_ && !locks_->known) return;
+  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
+  if (serialised_ && locks_->held) {
+    const std::string& held = *locks_->held;
+    const auto answers =
+        perform(*h, {open, make_call(Method::read, {held}), make_call(Method::close)});
+    if (checked_ && answers[1].ok()) {
+      log_.clear();
+      fail("read('" + held + "') by another process while this request holds the lock",
+           "no success (a serialised handler excludes it)", model::show(answers[1]));
+    }
+    return;
+  }
+  const std::string id = main_->sut->session_id();
+  if (id.empty()) return;
+  (void)judged(*h, {open, make_call(Method::read, {id}), make_call(Method::close)});
+}
+
+void Harness::finish() {
+  if (failure_ || inconclusive_ || !main_) return;
+  ++steps_;
+  where_ = Where{Where::Kind::last_end, steps_, main_->number, nullptr, {}};
+  end_lane(*main_);
+  main_.reset();
+  locks_->reset();
+  audit();
+}
+
+// A fresh handler reads back everything the case touched, so that a wrong store state shows even
+// when no later request of the case happened to read it.
+void Harness::audit() {
+  if (!checked_ || failure_ || inconclusive_) return;
+  where_ = Where{Where::Kind::audit, steps_, requests_ + 1, nullptr, {}};
+  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
+  // One batch: the calls do not depend on the answers, and judging stops at the first wrong one.
+  std::vector<HandlerCall> calls{open};
+  for (const auto& id : known_ids_) {
+    calls.push_back(make_call(Method::validate_id, {id}));
+    calls.push_back(make_call(Method::read, {id}));
+  }
+  calls.push_back(make_call(Method::close));
+  calls.push_back(open);
+  for (auto& c : age_audit()) calls.push_back(std::move(c));
+  calls.push_back(make_call(Method::close));
+  if (trace_ != nullptr) *trace_ << where_label() << ": " << calls.size() << " calls\n";
+  if (!judged(*h, calls) || !ttl_store_) return;
+  audit_ttl(*h, open);
+}
+
+// A TTL store cannot be asked for ages through gc(), so the clock moves instead: every session
+// must still exist when it is exactly ttl_s old and be gone one second later. Oldest first, so
+// the clock only moves forward.
+void Harness::audit_ttl(handlers::SessionHandler& h, const HandlerCall& open) {
+  std::map<std::int64_t, std::vector<std::string>> by_mtime;
+  for (const auto& [id, rec] : store_.sessions()) by_mtime[rec.mtime_s].push_back(id);
+  for (const auto& [mtime, ids] : by_mtime) {
+    if (mtime + ttl_s_ < clock_.now_s()) continue;  // Already gone: the batch above judged it.
+    for (const std::int64_t at : {mtime + ttl_s_, mtime + ttl_s_ + 1}) {
+      clock_.set(at);
+      std::vector<HandlerCall> calls{open};
+      for (const auto& id : ids) calls.push_back(make_call(Method::validate_id, {id}));
+      calls.push_back(make_call(Method::close));
+      if (!judged(h, calls)) return;
+    }
+  }
+}
+
+// gc(age) must keep every session of exactly that age and gc(age - 1) must remove them, which
+// pins every session's last write or touch to the second; a last gc(-1) must find nothing the
+// reference store does not know. TTL stores do not collect (gc answers 0), so they are skipped.
+std::vector<HandlerCall> Harness::age_audit() const {
+  if (ttl_store_) return {};
+  const std::int64_t now = clock_.now_s();
+  std::vector<std::int64_t> ages;
+  for (const auto& [id, rec] : store_.sessions()) ages.push_back(now - rec.mtime_s);
+  std::sort(ages.begin(), ages.end(), std::greater<>());
+  ages.erase(std::unique(ages.begin(), ages.end()), ages.end());
+  std::vector<HandlerCall> calls;
+  for (const std::int64_t age : ages) {
+    calls.push_back(make_call(Method::gc, {std::to_string(age)}));
+    calls.push_back(make_call(Method::gc, {std::to_string(age - 1)}));
+  }
+  calls.push_back(make_call(Method::gc, {"-1"}));
+  return calls;
+}
+
+}  // namespace ss::properties
