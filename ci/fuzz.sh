@@ -11,8 +11,8 @@
 # inputs found on the way never land in git.
 # Prints executions per second per target; exits 1 if any target found something, naming the
 # kept crash file and the replay command. Environment: FUZZ_BUILD_DIR (default build-fuzz),
-# JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated), and
-# SESSIONSPEC_FUZZ_TOLERATE (known findings to skip, see docs/fuzzing.md; unset in CI).
+# JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated) and FUZZ_CORPUS_OUT (a
+# directory to keep the grown corpora in, for minimising into fuzz/corpus/ by hand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +28,8 @@ fi
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: ci/fuzz.sh [--long] [SECONDS]" >&2; exit 2; }
 
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
-read -r -a targets <<<"${FUZZ_TARGETS:-codec_fuzz session_id_fuzz scenario_parser_fuzz trace_reader_fuzz differential_fuzz}"
+all_targets="codec_fuzz session_id_fuzz scenario_parser_fuzz trace_reader_fuzz differential_fuzz"
+read -r -a targets <<<"${FUZZ_TARGETS:-$all_targets}"
 # Largest input per target: enough for its structure, small enough to keep executions fast.
 declare -A max_len=([codec_fuzz]=4096 [session_id_fuzz]=300 [scenario_parser_fuzz]=4096
                     [trace_reader_fuzz]=2048 [differential_fuzz]=256)
@@ -41,9 +42,6 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSESSIONSPEC_WERROR=OFF >/dev/null
 cmake --build "$build_dir" -j "${JOBS:-2}" --target canary_fuzz "${targets[@]}"
 
-if [[ -n "${SESSIONSPEC_FUZZ_TOLERATE:-}" ]]; then
-  echo "fuzz: WARNING: tolerating known findings: $SESSIONSPEC_FUZZ_TOLERATE"
-fi
 fuzz/expect_crash.sh "$build_dir/fuzz/canary_fuzz" 30 SESSION
 
 work=$(mktemp -d)
@@ -108,6 +106,10 @@ for t in "${targets[@]}"; do
   fi
   echo "fuzz: $line"
   summary+=("$line")
+  if [[ -n "${FUZZ_CORPUS_OUT:-}" ]]; then
+    mkdir -p "$FUZZ_CORPUS_OUT/$t"
+    cp -r "$work/$t/corpus/." "$FUZZ_CORPUS_OUT/$t/"
+  fi
 done
 
 echo "fuzz: summary ($mode mode)"

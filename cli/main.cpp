@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       ss::cli::register_explore(app),
       ss::cli::register_oracle(app),
       ss::cli::register_mutants(app),
+      ss::cli::register_certify(app),
   };
 
   try {

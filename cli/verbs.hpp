@@ -20,5 +20,6 @@ Verb register_check(CLI::App& app);
 Verb register_explore(CLI::App& app);
 Verb register_oracle(CLI::App& app);
 Verb register_mutants(CLI::App& app);
+Verb register_certify(CLI::App& app);
 
 }  // namespace ss::cli

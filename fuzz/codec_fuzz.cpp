@@ -54,24 +54,25 @@ void check_session_round_trip(std::string_view input, Serializer f) {
                                     ss::model::show(Value(*array)) + "\n  re-decoded: " +
                                     ss::model::show(Value(*array2)));
   const ss::model::EncodeResult second = ss::model::encode_session(*array2, f);
-  FUZZ_CHECK(second.bytes == first.bytes,
-             describe(input, f, first.bytes) + "\n  second:  " + ss::model::show(Value(second.bytes)));
+  FUZZ_CHECK(second.bytes == first.bytes, describe(input, f, first.bytes) + "\n  second:  " +
+                                              ss::model::show(Value(second.bytes)));
 }
 
 void check_unserialize_round_trip(std::string_view input) {
+  const std::string shown = ss::model::show(Value(std::string(input)));
   const auto prefix = ss::model::unserialize_prefix(input);
   const auto whole = ss::model::unserialize(input);
   const auto* got = std::get_if<Value>(&whole);
   if (got == nullptr) return;
   const auto* p = std::get_if<std::pair<Value, std::size_t>>(&prefix);
   FUZZ_CHECK(p != nullptr && p->second == input.size() && p->first == *got,
-             "unserialize and unserialize_prefix disagree on " + ss::model::show(Value(std::string(input))));
+             "unserialize and unserialize_prefix disagree on " + shown);
   const std::string text = ss::model::serialize(*got);
   const auto back = ss::model::unserialize(text);
   const auto* v2 = std::get_if<Value>(&back);
   FUZZ_CHECK(v2 != nullptr && *v2 == *got,
-             "unserialize(serialize(v)) != v\n  input: " + ss::model::show(Value(std::string(input))) +
-                 "\n  serialized: " + ss::model::show(Value(text)));
+             "unserialize(serialize(v)) != v\n  input: " + shown + "\n  serialized: " +
+                 ss::model::show(Value(text)));
   FUZZ_CHECK(ss::model::serialize(*v2) == text, "serialize is not a fixed point on " + text);
 }
 

@@ -6,21 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <string_view>
 
 namespace ss::fuzz {
-
-/// Whether the known finding `name` is switched off for this process. SESSIONSPEC_FUZZ_TOLERATE
-/// holds a comma-separated list of names (docs/fuzzing.md lists them). Unset by default: every
-/// finding aborts. It exists to measure throughput and keep fuzzing deeper while a reported
-/// finding is still open; ci/fuzz.sh never sets it.
-inline bool tolerated(std::string_view name) {
-  static const std::string list = [] {
-    const char* v = std::getenv("SESSIONSPEC_FUZZ_TOLERATE");
-    return v == nullptr ? std::string() : "," + std::string(v) + ",";
-  }();
-  return list.find("," + std::string(name) + ",") != std::string::npos;
-}
 
 /// Prints "fuzz property violated: WHAT (FILE:LINE)" plus optional detail, then aborts.
 [[noreturn]] inline void violated(const char* what, const char* file, int line,

@@ -1,7 +1,7 @@
-// A main() for ordinary builds (any compiler, no libFuzzer): feeds every file named on the command
-// line, and every regular file inside each directory named there (sorted, not recursive), to the
-// target's LLVMFuzzerTestOneInput. ctest runs it over the checked-in corpus as fuzz_replay_<target>,
-// and it replays a single crash file the same way the libFuzzer binary does.
+// A main() for ordinary builds (any compiler, no libFuzzer): feeds every file named on the
+// command line, and every regular file inside each directory named there (sorted, not recursive),
+// to the target's LLVMFuzzerTestOneInput. ctest runs it over the checked-in corpus as
+// fuzz_replay_<target>, and it replays a single crash file the same way the libFuzzer binary does.
 //
 // Exit status: 0 when every input ran (a property violation aborts the process instead), 2 when an
 // argument cannot be read or when no input was found at all (an empty corpus must not pass).

@@ -9,7 +9,6 @@
 //   normalised (a numeric string would have become an integer key), and every step renders
 //   (php_syntax, script_args, serialize of its value).
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -54,33 +53,23 @@ void check_scenario(const Scenario& sc, std::size_t text_bytes) {
   }
   ss::model::RunOptions opts;
   ss::model::Variant variant = ss::model::Variant::full;
-  const auto resolved = ss::scenarios::resolve_options(sc, ss::scenarios::RunConfig{}, opts, variant);
+  const auto resolved =
+      ss::scenarios::resolve_options(sc, ss::scenarios::RunConfig{}, opts, variant);
   FUZZ_CHECK(!resolved.has_value(), resolved.value_or(""));
   for (const auto& r : sc.requests) {
     const std::string where = "request at line " + std::to_string(r.line);
     FUZZ_CHECK(r.steps.size() <= ss::scenarios::steps_per_request_max, where);
     FUZZ_CHECK(!r.name.empty(), where);
-    for (const auto& st : r.steps) check_step(st, where + ", step at line " + std::to_string(st.line));
+    for (const auto& st : r.steps) {
+      check_step(st, where + ", step at line " + std::to_string(st.line));
+    }
   }
-}
-
-/// The deepest bracket nesting in `text` (strings are not skipped: an over-estimate is fine).
-std::size_t bracket_depth(const std::string& text) {
-  std::size_t depth = 0, deepest = 0;
-  for (char c : text) {
-    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    if ((c == ']' || c == '}') && depth > 0) --depth;
-  }
-  return deepest;
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
-  // Known finding: a deeply nested JSON value overflows the stack in the parser's recursive
-  // conversion (docs/fuzzing.md). Tolerating it skips inputs nested deeper than 1000.
-  if (ss::fuzz::tolerated("scenario-deep-json") && bracket_depth(text) > 1000) return 0;
   const auto parsed = ss::scenarios::parse_scenario(text, "fuzz.scn");
   if (const auto* sc = std::get_if<Scenario>(&parsed)) {
     check_scenario(*sc, size);

@@ -11,9 +11,7 @@
 //   the events to oracle::comparable() and oracle::normalise_ids() never crashes and never throws,
 //   whatever the JSON is (PHP's harness is another program: its output is untrusted input).
 //
-// An exception from the oracle is reported with the event and aborts. With
-// SESSIONSPEC_FUZZ_TOLERATE=oracle-json-exceptions (fuzz_check.hpp) such inputs are skipped
-// instead, for measuring while that finding is open; it is off by default.
+// An exception from the oracle is reported with the event and aborts.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,8 +32,6 @@ using nlohmann::json;
 
 /// Lines beyond this many are not read (inputs are small; this only bounds a run).
 constexpr std::size_t trace_lines_max = 256;
-
-bool tolerate_oracle_exceptions() { return ss::fuzz::tolerated("oracle-json-exceptions"); }
 
 void check_bytes_round_trip(const std::string& bytes) {
   bool bin = false;
@@ -92,7 +88,6 @@ void check_oracle(std::vector<json> events) {
       const json c = ss::oracle::comparable(e);
       FUZZ_CHECK(c.is_object() || c.is_null(), "comparable() made a non-object");
     } catch (const json::exception& ex) {
-      if (tolerate_oracle_exceptions()) return;
       oracle_threw("oracle::comparable() must not throw", ex, e);
     }
   }
@@ -100,7 +95,6 @@ void check_oracle(std::vector<json> events) {
   try {
     ss::oracle::normalise_ids(events);
   } catch (const json::exception& ex) {
-    if (tolerate_oracle_exceptions()) return;
     oracle_threw("oracle::normalise_ids() must not throw", ex, all);
   }
 }

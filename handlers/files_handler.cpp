@@ -221,7 +221,16 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
     // The empty file our own read of an unknown id created is not a session: neither count nor
     // remove it (the reference store has no record for it).
     if (ours && created_empty_) continue;
-    if (ours ? ::unlink(path.c_str()) == 0 : unlink_unless_locked(path)) ++count;
+    if (ours) {
+      // Our own locked session: emptied, not unlinked, so that the lock keeps excluding other
+      // requests; it is then "created by us, never written" and vanishes at close unless written.
+      if (::ftruncate(fd_, 0) == 0) {
+        created_empty_ = true;
+        ++count;
+      }
+      continue;
+    }
+    if (unlink_unless_locked(path)) ++count;
   }
   ::closedir(d);
   co_return count;

@@ -25,10 +25,11 @@ class FilesBackend final : public Backend {
 
  private:
   FilesBackend(std::string dir, std::uint64_t seed, Clock& clock)
-      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(model::Rng::for_handler_ids(seed))), clock_(&clock) {}
+      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(model::Rng::for_handler_ids(seed))) {
+    (void)clock;
+  }
   std::string dir_;
   std::shared_ptr<model::Rng> rng_;
-  Clock* clock_;
 };
 
 /// NAME_MAX (255) less "sess_": longer ids cannot have a file, and are refused as malformed.

@@ -115,7 +115,9 @@ Outcome push(const ScriptCall& call, Array& vars) {
     out.thrown = "Error: Cannot use a scalar value as an array";
     return out;
   }
-  std::get<Array>(slot->v).push(call.value);
+  if (!std::get<Array>(slot->v).push(call.value)) {
+    out.thrown = "Error: Cannot add element to the array as the next element is already occupied";
+  }
   return out;
 }
 

@@ -53,15 +53,16 @@ bool Array::erase(const Key& key) {
   return true;
 }
 
-void Array::push(Value value) {
+bool Array::push(Value value) {
   std::int64_t next = 0;
   for (const auto& e : items) {
     if (const auto* i = std::get_if<std::int64_t>(&e.key)) {
-      // PHP refuses to append past INT64_MAX; sessions never get there, so saturate instead.
-      if (*i >= next) next = (*i == std::numeric_limits<std::int64_t>::max()) ? *i : *i + 1;
+      if (*i == std::numeric_limits<std::int64_t>::max()) return false;
+      if (*i >= next) next = *i + 1;
     }
   }
   items.push_back(Entry{Key{next}, std::move(value)});
+  return true;
 }
 
 bool Array::empty() const { return items.empty(); }

@@ -25,8 +25,10 @@ struct Array {
   void set(const Key& key, Value value);
   /// Removes `key` if present; returns whether it was present.
   bool erase(const Key& key);
-  /// PHP's `$a[] = v`: appends with key max(int keys)+1 (0 when there are none).
-  void push(Value value);
+  /// PHP's `$a[] = v`: appends with key max(int keys)+1 (0 when there are none). Returns false
+  /// and changes nothing when that key would pass INT64_MAX (PHP: "Cannot add element to the
+  /// array as the next element is already occupied").
+  bool push(Value value);
   [[nodiscard]] bool empty() const;
   [[nodiscard]] std::size_t size() const;
   friend bool operator==(const Array&, const Array&);

@@ -133,6 +133,8 @@ class Harness {
   struct Lane;
   struct LockTracker;
 
+  static model::Proc<model::Outcome> proc_for(model::Engine& e, Phase phase,
+                                              const model::ScriptCall* call);
   std::unique_ptr<Lane> open_lane(std::optional<std::string> cookie);
   void run_phase(Lane& lane, Phase phase, const model::ScriptCall* call);
   void check_phase(Lane& lane, Phase phase, const model::ScriptCall* call,

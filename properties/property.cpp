@@ -1,6 +1,8 @@
 #include "properties/property.hpp"
 
 #include <algorithm>
+#include <memory>
+#include <sstream>
 #include <unordered_map>
 
 #include <rapidcheck.h>
@@ -92,11 +94,17 @@ rc::Gen<CaseConfig> gen_case(model::EngineKind engine) {
 
 void showValue(const CaseConfig& cfg, std::ostream& os) { os << describe(cfg); }
 
-std::function<void()> conformance_property(PropertySpec spec) {
-  return [spec = std::move(spec)]() {
+namespace {
+
+/// The property; when `last_trace` is set, each case's steps and calls go to it (replacing the
+/// previous case's), so that after a replay it holds the reported case only: RapidCheck runs
+/// the property at every step of the shrink path it replays.
+std::function<void()> make_property(PropertySpec spec, std::shared_ptr<std::string> last_trace) {
+  return [spec = std::move(spec), last_trace]() {
     const CaseConfig cfg = *gen_case(spec.engine);
     Harness h(cfg, HandlerTarget(spec.handler_uri), true, tolerances_for(spec.handler_uri));
-    h.trace_to(spec.trace);
+    std::ostringstream trace;
+    if (last_trace) h.trace_to(&trace);
     CaseSummary summary;
     const GenState initial{cfg.engine, h.overlap_allowed(), false};
     if (!h.failure()) {
@@ -104,6 +112,7 @@ std::function<void()> conformance_property(PropertySpec spec) {
       summary.commands = commands.size();
       if (run_commands(commands, initial, h) == commands.size()) h.finish();
     }
+    if (last_trace) *last_trace = describe(cfg) + "\n" + trace.str();
     summary.failure = h.failure();
     if (spec.on_case) spec.on_case(summary);
     if (h.failure()) {
@@ -114,6 +123,12 @@ std::function<void()> conformance_property(PropertySpec spec) {
       throw rc::detail::CaseResult(rc::detail::CaseResult::Type::Discard, *h.inconclusive());
     }
   };
+}
+
+}  // namespace
+
+std::function<void()> conformance_property(PropertySpec spec) {
+  return make_property(std::move(spec), nullptr);
 }
 
 RunParams params_from_environment(const PropertySpec& spec) {
@@ -142,8 +157,10 @@ PropertyResult run_property(const PropertySpec& spec, const RunParams& params) {
     replay = rc::detail::configFromString(params.reproduce).reproduce;
   }
   ShrinkCounter listener;
-  const auto result = rc::detail::checkTestable(conformance_property(spec), metadata, tp,
+  auto last_trace = spec.trace ? std::make_shared<std::string>() : nullptr;
+  const auto result = rc::detail::checkTestable(make_property(spec, last_trace), metadata, tp,
                                                 listener, replay);
+  if (last_trace) *spec.trace << *last_trace;
   PropertyResult out;
   out.shrinks = listener.shrinks;
   out.discarded = listener.discarded;
@@ -170,8 +187,10 @@ PropertyResult run_property(const PropertySpec& spec, const RunParams& params) {
 
 std::string format_failure(const PropertySpec& spec, const RunParams& params,
                            const PropertyResult& r) {
-  std::string out = "property " + property_id(spec) + " seed=" + std::to_string(params.seed) +
-                    ": falsified after " + std::to_string(r.cases) + " passing case(s) and " +
+  const std::string how =
+      params.reproduce.empty() ? "seed=" + std::to_string(params.seed) : std::string("replayed");
+  std::string out = "property " + property_id(spec) + " " + how + ": falsified after " +
+                    std::to_string(r.cases) + " passing case(s) and " +
                     std::to_string(r.shrinks) + " shrink(s)\n";
   out += r.description + "\n";
   out += "counterexample:\n" + r.counterexample;

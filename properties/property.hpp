@@ -30,7 +30,8 @@ struct PropertySpec {
   model::EngineKind engine = model::EngineKind::php82;
   /// Called after every case, passed or failed.
   std::function<void(const CaseSummary&)> on_case;
-  /// Where cases print their steps and handler calls (for replays); nullptr: nowhere.
+  /// Where run_property() prints the last case's steps and handler calls (after a replay: the
+  /// reported case); nullptr: nowhere.
   std::ostream* trace = nullptr;
 };
 

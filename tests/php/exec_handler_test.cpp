@@ -123,7 +123,7 @@ TEST_F(ExecHandler, PhpAdapterServesThePdoFixture) {
   ASSERT_TRUE(made) << made.error().reason;
   const auto caps = made.value()->capabilities();
   EXPECT_TRUE(caps.create_sid && caps.validate_id && caps.update_timestamp);
-  std::string bytes("a|s:3:\"\0\xff\n\";", 14);
+  std::string bytes("a|s:3:\"\0\xff\n\";", 12);
   {
     auto h = made.value()->connect(RequestEnv{&clock, nullptr, 1});
     ASSERT_TRUE(run_task(h->open("", "PHPSESSID")).ok());

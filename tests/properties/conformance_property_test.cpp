@@ -57,6 +57,14 @@ std::string resolve(const std::string& scheme, std::string& why) {
   return "";
 }
 
+/// Cases per run when RC_PARAMS does not say: memory is cheap enough for five times
+/// RapidCheck's default of 100 within the CI budget (the whole executable under 60 s).
+int ci_cases(const std::string& uri) {
+  const char* rc = std::getenv("RC_PARAMS");
+  if (rc != nullptr && std::string(rc).find("max_success") != std::string::npos) return 0;
+  return uri == "memory" ? 500 : 0;
+}
+
 /// Runs the property with RC_PARAMS's budget; a failure shows how to replay it.
 void check_property(const std::string& uri, model::EngineKind engine) {
   handlers::ManualClock clock(0);
@@ -64,7 +72,8 @@ void check_property(const std::string& uri, model::EngineKind engine) {
   if (!probe) GTEST_SKIP() << uri << " is not available here: " << probe.error().reason;
   probe.value().reset();
   PropertySpec spec{uri, engine, {}};
-  const RunParams params = params_from_environment(spec);
+  RunParams params = params_from_environment(spec);
+  if (const int cases = ci_cases(uri); cases > 0) params.max_success = cases;
   // A replay runs only the failing case: show its steps and handler calls.
   if (!params.reproduce.empty()) spec.trace = &std::cerr;
   const PropertyResult r = run_property(spec, params);

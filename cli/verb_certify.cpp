@@ -1,0 +1,440 @@
+// `sessionspec certify`: every applicable suite against a handler, a certificate table, JUnit XML
+// and (with --report) the HTML report.
+//
+// Levels (docs/certify.md):
+//   L1 life-cycle       the shipped scenarios (gist, lesson, php) against the reference models;
+//   L2 storage contract model-based random sequences (RapidCheck) under every engine profile;
+//   L3 concurrency      the race catalogue explored, judged by the handler's declared guarantee.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/verbs.hpp"
+#include "properties/battery.hpp"
+#include "properties/property.hpp"
+#include "properties/target.hpp"
+#include "scenarios/checks.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/trace.hpp"
+#include "sched/explorer.hpp"
+
+namespace ss::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct CertifyOptions {
+  std::vector<std::string> handlers;
+  bool all = false;
+  std::string report_dir;
+  std::string junit_file;
+  int level = 3;
+  std::uint64_t seed = 1;
+  int cases = 100;
+  std::size_t schedules = 100;
+  std::string scenario_dir;
+};
+
+/// One row of the certificate.
+struct Row {
+  std::string handler;
+  std::string property;
+  std::string title;
+  int level = 1;
+  std::string verdict;  // pass, fail, finding, skip
+  std::string evidence;
+  std::string replay;
+  double time_ms = 0;
+};
+
+Row make_row(std::string handler, std::string property, std::string title, int level) {
+  Row r;
+  r.handler = std::move(handler);
+  r.property = std::move(property);
+  r.title = std::move(title);
+  r.level = level;
+  return r;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void progress(const std::string& line) {
+  if (::isatty(2)) {
+    fmt::print(stderr, "\r\033[K{}", line.substr(0, 100));
+  } else {
+    fmt::print(stderr, "certify: {}\n", line);
+  }
+}
+
+std::vector<scenarios::Scenario> load_dir(const std::string& dir, std::string& error) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".scn") files.push_back(e.path().string());
+  }
+  if (ec) error = dir + ": " + ec.message();
+  std::sort(files.begin(), files.end());
+  std::vector<scenarios::Scenario> out;
+  for (const auto& f : files) {
+    auto parsed = scenarios::load_scenario(f);
+    if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) {
+      error = e->str();
+      return {};
+    }
+    out.push_back(std::move(std::get<scenarios::Scenario>(parsed)));
+  }
+  return out;
+}
+
+/// Runs one scenario against a fresh isolated backend, optionally tracing it.
+std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const std::string& uri,
+                                            std::uint64_t seed, std::ostream* trace,
+                                            std::string& error) {
+  handlers::ManualClock clock(sc.clock_start_s);
+  auto backend = properties::HandlerTarget(uri).make(seed, clock);
+  if (!backend) {
+    error = backend.error().reason;
+    return std::nullopt;
+  }
+  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
+  scenarios::ExpectationChecker expectations;
+  std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  std::unique_ptr<scenarios::JsonTraceWriter> writer;
+  if (trace) {
+    writer = std::make_unique<scenarios::JsonTraceWriter>(*trace);
+    listeners.push_back(writer.get());
+  }
+  scenarios::RunConfig cfg;
+  cfg.seed = seed;
+  if (!scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners, error)) {
+    return std::nullopt;
+  }
+  if (conformance.failure()) return conformance.failure();
+  if (!expectations.failures().empty()) return expectations.failures().front();
+  return std::nullopt;
+}
+
+/// L1: one row per scenario folder.
+void level1(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows,
+            std::ostream* trace) {
+  for (const char* folder : {"gist", "lesson", "php"}) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Row row = make_row(uri, std::string("L1.") + folder, std::string("life-cycle: scenarios/") + folder, 1);
+    std::string error;
+    auto scs = load_dir(o.scenario_dir + "/" + folder, error);
+    std::size_t passed = 0;
+    for (const auto& sc : scs) {
+      progress(uri + ": L1 " + sc.name);
+      auto failure = check_one(sc, uri, o.seed, trace, error);
+      if (!error.empty()) break;
+      if (failure && row.replay.empty()) {
+        row.evidence = failure->str();
+        row.replay = "sessionspec check " + sc.file + " --handler '" + uri + "' --seed " +
+                     std::to_string(o.seed);
+      }
+      if (!failure) ++passed;
+    }
+    row.verdict = error.empty() && passed == scs.size() && !scs.empty() ? "pass" : "fail";
+    if (!error.empty()) row.evidence = error;
+    if (row.verdict == "pass") {
+      row.evidence = std::to_string(passed) + "/" + std::to_string(scs.size()) +
+                     " scenarios agree with the reference models";
+    }
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+/// L2: the stateful property under every engine profile.
+void level2(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
+  for (const model::EngineKind engine : properties::engines_for(uri)) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string name(model::engine_name(engine));
+    progress(uri + ": L2 properties under " + name);
+    properties::PropertySpec spec{uri, engine, {}};
+    properties::RunParams params;
+    params.seed = o.seed;
+    params.max_success = o.cases;
+    properties::PropertyResult r = properties::run_property(spec, params);
+    Row row = make_row(uri, "L2.contract." + name, "storage contract: random sequences (" + name + ")", 2);
+    row.verdict = r.passed ? "pass" : "fail";
+    row.evidence = r.passed ? std::to_string(r.cases) + " generated cases agree with the model"
+                            : r.description.substr(0, 2000);
+    if (!r.passed && !r.reproduce.empty()) {
+      row.replay = "RC_PARAMS=\"" + r.reproduce + "\" (property " + properties::property_id(spec) +
+                   ")";
+    }
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+/// A property-target backend (isolated per use) behind the Backend interface the explorer uses.
+class CaseAdapter final : public handlers::Backend {
+ public:
+  explicit CaseAdapter(std::unique_ptr<properties::CaseBackend> c) : case_(std::move(c)) {}
+  std::string uri() const override { return case_->get().uri(); }
+  handlers::Guarantees guarantees() const override { return case_->get().guarantees(); }
+  std::unique_ptr<handlers::SessionHandler> connect(handlers::RequestEnv env) override {
+    return case_->get().connect(env);
+  }
+
+ private:
+  std::unique_ptr<properties::CaseBackend> case_;
+};
+
+/// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
+/// strict mode belong to the engine and the application, not to the store.
+bool handler_property(const std::string& p) {
+  return p == "lost-update" || p == "no-resurrection" || p == "progress";
+}
+
+Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::Scenario& sc) {
+  Row row = make_row(uri, "L3.race." + sc.name, "declared guarantee under " + sc.name, 3);
+  sched::ExploreConfig cfg;
+  cfg.handler_uri = uri;
+  cfg.seed = o.seed;
+  cfg.factory = [uri](handlers::Clock& clock, std::uint64_t seed)
+      -> handlers::Result<std::unique_ptr<handlers::Backend>> {
+    auto made = properties::HandlerTarget(uri).make(seed, clock);
+    if (!made) return made.error();
+    return std::unique_ptr<handlers::Backend>(
+        std::make_unique<CaseAdapter>(std::move(made.value())));
+  };
+  std::string error;
+  auto ex = sched::Explorer::make(sc, cfg, error);
+  if (!ex) {
+    row.verdict = "fail";
+    row.evidence = error;
+    return row;
+  }
+  auto strategy = sched::make_strategy("portfolio", o.seed, error);
+  std::set<std::string> findings;
+  for (std::size_t i = 0; i < o.schedules; ++i) {
+    sched::ScheduleRun run = ex->run_one(*strategy, i);
+    for (const auto& v : run.violations) {
+      if (!handler_property(v.property)) continue;
+      if (!v.failure) {
+        findings.insert(v.property);
+        continue;
+      }
+      row.verdict = "fail";
+      row.evidence = v.property + ": " + v.detail;
+      row.replay = "sessionspec explore " + sc.file + " --handler '" + uri + "' --seed " +
+                   std::to_string(o.seed) + " --replay " + ex->shrink(run).str();
+      return row;
+    }
+  }
+  std::string guarantee(handlers::concurrency_name(ex->guarantees().concurrency));
+  row.verdict = findings.empty() ? "pass" : "finding";
+  row.evidence = std::to_string(o.schedules) + " schedules; handler declares " + guarantee;
+  for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
+  return row;
+}
+
+void level3(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
+  std::string error;
+  for (const auto& sc : load_dir(o.scenario_dir + "/races", error)) {
+    progress(uri + ": L3 " + sc.name);
+    const auto t0 = std::chrono::steady_clock::now();
+    Row row = race_row(o, uri, sc);
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        // XML 1.0 allows no control characters but tab, newline and carriage return.
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += '?';
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+void write_junit(const std::string& file, const std::vector<Row>& rows) {
+  std::map<std::string, std::vector<const Row*>> by_handler;
+  for (const auto& r : rows) by_handler[r.handler].push_back(&r);
+  std::ofstream out(file, std::ios::trunc);
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sessionspec certify\">\n";
+  for (const auto& [handler, list] : by_handler) {
+    std::size_t failures = 0, skipped = 0;
+    for (const Row* r : list) {
+      failures += r->verdict == "fail";
+      skipped += r->verdict == "skip";
+    }
+    out << "  <testsuite name=\"" << xml_escape(handler) << "\" tests=\"" << list.size()
+        << "\" failures=\"" << failures << "\" skipped=\"" << skipped << "\">\n";
+    for (const Row* r : list) {
+      out << "    <testcase classname=\"" << xml_escape(handler) << "\" name=\""
+          << xml_escape(r->property) << "\" time=\"" << fmt::format("{:.3f}", r->time_ms / 1000)
+          << "\">";
+      if (r->verdict == "fail") {
+        out << "<failure message=\"" << xml_escape(r->evidence.substr(0, 200)) << "\">"
+            << xml_escape(r->evidence + "\nreplay: " + r->replay) << "</failure>";
+      } else if (r->verdict == "skip") {
+        out << "<skipped message=\"" << xml_escape(r->evidence) << "\"/>";
+      } else {
+        out << "<system-out>" << xml_escape(r->verdict + ": " + r->evidence) << "</system-out>";
+      }
+      out << "</testcase>\n";
+    }
+    out << "  </testsuite>\n";
+  }
+  out << "</testsuites>\n";
+}
+
+json certificate_json(const std::vector<Row>& rows) {
+  json handlers = json::array(), props = json::array(), verdicts = json::array();
+  std::set<std::string> seen_h, seen_p;
+  for (const auto& r : rows) {
+    if (seen_h.insert(r.handler).second) handlers.push_back(r.handler);
+    if (seen_p.insert(r.property).second) {
+      props.push_back({{"id", r.property}, {"title", r.title}, {"level", r.level}});
+    }
+    bool bin = false;
+    verdicts.push_back({{"handler", r.handler}, {"property", r.property}, {"verdict", r.verdict},
+                        {"evidence", scenarios::bytes_json(r.evidence, bin)},
+                        {"replay", r.replay}});
+  }
+  return {{"version", 1}, {"handlers", handlers}, {"properties", props}, {"verdicts", verdicts}};
+}
+
+void print_table(const std::vector<Row>& rows) {
+  fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
+  for (const auto& r : rows) {
+    std::string evidence = r.evidence.substr(0, r.evidence.find('\n'));
+    if (evidence.size() > 90) evidence = evidence.substr(0, 87) + "...";
+    fmt::print("{:<28} {:<34} {:<8} {}\n", r.handler.substr(0, 28), r.property.substr(0, 34),
+               r.verdict, evidence);
+    if (!r.replay.empty()) fmt::print("{:<28} {:<34} {:<8} replay: {}\n", "", "", "", r.replay);
+  }
+}
+
+/// The built-in handlers this machine can run, in every mode (Redis when REDIS_PORT is set).
+std::vector<std::string> all_handlers(const std::string& scratch) {
+  std::vector<std::string> out;
+  for (const auto& uri : properties::available_handlers(scratch)) {
+    out.push_back(uri);
+    if (uri.rfind("sqlite:", 0) == 0) out.push_back(uri + "?lock=transactional");
+    if (uri.rfind("redis:", 0) == 0) {
+      out.back() += "?mode=none";
+      out.push_back(uri + "?mode=optimistic");
+      out.push_back(uri + "?mode=lock");
+    }
+  }
+  return out;
+}
+
+int write_report(const CertifyOptions& o, const std::vector<Row>& rows, const fs::path& traces) {
+  const fs::path dir(o.report_dir);
+  std::ofstream(dir / "certificate.json", std::ios::trunc) << certificate_json(rows).dump(1, ' ', true);
+  const fs::path reports = fs::path(properties::default_scenario_dir()).parent_path() / "reports";
+  std::string cmd = "/usr/bin/python3 '" + (reports / "sessionspec_report.py").string() +
+                    "' --title 'sessionspec certificate' --out '" + (dir / "report.html").string() +
+                    "' --certificate '" + (dir / "certificate.json").string() + "'";
+  if (fs::exists(dir / "mutants.json")) cmd += " --mutants '" + (dir / "mutants.json").string() + "'";
+  cmd += " '" + traces.string() + "'";
+  if (std::system(cmd.c_str()) != 0) {
+    std::cerr << "sessionspec: certify: the report generator failed (" << cmd << ")\n";
+    return exit_input;
+  }
+  fmt::print("report: {}\n", (dir / "report.html").string());
+  return exit_ok;
+}
+
+int certify_command(CertifyOptions o) {
+  if (o.scenario_dir.empty()) o.scenario_dir = properties::default_scenario_dir();
+  std::string scratch = (fs::temp_directory_path() / "sessionspec-certify-XXXXXX").string();
+  if (::mkdtemp(scratch.data()) == nullptr) return exit_input;
+  if (o.all) {
+    for (const auto& h : all_handlers(scratch)) o.handlers.push_back(h);
+  }
+  if (o.handlers.empty()) {
+    std::cerr << "sessionspec: certify: name a handler (--handler URI) or use --all\n";
+    return exit_input;
+  }
+  std::ofstream trace;
+  fs::path traces;
+  if (!o.report_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(o.report_dir, ec);
+    traces = fs::path(o.report_dir) / "traces.jsonl";
+    trace.open(traces, std::ios::trunc);
+    if (ec || !trace) {
+      std::cerr << "sessionspec: --report: cannot write to '" << o.report_dir << "'\n";
+      return exit_input;
+    }
+  }
+  fmt::print("seed={} level=L{} cases={} schedules={} handlers={}\n", o.seed, o.level, o.cases,
+             o.schedules, o.handlers.size());
+  std::vector<Row> rows;
+  for (const auto& uri : o.handlers) {
+    level1(o, uri, rows, trace.is_open() ? &trace : nullptr);
+    if (o.level >= 2) level2(o, uri, rows);
+    if (o.level >= 3) level3(o, uri, rows);
+  }
+  if (::isatty(2)) fmt::print(stderr, "\r\033[K");
+  trace.close();
+  fs::remove_all(scratch);
+  print_table(rows);
+  const auto failed = std::count_if(rows.begin(), rows.end(),
+                                    [](const Row& r) { return r.verdict == "fail"; });
+  fmt::print("\n{} passed, {} failed\n", rows.size() - static_cast<std::size_t>(failed), failed);
+  if (!o.junit_file.empty()) write_junit(o.junit_file, rows);
+  if (!o.report_dir.empty() && write_report(o, rows, traces) != exit_ok) return exit_input;
+  return failed ? exit_conformance : exit_ok;
+}
+
+}  // namespace
+
+Verb register_certify(CLI::App& app) {
+  auto o = std::make_shared<CertifyOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "certify", "Certify handlers: life-cycle scenarios (L1), storage contract (L2), declared "
+                 "concurrency guarantee (L3); certificate table, JUnit XML, HTML report");
+  cmd->add_option("--handler", o->handlers, "Handler URI to certify (repeatable)");
+  cmd->add_flag("--all", o->all, "Certify every built-in handler this machine can run "
+                                 "(Redis modes when REDIS_PORT names a server on 127.0.0.1)");
+  cmd->add_option("--report", o->report_dir, "Write certificate.json, traces and report.html here");
+  cmd->add_option("--junit", o->junit_file, "Write JUnit XML here");
+  cmd->add_option("--level", o->level, "Highest level required: 1, 2 or 3")
+      ->check(CLI::Range(1, 3))
+      ->default_val(3);
+  cmd->add_option("--seed", o->seed, "Seed of every generated case and schedule")->default_val(1);
+  cmd->add_option("--cases", o->cases, "Property cases per engine profile (L2)")->default_val(100);
+  cmd->add_option("--schedules", o->schedules, "Schedules per race scenario (L3)")
+      ->default_val(100);
+  cmd->add_option("--scenarios", o->scenario_dir, "Folder with gist/, lesson/, php/ and races/");
+  return {cmd, [o] { return certify_command(*o); }};
+}
+
+}  // namespace ss::cli
