@@ -103,6 +103,22 @@ std::vector<scenarios::Scenario> load_dir(const std::string& dir, std::string& e
   return out;
 }
 
+/// Traces name the certified URI, not the scratch store each scenario ran in.
+class NamedTrace final : public scenarios::Listener {
+ public:
+  NamedTrace(std::ostream& out, std::string uri) : writer_(out), uri_(std::move(uri)) {}
+  void on_event(const scenarios::Event& e) override {
+    if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
+    scenarios::Event named = e;
+    named.handler = uri_;
+    writer_.on_event(named);
+  }
+
+ private:
+  scenarios::JsonTraceWriter writer_;
+  std::string uri_;
+};
+
 /// Runs one scenario against a fresh isolated backend, optionally tracing it.
 std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const std::string& uri,
                                             std::uint64_t seed, std::ostream* trace,
@@ -116,9 +132,9 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
   scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
   scenarios::ExpectationChecker expectations;
   std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
-  std::unique_ptr<scenarios::JsonTraceWriter> writer;
+  std::unique_ptr<NamedTrace> writer;
   if (trace) {
-    writer = std::make_unique<scenarios::JsonTraceWriter>(*trace);
+    writer = std::make_unique<NamedTrace>(*trace, uri);
     listeners.push_back(writer.get());
   }
   scenarios::RunConfig cfg;
