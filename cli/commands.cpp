@@ -11,6 +11,7 @@
 
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
+#include "properties/target.hpp"
 #include "scenarios/checks.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
@@ -88,12 +89,22 @@ std::unique_ptr<handlers::Backend> backend_for(const Prepared& p, const scenario
     const std::size_t plus = p.uri_text.rfind("mutant:", 0) == 0 ? p.uri_text.find('+') : 0;
     uri = (plus ? p.uri_text.substr(0, plus + 1) : std::string()) + "files:" + tmpl;
   }
-  auto made = handlers::make_backend(uri, p.config.seed, clock);
+  if (p.uri.scheme == "files" || p.uri.scheme == "memory" || p.uri.scheme == "exec") {
+    auto made = handlers::make_backend(uri, p.config.seed, clock);
+    if (!made) {
+      error = "--handler " + p.uri_text + ": " + made.error().reason;
+      return nullptr;
+    }
+    return std::move(made.value());
+  }
+  // Persistent stores (table, SQLite, Redis) get a fresh isolated store per scenario (a new table
+  // name, database file or key prefix), so scenarios never see each other's sessions.
+  auto made = properties::HandlerTarget(uri).make(p.config.seed, clock);
   if (!made) {
     error = "--handler " + p.uri_text + ": " + made.error().reason;
     return nullptr;
   }
-  return std::move(made.value());
+  return properties::as_backend(std::move(made.value()));
 }
 
 bool open_trace(const CommonOptions& o, Prepared& p) {

@@ -202,20 +202,6 @@ void level2(const CertifyOptions& o, const std::string& uri, std::vector<Row>& r
   }
 }
 
-/// A property-target backend (isolated per use) behind the Backend interface the explorer uses.
-class CaseAdapter final : public handlers::Backend {
- public:
-  explicit CaseAdapter(std::unique_ptr<properties::CaseBackend> c) : case_(std::move(c)) {}
-  std::string uri() const override { return case_->get().uri(); }
-  handlers::Guarantees guarantees() const override { return case_->get().guarantees(); }
-  std::unique_ptr<handlers::SessionHandler> connect(handlers::RequestEnv env) override {
-    return case_->get().connect(env);
-  }
-
- private:
-  std::unique_ptr<properties::CaseBackend> case_;
-};
-
 /// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
 /// strict mode belong to the engine and the application, not to the store.
 bool handler_property(const std::string& p) {
@@ -231,8 +217,7 @@ Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::S
       -> handlers::Result<std::unique_ptr<handlers::Backend>> {
     auto made = properties::HandlerTarget(uri).make(seed, clock);
     if (!made) return made.error();
-    return std::unique_ptr<handlers::Backend>(
-        std::make_unique<CaseAdapter>(std::move(made.value())));
+    return properties::as_backend(std::move(made.value()));
   };
   std::string error;
   auto ex = sched::Explorer::make(sc, cfg, error);

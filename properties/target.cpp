@@ -116,6 +116,27 @@ handlers::Result<std::unique_ptr<CaseBackend>> HandlerTarget::make(std::uint64_t
   return out;
 }
 
+namespace {
+
+class CaseAdapter final : public handlers::Backend {
+ public:
+  explicit CaseAdapter(std::unique_ptr<CaseBackend> c) : case_(std::move(c)) {}
+  std::string uri() const override { return case_->get().uri(); }
+  handlers::Guarantees guarantees() const override { return case_->get().guarantees(); }
+  std::unique_ptr<handlers::SessionHandler> connect(handlers::RequestEnv env) override {
+    return case_->get().connect(env);
+  }
+
+ private:
+  std::unique_ptr<CaseBackend> case_;
+};
+
+}  // namespace
+
+std::unique_ptr<handlers::Backend> as_backend(std::unique_ptr<CaseBackend> c) {
+  return std::make_unique<CaseAdapter>(std::move(c));
+}
+
 std::vector<std::string> candidate_handlers(const std::string& scratch_dir) {
   std::vector<std::string> out = {"memory", "files:" + scratch_dir, "table:sessionspec-prop",
                                   "sqlite:" + scratch_dir + "/sessions.db"};

@@ -33,6 +33,9 @@ class CaseBackend {
   std::function<void()> cleanup_;
 };
 
+/// A CaseBackend behind the plain Backend interface (for the explorer, check and certify).
+[[nodiscard]] std::unique_ptr<handlers::Backend> as_backend(std::unique_ptr<CaseBackend> c);
+
 /// Makes isolated backends from one handler URI (see handlers/handler_uri.hpp):
 /// `files:DIR` gets a fresh subdirectory of DIR per case, `sqlite:PATH` a fresh directory next to
 /// PATH, `table:NAME` a fresh table name, `redis://...` a fresh key prefix; `mutant:NAME+BASE`
