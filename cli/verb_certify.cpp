@@ -213,12 +213,7 @@ Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::S
   sched::ExploreConfig cfg;
   cfg.handler_uri = uri;
   cfg.seed = o.seed;
-  cfg.factory = [uri](handlers::Clock& clock, std::uint64_t seed)
-      -> handlers::Result<std::unique_ptr<handlers::Backend>> {
-    auto made = properties::HandlerTarget(uri).make(seed, clock);
-    if (!made) return made.error();
-    return properties::as_backend(std::move(made.value()));
-  };
+  cfg.factory = properties::isolated_backends(uri);
   std::string error;
   auto ex = sched::Explorer::make(sc, cfg, error);
   if (!ex) {

@@ -15,6 +15,7 @@
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
+#include "properties/target.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
 
@@ -183,7 +184,7 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
                  "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }
   cfg.handler_uri = o.handler;
-  cfg.factory = handlers::scratch_backend_factory(o.handler);
+  cfg.factory = properties::isolated_backends(o.handler);
   cfg.seed = o.seed;
   cfg.steps_max = o.steps_max;
   for (const auto& kv : o.ini) {

@@ -1,8 +1,5 @@
 #include "handlers/registry.hpp"
 
-#include <stdlib.h>
-
-#include <filesystem>
 
 #include "handlers/factories.hpp"
 #include "handlers/files_handler.hpp"
@@ -49,49 +46,6 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint6
 #endif
   return fail(ErrorCode::unsupported, "handler '" + uri + "': scheme '" + parsed->scheme +
                                           "' is not available in this build");
-}
-
-namespace {
-
-/// A files backend in a directory of its own, removed with it: every schedule starts empty.
-class ScratchBackend final : public Backend {
- public:
-  ScratchBackend(std::unique_ptr<Backend> inner, std::string dir)
-      : inner_(std::move(inner)), dir_(std::move(dir)) {}
-  ~ScratchBackend() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string uri() const override { return inner_->uri(); }
-  Guarantees guarantees() const override { return inner_->guarantees(); }
-  std::unique_ptr<SessionHandler> connect(RequestEnv env) override { return inner_->connect(env); }
-
- private:
-  std::unique_ptr<Backend> inner_;
-  std::string dir_;
-};
-
-}  // namespace
-
-BackendFactory scratch_backend_factory(const std::string& uri) {
-  std::string error;
-  auto parsed = parse_handler_uri(uri, error);
-  if (parsed && parsed->scheme == "files") {
-    const std::string base = parsed->target;
-    return [base](Clock& clock, std::uint64_t seed) -> Result<std::unique_ptr<Backend>> {
-      std::string dir = base + "/scratch-XXXXXX";
-      if (::mkdtemp(dir.data()) == nullptr) {
-        return fail(ErrorCode::io, "files: cannot create a directory in " + base);
-      }
-      auto made = make_backend("files:" + dir, seed, clock);
-      if (!made) {
-        std::filesystem::remove_all(dir);
-        return made.error();
-      }
-      return std::unique_ptr<Backend>(std::make_unique<ScratchBackend>(std::move(made.value()), dir));
-    };
-  }
-  return [uri](Clock& clock, std::uint64_t seed) { return make_backend(uri, seed, clock); };
 }
 
 std::vector<std::string> builtin_handler_examples(const std::string& scratch_dir) {

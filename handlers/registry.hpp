@@ -17,12 +17,6 @@ namespace ss::handlers {
 [[nodiscard]] Result<std::unique_ptr<Backend>> make_backend(const std::string& uri,
                                                             std::uint64_t seed, Clock& clock);
 
-/// Makes a fresh backend per call (per explored schedule): `files:DIR` gets a new subdirectory of
-/// DIR each time, removed with the backend; other URIs are built as they are.
-using BackendFactory =
-    std::function<Result<std::unique_ptr<Backend>>(Clock& clock, std::uint64_t seed)>;
-[[nodiscard]] BackendFactory scratch_backend_factory(const std::string& uri);
-
 /// The handler URIs `certify --all` and the README's main job use (built-in handlers whose
 /// backends need no server; see the scripts for Redis).
 [[nodiscard]] std::vector<std::string> builtin_handler_examples(const std::string& scratch_dir);

@@ -137,6 +137,17 @@ std::unique_ptr<handlers::Backend> as_backend(std::unique_ptr<CaseBackend> c) {
   return std::make_unique<CaseAdapter>(std::move(c));
 }
 
+std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(handlers::Clock&,
+                                                                    std::uint64_t)>
+isolated_backends(const std::string& uri) {
+  return [uri](handlers::Clock& clock, std::uint64_t seed)
+             -> handlers::Result<std::unique_ptr<handlers::Backend>> {
+    auto made = HandlerTarget(uri).make(seed, clock);
+    if (!made) return made.error();
+    return as_backend(std::move(made.value()));
+  };
+}
+
 std::vector<std::string> candidate_handlers(const std::string& scratch_dir) {
   std::vector<std::string> out = {"memory", "files:" + scratch_dir, "table:sessionspec-prop",
                                   "sqlite:" + scratch_dir + "/sessions.db"};

@@ -36,6 +36,11 @@ class CaseBackend {
 /// A CaseBackend behind the plain Backend interface (for the explorer, check and certify).
 [[nodiscard]] std::unique_ptr<handlers::Backend> as_backend(std::unique_ptr<CaseBackend> c);
 
+/// A factory of isolated backends for `uri` (one per explored schedule or certified race).
+[[nodiscard]] std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
+    handlers::Clock& clock, std::uint64_t seed)>
+isolated_backends(const std::string& uri);
+
 /// Makes isolated backends from one handler URI (see handlers/handler_uri.hpp):
 /// `files:DIR` gets a fresh subdirectory of DIR per case, `sqlite:PATH` a fresh directory next to
 /// PATH, `table:NAME` a fresh table name, `redis://...` a fresh key prefix; `mutant:NAME+BASE`

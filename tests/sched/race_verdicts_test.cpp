@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "handlers/registry.hpp"
+#include "properties/target.hpp"
 #include "sched/explorer.hpp"
 
 namespace ss::sched {
@@ -77,7 +77,7 @@ TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
   ExploreConfig cfg;
   ASSERT_TRUE(configure(c.verdict.engine, cfg)) << c.verdict.engine;
   cfg.handler_uri = uri;
-  cfg.factory = handlers::scratch_backend_factory(uri);
+  cfg.factory = properties::isolated_backends(uri);
   std::string error;
   auto ex = Explorer::make(sc, cfg, error);
   if (!ex) GTEST_SKIP() << "cannot build " << uri << ": " << error;
