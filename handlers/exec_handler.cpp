@@ -79,8 +79,8 @@ std::optional<std::string> exec_json_bytes(const json& j) {
 /// wrong the child is killed and `broken_` says why; every later call fails with that reason.
 class ExecChild {
  public:
-  ExecChild(std::string command, int timeout_ms) : command_(std::move(command)),
-                                                   timeout_ms_(timeout_ms) {}
+  ExecChild(std::string command, int timeout_ms)
+      : command_(std::move(command)), timeout_ms_(timeout_ms) {}
   ~ExecChild() { shut_down(); }
   ExecChild(const ExecChild&) = delete;
   ExecChild& operator=(const ExecChild&) = delete;
@@ -213,8 +213,10 @@ bool ExecChild::write_all(const std::string& data, std::int64_t deadline_ms) {
     }
     const ssize_t n = ::write(to_child_, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false;
-    else done += static_cast<std::size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      done += static_cast<std::size_t>(n);
   }
   if (!ok) {
     const timespec zero{0, 0};
@@ -309,20 +311,22 @@ class ExecSession final : public SessionHandler {
   ~ExecSession() override { (void)child_->call("end", json::array(), session_, now()); }
 
   Task<Status> open(std::string save_path, std::string name) override {
-    co_return to_status("open", call("open", {exec_bytes_json(save_path), exec_bytes_json(name)}));
+    co_return to_status(
+        "open", call("open", json::array({exec_bytes_json(save_path), exec_bytes_json(name)})));
   }
   Task<Status> close() override { co_return to_status("close", call("close", json::array())); }
   Task<Result<std::string>> read(std::string id) override {
-    co_return string_result("read", call("read", {exec_bytes_json(id)}));
+    co_return string_result("read", call("read", json::array({exec_bytes_json(id)})));
   }
   Task<Status> write(std::string id, std::string data) override {
-    co_return to_status("write", call("write", {exec_bytes_json(id), exec_bytes_json(data)}));
+    co_return to_status("write",
+                        call("write", json::array({exec_bytes_json(id), exec_bytes_json(data)})));
   }
   Task<Status> destroy(std::string id) override {
-    co_return to_status("destroy", call("destroy", {exec_bytes_json(id)}));
+    co_return to_status("destroy", call("destroy", json::array({exec_bytes_json(id)})));
   }
   Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override {
-    auto r = call("gc", {max_lifetime_s});
+    auto r = call("gc", json::array({max_lifetime_s}));
     if (!r) co_return r.error();
     if (r.value().is_boolean() && !r.value().get<bool>()) {
       co_return fail(ErrorCode::io, "exec handler gc returned false");
@@ -336,7 +340,7 @@ class ExecSession final : public SessionHandler {
   }
   Task<Result<bool>> validate_id(std::string id) override {
     if (!methods_.count("validateId")) co_return missing("validateId");
-    auto r = call("validateId", {exec_bytes_json(id)});
+    auto r = call("validateId", json::array({exec_bytes_json(id)}));
     if (!r) co_return r.error();
     if (!r.value().is_boolean()) co_return garbled("validateId", r.value());
     co_return r.value().get<bool>();
@@ -344,17 +348,20 @@ class ExecSession final : public SessionHandler {
   Task<Status> update_timestamp(std::string id, std::string data) override {
     // What PHP does for a handler without updateTimestamp: it writes.
     const char* method = methods_.count("updateTimestamp") ? "updateTimestamp" : "write";
-    co_return to_status(method, call(method, {exec_bytes_json(id), exec_bytes_json(data)}));
+    co_return to_status(method,
+                        call(method, json::array({exec_bytes_json(id), exec_bytes_json(data)})));
   }
 
  private:
   std::int64_t now() const { return env_.clock ? env_.clock->now_s() : 0; }
+  // `args` is always built with json::array(): a braced list holding one json value is that
+  // value itself for clang (copy construction wins), an array of it for g++.
   Result<json> call(const std::string& method, json args) {
     return child_->call(method, std::move(args), session_, now());
   }
   static HandlerError missing(const std::string& method) {
-    return fail(ErrorCode::unsupported, "exec handler does not implement " + method +
-                                            " (run with --variant basic)");
+    return fail(ErrorCode::unsupported,
+                "exec handler does not implement " + method + " (run with --variant basic)");
   }
   static Result<std::string> string_result(const std::string& method, Result<json> r) {
     if (!r) return r.error();
@@ -408,14 +415,14 @@ Result<std::unique_ptr<ExecBackend>> ExecBackend::create(ExecConfig config) {
   auto child = std::make_shared<ExecChild>(config.command, config.timeout_ms);
   std::string error;
   if (!child->start(error)) return fail(ErrorCode::connection, "exec handler: " + error);
-  auto hello = child->call("hello", {exec_protocol_name}, 0, 0);
+  auto hello = child->call("hello", json::array({exec_protocol_name}), 0, 0);
   if (!hello) return hello.error();
   const json& h = hello.value();
-  if (!h.is_object() || h.value("protocol", "") != exec_protocol_name ||
-      !h.contains("methods") || !h["methods"].is_array()) {
+  if (!h.is_object() || h.value("protocol", "") != exec_protocol_name || !h.contains("methods") ||
+      !h["methods"].is_array()) {
     return fail(ErrorCode::connection, "exec handler '" + config.command +
-                                           "': the greeting is not " + exec_protocol_name +
-                                           ": " + h.dump().substr(0, 200));
+                                           "': the greeting is not " + exec_protocol_name + ": " +
+                                           h.dump().substr(0, 200));
   }
   std::set<std::string> methods;
   for (const auto& m : h["methods"]) {
@@ -423,15 +430,17 @@ Result<std::unique_ptr<ExecBackend>> ExecBackend::create(ExecConfig config) {
   }
   for (const char* required : {"open", "close", "read", "write", "destroy", "gc"}) {
     if (!methods.count(required)) {
-      return fail(ErrorCode::unsupported, "exec handler '" + config.command +
-                                              "' does not implement " + required);
+      return fail(ErrorCode::unsupported,
+                  "exec handler '" + config.command + "' does not implement " + required);
     }
   }
   return std::unique_ptr<ExecBackend>(
       new ExecBackend(std::move(config), std::move(child), std::move(methods)));
 }
 
-std::string ExecBackend::uri() const { return "exec:" + config_.command; }
+std::string ExecBackend::uri() const {
+  return "exec:" + config_.command;
+}
 
 Guarantees ExecBackend::guarantees() const {
   // Nothing is known about an external handler's concurrency: assume the weakest.
@@ -447,8 +456,7 @@ std::unique_ptr<SessionHandler> ExecBackend::connect(RequestEnv env) {
   return std::make_unique<ExecSession>(child_, methods_, next_session_++, env);
 }
 
-Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t,
-                                                   Clock&) {
+Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t, Clock&) {
   auto config = parse_exec_config(uri);
   if (!config) return config.error();
   auto made = ExecBackend::create(std::move(config.value()));
