@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang-14 into build-fuzz/ and fuzzes each one (docs/fuzzing.md).
+# Builds the libFuzzer targets (clang-14, ASan+UBSan) and fuzzes each one (docs/fuzzing.md).
 #
 #   ci/fuzz.sh [SECONDS_PER_TARGET]   time boxes (default 20 s per target; five targets, < 3 min)
 #   ci/fuzz.sh --long [SECONDS_CAP]   a campaign: -runs=1000000 per target (RUNS=N overrides),
 #                                     optionally capped at SECONDS_CAP seconds per target
 #
+# The build directory is the one of `ci/sanitize.sh address` (build-asan/, CMake preset asan), so
+# after the sanitizer run the fuzzers are already built.
 # First the canary must be found (a broken libFuzzer set-up fails here, not silently). Then, per
 # target, every checked-in input of fuzz/corpus/<target>/ is replayed (a failing regression input
 # is reported and that target is not fuzzed), and fuzzing starts from a copy of that corpus, so
 # inputs found on the way never land in git.
 # Prints executions per second per target; exits 1 if any target found something, naming the
-# kept crash file and the replay command. Environment: FUZZ_BUILD_DIR (default build-fuzz),
+# kept crash file and the replay command. Environment: FUZZ_BUILD_DIR (default build-asan),
 # JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated) and FUZZ_CORPUS_OUT (a
 # directory to keep the grown corpora in, for minimising into fuzz/corpus/ by hand).
 set -euo pipefail
@@ -27,7 +29,7 @@ else
 fi
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: ci/fuzz.sh [--long] [SECONDS]" >&2; exit 2; }
 
-build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
+build_dir=${FUZZ_BUILD_DIR:-build-asan}
 all_targets="codec_fuzz session_id_fuzz scenario_parser_fuzz trace_reader_fuzz differential_fuzz"
 read -r -a targets <<<"${FUZZ_TARGETS:-$all_targets}"
 # Largest input per target: enough for its structure, small enough to keep executions fast.
@@ -35,11 +37,8 @@ declare -A max_len=([codec_fuzz]=4096 [session_id_fuzz]=300 [scenario_parser_fuz
                     [trace_reader_fuzz]=2048 [differential_fuzz]=256)
 
 bash ci/install-deps.sh
-# Redis needs a server, so the fuzzers leave it out; Werror is off because clang warns where g++
-# does not, and a warning in code under test must not stop the fuzzing of everything else.
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DSESSIONSPEC_FUZZ=ON -DSESSIONSPEC_REDIS=OFF \
-  -DSESSIONSPEC_WERROR=OFF >/dev/null
+# The same configuration as ci/sanitize.sh address, so that the two share one build directory.
+cmake --preset asan -B "$build_dir" >/dev/null
 cmake --build "$build_dir" -j "${JOBS:-2}" --target canary_fuzz "${targets[@]}"
 
 fuzz/expect_crash.sh "$build_dir/fuzz/canary_fuzz" 30 SESSION
