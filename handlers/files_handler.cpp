@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "model/engine.hpp"
 
@@ -44,11 +45,23 @@ bool unlink_unless_locked(const std::string& path) {
   return removed;
 }
 
-bool same_file(int fd, const std::string& path) {
-  struct stat a {
-  }, b{};
-  if (::fstat(fd, &a) != 0 || ::lstat(path.c_str(), &b) != 0) return false;
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+/// Which file a descriptor has open. Device and inode never change for an open descriptor, so
+/// they are read once, when the lock is taken.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+std::optional<FileIdentity> identity_of(int fd) {
+  struct stat st = {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino};
+}
+
+/// `path` still names the file we have open (it was not unlinked or replaced meanwhile).
+bool still_at(const FileIdentity& ours, const std::string& path) {
+  struct stat st = {};
+  return ::lstat(path.c_str(), &st) == 0 && st.st_dev == ours.dev && st.st_ino == ours.ino;
 }
 
 // A short read of a regular file is its end (Linux does not interrupt regular-file reads part
@@ -105,6 +118,8 @@ class FilesHandler final : public SessionHandler {
   std::shared_ptr<model::Rng> rng_;
   RequestEnv env_;
   int fd_ = -1;
+  /// The file fd_ has open.
+  FileIdentity locked_;
   std::string id_;
   std::string path_;
   /// This handler created the file by reading an unknown id and has not written it yet.
@@ -137,7 +152,7 @@ Result<int> FilesHandler::open_file(const std::string& path) {
 // file unlinked while we waited (destroy or gc by another request) is opened again.
 Task<Status> FilesHandler::lock(const std::string& id) {
   // gc may have removed our locked file: never read or write the unlinked inode.
-  if (fd_ >= 0 && id == id_ && same_file(fd_, path_)) co_return ok_status();
+  if (fd_ >= 0 && id == id_ && still_at(locked_, path_)) co_return ok_status();
   release();
   auto path = session_file_path(dir_, id);
   if (!path)
@@ -152,7 +167,10 @@ Task<Status> FilesHandler::lock(const std::string& id) {
         co_return fail(ErrorCode::timeout, "timed out waiting for the lock on " + *path);
       }
     }
-    if (!same_file(guard.fd, *path)) continue;
+    auto ours = identity_of(guard.fd);
+    if (!ours) co_return sys_error("cannot stat", *path);
+    if (!still_at(*ours, *path)) continue;
+    locked_ = *ours;
     fd_ = guard.release();
     id_ = id;
     path_ = *path;
@@ -275,7 +293,7 @@ void FilesHandler::release() {
   if (fd_ < 0) return;
   if (created_empty_) {
     struct stat st {};
-    if (::fstat(fd_, &st) == 0 && st.st_size == 0 && same_file(fd_, path_)) {
+    if (::fstat(fd_, &st) == 0 && st.st_size == 0 && still_at(locked_, path_)) {
       ::unlink(path_.c_str());
     }
   }

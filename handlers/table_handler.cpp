@@ -169,11 +169,18 @@ class LockGuard {
  public:
   explicit LockGuard(pthread_mutex_t* m) : m_(m) {}
   LockGuard(LockGuard&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
-  LockGuard& operator=(LockGuard&&) = delete;
+  LockGuard& operator=(LockGuard&& o) noexcept {
+    if (this != &o) {
+      reset();
+      m_ = std::exchange(o.m_, nullptr);
+    }
+    return *this;
+  }
   ~LockGuard() { reset(); }
   void reset() {
     if (m_ != nullptr) ::pthread_mutex_unlock(std::exchange(m_, nullptr));
   }
+  [[nodiscard]] bool held() const { return m_ != nullptr; }
 
  private:
   pthread_mutex_t* m_;
@@ -570,8 +577,9 @@ class TableHandler final : public SessionHandler {
     std::optional<std::uint64_t> expected;
   };
 
-  Task<Result<LockGuard>> acquire(pthread_mutex_t& m, std::size_t row, std::string what);
-  Task<Result<LockGuard>> lock_row(std::size_t i);
+  Result<LockGuard> try_lock(pthread_mutex_t& m, std::size_t row);
+  Task<Result<LockGuard>> acquire(pthread_mutex_t& m, std::size_t row);
+  Task<Result<LockGuard>> lock_row(std::size_t i) { return acquire(s_->row(i).lock, i); }
   Task<Lookup> locate(const std::string& id);
   Task<Result<WritePlan>> plan_write(const std::string& id, const std::string& mine);
   Task<Result<bool>> commit(const std::string& id, const std::string& data,
@@ -599,30 +607,35 @@ class TableHandler final : public SessionHandler {
   std::map<std::string, Snapshot> snapshots_;
 };
 
-// Never blocks the thread: trylock, and between attempts let the scheduler run others
-// (IoPoints::blocked), which also decides when to give up.
-Task<Result<LockGuard>> TableHandler::acquire(pthread_mutex_t& m, std::size_t row,
-                                              std::string what) {
-  for (int attempt = 0; attempt < lock_attempts_max; ++attempt) {
-    const int rc = ::pthread_mutex_trylock(&m);
-    if (rc == 0) co_return LockGuard(&m);
-    if (rc == EOWNERDEAD) {
-      if (row != no_row) repair_row(*s_, row);
-      ::pthread_mutex_consistent(&m);
-      co_return LockGuard(&m);
-    }
-    if (rc != EBUSY) {
-      co_return fail(ErrorCode::io, "table " + s_->config.name + ": cannot lock " + what + ": " +
-                                        std::strerror(rc));
-    }
-    if (!co_await env_.points->blocked(what, attempt)) break;
-  }
-  co_return fail(ErrorCode::timeout, "table " + s_->config.name + ": timed out waiting for " +
-                                         what + " (held by another request or process)");
+std::string lock_name(std::size_t row) {
+  return row == no_row ? "the insert lock" : "the lock of row " + std::to_string(row);
 }
 
-Task<Result<LockGuard>> TableHandler::lock_row(std::size_t i) {
-  co_return co_await acquire(s_->row(i).lock, i, "the lock of row " + std::to_string(i));
+// Takes `m`, the lock of row `row` (no_row: the insert lock), if nobody holds it; a guard that
+// holds nothing when somebody does. A dead holder's lock is taken over (and its row repaired).
+Result<LockGuard> TableHandler::try_lock(pthread_mutex_t& m, std::size_t row) {
+  const int rc = ::pthread_mutex_trylock(&m);
+  if (rc == 0) return LockGuard(&m);
+  if (rc == EOWNERDEAD) {
+    if (row != no_row) repair_row(*s_, row);
+    ::pthread_mutex_consistent(&m);
+    return LockGuard(&m);
+  }
+  if (rc == EBUSY) return LockGuard(nullptr);
+  return fail(ErrorCode::io, "table " + s_->config.name + ": cannot lock " + lock_name(row) + ": " +
+                                 std::strerror(rc));
+}
+
+// Never blocks the thread: trylock, and between attempts let the scheduler run others
+// (IoPoints::blocked), which also decides when to give up.
+Task<Result<LockGuard>> TableHandler::acquire(pthread_mutex_t& m, std::size_t row) {
+  for (int attempt = 0; attempt < lock_attempts_max; ++attempt) {
+    auto got = try_lock(m, row);
+    if (!got || got.value().held()) co_return got;
+    if (!co_await env_.points->blocked(lock_name(row), attempt)) break;
+  }
+  co_return fail(ErrorCode::timeout, "table " + s_->config.name + ": timed out waiting for " +
+                                         lock_name(row) + " (held by another request or process)");
 }
 
 // Probes without locks (state and hash are atomics) and locks only a likely match, verifying
@@ -637,7 +650,9 @@ Task<TableHandler::Lookup> TableHandler::locate(const std::string& id) {
       const std::uint32_t state = r.state.load(std::memory_order_acquire);
       if (state == row_empty) co_return Located{};
       if (state != row_used || r.id_hash.load(std::memory_order_acquire) != hash) continue;
-      auto lock = co_await lock_row(i);
+      // The usual case, a free lock, is taken here without a coroutine frame for the wait.
+      auto lock = try_lock(r.lock, i);
+      if (lock && !lock.value().held()) lock = co_await lock_row(i);
       if (!lock) co_return lock.error();
       if (row_holds(r, id)) co_return Located{i, std::move(lock.value())};
       // Removed while we waited: the id may live elsewhere now, so probe again. A row that is
@@ -816,7 +831,7 @@ Task<std::optional<Result<bool>>> TableHandler::insert(const std::string& id,
                                                        const std::string& data,
                                                        std::optional<std::uint64_t> expected) {
   using Out = Result<bool>;
-  auto guard = co_await acquire(s_->header().insert_lock, no_row, "the insert lock");
+  auto guard = co_await acquire(s_->header().insert_lock, no_row);
   if (!guard) co_return Out(guard.error());
   auto again = co_await locate(id);
   if (!again) co_return Out(again.error());
