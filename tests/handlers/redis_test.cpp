@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include "handlers/factories.hpp"
 #include "handlers/redis_handler.hpp"
@@ -231,6 +233,72 @@ TEST(RedisConnectionTest, RefusedConnectionFailsQuicklyWithTheReason) {
   EXPECT_EQ(bad.error().code, ErrorCode::invalid_id);
   // Bounded: well under the 500 ms timeout per attempt (the loopback refuses at once).
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+/// A listening socket on an ephemeral loopback port that never answers: connections complete in
+/// the kernel's backlog, and the test accepts (counts) and closes them when it likes.
+class SilentListener {
+ public:
+  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 8) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      ::close(std::exchange(fd_, -1));
+    }
+    port_ = ntohs(a.sin_port);
+  }
+  ~SilentListener() {
+    for (int c : accepted_) ::close(c);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int port() const { return fd_ >= 0 ? port_ : 0; }
+  /// Accepts every connection waiting in the backlog; returns how many there were.
+  int accept_waiting() {
+    int n = 0;
+    for (int c; (c = ::accept(fd_, nullptr, nullptr)) >= 0; ++n) accepted_.push_back(c);
+    return n;
+  }
+  /// Closes the server side of every accepted connection, as a restarted server would.
+  void close_accepted() {
+    for (int c : accepted_) ::close(c);
+    accepted_.clear();
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::vector<int> accepted_;
+};
+
+// Requests of one backend reuse the connection of a finished request (phpredis's persistent
+// connections) instead of connecting again, but never one the server has closed meanwhile.
+TEST(RedisConnectionTest, FinishedRequestsConnectionIsReusedUnlessTheServerClosedIt) {
+  SilentListener server;
+  ASSERT_NE(server.port(), 0);
+  ManualClock clock(0);
+  IoPoints points;
+  RedisBackend backend(config_of("redis://127.0.0.1:" + std::to_string(server.port())), 1, clock);
+  auto open_one = [&](std::uint64_t n) {
+    auto h = backend.connect(RequestEnv{&clock, &points, n});
+    return run_task(h->open("", "PHPSESSID")).ok();  // connects (db 0: no command is sent)
+  };
+  ASSERT_TRUE(open_one(1));
+  EXPECT_EQ(server.accept_waiting(), 1);
+  ASSERT_TRUE(open_one(2));
+  ASSERT_TRUE(open_one(3));
+  EXPECT_EQ(server.accept_waiting(), 0) << "a later request connected again";
+  server.close_accepted();
+  ASSERT_TRUE(open_one(4));
+  EXPECT_EQ(server.accept_waiting(), 1) << "a request reused a connection the server closed";
+  // Two requests at once each have a connection of their own.
+  auto a = backend.connect(RequestEnv{&clock, &points, 5});
+  auto b = backend.connect(RequestEnv{&clock, &points, 6});
+  ASSERT_TRUE(run_task(a->open("", "PHPSESSID")).ok());
+  ASSERT_TRUE(run_task(b->open("", "PHPSESSID")).ok());
+  EXPECT_EQ(server.accept_waiting(), 1) << "two overlapping requests shared one connection";
 }
 
 TEST_F(RedisTest, FreshEmptiesOnlyItsOwnPrefix) {
