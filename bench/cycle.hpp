@@ -5,6 +5,7 @@
 // changes the stored bytes. Keeping the id, the payloads and the scratch place here makes the
 // handler and its raw backend do the same work on the same data.
 
+#include <benchmark/benchmark.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -45,6 +46,23 @@ inline std::optional<int> cycle_redis_port() {
   const char* p = std::getenv("REDIS_PORT");
   if (p == nullptr || *p == '\0') return std::nullopt;
   return std::atoi(p);
+}
+
+/// The loop of a raw baseline: `cycle(data)` once to create the session, then once per
+/// iteration with the payloads in turn. A failing cycle stops the benchmark with `why()`.
+template <class Cycle, class Why>
+void run_raw_cycles(benchmark::State& state, Cycle&& cycle, Why&& why) {
+  if (!cycle(cycle_payload(0))) {
+    state.SkipWithError(why().c_str());
+    return;
+  }
+  std::uint64_t n = 0;
+  for (auto _ : state) {
+    if (!cycle(cycle_payload(++n))) {
+      state.SkipWithError(why().c_str());
+      return;
+    }
+  }
 }
 
 inline constexpr const char* redis_skip_message =

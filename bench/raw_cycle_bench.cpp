@@ -85,17 +85,9 @@ bool files_cycle(const std::string& dir, const std::string& data) {
 
 void files_raw(benchmark::State& state) {
   const std::string dir = cycle_scratch_dir("files-raw");
-  if (!files_cycle(dir, cycle_payload(0))) {
-    state.SkipWithError(("files: cannot write in " + dir + ": " + std::strerror(errno)).c_str());
-    return;
-  }
-  std::uint64_t n = 0;
-  for (auto _ : state) {
-    if (!files_cycle(dir, cycle_payload(++n))) {
-      state.SkipWithError(("files: " + std::string(std::strerror(errno))).c_str());
-      break;
-    }
-  }
+  run_raw_cycles(
+      state, [&](const std::string& data) { return files_cycle(dir, data); },
+      [&] { return "files " + dir + ": " + std::strerror(errno); });
 }
 BENCHMARK(files_raw)->Name("cycle/files/raw")->UseRealTime();
 
@@ -181,17 +173,12 @@ bool table_cycle(RawRow& r, const std::string& dir, const std::string& data) {
 void table_raw(benchmark::State& state) {
   const std::string dir = cycle_scratch_dir("table-raw");
   RawSegment segment;
-  if (segment.row() == nullptr || !table_cycle(*segment.row(), dir, cycle_payload(0))) {
-    state.SkipWithError(("table: " + std::string(std::strerror(errno))).c_str());
-    return;
-  }
-  std::uint64_t n = 0;
-  for (auto _ : state) {
-    if (!table_cycle(*segment.row(), dir, cycle_payload(++n))) {
-      state.SkipWithError(("table: " + std::string(std::strerror(errno))).c_str());
-      break;
-    }
-  }
+  run_raw_cycles(
+      state,
+      [&](const std::string& data) {
+        return segment.row() != nullptr && table_cycle(*segment.row(), dir, data);
+      },
+      [&] { return "table " + dir + ": " + std::strerror(errno); });
 }
 BENCHMARK(table_raw)->Name("cycle/table/raw")->UseRealTime();
 

@@ -72,13 +72,19 @@ const std::string key = "bench-r:" + cycle_id;
 const std::string lock_key = key + "_LOCK";
 const std::string secret = "0123456789abcdef.1.1.1";
 
-/// `none`: read = the live-value script, write = SET PXAT.
-bool none_cycle(RawRedis& redis, const std::string& data) {
+/// The read of `none` and `lock`: the live-value script.
+bool read_live(RawRedis& redis) {
   const std::string now = std::to_string(real_now_ms());
   const redisReply* got = redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now});
   if (got == nullptr) return false;
   std::string read = copy_value(got);
   benchmark::DoNotOptimize(read);
+  return true;
+}
+
+/// `none`: read = the live-value script, write = SET PXAT.
+bool none_cycle(RawRedis& redis, const std::string& data) {
+  if (!read_live(redis)) return false;
   const std::string expiry = std::to_string(real_now_ms() + ttl_ms);
   return redis.run({"SET", key, data, "PXAT", expiry}) != nullptr;
 }
@@ -109,12 +115,7 @@ bool optimistic_cycle(RawRedis& redis, const std::string& data) {
 /// script.
 bool lock_cycle(RawRedis& redis, const std::string& data) {
   const redisReply* locked = redis.run({"SET", lock_key, secret, "NX", "PX", lock_ttl_ms});
-  if (locked == nullptr || locked->type != REDIS_REPLY_STATUS) return false;
-  const std::string now = std::to_string(real_now_ms());
-  const redisReply* got = redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now});
-  if (got == nullptr) return false;
-  std::string read = copy_value(got);
-  benchmark::DoNotOptimize(read);
+  if (locked == nullptr || locked->type != REDIS_REPLY_STATUS || !read_live(redis)) return false;
   const std::string expiry = std::to_string(real_now_ms() + ttl_ms);
   const redisReply* set = redis.run(
       {"EVAL", handlers::redis_lua::guarded_set, "2", key, lock_key, data, expiry, secret});
@@ -131,33 +132,18 @@ void redis_raw(benchmark::State& state, Cycle cycle) {
     return;
   }
   RawRedis redis(*port);
-  if (!redis.ok() || redis.run({"DEL", key, lock_key}) == nullptr ||
-      !cycle(redis, cycle_payload(0))) {
-    state.SkipWithError(("redis 127.0.0.1:" + std::to_string(*port) + " failed").c_str());
-    return;
-  }
-  std::uint64_t n = 0;
-  for (auto _ : state) {
-    if (!cycle(redis, cycle_payload(++n))) {
-      state.SkipWithError("redis: a command failed");
-      break;
-    }
-  }
-  redis.run({"DEL", key, lock_key});
+  if (redis.ok()) redis.run({"DEL", key, lock_key});
+  run_raw_cycles(
+      state, [&](const std::string& data) { return redis.ok() && cycle(redis, data); },
+      [&] { return "redis 127.0.0.1:" + std::to_string(*port) + ": a command failed"; });
+  if (redis.ok()) redis.run({"DEL", key, lock_key});
 }
 
-void redis_none_raw(benchmark::State& state) {
-  redis_raw(state, none_cycle);
-}
-void redis_optimistic_raw(benchmark::State& state) {
-  redis_raw(state, optimistic_cycle);
-}
-void redis_lock_raw(benchmark::State& state) {
-  redis_raw(state, lock_cycle);
-}
-BENCHMARK(redis_none_raw)->Name("cycle/redis-none/raw")->UseRealTime();
-BENCHMARK(redis_optimistic_raw)->Name("cycle/redis-optimistic/raw")->UseRealTime();
-BENCHMARK(redis_lock_raw)->Name("cycle/redis-lock/raw")->UseRealTime();
+BENCHMARK_CAPTURE(redis_raw, none, none_cycle)->Name("cycle/redis-none/raw")->UseRealTime();
+BENCHMARK_CAPTURE(redis_raw, optimistic, optimistic_cycle)
+    ->Name("cycle/redis-optimistic/raw")
+    ->UseRealTime();
+BENCHMARK_CAPTURE(redis_raw, lock, lock_cycle)->Name("cycle/redis-lock/raw")->UseRealTime();
 
 }  // namespace
 }  // namespace ss::bench

@@ -93,27 +93,15 @@ void sqlite_raw(benchmark::State& state, bool transactional) {
   const std::string path =
       cycle_scratch_dir(transactional ? "sqlite-tx-raw" : "sqlite-none-raw") + "/s.db";
   RawSqlite db(path);
-  if (!db.ok() || !db.cycle(cycle_payload(0), transactional)) {
-    state.SkipWithError(("sqlite " + path + ": " + db.error()).c_str());
-    return;
-  }
-  std::uint64_t n = 0;
-  for (auto _ : state) {
-    if (!db.cycle(cycle_payload(++n), transactional)) {
-      state.SkipWithError(("sqlite " + path + ": " + db.error()).c_str());
-      break;
-    }
-  }
+  run_raw_cycles(
+      state, [&](const std::string& data) { return db.ok() && db.cycle(data, transactional); },
+      [&] { return "sqlite " + path + ": " + db.error(); });
 }
 
-void sqlite_none_raw(benchmark::State& state) {
-  sqlite_raw(state, false);
-}
-void sqlite_transactional_raw(benchmark::State& state) {
-  sqlite_raw(state, true);
-}
-BENCHMARK(sqlite_none_raw)->Name("cycle/sqlite-none/raw")->UseRealTime();
-BENCHMARK(sqlite_transactional_raw)->Name("cycle/sqlite-transactional/raw")->UseRealTime();
+BENCHMARK_CAPTURE(sqlite_raw, none, false)->Name("cycle/sqlite-none/raw")->UseRealTime();
+BENCHMARK_CAPTURE(sqlite_raw, transactional, true)
+    ->Name("cycle/sqlite-transactional/raw")
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace ss::bench

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/idle_pool.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
@@ -27,51 +28,21 @@ namespace ss::handlers {
 
 namespace {
 
-/// A backend keeps at most this many idle connections for later requests.
-constexpr std::size_t idle_connections_max = 16;
+// An idle connection has nothing to read: readable means the server closed it (EOF) or sent
+// something unasked, and either way it is not reused. A zero timeout never waits.
+bool still_open(redisContext* const& c) {
+  pollfd p{c->fd, POLLIN, 0};
+  return c->err == 0 && ::poll(&p, 1, 0) == 0;
+}
+
+void free_context(redisContext*& c) {
+  redisFree(std::exchange(c, nullptr));
+}
 
 /// Connections of finished requests, reused by the next requests of the backend the way
 /// phpredis reuses persistent connections: a request then costs its commands, not a TCP
-/// connect (and the server's accept). Only clean connections come here: no WATCH or MULTI
-/// outstanding, no error. Like the backend's id generator, used from one thread.
-class ConnectionPool {
- public:
-  ConnectionPool() = default;
-  ConnectionPool(const ConnectionPool&) = delete;
-  ConnectionPool& operator=(const ConnectionPool&) = delete;
-  ~ConnectionPool() {
-    for (redisContext* c : idle_) redisFree(c);
-  }
-
-  /// An idle connection the server has not closed, or nullptr.
-  redisContext* take() {
-    while (!idle_.empty()) {
-      redisContext* c = idle_.back();
-      idle_.pop_back();
-      if (still_open(c)) return c;
-      redisFree(c);
-    }
-    return nullptr;
-  }
-
-  void give(redisContext* c) {
-    if (idle_.size() < idle_connections_max) {
-      idle_.push_back(c);
-    } else {
-      redisFree(c);
-    }
-  }
-
- private:
-  // An idle connection has nothing to read: readable means the server closed it (EOF) or sent
-  // something unasked, and either way it is not reused. A zero timeout never waits.
-  static bool still_open(redisContext* c) {
-    pollfd p{c->fd, POLLIN, 0};
-    return c->err == 0 && ::poll(&p, 1, 0) == 0;
-  }
-
-  std::vector<redisContext*> idle_;
-};
+/// connect. Only clean connections come here: no WATCH or MULTI outstanding, no error.
+using ConnectionPool = IdlePool<redisContext*>;
 
 }  // namespace
 
@@ -82,7 +53,7 @@ struct RedisShared {
   std::uint64_t seed;
   model::Rng rng;
   Clock* clock;
-  ConnectionPool pool{};
+  ConnectionPool pool{free_context, still_open};
   bool anchored = false;
   std::int64_t anchor_real_ms = 0;
   std::int64_t anchor_virtual_s = 0;
@@ -148,7 +119,7 @@ class Connection {
   explicit Connection(const RedisConfig& config, ConnectionPool* pool = nullptr)
       : config_(config), pool_(pool) {}
   ~Connection() {
-    if (ctx_ != nullptr && pool_ != nullptr && !in_transaction_) {
+    if (ctx_ != nullptr && pool_ != nullptr && !in_transaction_ && ctx_->err == 0) {
       pool_->give(std::exchange(ctx_, nullptr));
     }
     drop();
@@ -198,7 +169,12 @@ HandlerError Connection::context_error(std::string_view what, int saved_errno) {
 Status Connection::ensure() {
   if (ctx_ != nullptr) return ok_status();
   in_transaction_ = false;
-  if (pool_ != nullptr && (ctx_ = pool_->take()) != nullptr) return ok_status();
+  if (pool_ != nullptr) {
+    if (auto idle = pool_->take()) {
+      ctx_ = *idle;
+      return ok_status();
+    }
+  }
   const timeval tv = to_timeval(config_.timeout_ms);
   ctx_ = redisConnectWithTimeout(config_.host.c_str(), config_.port, tv);
   if (ctx_ == nullptr) return fail(ErrorCode::connection, endpoint(config_) + ": out of memory");

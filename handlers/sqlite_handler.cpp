@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/idle_pool.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
 
@@ -40,39 +41,18 @@ void close_db(PreparedDb& p) {
   sqlite3_close(std::exchange(p.db, nullptr));
 }
 
-/// A backend keeps at most this many idle connections for later requests.
-constexpr std::size_t idle_connections_max = 16;
+// A connection comes back only outside any transaction (the handler checks), and an idle one has
+// no state another request could trip over (each statement is reset and its bindings cleared
+// before use).
+bool reusable(const PreparedDb&) {
+  return true;
+}
 
 /// Connections of finished requests, with their prepared statements, reused by the next
 /// requests of the backend (as a PHP worker keeps a persistent PDO connection): a request then
 /// costs its statements, not opening the file, preparing eight statements and, when the last
 /// connection closes, a WAL checkpoint. Only connections outside any transaction come here.
-/// Like the backend's id generator, used from one thread.
-class DbPool {
- public:
-  DbPool() = default;
-  DbPool(const DbPool&) = delete;
-  DbPool& operator=(const DbPool&) = delete;
-  ~DbPool() {
-    for (PreparedDb& p : idle_) close_db(p);
-  }
-  std::optional<PreparedDb> take() {
-    if (idle_.empty()) return std::nullopt;
-    PreparedDb p = idle_.back();
-    idle_.pop_back();
-    return p;
-  }
-  void give(PreparedDb p) {
-    if (idle_.size() < idle_connections_max && sqlite3_get_autocommit(p.db) != 0) {
-      idle_.push_back(p);
-    } else {
-      close_db(p);
-    }
-  }
-
- private:
-  std::vector<PreparedDb> idle_;
-};
+using DbPool = IdlePool<PreparedDb>;
 
 }  // namespace
 
@@ -80,7 +60,7 @@ class DbPool {
 struct SqliteShared {
   SqliteConfig config;
   model::Rng rng;
-  DbPool pool{};
+  DbPool pool{close_db, reusable};
 };
 
 namespace {
@@ -176,7 +156,13 @@ SqliteHandler::~SqliteHandler() {
   // A request that ends without close() (ZealPHP never calls it) keeps what it wrote: write()
   // already answered true, so rolling back would make that answer a lie.
   (void)end_transaction();
-  if (conn_.db != nullptr) shared_->pool.give(std::exchange(conn_, PreparedDb{}));
+  if (conn_.db == nullptr) return;
+  // A transaction that could not be ended is never handed to another request.
+  if (sqlite3_get_autocommit(conn_.db) != 0) {
+    shared_->pool.give(std::exchange(conn_, PreparedDb{}));
+  } else {
+    close_db(conn_);
+  }
 }
 
 Status SqliteHandler::ensure() {
