@@ -226,10 +226,10 @@ Result<FileContent> read_file_limited(const std::string& path, std::size_t limit
   return out;
 }
 
-// Writes dir/name by renaming a complete temporary file over it: the file always holds either
-// the old or the new bytes, never a mix, whenever a writer dies. The mtime comes from the
-// handler's clock so that gc and reloads follow virtual time.
-Status write_file_atomic(const std::string& dir, std::string_view name, std::string_view bytes,
+// Writes `target` (a file in dir) by renaming a complete temporary file over it: the file
+// always holds either the old or the new bytes, never a mix, whenever a writer dies. The mtime
+// comes from the handler's clock so that gc and reloads follow virtual time.
+Status write_file_atomic(const std::string& dir, const std::string& target, std::string_view bytes,
                          std::int64_t mtime_s) {
   std::string temp = file_path(dir, std::string(temp_prefix) + "XXXXXX");
   FdGuard g{::mkostemp(temp.data(), O_CLOEXEC)};
@@ -249,7 +249,6 @@ Status write_file_atomic(const std::string& dir, std::string_view name, std::str
   struct timespec times[2] = {{mtime_s, 0}, {mtime_s, 0}};
   if (::futimens(g.fd, times) != 0) return failed("cannot set mtime of");
   if (::close(std::exchange(g.fd, -1)) != 0) return failed("cannot close");
-  const std::string target = file_path(dir, name);
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     return failed(("cannot rename over " + target + ":").c_str());
   }
@@ -570,10 +569,11 @@ class TableHandler final : public SessionHandler {
     std::int64_t mtime_s = 0;
     std::string data;
   };
-  /// The bytes one compare-and-swap attempt writes and the version it expects (none: the
-  /// request never saw the id, so the write is unconditional; 0: the id has no row).
+  /// What one compare-and-swap attempt writes (the merge, or nothing: the request's own
+  /// bytes) and the version it expects (none: the request never saw the id, so the write is
+  /// unconditional; 0: the id has no row).
   struct WritePlan {
-    std::string bytes;
+    std::optional<std::string> merged;
     std::optional<std::uint64_t> expected;
   };
 
@@ -596,6 +596,8 @@ class TableHandler final : public SessionHandler {
   [[nodiscard]] std::optional<HandlerError> storable(const std::string& id,
                                                      std::size_t bytes) const;
   [[nodiscard]] bool destroyed_since(const Snapshot& read) const;
+  void remember(const std::string& id, std::uint64_t version, std::int64_t mtime_s,
+                const std::string& data);
   [[nodiscard]] HandlerError refusal(const std::string& id, const std::string& why) const;
   [[nodiscard]] std::int64_t now() const { return env_.clock->now_s(); }
   [[nodiscard]] const std::string& dir() const { return s_->config.dir; }
@@ -714,6 +716,16 @@ bool TableHandler::destroyed_since(const Snapshot& read) const {
   return gc_max_s < 0 || now() - read.mtime_s <= gc_max_s;
 }
 
+// After a write: the written bytes are the base of this request's next merge. Assigned into the
+// snapshot's buffer, which a request writing one session again and again reuses.
+void TableHandler::remember(const std::string& id, std::uint64_t version, std::int64_t mtime_s,
+                            const std::string& data) {
+  Snapshot& snap = snapshots_[id];
+  snap.version = version;
+  snap.mtime_s = mtime_s;
+  snap.data = data;
+}
+
 HandlerError TableHandler::refusal(const std::string& id, const std::string& why) const {
   return fail(ErrorCode::conflict,
               "table " + s_->config.name + ": write of '" + id.substr(0, 64) + "' refused: " + why);
@@ -745,7 +757,8 @@ Task<Status> TableHandler::write(std::string id, std::string data) {
     auto plan = co_await plan_write(id, data);
     if (!plan) co_return plan.error();
     co_await env_.points->point("table.cas");
-    auto swapped = co_await commit(id, plan.value().bytes, plan.value().expected);
+    const WritePlan& p = plan.value();
+    auto swapped = co_await commit(id, p.merged ? *p.merged : data, p.expected);
     if (!swapped) co_return swapped.error();
     if (swapped.value()) co_return ok_status();
   }
@@ -760,12 +773,12 @@ Task<Status> TableHandler::write(std::string id, std::string data) {
 Task<Result<TableHandler::WritePlan>> TableHandler::plan_write(const std::string& id,
                                                                const std::string& mine) {
   auto snap = snapshots_.find(id);
-  if (snap == snapshots_.end()) co_return WritePlan{mine, std::nullopt};
+  if (snap == snapshots_.end()) co_return WritePlan{std::nullopt, std::nullopt};
   auto peek = co_await locate(id);
   if (!peek) co_return peek.error();
   const Snapshot& base = snap->second;
   if (!peek.value().found()) {
-    if (base.version == 0) co_return WritePlan{mine, 0};
+    if (base.version == 0) co_return WritePlan{std::nullopt, 0};
     // Gone since the read. Destroyed: never brought back. Collected by gc: written as given, as
     // if this request had finished before the gc.
     auto why = co_await removal_since(id, base);
@@ -777,11 +790,11 @@ Task<Result<TableHandler::WritePlan>> TableHandler::plan_write(const std::string
                         "the session was destroyed since this request read it (no "
                         "resurrection)");
     }
-    co_return WritePlan{mine, 0};
+    co_return WritePlan{std::nullopt, 0};
   }
   const std::size_t i = peek.value().index;
   const std::uint64_t seen = s_->row(i).version;
-  if (seen == base.version) co_return WritePlan{mine, seen};
+  if (seen == base.version) co_return WritePlan{std::nullopt, seen};
   const std::string current(s_->data(i), s_->row(i).data_len);
   peek.value().lock.reset();  // merging needs no lock: the swap re-checks `seen`
   auto merged = merge_session_keys(base.data, current, mine);
@@ -817,10 +830,10 @@ Status TableHandler::update_row(std::size_t i, const std::string& id, const std:
   RowHeader& r = s_->row(i);
   const std::int64_t t = now();
   r.dirty.store(1, std::memory_order_release);
-  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  Status st = write_file_atomic(dir(), session_path(dir(), id), data, t);
   if (st) store_payload(*s_, i, data, t);
   r.dirty.store(0, std::memory_order_release);
-  if (st) snapshots_[id] = Snapshot{r.version, t, data};
+  if (st) remember(id, r.version, t, data);
   return st;
 }
 
@@ -860,13 +873,13 @@ Status TableHandler::fill_new_row(std::size_t i, const std::string& id, const st
   std::memcpy(r.id, id.data(), id.size());
   r.id_len = static_cast<std::uint32_t>(id.size());
   r.id_hash.store(id_hash(id), std::memory_order_release);
-  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  Status st = write_file_atomic(dir(), session_path(dir(), id), data, t);
   if (st) {
     store_payload(*s_, i, data, t);
     r.state.store(row_used, std::memory_order_release);
   }
   r.dirty.store(0, std::memory_order_release);
-  if (st) snapshots_[id] = Snapshot{r.version, t, data};
+  if (st) remember(id, r.version, t, data);
   return st;
 }
 
@@ -908,7 +921,7 @@ Status TableHandler::touch_row(std::size_t i, const std::string& id) {
     if (errno != ENOENT) return sys_error("cannot set mtime of", path);
     // The file went missing behind our back; the row is the truth, so write it out again.
     r.dirty.store(1, std::memory_order_release);
-    Status st = write_file_atomic(dir(), std::string(file_prefix) + id,
+    Status st = write_file_atomic(dir(), session_path(dir(), id),
                                   std::string_view(s_->data(i), r.data_len), t);
     r.dirty.store(0, std::memory_order_release);
     if (!st) return st;
@@ -931,7 +944,7 @@ Task<Status> TableHandler::update_timestamp(std::string id, std::string data) {
 // lost hint only means the rebuild falls back to ttl_s, so write errors are ignored.
 void TableHandler::remember_gc_max(std::int64_t max_s) {
   if (s_->header().last_gc_max_s.exchange(max_s) == max_s) return;
-  (void)write_file_atomic(dir(), gc_hint_name, std::to_string(max_s), now());
+  (void)write_file_atomic(dir(), file_path(dir(), gc_hint_name), std::to_string(max_s), now());
 }
 
 Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
