@@ -31,10 +31,16 @@ inline const std::string& cycle_payload(std::uint64_t n) {
   return payloads[n % 2];
 }
 
-/// A directory of this process for files, table write-through files and SQLite databases.
+/// Where this process keeps its files, table write-through files and SQLite databases; removed
+/// when the program ends (bench/handler_cycle_bench.cpp).
+inline std::filesystem::path cycle_scratch_root() {
+  return std::filesystem::temp_directory_path() /
+         ("sessionspec-cycle-bench-" + std::to_string(::getpid()));
+}
+
+/// A fresh directory `what` under cycle_scratch_root().
 inline std::string cycle_scratch_dir(const std::string& what) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("sessionspec-cycle-bench-" + std::to_string(::getpid())) / what;
+  const auto dir = cycle_scratch_root() / what;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

@@ -9,7 +9,9 @@
 #include <benchmark/benchmark.h>
 #include <sys/mman.h>
 
+#include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "bench/cycle.hpp"
@@ -135,8 +137,11 @@ struct RegisterHandlerCycles {
     }
   }
   ~RegisterHandlerCycles() {
-    // The table's segment outlives the process otherwise (/dev/shm).
+    // The table's segment and the scratch files outlive the process otherwise. Statics are
+    // destroyed after main() returned, when every benchmark (raw ones included) is done.
     ::shm_unlink(handlers::table_shm_name("bench-cycle-" + std::to_string(::getpid())).c_str());
+    std::error_code ignored;
+    std::filesystem::remove_all(cycle_scratch_root(), ignored);
   }
 };
 const RegisterHandlerCycles register_handler_cycles;
