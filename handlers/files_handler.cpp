@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "model/engine.hpp"
 
@@ -44,12 +45,27 @@ bool unlink_unless_locked(const std::string& path) {
   return removed;
 }
 
-bool same_file(int fd, const std::string& path) {
-  struct stat a {}, b {};
-  if (::fstat(fd, &a) != 0 || ::lstat(path.c_str(), &b) != 0) return false;
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+/// Which file a descriptor has open. Device and inode never change for an open descriptor, so
+/// they are read once, when the lock is taken.
+struct FileIdentity {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+std::optional<FileIdentity> identity_of(int fd) {
+  struct stat st = {};
+  if (::fstat(fd, &st) != 0) return std::nullopt;
+  return FileIdentity{st.st_dev, st.st_ino};
 }
 
+/// `path` still names the file we have open (it was not unlinked or replaced meanwhile).
+bool still_at(const FileIdentity& ours, const std::string& path) {
+  struct stat st = {};
+  return ::lstat(path.c_str(), &st) == 0 && st.st_dev == ours.dev && st.st_ino == ours.ino;
+}
+
+// A short read of a regular file is its end (Linux does not interrupt regular-file reads part
+// way), so a session smaller than one chunk costs one pread, not a second one that returns 0.
 Result<std::string> read_all(int fd, const std::string& path) {
   std::string data;
   char buf[read_chunk_bytes];
@@ -60,8 +76,8 @@ Result<std::string> read_all(int fd, const std::string& path) {
       if (errno == EINTR) continue;
       return sys_error("read", path);
     }
-    if (n == 0) return data;
     data.append(buf, static_cast<std::size_t>(n));
+    if (static_cast<std::size_t>(n) < sizeof buf) return data;
     off += n;
   }
 }
@@ -102,34 +118,45 @@ class FilesHandler final : public SessionHandler {
   std::shared_ptr<model::Rng> rng_;
   RequestEnv env_;
   int fd_ = -1;
+  /// The file fd_ has open.
+  FileIdentity locked_;
   std::string id_;
   std::string path_;
   /// This handler created the file by reading an unknown id and has not written it yet.
   bool created_empty_ = false;
 };
 
-// Opens (creating if absent) without following symlinks; remembers whether we created it.
+// Opens (creating if absent) without following symlinks; remembers whether we created it. The
+// usual case, a session that exists, costs one open; only a missing file is created, with
+// O_EXCL so that we know it was us. Another request can create or remove the file in between,
+// so the two attempts alternate, a bounded number of times.
 Result<int> FilesHandler::open_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd >= 0) {
-    created_empty_ = true;
-    return fd;
+  for (int attempt = 0; attempt < reopen_attempts_max; ++attempt) {
+    int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+      created_empty_ = false;
+      return fd;
+    }
+    if (errno != ENOENT) return sys_error("cannot open", path);
+    fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      created_empty_ = true;
+      return fd;
+    }
+    if (errno != EEXIST) return sys_error("cannot create", path);
   }
-  if (errno != EEXIST) return sys_error("cannot create", path);
-  fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return sys_error("cannot open", path);
-  created_empty_ = false;
-  return fd;
+  return fail(ErrorCode::io, "session file kept appearing and disappearing: " + path);
 }
 
 // PHP's order: open, then a blocking exclusive flock. Blocking is a scheduling point here, and a
 // file unlinked while we waited (destroy or gc by another request) is opened again.
 Task<Status> FilesHandler::lock(const std::string& id) {
   // gc may have removed our locked file: never read or write the unlinked inode.
-  if (fd_ >= 0 && id == id_ && same_file(fd_, path_)) co_return ok_status();
+  if (fd_ >= 0 && id == id_ && still_at(locked_, path_)) co_return ok_status();
   release();
   auto path = session_file_path(dir_, id);
-  if (!path) co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path)
+    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
   for (int reopen = 0; reopen < reopen_attempts_max; ++reopen) {
     auto opened = open_file(*path);
     if (!opened) co_return opened.error();
@@ -140,7 +167,10 @@ Task<Status> FilesHandler::lock(const std::string& id) {
         co_return fail(ErrorCode::timeout, "timed out waiting for the lock on " + *path);
       }
     }
-    if (!same_file(guard.fd, *path)) continue;
+    auto ours = identity_of(guard.fd);
+    if (!ours) co_return sys_error("cannot stat", *path);
+    if (!still_at(*ours, *path)) continue;
+    locked_ = *ours;
     fd_ = guard.release();
     id_ = id;
     path_ = *path;
@@ -177,7 +207,8 @@ Task<Status> FilesHandler::write(std::string id, std::string data) {
 
 Task<Status> FilesHandler::update_timestamp(std::string id, std::string data) {
   auto path = session_file_path(dir_, id);
-  if (!path) co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path)
+    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
   struct stat st {};
   if (::lstat(path->c_str(), &st) != 0 || (fd_ >= 0 && id == id_ && created_empty_)) {
     // PHP falls back to a full write when the touch fails.
@@ -194,7 +225,8 @@ Task<Status> FilesHandler::update_timestamp(std::string id, std::string data) {
 
 Task<Status> FilesHandler::destroy(std::string id) {
   auto path = session_file_path(dir_, id);
-  if (!path) co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path)
+    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
   if (fd_ >= 0 && id == id_) {
     ::close(std::exchange(fd_, -1));
     created_empty_ = false;
@@ -261,7 +293,7 @@ void FilesHandler::release() {
   if (fd_ < 0) return;
   if (created_empty_) {
     struct stat st {};
-    if (::fstat(fd_, &st) == 0 && st.st_size == 0 && same_file(fd_, path_)) {
+    if (::fstat(fd_, &st) == 0 && st.st_size == 0 && still_at(locked_, path_)) {
       ::unlink(path_.c_str());
     }
   }
@@ -282,8 +314,10 @@ Result<std::unique_ptr<FilesBackend>> FilesBackend::create(std::string dir, std:
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return sys_error("files: save path", dir);
-  if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, "files: save path " + dir + " is not a directory");
-  if (::access(dir.c_str(), W_OK | X_OK) != 0) return sys_error("files: save path not writable:", dir);
+  if (!S_ISDIR(st.st_mode))
+    return fail(ErrorCode::io, "files: save path " + dir + " is not a directory");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    return sys_error("files: save path not writable:", dir);
   return std::unique_ptr<FilesBackend>(new FilesBackend(std::move(dir), seed, clock));
 }
 

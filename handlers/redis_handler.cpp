@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -14,21 +15,45 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "handlers/factories.hpp"
-#include "model/codec.hpp"
+#include "handlers/idle_pool.hpp"
+#include "handlers/merge.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
 
 namespace ss::handlers {
 
-/// What the handlers of one backend share: the id generator and the virtual-time anchor.
+namespace {
+
+// An idle connection has nothing to read: readable means the server closed it (EOF) or sent
+// something unasked, and either way it is not reused. A zero timeout never waits.
+bool still_open(redisContext* const& c) {
+  pollfd p{c->fd, POLLIN, 0};
+  return c->err == 0 && ::poll(&p, 1, 0) == 0;
+}
+
+void free_context(redisContext*& c) {
+  redisFree(std::exchange(c, nullptr));
+}
+
+/// Connections of finished requests, reused by the next requests of the backend the way
+/// phpredis reuses persistent connections: a request then costs its commands, not a TCP
+/// connect. Only clean connections come here: no WATCH or MULTI outstanding, no error.
+using ConnectionPool = IdlePool<redisContext*>;
+
+}  // namespace
+
+/// What the handlers of one backend share: the id generator, the virtual-time anchor and the
+/// idle connections.
 struct RedisShared {
   RedisConfig config;
   std::uint64_t seed;
   model::Rng rng;
   Clock* clock;
+  ConnectionPool pool{free_context, still_open};
   bool anchored = false;
   std::int64_t anchor_real_ms = 0;
   std::int64_t anchor_virtual_s = 0;
@@ -69,45 +94,6 @@ constexpr std::int64_t retries_max = 100;
 constexpr int fresh_scan_rounds_max = 100'000;
 constexpr std::string_view scan_batch_keys = "1000";
 
-// The session key's value if it exists and has not expired in virtual time (see real_ms).
-// KEYS[1] session key; ARGV[1] the real millisecond of virtual "now".
-constexpr const char* lua_get_live = R"lua(
-local t = redis.call('PEXPIRETIME', KEYS[1])
-if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return false end
-return redis.call('GET', KEYS[1]))lua";
-
-// 1 when the session exists and has not expired in virtual time, else 0.
-constexpr const char* lua_exists_live = R"lua(
-local t = redis.call('PEXPIRETIME', KEYS[1])
-if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return 0 end
-return 1)lua";
-
-// updateTimestamp: extend a live session's expiry, or store the data when it is gone (PHP's
-// files handler falls back to a write). With ARGV[4] set, only while the lock holds that secret.
-// KEYS[1] session, KEYS[2] lock; ARGV[1] new expiry, ARGV[2] "now", ARGV[3] data, ARGV[4] secret.
-constexpr const char* lua_touch = R"lua(
-if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[4] then return -1 end
-local t = redis.call('PEXPIRETIME', KEYS[1])
-if t == -1 or t >= tonumber(ARGV[2]) then
-  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-  return 1
-end
-redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[1])
-return 0)lua";
-
-// `lock` write: the lock check and the write in one atomic step, so a lock that expires or is
-// stolen between them cannot let a stale write through. KEYS[1] session, KEYS[2] lock;
-// ARGV[1] data, ARGV[2] expiry, ARGV[3] secret.
-constexpr const char* lua_guarded_set = R"lua(
-if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-return 1)lua";
-
-// Compare-and-delete: only the owner releases a lock (phpredis's unlock script).
-constexpr const char* lua_release = R"lua(
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0)lua";
-
 struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
 };
@@ -125,19 +111,29 @@ timeval to_timeval(int ms) {
   return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
 }
 
-/// One hiredis context, opened on first use. A context that failed is freed, so the next
-/// operation reconnects (once: every operation makes at most one connection attempt).
+/// One hiredis context, taken from the pool (if any) or opened on first use, and given back to
+/// the pool when done if it is clean. A context that failed is freed, so the next operation
+/// reconnects (once: every operation makes at most one connection attempt).
 class Connection {
  public:
-  explicit Connection(const RedisConfig& config) : config_(config) {}
-  ~Connection() { drop(); }
+  explicit Connection(const RedisConfig& config, ConnectionPool* pool = nullptr)
+      : config_(config), pool_(pool) {}
+  ~Connection() {
+    if (ctx_ != nullptr && pool_ != nullptr && !in_transaction_ && ctx_->err == 0) {
+      pool_->give(std::exchange(ctx_, nullptr));
+    }
+    drop();
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
   Status ensure();
   /// Runs one command. A Redis error reply is ErrorCode::io; a broken or timed-out connection
   /// is ErrorCode::connection / ErrorCode::timeout.
-  Result<Reply> run(const std::vector<std::string_view>& argv);
+  Result<Reply> run(std::initializer_list<std::string_view> argv) {
+    return run(std::span<const std::string_view>(argv.begin(), argv.size()));
+  }
+  Result<Reply> run(std::span<const std::string_view> argv);
   [[nodiscard]] bool connected() const { return ctx_ != nullptr; }
 
  private:
@@ -147,7 +143,13 @@ class Connection {
     ctx_ = nullptr;
   }
   const RedisConfig& config_;
+  ConnectionPool* pool_;
   redisContext* ctx_ = nullptr;
+  /// A WATCH or MULTI is outstanding: the connection is not handed to another request.
+  bool in_transaction_ = false;
+  /// Argument buffers, kept between commands so that a command allocates nothing here.
+  std::vector<const char*> ptrs_;
+  std::vector<std::size_t> lens_;
 };
 
 HandlerError Connection::context_error(std::string_view what, int saved_errno) {
@@ -158,14 +160,21 @@ HandlerError Connection::context_error(std::string_view what, int saved_errno) {
                          (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
   drop();
   if (timed_out) {
-    return fail(ErrorCode::timeout, reason + " (no answer within " +
-                                        std::to_string(config_.timeout_ms) + " ms)");
+    return fail(ErrorCode::timeout,
+                reason + " (no answer within " + std::to_string(config_.timeout_ms) + " ms)");
   }
   return fail(ErrorCode::connection, reason);
 }
 
 Status Connection::ensure() {
   if (ctx_ != nullptr) return ok_status();
+  in_transaction_ = false;
+  if (pool_ != nullptr) {
+    if (auto idle = pool_->take()) {
+      ctx_ = *idle;
+      return ok_status();
+    }
+  }
   const timeval tv = to_timeval(config_.timeout_ms);
   ctx_ = redisConnectWithTimeout(config_.host.c_str(), config_.port, tv);
   if (ctx_ == nullptr) return fail(ErrorCode::connection, endpoint(config_) + ": out of memory");
@@ -178,20 +187,24 @@ Status Connection::ensure() {
   return ok_status();
 }
 
-Result<Reply> Connection::run(const std::vector<std::string_view>& argv) {
+Result<Reply> Connection::run(std::span<const std::string_view> argv) {
   if (auto up = ensure(); !up) return up.error();
-  std::vector<const char*> ptrs;
-  std::vector<std::size_t> lens;
+  ptrs_.clear();
+  lens_.clear();
   for (std::string_view a : argv) {
-    ptrs.push_back(a.data());
-    lens.push_back(a.size());
+    ptrs_.push_back(a.data());
+    lens_.push_back(a.size());
   }
+  // Conservative: a WATCH or MULTI counts as outstanding from the moment it is sent, and only a
+  // sent EXEC, DISCARD or UNWATCH ends it (all three drop every WATCH).
+  const std::string_view verb = argv.empty() ? std::string_view() : argv[0];
+  if (verb == "WATCH" || verb == "MULTI") in_transaction_ = true;
+  if (verb == "EXEC" || verb == "DISCARD" || verb == "UNWATCH") in_transaction_ = false;
   errno = 0;
-  void* raw =
-      redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data());
+  void* raw = redisCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs_.data(), lens_.data());
   const int saved_errno = errno;
   if (raw == nullptr) {
-    return context_error(std::string(argv.empty() ? "" : argv[0]) + " failed", saved_errno);
+    return context_error(std::string(verb) + " failed", saved_errno);
   }
   Reply reply(static_cast<redisReply*>(raw));
   if (reply->type == REDIS_REPLY_ERROR) {
@@ -213,8 +226,8 @@ std::string hex64(std::uint64_t v) {
 std::string lock_secret(std::uint64_t seed, std::uint64_t request_id) {
   static std::atomic<std::uint64_t> handlers_made{0};
   model::Rng rng(seed ^ (request_id * 0x9e3779b97f4a7c15ULL));
-  return hex64(rng.next()) + "." + std::to_string(request_id) + "." +
-         std::to_string(::getpid()) + "." + std::to_string(++handlers_made);
+  return hex64(rng.next()) + "." + std::to_string(request_id) + "." + std::to_string(::getpid()) +
+         "." + std::to_string(++handlers_made);
 }
 
 class RedisHandler final : public SessionHandler {
@@ -223,8 +236,10 @@ class RedisHandler final : public SessionHandler {
       : shared_(std::move(shared)),
         config_(shared_->config),
         env_(env),
-        conn_(config_),
-        secret_(lock_secret(shared_->seed, env.request_id)) {}
+        conn_(config_, &shared_->pool),
+        // Only `lock` uses a secret; formatting one costs more than a `none` request's own work.
+        secret_(config_.mode == RedisMode::lock ? lock_secret(shared_->seed, env.request_id)
+                                                : std::string()) {}
   ~RedisHandler() override {
     // A request that ends without close() (ZealPHP never calls it) still frees its lock.
     if (lock_id_) (void)release_lock();
@@ -246,18 +261,21 @@ class RedisHandler final : public SessionHandler {
     return key(id) + std::string(lock_suffix);
   }
   [[nodiscard]] std::string now_ms() { return std::to_string(shared_->real_ms(now_s())); }
-  [[nodiscard]] std::string expiry_ms() {
+  [[nodiscard]] std::int64_t expiry_at_ms() {
     // PXAT must be positive; a time in the past simply deletes the key (already expired).
-    return std::to_string(std::max<std::int64_t>(1, shared_->real_ms(now_s() + config_.ttl_s)));
+    return std::max<std::int64_t>(1, shared_->real_ms(now_s() + config_.ttl_s));
   }
+  [[nodiscard]] std::string expiry_ms() { return std::to_string(expiry_at_ms()); }
   [[nodiscard]] std::int64_t now_s() const { return env_.clock->now_s(); }
 
   Result<std::optional<std::string>> get_live(const std::string& k);
+  Result<std::string> read_optimistic(const std::string& id);
+  [[nodiscard]] bool destroyed_since_read(const std::string& id);
   Task<Status> acquire_lock(const std::string& id);
   Status release_lock();
   Task<Status> write_optimistic(const std::string& id, const std::string& mine);
   Task<Result<bool>> optimistic_attempt(const std::string& id, const std::string& mine);
-  Result<bool> commit(const std::string& k, const std::string& value);
+  Result<bool> commit(const std::string& k, const std::string& value, const std::string& expiry);
   Task<Status> write_locked(const std::string& id, const std::string& data);
 
   std::shared_ptr<RedisShared> shared_;
@@ -267,13 +285,18 @@ class RedisHandler final : public SessionHandler {
   std::string secret_;
   /// `lock`: the id whose lock this request believes it holds.
   std::optional<std::string> lock_id_;
-  /// `optimistic`: what read() returned per id, the base of the three-way merge. Per handler
-  /// instance, i.e. per request (ZealPHP's per-session baseData is the bug this avoids).
-  std::map<std::string, std::string> snapshots_;
+  /// `optimistic`: what read() returned per id, the base of the three-way merge, and the
+  /// session's expiry (PEXPIRETIME, -1 = none) when it existed. Per handler instance, i.e. per
+  /// request (ZealPHP's per-session baseData is the bug this avoids).
+  struct Snapshot {
+    std::string data;
+    std::optional<std::int64_t> expiry_ms;
+  };
+  std::map<std::string, Snapshot> snapshots_;
 };
 
 Result<std::optional<std::string>> RedisHandler::get_live(const std::string& k) {
-  auto r = conn_.run({"EVAL", lua_get_live, "1", k, now_ms()});
+  auto r = conn_.run({"EVAL", redis_lua::get_live, "1", k, now_ms()});
   if (!r) return r.error();
   if (r.value()->type == REDIS_REPLY_NIL) return std::optional<std::string>();
   if (r.value()->type != REDIS_REPLY_STRING) {
@@ -294,11 +317,38 @@ Task<Result<std::string>> RedisHandler::read(std::string id) {
     auto locked = co_await acquire_lock(id);
     if (!locked) co_return locked.error();
   }
+  if (config_.mode == RedisMode::optimistic) co_return read_optimistic(id);
   auto got = get_live(key(id));
   if (!got) co_return got.error();
-  std::string data = got.value().value_or(std::string());
-  if (config_.mode == RedisMode::optimistic) snapshots_[id] = data;
-  co_return data;
+  co_return got.value().value_or(std::string());
+}
+
+// The value and its expiry in one step: the expiry tells a later write whether a vanished
+// session expired (written as given) or was destroyed (never brought back).
+Result<std::string> RedisHandler::read_optimistic(const std::string& id) {
+  auto r = conn_.run({"EVAL", redis_lua::get_live_with_expiry, "1", key(id), now_ms()});
+  if (!r) return r.error();
+  const redisReply* reply = r.value().get();
+  Snapshot& snap = snapshots_[id];
+  snap = Snapshot{};
+  if (reply->type == REDIS_REPLY_NIL) return std::string();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[1]->type != REDIS_REPLY_INTEGER) {
+    return fail(ErrorCode::io, endpoint(config_) + ": " + key(id) + " does not hold a string");
+  }
+  snap.data.assign(reply->element[0]->str, reply->element[0]->len);
+  snap.expiry_ms = reply->element[1]->integer;
+  return snap.data;
+}
+
+// The session this request read existed and has no key now, before the expiry it had: only a
+// destroy (DEL) removes it that early.
+bool RedisHandler::destroyed_since_read(const std::string& id) {
+  auto base = snapshots_.find(id);
+  if (base == snapshots_.end() || !base->second.expiry_ms) return false;
+  const std::int64_t e = *base->second.expiry_ms;
+  return e == -1 || e >= shared_->real_ms(now_s());
 }
 
 Task<Status> RedisHandler::write(std::string id, std::string data) {
@@ -333,15 +383,15 @@ Task<Status> RedisHandler::acquire_lock(const std::string& id) {
       break;
     }
   }
-  co_return fail(ErrorCode::timeout, endpoint(config_) + ": gave up waiting for " + lk +
-                                         " after " + std::to_string(config_.lock_wait_ms) +
+  co_return fail(ErrorCode::timeout, endpoint(config_) + ": gave up waiting for " + lk + " after " +
+                                         std::to_string(config_.lock_wait_ms) +
                                          " ms (another request holds the session)");
 }
 
 Status RedisHandler::release_lock() {
   const std::string lk = lock_key(*lock_id_);
   lock_id_.reset();
-  auto r = conn_.run({"EVAL", lua_release, "1", lk, secret_});
+  auto r = conn_.run({"EVAL", redis_lua::release, "1", lk, secret_});
   if (!r) return r.error();
   return ok_status();
 }
@@ -353,7 +403,7 @@ Task<Status> RedisHandler::write_locked(const std::string& id, const std::string
     if (!locked) co_return locked;
   }
   auto r = conn_.run(
-      {"EVAL", lua_guarded_set, "2", key(id), lock_key(id), data, expiry_ms(), secret_});
+      {"EVAL", redis_lua::guarded_set, "2", key(id), lock_key(id), data, expiry_ms(), secret_});
   if (!r) co_return r.error();
   if (r.value()->integer != 1) {
     lock_id_.reset();
@@ -388,27 +438,35 @@ Task<Result<bool>> RedisHandler::optimistic_attempt(const std::string& id,
   co_await env_.points->point("redis.watch");
   auto base = snapshots_.find(id);
   std::string target = mine;
+  if (!current.value() && destroyed_since_read(id)) {
+    (void)conn_.run({"UNWATCH"});
+    co_return fail(ErrorCode::conflict, endpoint(config_) + ": write of " + id +
+                                            " refused: the session was destroyed since this "
+                                            "request read it (no resurrection)");
+  }
   // Merge only what another writer changed. Without a read there is no base, and a session that
-  // vanished since the read (expired or destroyed) has nothing to merge with: both are written
-  // as given, as the reference store does (a lone request never sees a conflict).
-  if (base != snapshots_.end() && current.value() && base->second != *current.value()) {
-    auto merged = merge_session_keys(base->second, *current.value(), mine);
+  // expired since the read has nothing to merge with: both are written as given, as the
+  // reference store does (a lone request never sees a conflict).
+  if (base != snapshots_.end() && current.value() && base->second.data != *current.value()) {
+    auto merged = merge_session_keys(base->second.data, *current.value(), mine);
     if (!merged) {
       (void)conn_.run({"UNWATCH"});
       co_return merged.error();
     }
     target = std::move(merged.value());
   }
-  auto committed = commit(k, target);
+  const std::int64_t expiry = expiry_at_ms();
+  auto committed = commit(k, target, std::to_string(expiry));
   if (!committed) co_return committed.error();
-  if (committed.value()) snapshots_[id] = target;
+  if (committed.value()) snapshots_[id] = Snapshot{std::move(target), expiry};
   co_return committed.value();
 }
 
 // MULTI, SET, EXEC. EXEC answers nil when a WATCHed key changed.
-Result<bool> RedisHandler::commit(const std::string& k, const std::string& value) {
+Result<bool> RedisHandler::commit(const std::string& k, const std::string& value,
+                                  const std::string& expiry) {
   if (auto m = conn_.run({"MULTI"}); !m) return m.error();
-  if (auto s = conn_.run({"SET", k, value, "PXAT", expiry_ms()}); !s) {
+  if (auto s = conn_.run({"SET", k, value, "PXAT", expiry}); !s) {
     (void)conn_.run({"DISCARD"});
     return s.error();
   }
@@ -440,13 +498,13 @@ Task<Result<std::string>> RedisHandler::create_sid() {
     if (!r) co_return r.error();
     if (r.value()->integer == 0) co_return id;
   }
-  co_return fail(ErrorCode::conflict, "create_sid: " + std::to_string(create_sid_tries_max) +
-                                          " colliding ids in a row");
+  co_return fail(ErrorCode::conflict,
+                 "create_sid: " + std::to_string(create_sid_tries_max) + " colliding ids in a row");
 }
 
 Task<Result<bool>> RedisHandler::validate_id(std::string id) {
   if (!model::valid_session_id(id)) co_return false;
-  auto r = conn_.run({"EVAL", lua_exists_live, "1", key(id), now_ms()});
+  auto r = conn_.run({"EVAL", redis_lua::exists_live, "1", key(id), now_ms()});
   if (!r) co_return r.error();
   co_return r.value()->integer == 1;
 }
@@ -461,69 +519,39 @@ Task<Status> RedisHandler::update_timestamp(std::string id, std::string data) {
     }
     secret = secret_;
   }
-  auto r = conn_.run({"EVAL", lua_touch, "2", key(id), lock_key(id), expiry_ms(), now_ms(), data,
-                      secret});
+  // `optimistic`: the expiry of the session this request read, so that the script refuses to
+  // store it again after a destroy (the lazy touch falls back to a write).
+  std::string read_expiry;
+  auto base = snapshots_.find(id);
+  if (base != snapshots_.end() && base->second.expiry_ms) {
+    read_expiry = std::to_string(*base->second.expiry_ms);
+  }
+  const std::int64_t expiry = expiry_at_ms();
+  auto r = conn_.run({"EVAL", redis_lua::touch, "2", key(id), lock_key(id), std::to_string(expiry),
+                      now_ms(), data, secret, read_expiry});
   if (!r) co_return r.error();
-  if (r.value()->integer == -1) {
-    lock_id_.reset();
-    co_return fail(ErrorCode::lock_lost, endpoint(config_) + ": updateTimestamp of " + id +
-                                             " refused: " + lock_key(id) + " is no longer ours");
+  switch (r.value()->integer) {
+    case -1:
+      lock_id_.reset();
+      co_return fail(ErrorCode::lock_lost, endpoint(config_) + ": updateTimestamp of " + id +
+                                               " refused: " + lock_key(id) + " is no longer ours");
+    case -2:
+      co_return fail(ErrorCode::conflict, endpoint(config_) + ": updateTimestamp of " + id +
+                                              " refused: the session was destroyed since this "
+                                              "request read it (no resurrection)");
+    default: break;
   }
   // The session was gone and the touch stored `data`: that is this request's base now.
-  if (r.value()->integer == 0 && config_.mode == RedisMode::optimistic) snapshots_[id] = data;
+  if (config_.mode == RedisMode::optimistic) {
+    if (r.value()->integer == 0)
+      snapshots_[id] = Snapshot{std::move(data), expiry};
+    else if (base != snapshots_.end() && base->second.expiry_ms)
+      base->second.expiry_ms = expiry;
+  }
   co_return ok_status();
 }
 
 }  // namespace
-
-namespace {
-
-Result<model::Array> decode_side(std::string_view bytes, std::string_view side) {
-  auto decoded = model::decode_session(bytes, model::Serializer::php);
-  if (const auto* e = std::get_if<model::DecodeError>(&decoded)) {
-    return fail(ErrorCode::conflict, "cannot merge concurrent writes: the " + std::string(side) +
-                                         " session is not in the php serializer format (offset " +
-                                         std::to_string(e->offset) + ": " + e->message + ")");
-  }
-  return std::get<model::Array>(std::move(decoded));
-}
-
-}  // namespace
-
-Result<std::string> merge_session_keys(std::string_view base, std::string_view current,
-                                       std::string_view mine) {
-  auto b = decode_side(base, "base (read)");
-  if (!b) return b.error();
-  auto c = decode_side(current, "current (stored)");
-  if (!c) return c.error();
-  auto m = decode_side(mine, "written");
-  if (!m) return m.error();
-  model::Array out;
-  for (const model::Entry& e : c.value().items) {
-    const model::Value* was = b.value().find(e.key);
-    if (const model::Value* my = m.value().find(e.key)) {
-      const bool changed_here = was == nullptr || !(*was == *my);
-      out.items.push_back(model::Entry{e.key, changed_here ? *my : e.value});
-      continue;
-    }
-    // Deleted here: honoured unless the other request changed the value meanwhile.
-    if (was != nullptr && *was == e.value) continue;
-    out.items.push_back(e);
-  }
-  for (const model::Entry& e : m.value().items) {
-    if (c.value().find(e.key) != nullptr) continue;
-    // Absent remotely: deleted there if it was in the base and this request left it alone.
-    const model::Value* was = b.value().find(e.key);
-    if (was != nullptr && *was == e.value) continue;
-    out.items.push_back(e);
-  }
-  model::EncodeResult encoded = model::encode_session(out, model::Serializer::php);
-  if (encoded.failed || !encoded.skipped_numeric_keys.empty()) {
-    return fail(ErrorCode::conflict, "cannot merge concurrent writes: the merged session does "
-                                     "not encode in the php serializer format");
-  }
-  return std::move(encoded.bytes);
-}
 
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost") return true;
@@ -590,10 +618,14 @@ std::optional<HandlerError> parse_target(const std::string& target, RedisConfig&
 }
 
 std::optional<HandlerError> parse_mode(const std::string& v, RedisConfig& c) {
-  if (v == "none") c.mode = RedisMode::none;
-  else if (v == "optimistic") c.mode = RedisMode::optimistic;
-  else if (v == "lock") c.mode = RedisMode::lock;
-  else return bad_uri("mode '" + v + "' (want none, optimistic or lock)");
+  if (v == "none")
+    c.mode = RedisMode::none;
+  else if (v == "optimistic")
+    c.mode = RedisMode::optimistic;
+  else if (v == "lock")
+    c.mode = RedisMode::lock;
+  else
+    return bad_uri("mode '" + v + "' (want none, optimistic or lock)");
   return std::nullopt;
 }
 
@@ -723,8 +755,8 @@ Result<RedisConfig> parse_redis_config(const HandlerUri& uri) {
 
 RedisBackend::RedisBackend(RedisConfig config, std::uint64_t seed, Clock& clock)
     : config_(config),
-      shared_(std::make_shared<RedisShared>(
-          RedisShared{std::move(config), seed, model::Rng::for_handler_ids(seed), &clock})) {}
+      shared_(std::make_shared<RedisShared>(std::move(config), seed,
+                                            model::Rng::for_handler_ids(seed), &clock)) {}
 
 RedisBackend::~RedisBackend() = default;
 

@@ -60,21 +60,70 @@ struct RedisConfig {
 /// True for 127.0.0.0/8, ::1 and `localhost`: the only hosts this project talks to.
 [[nodiscard]] bool is_loopback_host(std::string_view host);
 
-/// The key-level three-way merge of `optimistic` mode, on sessions in PHP's `php` serializer
-/// format. Per top-level key: changed by `mine` relative to `base` -> mine's value; otherwise
-/// `current`'s (so a key deleted remotely and unchanged here stays deleted); a key deleted by
-/// `mine` and unchanged remotely is deleted. Keys keep `current`'s order, mine's new keys come
-/// last. Fails with ErrorCode::conflict when any side does not decode or the result does not
-/// encode. write() merges only when another writer changed the session since read(); a session
-/// that vanished meanwhile (expired, destroyed) is written as given.
-[[nodiscard]] Result<std::string> merge_session_keys(std::string_view base,
-                                                     std::string_view current,
-                                                     std::string_view mine);
+/// The Lua scripts the handler sends with EVAL. Public so that the raw-hiredis baseline in
+/// bench/ sends exactly the handler's commands.
+namespace redis_lua {
+
+// The session key's value if it exists and has not expired in virtual time (see real_ms).
+// KEYS[1] session key; ARGV[1] the real millisecond of virtual "now".
+inline constexpr const char* get_live = R"lua(
+local t = redis.call('PEXPIRETIME', KEYS[1])
+if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return false end
+return redis.call('GET', KEYS[1]))lua";
+
+// `optimistic` read: {value, PEXPIRETIME} of a live session, else false.
+inline constexpr const char* get_live_with_expiry = R"lua(
+local t = redis.call('PEXPIRETIME', KEYS[1])
+if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return false end
+return {redis.call('GET', KEYS[1]), t})lua";
+
+// 1 when the session exists and has not expired in virtual time, else 0.
+inline constexpr const char* exists_live = R"lua(
+local t = redis.call('PEXPIRETIME', KEYS[1])
+if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return 0 end
+return 1)lua";
+
+// updateTimestamp: extend a live session's expiry, or store the data when it is gone (PHP's
+// files handler falls back to a write). With ARGV[4] set, only while the lock holds that secret
+// (else -1). With ARGV[5] set (`optimistic`: the expiry of the session this request read), a key
+// that is gone before that expiry was destroyed and is not stored again (-2).
+// KEYS[1] session, KEYS[2] lock; ARGV[1] new expiry, ARGV[2] "now", ARGV[3] data, ARGV[4] secret,
+// ARGV[5] read expiry.
+inline constexpr const char* touch = R"lua(
+if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[4] then return -1 end
+local t = redis.call('PEXPIRETIME', KEYS[1])
+if t == -1 or t >= tonumber(ARGV[2]) then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+  return 1
+end
+if t == -2 and ARGV[5] ~= '' then
+  local e = tonumber(ARGV[5])
+  if e == -1 or e >= tonumber(ARGV[2]) then return -2 end
+end
+redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[1])
+return 0)lua";
+
+// `lock` write: the lock check and the write in one atomic step, so a lock that expires or is
+// stolen between them cannot let a stale write through. KEYS[1] session, KEYS[2] lock;
+// ARGV[1] data, ARGV[2] expiry, ARGV[3] secret.
+inline constexpr const char* guarded_set = R"lua(
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
+return 1)lua";
+
+// Compare-and-delete: only the owner releases a lock (phpredis's unlock script).
+inline constexpr const char* release = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0)lua";
+
+}  // namespace redis_lua
 
 struct RedisShared;
 
-/// A Redis server and how to use it. Each connect() opens its own connection, as each PHP
-/// process has its own; the connection closes with the handler.
+/// A Redis server and how to use it. Each request (connect()) has a connection of its own while
+/// it runs, as each PHP process has; when the handler goes away a clean connection (no WATCH or
+/// MULTI outstanding) goes back to the backend's idle pool (at most 16), and the next request
+/// reuses it, as phpredis's persistent connections do.
 class RedisBackend final : public Backend {
  public:
   /// Does not contact the server (make_redis_backend probes it); `config` must be valid.

@@ -6,32 +6,16 @@
 #include <charconv>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/idle_pool.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
 
 namespace ss::handlers {
 
-/// What the handlers of one backend share.
-struct SqliteShared {
-  SqliteConfig config;
-  model::Rng rng;
-};
-
 namespace {
-
-/// The default IoPoints waits about this long per blocked() call, so busy_timeout_ms becomes
-/// busy_timeout_ms / busy_poll_ms attempts (a count, so the explorer stays deterministic).
-constexpr int busy_poll_ms = 10;
-/// create_sid draws at most this many ids (PHP's files handler does the same).
-constexpr int create_sid_tries_max = 3;
-constexpr std::int64_t ttl_s_max = 10LL * 365 * 24 * 3600;
-constexpr std::int64_t busy_timeout_ms_max = 600'000;
-
-constexpr const char* schema_sql =
-    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, "
-    "mtime INTEGER NOT NULL, expiry INTEGER NOT NULL)";
 
 /// The prepared statements of a connection, by purpose.
 enum Stmt : std::size_t {
@@ -46,17 +30,52 @@ enum Stmt : std::size_t {
   st_count,
 };
 
+/// A connection with every statement prepared.
+struct PreparedDb {
+  sqlite3* db = nullptr;
+  std::array<sqlite3_stmt*, st_count> stmts{};
+};
+
+void close_db(PreparedDb& p) {
+  for (sqlite3_stmt*& st : p.stmts) sqlite3_finalize(std::exchange(st, nullptr));
+  sqlite3_close(std::exchange(p.db, nullptr));
+}
+
+// A connection comes back only outside any transaction (the handler checks), and an idle one has
+// no state another request could trip over (each statement is reset and its bindings cleared
+// before use).
+bool reusable(const PreparedDb&) {
+  return true;
+}
+
+/// Connections of finished requests, with their prepared statements, reused by the next
+/// requests of the backend (as a PHP worker keeps a persistent PDO connection): a request then
+/// costs its statements, not opening the file, preparing eight statements and, when the last
+/// connection closes, a WAL checkpoint. Only connections outside any transaction come here.
+using DbPool = IdlePool<PreparedDb>;
+
+}  // namespace
+
+/// What the handlers of one backend share.
+struct SqliteShared {
+  SqliteConfig config;
+  model::Rng rng;
+  DbPool pool{close_db, reusable};
+};
+
+namespace {
+
+/// The default IoPoints waits about this long per blocked() call, so busy_timeout_ms becomes
+/// busy_timeout_ms / busy_poll_ms attempts (a count, so the explorer stays deterministic).
+constexpr int busy_poll_ms = 10;
+/// create_sid draws at most this many ids (PHP's files handler does the same).
+constexpr int create_sid_tries_max = 3;
+constexpr std::int64_t ttl_s_max = 10LL * 365 * 24 * 3600;
+constexpr std::int64_t busy_timeout_ms_max = 600'000;
+
 constexpr std::array<const char*, st_count> stmt_sql = {
-    "SELECT data, mtime FROM sessions WHERE id = ?1",
-    "SELECT mtime FROM sessions WHERE id = ?1",
-    "INSERT INTO sessions (id, data, mtime, expiry) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT(id) DO UPDATE SET data = excluded.data, mtime = excluded.mtime, "
-    "expiry = excluded.expiry",
-    "UPDATE sessions SET mtime = ?2, expiry = ?3 WHERE id = ?1",
-    "DELETE FROM sessions WHERE id = ?1",
-    "DELETE FROM sessions WHERE mtime < ?1",
-    "BEGIN IMMEDIATE",
-    "COMMIT",
+    sqlite_sql::read,   sqlite_sql::exists, sqlite_sql::upsert, sqlite_sql::touch,
+    sqlite_sql::remove, sqlite_sql::gc,     sqlite_sql::begin,  sqlite_sql::commit,
 };
 
 HandlerError bad_id(const std::string& id) {
@@ -71,8 +90,8 @@ HandlerError db_error(sqlite3* db, const std::string& path, std::string_view wha
 /// Opens `path` with SQLite's sleeping busy handler off (waits are cooperative, see header).
 Result<sqlite3*> open_db(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   if (rc != SQLITE_OK) {
     HandlerError e = db_error(db, path, "cannot open");
     sqlite3_close(db);
@@ -128,8 +147,8 @@ class SqliteHandler final : public SessionHandler {
   std::shared_ptr<SqliteShared> shared_;
   const SqliteConfig& config_;
   RequestEnv env_;
-  sqlite3* db_ = nullptr;
-  std::array<sqlite3_stmt*, st_count> stmts_{};
+  /// This request's connection (from the pool or opened by ensure()).
+  PreparedDb conn_;
   bool in_transaction_ = false;
 };
 
@@ -137,21 +156,30 @@ SqliteHandler::~SqliteHandler() {
   // A request that ends without close() (ZealPHP never calls it) keeps what it wrote: write()
   // already answered true, so rolling back would make that answer a lie.
   (void)end_transaction();
-  for (sqlite3_stmt* st : stmts_) sqlite3_finalize(st);
-  sqlite3_close(db_);
+  if (conn_.db == nullptr) return;
+  // A transaction that could not be ended is never handed to another request.
+  if (sqlite3_get_autocommit(conn_.db) != 0) {
+    shared_->pool.give(std::exchange(conn_, PreparedDb{}));
+  } else {
+    close_db(conn_);
+  }
 }
 
 Status SqliteHandler::ensure() {
-  if (db_ != nullptr) return ok_status();
+  if (conn_.db != nullptr) return ok_status();
+  if (auto idle = shared_->pool.take()) {
+    conn_ = *idle;
+    return ok_status();
+  }
   auto opened = open_db(config_.path);
   if (!opened) return opened.error();
-  db_ = opened.value();
+  conn_.db = opened.value();
   for (std::size_t i = 0; i < st_count; ++i) {
-    if (sqlite3_prepare_v3(db_, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &stmts_[i],
+    if (sqlite3_prepare_v3(conn_.db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &conn_.stmts[i],
                            nullptr) != SQLITE_OK) {
-      HandlerError e = db_error(db_, config_.path, std::string("cannot prepare ") + stmt_sql[i]);
-      for (sqlite3_stmt*& st : stmts_) sqlite3_finalize(std::exchange(st, nullptr));
-      sqlite3_close(std::exchange(db_, nullptr));
+      HandlerError e =
+          db_error(conn_.db, config_.path, std::string("cannot prepare ") + stmt_sql[i]);
+      close_db(conn_);
       return e;
     }
   }
@@ -162,7 +190,7 @@ Status SqliteHandler::ensure() {
 // statement that fails part way is reset, and its bindings survive the reset.
 Task<Status> SqliteHandler::exec(Stmt s, const RowFn& bind, const RowFn& on_row) {
   if (auto up = ensure(); !up) co_return up.error();
-  sqlite3_stmt* st = stmts_[s];
+  sqlite3_stmt* st = conn_.stmts[s];
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   if (bind) bind(st);
@@ -176,7 +204,7 @@ Task<Status> SqliteHandler::exec(Stmt s, const RowFn& bind, const RowFn& on_row)
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) co_return ok_status();
     if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
-      co_return db_error(db_, config_.path, stmt_sql[s]);
+      co_return db_error(conn_.db, config_.path, stmt_sql[s]);
     }
     if (attempt + 1 == attempts ||
         !co_await env_.points->blocked("sqlite busy " + config_.path, attempt)) {
@@ -202,13 +230,14 @@ Status SqliteHandler::end_transaction() {
   in_transaction_ = false;
   // In WAL mode a COMMIT of an IMMEDIATE transaction needs no further lock, so it cannot be
   // busy; a synchronous step is enough (and usable from the destructor).
-  sqlite3_stmt* st = stmts_[st_commit];
+  sqlite3_stmt* st = conn_.stmts[st_commit];
   sqlite3_reset(st);
   const int rc = sqlite3_step(st);
   sqlite3_reset(st);
   if (rc != SQLITE_DONE) {
-    HandlerError e = db_error(db_, config_.path, "COMMIT");
-    if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    HandlerError e = db_error(conn_.db, config_.path, "COMMIT");
+    if (!sqlite3_get_autocommit(conn_.db))
+      sqlite3_exec(conn_.db, "ROLLBACK", nullptr, nullptr, nullptr);
     return e;
   }
   return ok_status();
@@ -267,7 +296,7 @@ Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
       nullptr);
   if (!touched) co_return touched;
   // No row to touch: store the data, as PHP's files handler falls back to a write.
-  if (sqlite3_changes(db_) == 0) co_return co_await upsert(id, data);
+  if (sqlite3_changes(conn_.db) == 0) co_return co_await upsert(id, data);
   co_return ok_status();
 }
 
@@ -285,7 +314,7 @@ Task<Result<std::int64_t>> SqliteHandler::gc(std::int64_t max_lifetime_s) {
   auto done = co_await exec(
       st_gc, [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, cutoff); }, nullptr);
   if (!done) co_return done.error();
-  co_return static_cast<std::int64_t>(sqlite3_changes(db_));
+  co_return static_cast<std::int64_t>(sqlite3_changes(conn_.db));
 }
 
 Task<Result<std::string>> SqliteHandler::create_sid() {
@@ -299,8 +328,8 @@ Task<Result<std::string>> SqliteHandler::create_sid() {
     if (!done) co_return done.error();
     if (!exists) co_return id;
   }
-  co_return fail(ErrorCode::conflict, "create_sid: " + std::to_string(create_sid_tries_max) +
-                                          " colliding ids in a row");
+  co_return fail(ErrorCode::conflict,
+                 "create_sid: " + std::to_string(create_sid_tries_max) + " colliding ids in a row");
 }
 
 Task<Result<bool>> SqliteHandler::validate_id(std::string id) {
@@ -327,9 +356,12 @@ std::optional<std::int64_t> to_int(std::string_view s, std::int64_t lo, std::int
 std::optional<HandlerError> parse_param(const std::string& k, const std::string& v,
                                         SqliteConfig& c) {
   if (k == "lock") {
-    if (v == "none") c.lock = SqliteLock::none;
-    else if (v == "transactional") c.lock = SqliteLock::transactional;
-    else return bad_uri("lock '" + v + "' (want none or transactional)");
+    if (v == "none")
+      c.lock = SqliteLock::none;
+    else if (v == "transactional")
+      c.lock = SqliteLock::transactional;
+    else
+      return bad_uri("lock '" + v + "' (want none or transactional)");
     return std::nullopt;
   }
   if (k == "busy_timeout_ms") {
@@ -370,10 +402,10 @@ Status prepare_file(const std::string& path, bool fresh, int busy_timeout_ms) {
   Status result = ok_status();
   if (mode != "wal") {
     result = db_error(db, path, "cannot switch to WAL (journal_mode is '" + mode + "')");
-  } else if (sqlite3_exec(db, schema_sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+  } else if (sqlite3_exec(db, sqlite_sql::schema, nullptr, nullptr, nullptr) != SQLITE_OK) {
     result = db_error(db, path, "cannot create the sessions table");
-  } else if (fresh && sqlite3_exec(db, "DELETE FROM sessions", nullptr, nullptr, nullptr) !=
-                          SQLITE_OK) {
+  } else if (fresh &&
+             sqlite3_exec(db, "DELETE FROM sessions", nullptr, nullptr, nullptr) != SQLITE_OK) {
     result = db_error(db, path, "fresh=1: cannot empty the sessions table");
   }
   sqlite3_close(db);
@@ -386,7 +418,8 @@ Result<SqliteConfig> parse_sqlite_config(const HandlerUri& uri) {
   SqliteConfig c;
   c.path = uri.target;
   if (c.path == ":memory:" || c.path.rfind("file:", 0) == 0) {
-    return bad_uri("'" + c.path + "': want a file path (every request opens its own connection, "
+    return bad_uri("'" + c.path +
+                   "': want a file path (every request opens its own connection, "
                    "so an in-memory database would not be shared)");
   }
   for (const auto& [k, v] : uri.params) {
@@ -397,7 +430,8 @@ Result<SqliteConfig> parse_sqlite_config(const HandlerUri& uri) {
 
 SqliteBackend::SqliteBackend(SqliteConfig config, std::uint64_t seed)
     : config_(config),
-      shared_(std::make_shared<SqliteShared>(SqliteShared{std::move(config), model::Rng::for_handler_ids(seed)})) {}
+      shared_(
+          std::make_shared<SqliteShared>(std::move(config), model::Rng::for_handler_ids(seed))) {}
 
 SqliteBackend::~SqliteBackend() = default;
 

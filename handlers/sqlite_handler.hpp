@@ -45,10 +45,34 @@ struct SqliteConfig {
 /// Reads a parsed `sqlite:` URI; fails with ErrorCode::unsupported and a one-line reason.
 [[nodiscard]] Result<SqliteConfig> parse_sqlite_config(const HandlerUri& uri);
 
+/// The SQL the handler prepares (one statement each). Public so that the raw-sqlite3 baseline in
+/// bench/ prepares exactly the handler's statements.
+namespace sqlite_sql {
+inline constexpr const char* schema =
+    "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, "
+    "mtime INTEGER NOT NULL, expiry INTEGER NOT NULL)";
+/// ?1 id.
+inline constexpr const char* read = "SELECT data, mtime FROM sessions WHERE id = ?1";
+inline constexpr const char* exists = "SELECT mtime FROM sessions WHERE id = ?1";
+/// ?1 id, ?2 data, ?3 mtime, ?4 expiry.
+inline constexpr const char* upsert =
+    "INSERT INTO sessions (id, data, mtime, expiry) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT(id) DO UPDATE SET data = excluded.data, mtime = excluded.mtime, "
+    "expiry = excluded.expiry";
+inline constexpr const char* touch = "UPDATE sessions SET mtime = ?2, expiry = ?3 WHERE id = ?1";
+inline constexpr const char* remove = "DELETE FROM sessions WHERE id = ?1";
+/// ?1 the oldest mtime kept.
+inline constexpr const char* gc = "DELETE FROM sessions WHERE mtime < ?1";
+inline constexpr const char* begin = "BEGIN IMMEDIATE";
+inline constexpr const char* commit = "COMMIT";
+}  // namespace sqlite_sql
+
 struct SqliteShared;
 
-/// A session database file. Each connect() opens its own sqlite3 connection (one per request,
-/// as PHP processes each have their own), closed with the handler.
+/// A session database file. Each request (connect()) has a sqlite3 connection of its own while it
+/// runs, as each PHP process has; when the handler goes away a connection outside any
+/// transaction goes back, with its prepared statements, to the backend's idle pool (at most
+/// 16), and the next request reuses it, as a persistent PDO connection would be.
 class SqliteBackend final : public Backend {
  public:
   /// Opens the file (creating it), switches it to WAL and creates the table; fails with

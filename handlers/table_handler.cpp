@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <map>
@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/merge.hpp"
 #include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
 #include "model/rng.hpp"
 
@@ -30,7 +31,7 @@ namespace {
 /// "sstable1", so that a foreign segment under our name is refused rather than misread.
 constexpr std::uint64_t segment_magic = 0x31656c6261747373ULL;
 /// Bumped whenever SegmentHeader or RowHeader change.
-constexpr std::uint32_t segment_layout = 1;
+constexpr std::uint32_t segment_layout = 2;
 /// Rows start on cache-line boundaries so that two rows' locks never share a line.
 constexpr std::size_t row_align = 64;
 constexpr std::size_t id_bytes_max = model::session_id_bytes_max;
@@ -48,6 +49,9 @@ constexpr std::size_t table_name_bytes_max = 200;
 constexpr int lookup_rounds_max = 8;
 /// A write retries when its id appears or disappears between lookup and insert; bounded.
 constexpr int commit_rounds_max = 8;
+/// A write that loses its compare-and-swap merges with the new current session and tries again,
+/// at most this many times in all; then it fails with ErrorCode::conflict.
+constexpr int cas_attempts_max = 4;
 /// Hard cap on lock attempts, in case an IoPoints never says stop.
 constexpr int lock_attempts_max = 1 << 20;
 /// Attaching waits for the creating process to finish initialising: 2000 x 1 ms at most.
@@ -58,6 +62,9 @@ constexpr int sid_tries_max = 3;
 constexpr std::size_t no_row = static_cast<std::size_t>(-1);
 
 enum RowState : std::uint32_t { row_empty = 0, row_used = 1, row_tombstone = 2 };
+/// Why a tombstone's session went away: a request that read it and writes it back must not
+/// revive a destroyed session, but may store one that gc collected (as if it had finished first).
+enum Removal : std::uint32_t { removal_unknown = 0, removal_destroy = 1, removal_gc = 2 };
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free);
 static_assert(std::atomic<std::uint32_t>::is_always_lock_free);
@@ -95,14 +102,21 @@ struct RowHeader {
   /// (EOWNERDEAD) with dirty == 1 means the row may be torn and is rebuilt from its file.
   std::atomic<std::uint32_t> dirty;
   std::uint32_t id_len;
+  /// Removal, for a tombstone; the row lock guards it.
+  std::uint32_t removal;
+  /// The version of the session it holds (a tombstone: of the session it held last).
   std::uint64_t version;
   std::int64_t mtime_s;
   std::uint64_t data_len;
   char id[id_bytes_max];
 };
 
-constexpr std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
-constexpr std::size_t header_bytes() { return round_up(sizeof(SegmentHeader), row_align); }
+constexpr std::size_t round_up(std::size_t n, std::size_t to) {
+  return (n + to - 1) / to * to;
+}
+constexpr std::size_t header_bytes() {
+  return round_up(sizeof(SegmentHeader), row_align);
+}
 constexpr std::size_t row_stride(std::size_t row_bytes) {
   return round_up(sizeof(RowHeader) + row_bytes, row_align);
 }
@@ -130,7 +144,9 @@ bool file_name_fits(const std::string& id) {
 }
 
 /// Ids the table keeps: PHP's charset, and short enough for a sess_<id> file (Guarantees say so).
-bool valid_id(const std::string& id) { return model::valid_session_id(id) && file_name_fits(id); }
+bool valid_id(const std::string& id) {
+  return model::valid_session_id(id) && file_name_fits(id);
+}
 std::string file_path(const std::string& dir, std::string_view name) {
   return dir + "/" + std::string(name);
 }
@@ -153,11 +169,18 @@ class LockGuard {
  public:
   explicit LockGuard(pthread_mutex_t* m) : m_(m) {}
   LockGuard(LockGuard&& o) noexcept : m_(std::exchange(o.m_, nullptr)) {}
-  LockGuard& operator=(LockGuard&&) = delete;
+  LockGuard& operator=(LockGuard&& o) noexcept {
+    if (this != &o) {
+      reset();
+      m_ = std::exchange(o.m_, nullptr);
+    }
+    return *this;
+  }
   ~LockGuard() { reset(); }
   void reset() {
     if (m_ != nullptr) ::pthread_mutex_unlock(std::exchange(m_, nullptr));
   }
+  [[nodiscard]] bool held() const { return m_ != nullptr; }
 
  private:
   pthread_mutex_t* m_;
@@ -186,9 +209,9 @@ Result<FileContent> read_file_limited(const std::string& path, std::size_t limit
   if (!S_ISREG(st.st_mode)) return fail(ErrorCode::io, "table: " + path + " is not a file");
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size > limit) {
-    return fail(ErrorCode::capacity, "table: " + path + " holds " + std::to_string(size) +
-                                         " bytes, more than row_bytes_max=" +
-                                         std::to_string(limit));
+    return fail(ErrorCode::capacity,
+                "table: " + path + " holds " + std::to_string(size) +
+                    " bytes, more than row_bytes_max=" + std::to_string(limit));
   }
   FileContent out{std::string(size, '\0'), st.st_mtime};
   std::size_t done = 0;
@@ -203,10 +226,10 @@ Result<FileContent> read_file_limited(const std::string& path, std::size_t limit
   return out;
 }
 
-// Writes dir/name by renaming a complete temporary file over it: the file always holds either
-// the old or the new bytes, never a mix, whenever a writer dies. The mtime comes from the
-// handler's clock so that gc and reloads follow virtual time.
-Status write_file_atomic(const std::string& dir, std::string_view name, std::string_view bytes,
+// Writes `target` (a file in dir) by renaming a complete temporary file over it: the file
+// always holds either the old or the new bytes, never a mix, whenever a writer dies. The mtime
+// comes from the handler's clock so that gc and reloads follow virtual time.
+Status write_file_atomic(const std::string& dir, const std::string& target, std::string_view bytes,
                          std::int64_t mtime_s) {
   std::string temp = file_path(dir, std::string(temp_prefix) + "XXXXXX");
   FdGuard g{::mkostemp(temp.data(), O_CLOEXEC)};
@@ -226,7 +249,6 @@ Status write_file_atomic(const std::string& dir, std::string_view name, std::str
   struct timespec times[2] = {{mtime_s, 0}, {mtime_s, 0}};
   if (::futimens(g.fd, times) != 0) return failed("cannot set mtime of");
   if (::close(std::exchange(g.fd, -1)) != 0) return failed("cannot close");
-  const std::string target = file_path(dir, name);
   if (::rename(temp.c_str(), target.c_str()) != 0) {
     return failed(("cannot rename over " + target + ":").c_str());
   }
@@ -320,7 +342,9 @@ bool row_holds(const RowHeader& r, std::string_view id) {
          std::memcmp(r.id, id.data(), id.size()) == 0;
 }
 
-std::string row_id(const RowHeader& r) { return std::string(r.id, r.id_len); }
+std::string row_id(const RowHeader& r) {
+  return std::string(r.id, r.id_len);
+}
 
 // Copies a session into row i under a new version. The caller holds the lock and has set dirty.
 void store_payload(const TableShared& s, std::size_t i, std::string_view data,
@@ -335,7 +359,7 @@ void store_payload(const TableShared& s, std::size_t i, std::string_view data,
 // The previous holder died with the lock. Rows change only while dirty, and the file is the
 // commit point (renamed into place before the row is copied, unlinked before the row is
 // removed), so a dirty row is rebuilt from its file under a new version: a request that read
-// the row before then gets a conflict instead of overwriting bytes it never saw.
+// the row before then merges with the rebuilt bytes instead of overwriting bytes it never saw.
 void repair_row(const TableShared& s, std::size_t i) {
   RowHeader& r = s.row(i);
   if (r.dirty.load(std::memory_order_acquire) == 0) return;
@@ -344,6 +368,7 @@ void repair_row(const TableShared& s, std::size_t i) {
     if (file) {
       store_payload(s, i, file.value().bytes, file.value().mtime_s);
     } else {
+      r.removal = removal_unknown;
       r.state.store(row_tombstone, std::memory_order_release);
     }
   }
@@ -365,9 +390,9 @@ std::optional<std::size_t> free_row(const TableShared& s, std::uint64_t hash) {
 HandlerError table_full(const TableShared& s) {
   return fail(ErrorCode::capacity,
               "table " + s.config.name + " is full: no free row within table_probe_rows_max=" +
-                  std::to_string(table_probe_rows_max) + " rows of the id's home row (rows_max=" +
-                  std::to_string(s.config.rows_max) + ", rows in use=" +
-                  std::to_string(s.rows_in_use()) + ")");
+                  std::to_string(table_probe_rows_max) +
+                  " rows of the id's home row (rows_max=" + std::to_string(s.config.rows_max) +
+                  ", rows in use=" + std::to_string(s.rows_in_use()) + ")");
 }
 
 // Claims a free row for a session found in the dir while the segment is being created (no other
@@ -445,7 +470,9 @@ Status create_segment(TableShared& s, int fd, const std::string& shm, const Cloc
 }
 
 void pause_briefly() {
-  struct timespec ts {0, ready_poll_ns};
+  struct timespec ts {
+    0, ready_poll_ns
+  };
   ::nanosleep(&ts, nullptr);
 }
 
@@ -468,8 +495,9 @@ Status attach_segment(TableShared& s, int fd, const std::string& shm) {
     pause_briefly();
   }
   if (h.ready.load(std::memory_order_acquire) == 0) {
-    return fail(ErrorCode::io, "table: " + shm + " never became ready (its creator died while "
-                               "loading?); open it with ?fresh=1");
+    return fail(ErrorCode::io, "table: " + shm +
+                                   " never became ready (its creator died while "
+                                   "loading?); open it with ?fresh=1");
   }
   if (h.magic != segment_magic || h.layout != segment_layout) {
     return fail(ErrorCode::io, "table: " + shm + " is not a sessionspec table of this version");
@@ -478,8 +506,9 @@ Status attach_segment(TableShared& s, int fd, const std::string& shm) {
   if (h.rows_max != s.config.rows_max || h.row_bytes_max != s.config.row_bytes_max ||
       std::string(h.dir) != s.config.dir || s.bytes != want_bytes) {
     return fail(ErrorCode::io, "table: " + shm + " exists with rows=" + std::to_string(h.rows_max) +
-                                   " row_bytes=" + std::to_string(h.row_bytes_max) + " dir=" +
-                                   std::string(h.dir) + "; open it with the same parameters or "
+                                   " row_bytes=" + std::to_string(h.row_bytes_max) +
+                                   " dir=" + std::string(h.dir) +
+                                   "; open it with the same parameters or "
                                    "?fresh=1");
   }
   return ok_status();
@@ -532,55 +561,83 @@ class TableHandler final : public SessionHandler {
   };
   using Lookup = Result<Located>;
 
-  Task<Result<LockGuard>> acquire(pthread_mutex_t& m, std::size_t row, std::string what);
-  Task<Result<LockGuard>> lock_row(std::size_t i);
+  /// What this request last read or wrote of an id: the compare-and-swap's expected version and
+  /// the base of a merge.
+  struct Snapshot {
+    /// 0 = the request saw no session.
+    std::uint64_t version = 0;
+    std::int64_t mtime_s = 0;
+    std::string data;
+  };
+  /// What one compare-and-swap attempt writes (the merge, or nothing: the request's own
+  /// bytes) and the version it expects (none: the request never saw the id, so the write is
+  /// unconditional; 0: the id has no row).
+  struct WritePlan {
+    std::optional<std::string> merged;
+    std::optional<std::uint64_t> expected;
+  };
+
+  Result<LockGuard> try_lock(pthread_mutex_t& m, std::size_t row);
+  Task<Result<LockGuard>> acquire(pthread_mutex_t& m, std::size_t row);
+  Task<Result<LockGuard>> lock_row(std::size_t i) { return acquire(s_->row(i).lock, i); }
   Task<Lookup> locate(const std::string& id);
-  Task<Status> commit(const std::string& id, const std::string& data);
-  Task<std::optional<Status>> insert(const std::string& id, const std::string& data);
+  Task<Result<WritePlan>> plan_write(const std::string& id, const std::string& mine);
+  Task<Result<bool>> commit(const std::string& id, const std::string& data,
+                            std::optional<std::uint64_t> expected);
+  Task<std::optional<Result<bool>>> insert(const std::string& id, const std::string& data,
+                                           std::optional<std::uint64_t> expected);
   Task<Result<std::int64_t>> sweep_orphans(std::int64_t now_s, std::int64_t max_s);
   Status update_row(std::size_t i, const std::string& id, const std::string& data);
   Status fill_new_row(std::size_t i, const std::string& id, const std::string& data);
   Status touch_row(std::size_t i, const std::string& id);
-  Status remove_row(std::size_t i);
+  Status remove_row(std::size_t i, Removal why);
+  Task<Result<Removal>> removal_since(const std::string& id, const Snapshot& read);
   void remember_gc_max(std::int64_t max_s);
   [[nodiscard]] std::optional<HandlerError> storable(const std::string& id,
                                                      std::size_t bytes) const;
-  [[nodiscard]] std::optional<HandlerError> cas_failure(const std::string& id,
-                                                        std::uint64_t current) const;
+  [[nodiscard]] bool destroyed_since(const Snapshot& read) const;
+  void remember(const std::string& id, std::uint64_t version, std::int64_t mtime_s,
+                const std::string& data);
+  [[nodiscard]] HandlerError refusal(const std::string& id, const std::string& why) const;
   [[nodiscard]] std::int64_t now() const { return env_.clock->now_s(); }
   [[nodiscard]] const std::string& dir() const { return s_->config.dir; }
 
   std::shared_ptr<TableShared> s_;
   RequestEnv env_;
-  /// id -> the version this request last read or wrote; 0 = it saw no session. Ids the request
-  /// never touched are absent, and writes to them are unconditional.
-  std::map<std::string, std::uint64_t> snapshots_;
+  /// id -> what this request last read or wrote. Ids the request never touched are absent, and
+  /// writes to them are unconditional.
+  std::map<std::string, Snapshot> snapshots_;
 };
+
+std::string lock_name(std::size_t row) {
+  return row == no_row ? "the insert lock" : "the lock of row " + std::to_string(row);
+}
+
+// Takes `m`, the lock of row `row` (no_row: the insert lock), if nobody holds it; a guard that
+// holds nothing when somebody does. A dead holder's lock is taken over (and its row repaired).
+Result<LockGuard> TableHandler::try_lock(pthread_mutex_t& m, std::size_t row) {
+  const int rc = ::pthread_mutex_trylock(&m);
+  if (rc == 0) return LockGuard(&m);
+  if (rc == EOWNERDEAD) {
+    if (row != no_row) repair_row(*s_, row);
+    ::pthread_mutex_consistent(&m);
+    return LockGuard(&m);
+  }
+  if (rc == EBUSY) return LockGuard(nullptr);
+  return fail(ErrorCode::io, "table " + s_->config.name + ": cannot lock " + lock_name(row) + ": " +
+                                 std::strerror(rc));
+}
 
 // Never blocks the thread: trylock, and between attempts let the scheduler run others
 // (IoPoints::blocked), which also decides when to give up.
-Task<Result<LockGuard>> TableHandler::acquire(pthread_mutex_t& m, std::size_t row,
-                                              std::string what) {
+Task<Result<LockGuard>> TableHandler::acquire(pthread_mutex_t& m, std::size_t row) {
   for (int attempt = 0; attempt < lock_attempts_max; ++attempt) {
-    const int rc = ::pthread_mutex_trylock(&m);
-    if (rc == 0) co_return LockGuard(&m);
-    if (rc == EOWNERDEAD) {
-      if (row != no_row) repair_row(*s_, row);
-      ::pthread_mutex_consistent(&m);
-      co_return LockGuard(&m);
-    }
-    if (rc != EBUSY) {
-      co_return fail(ErrorCode::io, "table " + s_->config.name + ": cannot lock " + what + ": " +
-                                        std::strerror(rc));
-    }
-    if (!co_await env_.points->blocked(what, attempt)) break;
+    auto got = try_lock(m, row);
+    if (!got || got.value().held()) co_return got;
+    if (!co_await env_.points->blocked(lock_name(row), attempt)) break;
   }
   co_return fail(ErrorCode::timeout, "table " + s_->config.name + ": timed out waiting for " +
-                                         what + " (held by another request or process)");
-}
-
-Task<Result<LockGuard>> TableHandler::lock_row(std::size_t i) {
-  co_return co_await acquire(s_->row(i).lock, i, "the lock of row " + std::to_string(i));
+                                         lock_name(row) + " (held by another request or process)");
 }
 
 // Probes without locks (state and hash are atomics) and locks only a likely match, verifying
@@ -595,7 +652,9 @@ Task<TableHandler::Lookup> TableHandler::locate(const std::string& id) {
       const std::uint32_t state = r.state.load(std::memory_order_acquire);
       if (state == row_empty) co_return Located{};
       if (state != row_used || r.id_hash.load(std::memory_order_acquire) != hash) continue;
-      auto lock = co_await lock_row(i);
+      // The usual case, a free lock, is taken here without a coroutine frame for the wait.
+      auto lock = try_lock(r.lock, i);
+      if (lock && !lock.value().held()) lock = co_await lock_row(i);
       if (!lock) co_return lock.error();
       if (row_holds(r, id)) co_return Located{i, std::move(lock.value())};
       // Removed while we waited: the id may live elsewhere now, so probe again. A row that is
@@ -609,30 +668,67 @@ Task<TableHandler::Lookup> TableHandler::locate(const std::string& id) {
                                     " lookups");
 }
 
-std::optional<HandlerError> TableHandler::storable(const std::string& id,
-                                                   std::size_t bytes) const {
+std::optional<HandlerError> TableHandler::storable(const std::string& id, std::size_t bytes) const {
   if (!valid_id(id)) return bad_id(id);
   if (bytes > s_->config.row_bytes_max) {
-    return fail(ErrorCode::capacity, "table " + s_->config.name + ": session data of " +
-                                         std::to_string(bytes) + " bytes exceeds row_bytes_max=" +
-                                         std::to_string(s_->config.row_bytes_max));
+    return fail(ErrorCode::capacity,
+                "table " + s_->config.name + ": session data of " + std::to_string(bytes) +
+                    " bytes exceeds row_bytes_max=" + std::to_string(s_->config.row_bytes_max));
   }
   if (!file_name_fits(id)) {
     return fail(ErrorCode::capacity, "table " + s_->config.name + ": a session id of " +
-                                         std::to_string(id.size()) + " bytes does not fit a sess_"
+                                         std::to_string(id.size()) +
+                                         " bytes does not fit a sess_"
                                          "<id> file name (file_name_bytes_max=255)");
   }
   return std::nullopt;
 }
 
-std::optional<HandlerError> TableHandler::cas_failure(const std::string& id,
-                                                      std::uint64_t current) const {
-  auto it = snapshots_.find(id);
-  if (it == snapshots_.end() || it->second == current) return std::nullopt;
-  return fail(ErrorCode::conflict, "table " + s_->config.name + ": session '" + id.substr(0, 64) +
-                                       "' changed since this request read it (version " +
-                                       std::to_string(it->second) + ", now " +
-                                       std::to_string(current) + "); re-read and merge");
+// Why the session this request read has no row now: the tombstone of its id with the newest
+// version, if it is still in the probe window (an insert may have reused it) and not older than
+// what this request read.
+Task<Result<Removal>> TableHandler::removal_since(const std::string& id, const Snapshot& read) {
+  const std::uint64_t hash = id_hash(id);
+  std::uint64_t newest = 0;
+  Removal why = removal_unknown;
+  for (std::size_t step = 0; step < s_->probe_len(); ++step) {
+    const std::size_t i = s_->slot(hash, step);
+    RowHeader& r = s_->row(i);
+    const std::uint32_t state = r.state.load(std::memory_order_acquire);
+    if (state == row_empty) break;
+    if (state != row_tombstone || r.id_hash.load(std::memory_order_acquire) != hash) continue;
+    auto lock = co_await lock_row(i);
+    if (!lock) co_return lock.error();
+    const bool ours = r.state.load(std::memory_order_acquire) == row_tombstone &&
+                      r.id_len == id.size() && std::memcmp(r.id, id.data(), id.size()) == 0;
+    if (ours && r.version >= read.version && r.version > newest) {
+      newest = r.version;
+      why = static_cast<Removal>(r.removal);
+    }
+  }
+  co_return why;
+}
+
+// Without a tombstone to ask, a session gc could not have collected (younger than the last gc's
+// max lifetime, or no gc ran at all) was destroyed.
+bool TableHandler::destroyed_since(const Snapshot& read) const {
+  const std::int64_t gc_max_s = s_->header().last_gc_max_s.load(std::memory_order_acquire);
+  return gc_max_s < 0 || now() - read.mtime_s <= gc_max_s;
+}
+
+// After a write: the written bytes are the base of this request's next merge. Assigned into the
+// snapshot's buffer, which a request writing one session again and again reuses.
+void TableHandler::remember(const std::string& id, std::uint64_t version, std::int64_t mtime_s,
+                            const std::string& data) {
+  Snapshot& snap = snapshots_[id];
+  snap.version = version;
+  snap.mtime_s = mtime_s;
+  snap.data = data;
+}
+
+HandlerError TableHandler::refusal(const std::string& id, const std::string& why) const {
+  return fail(ErrorCode::conflict,
+              "table " + s_->config.name + ": write of '" + id.substr(0, 64) + "' refused: " + why);
 }
 
 Task<Result<std::string>> TableHandler::read(std::string id) {
@@ -640,34 +736,90 @@ Task<Result<std::string>> TableHandler::read(std::string id) {
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   if (!found.value().found()) {
-    snapshots_[id] = 0;  // remembered by this request only: reading creates no row (unlike ZealPHP)
+    snapshots_[id] = Snapshot{};  // this request's only: reading creates no row (unlike ZealPHP)
     co_return std::string();
   }
-  const std::size_t i = found.value().index;
-  snapshots_[id] = s_->row(i).version;
-  co_return std::string(s_->data(i), s_->row(i).data_len);
+  const RowHeader& r = s_->row(found.value().index);
+  Snapshot& snap = snapshots_[id];
+  snap.version = r.version;
+  snap.mtime_s = r.mtime_s;
+  snap.data.assign(s_->data(found.value().index), r.data_len);
+  co_return snap.data;
 }
 
 // ZealPHP's write: look at the row's version, then compare-and-swap. The explorer may run other
-// requests in between (table.cas); commit() checks the version again under the row lock.
+// requests in between (table.cas); commit() checks the version again under the row lock. A lost
+// swap is merged key by key with what the winner stored and tried again (merge-disjoint-keys
+// is the table's own promise: a PHP engine simply drops a write that fails).
 Task<Status> TableHandler::write(std::string id, std::string data) {
   if (auto refused = storable(id, data.size())) co_return *refused;
-  auto peek = co_await locate(id);
-  if (!peek) co_return peek.error();
-  const std::uint64_t seen = peek.value().found() ? s_->row(peek.value().index).version : 0;
-  peek.value().lock.reset();  // unlock before a scheduling point
-  if (auto conflict = cas_failure(id, seen)) co_return *conflict;
-  co_await env_.points->point("table.cas");
-  co_return co_await commit(id, data);
+  for (int attempt = 0; attempt < cas_attempts_max; ++attempt) {
+    auto plan = co_await plan_write(id, data);
+    if (!plan) co_return plan.error();
+    co_await env_.points->point("table.cas");
+    const WritePlan& p = plan.value();
+    auto swapped = co_await commit(id, p.merged ? *p.merged : data, p.expected);
+    if (!swapped) co_return swapped.error();
+    if (swapped.value()) co_return ok_status();
+  }
+  co_return refusal(id, "other requests kept changing the session (" +
+                            std::to_string(cas_attempts_max) +
+                            " compare-and-swap attempts, each merged with the session they lost "
+                            "to, cas_attempts_max)");
 }
 
-Task<Status> TableHandler::commit(const std::string& id, const std::string& data) {
+// What to swap in: `mine` when nobody changed the session since this request read it, else the
+// three-way merge of what it read, what is stored now and `mine`.
+Task<Result<TableHandler::WritePlan>> TableHandler::plan_write(const std::string& id,
+                                                               const std::string& mine) {
+  auto snap = snapshots_.find(id);
+  if (snap == snapshots_.end()) co_return WritePlan{std::nullopt, std::nullopt};
+  auto peek = co_await locate(id);
+  if (!peek) co_return peek.error();
+  const Snapshot& base = snap->second;
+  if (!peek.value().found()) {
+    if (base.version == 0) co_return WritePlan{std::nullopt, 0};
+    // Gone since the read. Destroyed: never brought back. Collected by gc: written as given, as
+    // if this request had finished before the gc.
+    auto why = co_await removal_since(id, base);
+    if (!why) co_return why.error();
+    const bool destroyed =
+        why.value() == removal_destroy || (why.value() == removal_unknown && destroyed_since(base));
+    if (destroyed) {
+      co_return refusal(id,
+                        "the session was destroyed since this request read it (no "
+                        "resurrection)");
+    }
+    co_return WritePlan{std::nullopt, 0};
+  }
+  const std::size_t i = peek.value().index;
+  const std::uint64_t seen = s_->row(i).version;
+  if (seen == base.version) co_return WritePlan{std::nullopt, seen};
+  const std::string current(s_->data(i), s_->row(i).data_len);
+  peek.value().lock.reset();  // merging needs no lock: the swap re-checks `seen`
+  auto merged = merge_session_keys(base.data, current, mine);
+  if (!merged)
+    co_return refusal(id, "it changed since this request read it and " + merged.error().reason);
+  if (auto too_big = storable(id, merged.value().size())) co_return *too_big;
+  co_return WritePlan{std::move(merged.value()), seen};
+}
+
+// Swaps `data` in if the row still has version `expected` (absent: unconditionally). False when
+// the swap lost, i.e. another request changed, created or removed the row meanwhile.
+Task<Result<bool>> TableHandler::commit(const std::string& id, const std::string& data,
+                                        std::optional<std::uint64_t> expected) {
   for (int round = 0; round < commit_rounds_max; ++round) {
     auto found = co_await locate(id);
     if (!found) co_return found.error();
-    if (found.value().found()) co_return update_row(found.value().index, id, data);
-    auto inserted = co_await insert(id, data);
-    if (inserted) co_return *inserted;
+    if (found.value().found()) {
+      const std::size_t i = found.value().index;
+      if (expected && s_->row(i).version != *expected) co_return false;
+      Status st = update_row(i, id, data);
+      if (!st) co_return st.error();
+      co_return true;
+    }
+    auto inserted = co_await insert(id, data, expected);
+    if (inserted) co_return std::move(*inserted);
   }
   co_return fail(ErrorCode::io, "table " + s_->config.name + ": the row of '" + id +
                                     "' kept appearing and disappearing");
@@ -676,37 +828,41 @@ Task<Status> TableHandler::commit(const std::string& id, const std::string& data
 // The row lock is held. Dirty from before the file changes until the row matches it.
 Status TableHandler::update_row(std::size_t i, const std::string& id, const std::string& data) {
   RowHeader& r = s_->row(i);
-  if (auto conflict = cas_failure(id, r.version)) return *conflict;
   const std::int64_t t = now();
   r.dirty.store(1, std::memory_order_release);
-  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  Status st = write_file_atomic(dir(), session_path(dir(), id), data, t);
   if (st) store_payload(*s_, i, data, t);
   r.dirty.store(0, std::memory_order_release);
-  if (st) snapshots_[id] = r.version;
+  if (st) remember(id, r.version, t, data);
   return st;
 }
 
 // Inserts hold the table's insert lock, so two requests cannot both find an id absent and claim
 // two rows for it. It stays held while waiting for the claimed row's lock; in this process no
 // row lock is ever kept across a scheduling point, so only another process can make us wait.
-Task<std::optional<Status>> TableHandler::insert(const std::string& id, const std::string& data) {
-  auto guard = co_await acquire(s_->header().insert_lock, no_row, "the insert lock");
-  if (!guard) co_return Status(guard.error());
+Task<std::optional<Result<bool>>> TableHandler::insert(const std::string& id,
+                                                       const std::string& data,
+                                                       std::optional<std::uint64_t> expected) {
+  using Out = Result<bool>;
+  auto guard = co_await acquire(s_->header().insert_lock, no_row);
+  if (!guard) co_return Out(guard.error());
   auto again = co_await locate(id);
-  if (!again) co_return Status(again.error());
-  if (again.value().found()) co_return std::nullopt;  // inserted meanwhile: update it instead
-  if (auto conflict = cas_failure(id, 0)) co_return Status(*conflict);
+  if (!again) co_return Out(again.error());
+  if (again.value().found()) co_return std::nullopt;     // inserted meanwhile: update it instead
+  if (expected && *expected != 0) co_return Out(false);  // removed meanwhile: the swap lost
   auto i = free_row(*s_, id_hash(id));
-  if (!i) co_return Status(table_full(*s_));
+  if (!i) co_return Out(table_full(*s_));
   RowHeader& r = s_->row(*i);
   if (r.lock_ready.load(std::memory_order_acquire) == 0) {
     // Never used: nobody else can touch this mutex, as only inserters claim rows.
-    if (!init_robust_mutex(&r.lock)) co_return Status(fail(ErrorCode::io, "table: row lock"));
+    if (!init_robust_mutex(&r.lock)) co_return Out(fail(ErrorCode::io, "table: row lock"));
     r.lock_ready.store(1, std::memory_order_release);
   }
   auto lock = co_await lock_row(*i);
-  if (!lock) co_return Status(lock.error());
-  co_return fill_new_row(*i, id, data);
+  if (!lock) co_return Out(lock.error());
+  Status filled = fill_new_row(*i, id, data);
+  if (!filled) co_return Out(filled.error());
+  co_return Out(true);
 }
 
 // Both locks are held. The row becomes visible (state used) only once complete.
@@ -717,18 +873,18 @@ Status TableHandler::fill_new_row(std::size_t i, const std::string& id, const st
   std::memcpy(r.id, id.data(), id.size());
   r.id_len = static_cast<std::uint32_t>(id.size());
   r.id_hash.store(id_hash(id), std::memory_order_release);
-  Status st = write_file_atomic(dir(), std::string(file_prefix) + id, data, t);
+  Status st = write_file_atomic(dir(), session_path(dir(), id), data, t);
   if (st) {
     store_payload(*s_, i, data, t);
     r.state.store(row_used, std::memory_order_release);
   }
   r.dirty.store(0, std::memory_order_release);
-  if (st) snapshots_[id] = r.version;
+  if (st) remember(id, r.version, t, data);
   return st;
 }
 
 // The row lock is held. The file goes first: it is the commit point for a repair.
-Status TableHandler::remove_row(std::size_t i) {
+Status TableHandler::remove_row(std::size_t i, Removal why) {
   RowHeader& r = s_->row(i);
   const std::string path = session_path(dir(), row_id(r));
   r.dirty.store(1, std::memory_order_release);
@@ -737,6 +893,7 @@ Status TableHandler::remove_row(std::size_t i) {
     r.dirty.store(0, std::memory_order_release);
     return e;
   }
+  r.removal = why;
   r.state.store(row_tombstone, std::memory_order_release);
   r.dirty.store(0, std::memory_order_release);
   return ok_status();
@@ -747,10 +904,10 @@ Task<Status> TableHandler::destroy(std::string id) {
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   if (found.value().found()) {
-    Status st = remove_row(found.value().index);
+    Status st = remove_row(found.value().index, removal_destroy);
     if (!st) co_return st;
   }
-  snapshots_[id] = 0;
+  snapshots_[id] = Snapshot{};
   co_return ok_status();
 }
 
@@ -764,12 +921,13 @@ Status TableHandler::touch_row(std::size_t i, const std::string& id) {
     if (errno != ENOENT) return sys_error("cannot set mtime of", path);
     // The file went missing behind our back; the row is the truth, so write it out again.
     r.dirty.store(1, std::memory_order_release);
-    Status st = write_file_atomic(dir(), std::string(file_prefix) + id,
+    Status st = write_file_atomic(dir(), session_path(dir(), id),
                                   std::string_view(s_->data(i), r.data_len), t);
     r.dirty.store(0, std::memory_order_release);
     if (!st) return st;
   }
   r.mtime_s = t;
+  if (auto it = snapshots_.find(id); it != snapshots_.end()) it->second.mtime_s = t;
   return ok_status();
 }
 
@@ -786,7 +944,7 @@ Task<Status> TableHandler::update_timestamp(std::string id, std::string data) {
 // lost hint only means the rebuild falls back to ttl_s, so write errors are ignored.
 void TableHandler::remember_gc_max(std::int64_t max_s) {
   if (s_->header().last_gc_max_s.exchange(max_s) == max_s) return;
-  (void)write_file_atomic(dir(), gc_hint_name, std::to_string(max_s), now());
+  (void)write_file_atomic(dir(), file_path(dir(), gc_hint_name), std::to_string(max_s), now());
 }
 
 Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
@@ -802,10 +960,10 @@ Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
       continue;
     }
     const std::string id = row_id(r);
-    Status st = remove_row(i);
+    Status st = remove_row(i, removal_gc);
     if (!st) co_return st.error();
     ++count;
-    if (auto it = snapshots_.find(id); it != snapshots_.end()) it->second = 0;
+    if (auto it = snapshots_.find(id); it != snapshots_.end()) it->second = Snapshot{};
   }
   auto orphans = co_await sweep_orphans(t, max_lifetime_s);
   if (!orphans) co_return orphans.error();
@@ -914,7 +1072,9 @@ std::optional<std::size_t> find_row_unlocked(const TableShared& s, const std::st
 
 }  // namespace
 
-std::string table_shm_name(const std::string& name) { return "/sessionspec-table-" + name; }
+std::string table_shm_name(const std::string& name) {
+  return "/sessionspec-table-" + name;
+}
 
 Result<TableConfig> parse_table_config(const HandlerUri& uri) {
   TableConfig c;
@@ -927,10 +1087,14 @@ Result<TableConfig> parse_table_config(const HandlerUri& uri) {
       continue;
     }
     Result<std::uint64_t> n = std::uint64_t{0};
-    if (key == "rows") n = parse_count(key, value, 1, table_rows_limit);
-    else if (key == "row_bytes") n = parse_count(key, value, 1, table_row_bytes_limit);
-    else if (key == "ttl_s") n = parse_count(key, value, 0, std::uint64_t{1} << 40);
-    else if (key == "fresh") n = parse_count(key, value, 0, 1);
+    if (key == "rows")
+      n = parse_count(key, value, 1, table_rows_limit);
+    else if (key == "row_bytes")
+      n = parse_count(key, value, 1, table_row_bytes_limit);
+    else if (key == "ttl_s")
+      n = parse_count(key, value, 0, std::uint64_t{1} << 40);
+    else if (key == "fresh")
+      n = parse_count(key, value, 0, 1);
     else {
       return fail(ErrorCode::unsupported, "table: unknown parameter '" + key +
                                               "' (known: rows, row_bytes, dir, ttl_s, fresh)");
@@ -969,8 +1133,8 @@ std::string TableBackend::uri() const {
 
 Guarantees TableBackend::guarantees() const {
   Guarantees g;
-  // write() is a compare-and-swap on the version the request read; a lost race is reported
-  // as ErrorCode::conflict for the engine to merge, never dropped.
+  // write() is a compare-and-swap on the version the request read; a lost race is merged key
+  // by key and swapped again, or refused with ErrorCode::conflict and the reason, never dropped.
   g.concurrency = Concurrency::merge_disjoint_keys;
   g.store.expiry = model::Expiry::gc_only;
   g.store.ttl_s = shared_->config.ttl_s;
@@ -983,9 +1147,13 @@ std::unique_ptr<SessionHandler> TableBackend::connect(RequestEnv env) {
   return std::make_unique<TableHandler>(shared_, env);
 }
 
-const TableConfig& TableBackend::config() const { return shared_->config; }
+const TableConfig& TableBackend::config() const {
+  return shared_->config;
+}
 
-std::size_t TableBackend::rows_in_use() const { return shared_->rows_in_use(); }
+std::size_t TableBackend::rows_in_use() const {
+  return shared_->rows_in_use();
+}
 
 Status TableBackend::hold_row_lock_for_test(const std::string& id) {
   auto i = find_row_unlocked(*shared_, id);

@@ -20,11 +20,16 @@
 // 256 bytes, data up to row_bytes, mtime, version, a robust process-shared mutex). Open
 // addressing with linear probing bounded by table_probe_rows_max. Expiry is gc-only.
 //
-// Concurrency: Concurrency::merge_disjoint_keys. A handler instance remembers, per id, the
-// version its request last read or wrote; write() succeeds only if the row still has that
-// version (compare-and-swap) and otherwise fails with ErrorCode::conflict, leaving the store as
-// it was. Merging is the engine's business. A write to an id the request never read is
-// unconditional (there is no base to defend). No lock spans a request.
+// Concurrency: Concurrency::merge_disjoint_keys, kept by the handler itself (a PHP engine drops
+// a write that fails). A handler instance remembers, per id, what its request last read or
+// wrote (version, mtime, bytes); write() is a compare-and-swap on that version. When another
+// request changed the session meanwhile, the write is the key-level three-way merge
+// (handlers/merge.hpp) of what this request read, what is stored and what it writes, swapped in
+// against the new version, at most cas_attempts_max (4) times; it fails with
+// ErrorCode::conflict and the reason only when a side does not decode in the `php` format or the
+// attempts are spent. A session destroyed since the read is never written back (conflict, no
+// resurrection); one that gc collected meanwhile is written as given. A write to an id the
+// request never read is unconditional (there is no base to defend). No lock spans a request.
 
 #include <cstddef>
 #include <cstdint>

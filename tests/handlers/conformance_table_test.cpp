@@ -157,8 +157,7 @@ int child_main(const std::function<int()>& body) {
 }
 
 /// In a child: a backend of its own on the same table, as another PHP worker would have.
-std::unique_ptr<TableBackend> child_backend(const std::string& uri_text,
-                                            handlers::Clock& clock) {
+std::unique_ptr<TableBackend> child_backend(const std::string& uri_text, handlers::Clock& clock) {
   std::string error;
   auto parsed = handlers::parse_handler_uri(uri_text, error);
   if (!parsed) return nullptr;
@@ -218,7 +217,8 @@ TEST_F(TableHandlerTest, CrashedLockHolderDoesNotBlockWriters) {
 
 // A writer killed halfway through copying into a row leaves torn bytes; the next locker
 // rebuilds the row from the file (the commit point) under a new version. A request that read
-// the row before the crash then gets a conflict rather than silently overwriting.
+// the row before the crash then merges with the rebuilt bytes: its swap against the old version
+// fails, so neither the torn bytes nor a blind overwrite end up stored.
 TEST_F(TableHandlerTest, WriterKilledMidCopyLeavesCommittedData) {
   auto parent = open_table("&fresh=1");
   ASSERT_TRUE(parent);
@@ -238,10 +238,11 @@ TEST_F(TableHandlerTest, WriterKilledMidCopyLeavesCommittedData) {
   auto r = run_task(after->read("torn1"));
   ASSERT_TRUE(r.ok()) << r.error().reason;
   EXPECT_EQ(r.value(), "committed|i:1;") << "a torn row was served";
-  auto stale = run_task(before_crash->write("torn1", "stale|i:0;"));
-  ASSERT_FALSE(stale.ok()) << "a write based on the pre-crash version went through";
-  EXPECT_EQ(stale.error().code, ErrorCode::conflict);
-  EXPECT_TRUE(run_task(after->write("torn1", "after|i:2;")).ok());
+  ASSERT_TRUE(run_task(after->write("torn1", "committed|i:1;after|i:2;")).ok());
+  auto stale = run_task(before_crash->write("torn1", "committed|i:1;stale|i:0;"));
+  ASSERT_TRUE(stale.ok()) << stale.error().reason;
+  EXPECT_EQ(run_task(request(*parent)->read("torn1")).value(), "committed|i:1;after|i:2;stale|i:0;")
+      << "the write based on the pre-crash version was not merged with the rebuilt row";
 }
 
 // A live holder (another process) makes a writer give up with `timeout` when the wait budget
@@ -283,30 +284,51 @@ TEST_F(TableHandlerTest, LiveLockHolderMakesWritersTimeOutThenRecover) {
   EXPECT_EQ(run_task(request(*parent)->read("busy1")).value(), "v|i:2;");
 }
 
-// The compare-and-swap: of two requests that read one version, the second writer gets
-// `conflict` and the first writer's data stays; re-reading then writing succeeds.
-TEST_F(TableHandlerTest, CasConflictIsReportedNotDropped) {
+// The compare-and-swap keeps merge-disjoint-keys by itself: of two requests that read one
+// version, the second writer loses the swap, merges key by key with what the first stored and
+// swaps again; both changes survive, in the row and in the file. (Refusing instead would lose
+// the write: a PHP engine drops a failed write.)
+TEST_F(TableHandlerTest, CasConflictMergesDisjointKeys) {
   auto b = open_table("&fresh=1");
   ASSERT_TRUE(b);
-  ASSERT_TRUE(run_task(request(*b)->write("cas1", "base|i:0;")).ok());
+  ASSERT_TRUE(run_task(request(*b)->write("cas1", "x|i:0;y|i:0;")).ok());
   auto first = request(*b);
   auto second = request(*b);
-  ASSERT_EQ(run_task(first->read("cas1")).value(), "base|i:0;");
-  ASSERT_EQ(run_task(second->read("cas1")).value(), "base|i:0;");
-  ASSERT_TRUE(run_task(first->write("cas1", "first|i:1;")).ok());
-  auto lost = run_task(second->write("cas1", "second|i:2;"));
-  ASSERT_FALSE(lost.ok()) << "the second writer silently overwrote the first";
-  EXPECT_EQ(lost.error().code, ErrorCode::conflict);
-  EXPECT_NE(lost.error().reason.find("changed since"), std::string::npos) << lost.error().reason;
-  EXPECT_EQ(run_task(request(*b)->read("cas1")).value(), "first|i:1;");
-  EXPECT_EQ(file_content(path("cas1")), "first|i:1;");
-  ASSERT_EQ(run_task(second->read("cas1")).value(), "first|i:1;");
-  EXPECT_TRUE(run_task(second->write("cas1", "merged|i:3;")).ok());
+  ASSERT_EQ(run_task(first->read("cas1")).value(), "x|i:0;y|i:0;");
+  ASSERT_EQ(run_task(second->read("cas1")).value(), "x|i:0;y|i:0;");
+  ASSERT_TRUE(run_task(first->write("cas1", "x|i:1;y|i:0;")).ok());
+  auto merged = run_task(second->write("cas1", "x|i:0;y|i:1;"));
+  ASSERT_TRUE(merged.ok()) << merged.error().reason;
+  EXPECT_EQ(run_task(request(*b)->read("cas1")).value(), "x|i:1;y|i:1;")
+      << "the second writer overwrote the first writer's key";
+  EXPECT_EQ(file_content(path("cas1")), "x|i:1;y|i:1;");
+  // The merged bytes are now the second request's base: its next write merges nothing.
+  EXPECT_TRUE(run_task(second->write("cas1", "x|i:1;y|i:2;")).ok());
+  EXPECT_EQ(run_task(request(*b)->read("cas1")).value(), "x|i:1;y|i:2;");
 }
 
-// Two first writes of one new id (P-55), and a write after another request's destroy (P-56):
-// both are conflicts, so neither a duplicate nor a resurrected session appears.
-TEST_F(TableHandlerTest, CasCoversFirstWritesAndDestroys) {
+// A merge that is impossible is refused with the reason and changes nothing: here the stored
+// session is not in the `php` serializer format.
+TEST_F(TableHandlerTest, CasConflictThatCannotMergeIsRefusedWithTheReason) {
+  auto b = open_table("&fresh=1");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(run_task(request(*b)->write("cas2", "a|i:0;")).ok());
+  auto first = request(*b);
+  auto second = request(*b);
+  ASSERT_EQ(run_task(first->read("cas2")).value(), "a|i:0;");
+  ASSERT_EQ(run_task(second->read("cas2")).value(), "a|i:0;");
+  ASSERT_TRUE(run_task(first->write("cas2", "not in the php format")).ok());
+  auto refused = run_task(second->write("cas2", "a|i:1;"));
+  ASSERT_FALSE(refused.ok()) << "an undecodable session was merged";
+  EXPECT_EQ(refused.error().code, ErrorCode::conflict);
+  EXPECT_NE(refused.error().reason.find("current"), std::string::npos) << refused.error().reason;
+  EXPECT_EQ(run_task(request(*b)->read("cas2")).value(), "not in the php format");
+  EXPECT_EQ(file_content(path("cas2")), "not in the php format");
+}
+
+// Two first writes of one new id (P-55) merge into one session (never two rows); a write after
+// another request's destroy (P-56) is refused, so no destroyed session comes back.
+TEST_F(TableHandlerTest, CasMergesFirstWritesAndRefusesResurrection) {
   auto b = open_table("&fresh=1");
   ASSERT_TRUE(b);
   auto first = request(*b);
@@ -314,22 +336,47 @@ TEST_F(TableHandlerTest, CasCoversFirstWritesAndDestroys) {
   ASSERT_EQ(run_task(first->read("new1")).value(), "");
   ASSERT_EQ(run_task(second->read("new1")).value(), "");
   ASSERT_TRUE(run_task(first->write("new1", "a|i:1;")).ok());
-  auto dup = run_task(second->write("new1", "b|i:1;"));
-  ASSERT_FALSE(dup.ok());
-  EXPECT_EQ(dup.error().code, ErrorCode::conflict);
+  auto both = run_task(second->write("new1", "b|i:1;"));
+  ASSERT_TRUE(both.ok()) << both.error().reason;
+  EXPECT_EQ(run_task(request(*b)->read("new1")).value(), "a|i:1;b|i:1;");
+  EXPECT_EQ(b->rows_in_use(), 1U);
 
   auto reader = request(*b);
-  ASSERT_EQ(run_task(reader->read("new1")).value(), "a|i:1;");
+  ASSERT_EQ(run_task(reader->read("new1")).value(), "a|i:1;b|i:1;");
   ASSERT_TRUE(run_task(request(*b)->destroy("new1")).ok());
-  auto revived = run_task(reader->write("new1", "a|i:1;"));
+  auto revived = run_task(reader->write("new1", "a|i:1;b|i:1;"));
   ASSERT_FALSE(revived.ok()) << "a write resurrected a session destroyed meanwhile";
   EXPECT_EQ(revived.error().code, ErrorCode::conflict);
+  EXPECT_NE(revived.error().reason.find("destroyed"), std::string::npos) << revived.error().reason;
+  // The lazy touch of an unchanged session falls back to a write: refused as well.
+  auto touched = run_task(reader->update_timestamp("new1", "a|i:1;b|i:1;"));
+  ASSERT_FALSE(touched.ok()) << "a touch resurrected a session destroyed meanwhile";
+  EXPECT_EQ(touched.error().code, ErrorCode::conflict);
   EXPECT_FALSE(run_task(request(*b)->validate_id("new1")).value());
   EXPECT_FALSE(fs::exists(path("new1")));
 }
 
-// table.cas is a real scheduling point: a write landing there is caught by the swap.
-TEST_F(TableHandlerTest, CasPointLetsAnotherWriteInAndIsCaught) {
+// A session that gc collected (it had expired) while a request held it is written back as
+// given, as if the request had finished before the gc: gc is not a logout.
+TEST_F(TableHandlerTest, WriteAfterAnotherRequestsGcStoresTheSession) {
+  auto b = open_table("&fresh=1");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(run_task(request(*b)->write("aging1", "cart|s:4:\"book\";")).ok());
+  clock_.advance(90);
+  auto holder = request(*b);
+  ASSERT_EQ(run_task(holder->read("aging1")).value(), "cart|s:4:\"book\";");
+  clock_.advance(20);
+  auto collected = run_task(request(*b)->gc(100));
+  ASSERT_TRUE(collected.ok()) << collected.error().reason;
+  ASSERT_EQ(collected.value(), 1);
+  auto wrote = run_task(holder->write("aging1", "cart|s:8:\"book+pen\";"));
+  ASSERT_TRUE(wrote.ok()) << wrote.error().reason;
+  EXPECT_EQ(run_task(request(*b)->read("aging1")).value(), "cart|s:8:\"book+pen\";");
+}
+
+// table.cas is a real scheduling point: a write landing there makes the swap fail, and the
+// retry merges with it.
+TEST_F(TableHandlerTest, CasPointLetsAnotherWriteInAndMergesWithIt) {
   auto b = open_table("&fresh=1");
   ASSERT_TRUE(b);
   ASSERT_TRUE(run_task(request(*b)->write("window1", "base|i:0;")).ok());
@@ -339,13 +386,47 @@ TEST_F(TableHandlerTest, CasPointLetsAnotherWriteInAndIsCaught) {
   ASSERT_EQ(run_task(slow->read("window1")).value(), "base|i:0;");
   bool other_wrote = false;
   interleave.at_cas = [&]() -> handlers::Task<void> {
-    other_wrote = (co_await fast->write("window1", "fast|i:1;")).ok();
+    other_wrote = (co_await fast->write("window1", "base|i:0;fast|i:1;")).ok();
   };
-  auto r = run_task(slow->write("window1", "slow|i:2;"));
+  auto r = run_task(slow->write("window1", "base|i:0;slow|i:2;"));
   ASSERT_TRUE(other_wrote) << "the interleaved write did not run";
-  ASSERT_FALSE(r.ok()) << "the swap missed a write made inside its window";
+  ASSERT_TRUE(r.ok()) << r.error().reason;
+  EXPECT_EQ(run_task(request(*b)->read("window1")).value(), "base|i:0;fast|i:1;slow|i:2;")
+      << "the swap missed a write made inside its window";
+}
+
+/// Lets `other` write a new value at every table.cas point, so every swap loses.
+class AlwaysInterleave final : public handlers::IoPoints {
+ public:
+  explicit AlwaysInterleave(handlers::SessionHandler& other) : other_(other) {}
+  handlers::Task<void> point(std::string_view what) override {
+    if (what != "table.cas") co_return;
+    ++points;
+    (void)co_await other_.write("busy2", "n|i:" + std::to_string(points) + ";");
+  }
+  int points = 0;
+
+ private:
+  handlers::SessionHandler& other_;
+};
+
+// The retries are bounded: a writer whose every swap loses gives up with `conflict` and the
+// reason after cas_attempts_max (4) attempts, leaving the other writer's data.
+TEST_F(TableHandlerTest, CasRetriesAreBoundedAndEndInAConflict) {
+  auto b = open_table("&fresh=1");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(run_task(request(*b)->write("busy2", "n|i:0;")).ok());
+  auto other = request(*b);
+  ASSERT_EQ(run_task(other->read("busy2")).value(), "n|i:0;");
+  AlwaysInterleave interleave(*other);
+  auto loser = request(*b, &interleave);
+  ASSERT_EQ(run_task(loser->read("busy2")).value(), "n|i:0;");
+  auto r = run_task(loser->write("busy2", "n|i:0;mine|i:1;"));
+  ASSERT_FALSE(r.ok()) << "a writer that lost every swap still wrote";
   EXPECT_EQ(r.error().code, ErrorCode::conflict);
-  EXPECT_EQ(run_task(request(*b)->read("window1")).value(), "fast|i:1;");
+  EXPECT_NE(r.error().reason.find("cas_attempts_max"), std::string::npos) << r.error().reason;
+  EXPECT_EQ(interleave.points, 4);
+  EXPECT_EQ(run_task(request(*b)->read("busy2")).value(), "n|i:4;");
 }
 
 TEST_F(TableHandlerTest, FullTableRefusesAndLeavesStoreUnchanged) {

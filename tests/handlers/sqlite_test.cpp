@@ -3,7 +3,6 @@
 // overlapping requests, each with its own connection).
 
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -94,9 +93,9 @@ TEST(SqliteConfigTest, ReadsParametersAndRefusesBadOnes) {
   EXPECT_EQ(d.value().lock, SqliteLock::none);
   EXPECT_EQ(d.value().busy_timeout_ms, 2000);
   EXPECT_EQ(d.value().ttl_s, 1440);
-  for (const char* bad : {"sqlite:/tmp/a.db?lock=row", "sqlite:/tmp/a.db?ttl_s=0",
-                          "sqlite:/tmp/a.db?busy_timeout_ms=x", "sqlite::memory:",
-                          "sqlite:/tmp/a.db?mode=lock"}) {
+  for (const char* bad :
+       {"sqlite:/tmp/a.db?lock=row", "sqlite:/tmp/a.db?ttl_s=0",
+        "sqlite:/tmp/a.db?busy_timeout_ms=x", "sqlite::memory:", "sqlite:/tmp/a.db?mode=lock"}) {
     auto e = config_of(bad);
     ASSERT_FALSE(e) << bad;
     EXPECT_EQ(e.error().code, ErrorCode::unsupported) << bad;
@@ -110,8 +109,8 @@ TEST_F(SqliteTest, CreatesAWalDatabaseAndReportsUnusablePaths) {
   EXPECT_EQ(b->guarantees().store.expiry, model::Expiry::lazy);
   ManualClock clock(0);
   std::string err;
-  auto made = make_sqlite_backend(*parse_handler_uri("sqlite:/nonexistent/dir/x.db", err), 1,
-                                  clock);
+  auto made =
+      make_sqlite_backend(*parse_handler_uri("sqlite:/nonexistent/dir/x.db", err), 1, clock);
   ASSERT_FALSE(made);
   EXPECT_EQ(made.error().code, ErrorCode::io);
   EXPECT_NE(made.error().reason.find("/nonexistent/dir/x.db"), std::string::npos);
@@ -244,6 +243,44 @@ TEST_F(SqliteTest, TransactionEndsAtDestroyAndWhenTheRequestEndsWithoutClose) {
   auto d = request(*b, 3);
   EXPECT_EQ(run_task(d->read("s")).value(), "") << "destroy committed and released the lock";
   ASSERT_TRUE(run_task(d->close()));
+}
+
+/// How many descriptors of this process have `path` open (one per SQLite connection).
+int open_descriptors(const std::string& path) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(e.path(), ec) == fs::path(path)) ++n;
+  }
+  return n;
+}
+
+// Requests of one backend reuse the connection of a finished request, with its prepared
+// statements, instead of opening the file again; overlapping requests each have their own, and
+// a connection comes back only outside any transaction (the next request can take the lock).
+TEST_F(SqliteTest, FinishedRequestsConnectionIsReused) {
+  auto b = backend("?lock=transactional&busy_timeout_ms=0");
+  ASSERT_EQ(open_descriptors(path_), 0);
+  {
+    auto a = request(*b, 1);
+    ASSERT_TRUE(run_task(a->read("s")));
+    ASSERT_TRUE(run_task(a->write("s", "a|i:1;")));
+  }  // ends without close(): commits, then the connection goes back to the pool
+  ASSERT_EQ(open_descriptors(path_), 1);
+  for (std::uint64_t n = 2; n < 5; ++n) {
+    auto h = request(*b, n);
+    EXPECT_EQ(run_task(h->read("s")).value(), "a|i:1;") << "request " << n;
+    ASSERT_TRUE(run_task(h->close()));
+  }
+  EXPECT_EQ(open_descriptors(path_), 1) << "a later request opened the file again";
+  auto c = request(*b, 5);
+  auto d = request(*b, 6);
+  ASSERT_TRUE(run_task(c->read("s")));
+  EXPECT_EQ(open_descriptors(path_), 1);
+  auto blocked = run_task(d->read("s"));
+  EXPECT_EQ(open_descriptors(path_), 2) << "two overlapping requests shared one connection";
+  ASSERT_FALSE(blocked) << "the second request did not wait for the first one's transaction";
+  EXPECT_EQ(blocked.error().code, ErrorCode::timeout);
 }
 
 }  // namespace
