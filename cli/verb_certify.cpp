@@ -60,7 +60,18 @@ struct CertifyOptions {
   /// blocked-process bound.
   std::size_t process_schedules = 8;
   int block_ms = oracle::RaceLimits{}.block_ms;
+  /// Property id prefixes to run (`--only`); empty: every row.
+  std::vector<std::string> only;
+  /// `--php-modules`: PHP's files module and, with REDIS_PORT, phpredis in its lock modes.
+  bool php_modules = false;
 };
+
+/// Whether `--only` selects the row `property` (every row when it was not given).
+bool selected(const CertifyOptions& o, const std::string& property) {
+  if (o.only.empty()) return true;
+  return std::any_of(o.only.begin(), o.only.end(),
+                     [&](const std::string& p) { return property.rfind(p, 0) == 0; });
+}
 
 /// One row of the certificate.
 struct Row {
@@ -163,6 +174,7 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
 void level1(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows,
             std::ostream* trace) {
   for (const char* folder : {"gist", "lesson", "php"}) {
+    if (!selected(o, std::string("L1.") + folder)) continue;
     const auto t0 = std::chrono::steady_clock::now();
     Row row = make_row(uri, std::string("L1.") + folder,
                        std::string("life-cycle: scenarios/") + folder, 1);
@@ -194,8 +206,9 @@ void level1(const CertifyOptions& o, const std::string& uri, std::vector<Row>& r
 /// L2: the stateful property under every engine profile.
 void level2(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
   for (const model::EngineKind engine : properties::engines_for(uri)) {
-    const auto t0 = std::chrono::steady_clock::now();
     const std::string name(model::engine_name(engine));
+    if (!selected(o, "L2.contract." + name)) continue;
+    const auto t0 = std::chrono::steady_clock::now();
     progress(uri + ": L2 properties under " + name);
     properties::PropertySpec spec{uri, engine, {}};
     properties::RunParams params;
@@ -277,6 +290,7 @@ Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::S
 void level3(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
   std::string error;
   for (const auto& sc : load_dir(o.scenario_dir + "/races", error)) {
+    if (!selected(o, "L3.race." + sc.name)) continue;
     progress(uri + ": L3 " + sc.name);
     const auto t0 = std::chrono::steady_clock::now();
     Row row = race_row(o, uri, sc);
@@ -291,7 +305,7 @@ void level3(const CertifyOptions& o, const std::string& uri, std::vector<Row>& r
 constexpr std::chrono::seconds php_shrink_budget{30};
 /// One request of a real module may take this long; a request that hangs (a module waiting for
 /// a lock it holds itself) fails after it instead of stalling the certificate.
-constexpr int php_request_timeout_s = 5;
+constexpr int php_request_timeout_s = 3;
 
 /// What the rows of one php: handler share: its module, real PHP (one persistent worker) and
 /// one module store that every sequential scenario empties before it runs.
@@ -329,6 +343,7 @@ std::string oracle_replay(const CertifyOptions& o, const std::string& file,
 void php_level1(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows, std::ostream* trace) {
   const std::string& uri = b.module.uri;
   for (const char* folder : {"gist", "lesson", "php"}) {
+    if (!selected(o, std::string("L1.") + folder)) continue;
     const auto t0 = std::chrono::steady_clock::now();
     Row row = make_row(uri, std::string("L1.") + folder,
                        std::string("life-cycle: scenarios/") + folder + " in real PHP", 1);
@@ -381,6 +396,7 @@ std::string save_counterexample(const CertifyOptions& o, const std::string& uri,
 
 /// L2 for a real module: the differential generator's scenarios in real-engine mode.
 void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
+  if (!selected(o, "L2.generated")) return;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string& uri = b.module.uri;
   progress(uri + ": L2 generated scenarios in real PHP");
@@ -433,6 +449,7 @@ void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
   oracle::RaceLimits limits;
   limits.block_ms = o.block_ms;
   for (const auto& sc : load_dir(o.scenario_dir + "/races", error)) {
+    if (!selected(o, "L3.race." + sc.name)) continue;
     progress(uri + ": L3 " + sc.name + " (real PHP processes)");
     const auto t0 = std::chrono::steady_clock::now();
     Row row = make_row(uri, "L3.race." + sc.name,
@@ -538,12 +555,20 @@ json certificate_json(const std::vector<Row>& rows) {
   return {{"version", 1}, {"handlers", handlers}, {"properties", props}, {"verdicts", verdicts}};
 }
 
+/// `text` in at most `width` characters: URIs that differ only at the end (redis modes, phpredis
+/// lock settings) keep their head and their tail.
+std::string elide(const std::string& text, std::size_t width) {
+  if (text.size() <= width) return text;
+  const std::size_t head = (width - 2) * 2 / 5;
+  return text.substr(0, head) + ".." + text.substr(text.size() - (width - 2 - head));
+}
+
 void print_table(const std::vector<Row>& rows) {
   fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
   for (const auto& r : rows) {
     std::string evidence = r.evidence.substr(0, r.evidence.find('\n'));
     if (evidence.size() > 90) evidence = evidence.substr(0, 87) + "...";
-    fmt::print("{:<28} {:<34} {:<8} {}\n", r.handler.substr(0, 28), r.property.substr(0, 34),
+    fmt::print("{:<28} {:<34} {:<8} {}\n", elide(r.handler, 28), r.property.substr(0, 34),
                r.verdict, evidence);
     if (!r.replay.empty()) fmt::print("{:<28} {:<34} {:<8} replay: {}\n", "", "", "", r.replay);
   }
@@ -560,6 +585,19 @@ std::vector<std::string> all_handlers(const std::string& scratch) {
       out.push_back(uri + "?mode=optimistic");
       out.push_back(uri + "?mode=lock");
     }
+  }
+  return out;
+}
+
+/// The URIs `--php-modules` certifies (phpredis only when REDIS_PORT is set).
+std::vector<std::string> php_module_handlers() {
+  std::vector<std::string> out{"php:files"};
+  const char* port = std::getenv("REDIS_PORT");
+  if (port != nullptr && *port != '\0') {
+    const std::string base = std::string("php:redis://127.0.0.1:") + port;
+    out.push_back(base + "?locking=0");
+    out.push_back(base + "?locking=1");
+    out.push_back(base + "?locking=1&lock_retries=-1");
   }
   return out;
 }
@@ -590,8 +628,13 @@ int certify_command(CertifyOptions o) {
   if (o.all) {
     for (const auto& h : all_handlers(scratch)) o.handlers.push_back(h);
   }
+  if (o.php_modules) {
+    for (const auto& h : php_module_handlers()) o.handlers.push_back(h);
+  }
   if (o.handlers.empty()) {
-    std::cerr << "sessionspec: certify: name a handler (--handler URI) or use --all\n";
+    std::cerr << "sessionspec: certify: name a handler (--handler URI) or use --all or "
+                 "--php-modules\n";
+    fs::remove_all(scratch);
     return exit_input;
   }
   // Real PHP modules are checked before anything runs: a malformed URI is an input error.
@@ -667,6 +710,13 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--schedules", o->schedules, "Schedules per race scenario (L3)")
       ->default_val(100);
   cmd->add_option("--scenarios", o->scenario_dir, "Folder with gist/, lesson/, php/ and races/");
+  cmd->add_option("--only", o->only,
+                  "Run only the properties whose id starts with this (repeatable), e.g. L1 or "
+                  "L3.race.race-two-tabs-counter");
+  cmd->add_flag("--php-modules", o->php_modules,
+                "Certify PHP's own session modules: php:files and, when REDIS_PORT names a "
+                "redis-server on 127.0.0.1, phpredis without locking, with its default lock and "
+                "with a lock that waits (docs/certified-handlers.md)");
   cmd->add_option("--process-schedules", o->process_schedules,
                   "Schedules of real PHP processes per race scenario (php: handlers, L3)")
       ->default_val(8);

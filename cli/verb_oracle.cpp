@@ -145,6 +145,10 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   std::string error;
   const auto store = module.isolated(setup.work_dir, "oracle");
   auto r = oracle::run_real_engine(sc, module, store, setup, o.seed, {}, error);
+  // The module's store is emptied afterwards: nothing is left in a Redis server.
+  std::string ignored;
+  (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
+                                   ignored);
   if (!r) return input_error(sc.file + ": " + error);
   fmt::print("== {} ({}) through {}\n", sc.name, sc.file, module.uri);
   print_php_trace(r->php);

@@ -110,6 +110,7 @@ std::optional<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
     RealEngineResult stuck;
     stuck.failure =
         scenarios::Failure{sc.name, 0, 0, 0, "progress", "every request finishes", error};
+    error.clear();
     return stuck;
   }
   if (!traced) return std::nullopt;
