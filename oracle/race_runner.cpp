@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -68,7 +69,7 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
 
 /// Waits until a blocked task wakes (parks or exits), or all of `until_all` woke, or `ms` pass.
 /// Returns whether any woke.
-bool wait_blocked(std::vector<Task>& tasks, Lines& lines, int ms, bool until_all) {
+bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all) {
   const std::int64_t deadline = steady_ms() + ms;
   bool woke = false;
   for (;;) {
@@ -91,6 +92,99 @@ bool wait_blocked(std::vector<Task>& tasks, Lines& lines, int ms, bool until_all
     }
   }
 }
+
+/// The processes of one concurrent batch, stepped one grant at a time; what they write goes to
+/// the run's trace lines in the order it arrives.
+class Batch {
+ public:
+  Batch(const RaceLimits& limits, int first, Lines& lines)
+      : limits_(limits), first_(first), lines_(lines) {}
+  ~Batch() {
+    for (auto& t : tasks_) t.child.stop();
+  }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  void spawn(const std::vector<std::string>& argv) {
+    std::string why;
+    if (!tasks_.emplace_back().child.start(argv, why)) throw std::runtime_error(why);
+  }
+
+  /// Every process boots in parallel and parks at "start" before anything happens.
+  void boot() {
+    for (auto& t : tasks_) {
+      pump(t, lines_, steady_ms() + limits_.start_ms);
+      if (t.state != Task::State::parked) {
+        throw std::runtime_error("a PHP process did not reach its start point" +
+                                 (t.failure.empty() ? std::string() : ": " + t.failure));
+      }
+    }
+  }
+
+  /// Grants steps as `strategy` picks until every process finished, or all unfinished ones were
+  /// blocked for deadlock_ms (deadlock), or the step budget is spent; `res` gets the picks, the
+  /// end and, for a stuck run, where each process waits.
+  void run(sched::Strategy& strategy, int& current, sched::RunResult& res) {
+    for (;;) {
+      bool unfinished = false;
+      const std::vector<int> ready = ready_tasks(unfinished);
+      if (ready.empty()) {
+        if (!unfinished) return;
+        if (wait_blocked(tasks_, lines_, limits_.deadlock_ms, false)) continue;
+        res.end = sched::RunEnd::deadlock;
+      } else if (res.schedule.picks.size() >= limits_.steps_max) {
+        res.end = sched::RunEnd::budget;
+      }
+      if (res.end != sched::RunEnd::finished) return record_waits(res);
+      const int pick = strategy.choose(ready, current, res.schedule.picks.size());
+      if (std::find(ready.begin(), ready.end(), current) != ready.end() && pick != current) {
+        ++res.schedule.preemptions;
+      }
+      res.schedule.picks.push_back(pick);
+      current = pick;
+      grant(tasks_[static_cast<std::size_t>(pick - first_)]);
+    }
+  }
+
+ private:
+  std::vector<int> ready_tasks(bool& unfinished) const {
+    std::vector<int> ready;
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      if (tasks_[i].state == Task::State::parked) ready.push_back(first_ + static_cast<int>(i));
+      unfinished = unfinished || tasks_[i].state != Task::State::finished;
+    }
+    return ready;
+  }
+
+  void record_waits(sched::RunResult& res) const {
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      const Task& t = tasks_[i];
+      if (t.state == Task::State::finished) continue;
+      res.waits.push_back({first_ + static_cast<int>(i), t.at, t.state == Task::State::blocked});
+    }
+  }
+
+  /// One step: the process runs to its next point; one that does not get there in block_ms is
+  /// blocked. After a step that called the handler (a lock may have been released), blocked
+  /// processes get settle_ms to wake, so that who is ready next does not depend on timing.
+  void grant(Task& t) {
+    const int calls_before = t.calls;
+    t.state = Task::State::running;
+    if (!t.child.write("\n", steady_ms() + limits_.block_ms)) {
+      throw std::runtime_error("a PHP process stopped taking steps at " + t.at);
+    }
+    pump(t, lines_, steady_ms() + limits_.block_ms);
+    if (t.state == Task::State::running) t.state = Task::State::blocked;
+    const bool called = t.state == Task::State::finished ||
+                        (t.state == Task::State::parked && t.calls > calls_before);
+    if (called) wait_blocked(tasks_, lines_, limits_.settle_ms, true);
+  }
+
+  const RaceLimits& limits_;
+  int first_;
+  Lines& lines_;
+  std::deque<Task> tasks_;
+};
 
 /// Runs the tasks in the order `order` (a permutation of task ids): the serial executions.
 class SerialOrder final : public sched::Strategy {
@@ -267,6 +361,49 @@ void RaceRunner::prepare_store(const std::string& tag) {
   }
 }
 
+std::vector<std::string> RaceRunner::command(const scenarios::Request& req, int number,
+                                             const std::optional<std::string>& cookie) const {
+  const std::string file = setup_.work_dir + "/race-" + std::to_string(number) + ".json";
+  std::ofstream(file, std::ios::trunc) << program(req, number, cookie).dump(-1, ' ', true);
+  auto argv = php_command(setup_, setup_.harness_dir + "/harness.php");
+  argv.push_back(file);
+  return argv;
+}
+
+// The browser's jar after a batch: PHP sends the id in a Set-Cookie (use_cookies) when it is new
+// or changed. (The CLI keeps no headers, so this is PHP's rule rather than an observation.)
+void RaceRunner::update_jar(const std::vector<json>& lines, int first,
+                            std::optional<std::string>& jar) const {
+  for (const auto& l : lines) {
+    const int number = l.value("request", 0);
+    if (l.value("kind", "") != "response" || number <= first) continue;
+    const auto& req = sc_.requests[static_cast<std::size_t>(number) - 1];
+    const std::string id =
+        l.contains("id") && l["id"].is_string() ? l["id"].get<std::string>() : "";
+    const auto sent = scenarios::cookie_for(req, jar);
+    if (opts_.use_cookies && !id.empty() && (!sent || *sent != id)) jar = id;
+  }
+}
+
+// What the store holds after the run, read as the explorer reads it (sched::read_state).
+sched::StoreState RaceRunner::final_state(const std::vector<scenarios::Event>& events) {
+  json base = {
+      {"scenario", sc_.name + "-read"},
+      {"variant", "sessionhandler"},
+      {"module", store_.module},
+      {"ini", ini_},
+      {"now", sc_.clock_start_s},
+      {"calls", json::array({{{"op", "session_start"}, {"options", {{"read_and_close", "1"}}}}})}};
+  // Reading must not change the store: no strict-mode id swap, no gc.
+  base["ini"]["use_strict_mode"] = "0";
+  base["ini"]["gc_probability"] = "0";
+  base["ini"]["use_cookies"] = "1";
+  ModuleReader reader(*worker_, base, module_.uri, guarantees_);
+  boost::asio::io_context io;
+  handlers::ManualClock clock(sc_.clock_start_s);
+  return sched::read_state(io, reader, clock, events, sched::named_ids(sc_), opts_);
+}
+
 sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge) {
   prepare_store("run");
   strategy.begin(index, static_cast<int>(sc_.requests.size()));
@@ -276,112 +413,29 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   int current = -1;
   int number = 0;
   for (const auto& batch : batches_of(sc_)) {
-    std::vector<Task> tasks(batch.size());
-    const int first = number;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const std::string file = setup_.work_dir + "/race-" + std::to_string(++number) + ".json";
-      const json prog = program(*batch[i], number, scenarios::cookie_for(*batch[i], jar));
-      std::ofstream(file, std::ios::trunc) << prog.dump(-1, ' ', true);
-      std::string why;
-      auto argv = php_command(setup_, setup_.harness_dir + "/harness.php");
-      argv.push_back(file);
-      if (!tasks[i].child.start(argv, why)) throw std::runtime_error(why);
+    Batch b(limits_, number, lines);
+    for (const scenarios::Request* req : batch) {
+      ++number;
+      b.spawn(command(*req, number, scenarios::cookie_for(*req, jar)));
       ++processes_;
     }
-    // Every process boots in parallel and parks at "start" before anything happens.
-    for (auto& t : tasks) {
-      pump(t, lines, steady_ms() + limits_.start_ms);
-      if (t.state != Task::State::parked) {
-        throw std::runtime_error("a PHP process did not reach its start point" +
-                                 (t.failure.empty() ? std::string() : ": " + t.failure));
-      }
-    }
-    auto& res = run.sched;
-    for (;;) {
-      std::vector<int> ready;
-      bool unfinished = false;
-      for (std::size_t i = 0; i < tasks.size(); ++i) {
-        if (tasks[i].state == Task::State::parked) ready.push_back(first + int(i));
-        unfinished = unfinished || tasks[i].state != Task::State::finished;
-      }
-      if (ready.empty()) {
-        if (!unfinished) break;
-        if (wait_blocked(tasks, lines, limits_.deadlock_ms, false)) continue;
-        res.end = sched::RunEnd::deadlock;
-      } else if (res.schedule.picks.size() >= limits_.steps_max) {
-        res.end = sched::RunEnd::budget;
-      }
-      if (res.end != sched::RunEnd::finished) {
-        for (std::size_t i = 0; i < tasks.size(); ++i) {
-          if (tasks[i].state == Task::State::finished) continue;
-          res.waits.push_back(
-              {first + int(i), tasks[i].at, tasks[i].state == Task::State::blocked});
-        }
-        break;
-      }
-      const int pick = strategy.choose(ready, current, res.schedule.picks.size());
-      if (std::find(ready.begin(), ready.end(), current) != ready.end() && pick != current) {
-        ++res.schedule.preemptions;
-      }
-      res.schedule.picks.push_back(pick);
-      current = pick;
-      Task& t = tasks[static_cast<std::size_t>(pick - first)];
-      const int calls_before = t.calls;
-      t.state = Task::State::running;
-      if (!t.child.write("\n", steady_ms() + limits_.block_ms)) {
-        throw std::runtime_error("a PHP process stopped taking steps at " + t.at);
-      }
-      pump(t, lines, steady_ms() + limits_.block_ms);
-      if (t.state == Task::State::running) t.state = Task::State::blocked;
-      const bool called = t.state == Task::State::finished ||
-                          (t.state == Task::State::parked && t.calls > calls_before);
-      if (called) wait_blocked(tasks, lines, limits_.settle_ms, true);
-    }
-    for (auto& t : tasks) t.child.stop();
+    b.boot();
+    b.run(strategy, current, run.sched);
     if (run.sched.end != sched::RunEnd::finished) break;
-    // The browser's jar after the batch: PHP sends a new id (use_cookies) when it changed.
-    for (const auto& l : lines) {
-      if (l.value("kind", "") != "response" || l.value("request", 0) <= first) continue;
-      const auto& req = sc_.requests[static_cast<std::size_t>(l.value("request", 1)) - 1];
-      const std::string id =
-          l.contains("id") && l["id"].is_string() ? l["id"].get<std::string>() : "";
-      const auto sent = scenarios::cookie_for(req, jar);
-      if (opts_.use_cookies && !id.empty() && (!sent || *sent != id)) jar = id;
-    }
+    update_jar(lines, number - static_cast<int>(batch.size()), jar);
   }
   strategy.end(run.sched.schedule.picks.size());
-  std::string error;
   for (std::size_t i = 0; i < lines.size(); ++i) lines[i]["seq"] = static_cast<int>(i);
+  std::string error;
   auto events = events_from_php(sc_, lines, error);
   if (!events) throw std::runtime_error(error);
   run.events = std::move(*events);
-  if (run.sched.end == sched::RunEnd::finished) {
-    json base = {
-        {"scenario", sc_.name + "-read"},
-        {"variant", "sessionhandler"},
-        {"module", store_.module},
-        {"ini", ini_},
-        {"now", sc_.clock_start_s},
-        {"calls",
-         json::array({{{"op", "session_start"}, {"options", {{"read_and_close", "1"}}}}})}};
-    // Reading must not change the store: no strict-mode id swap, no gc.
-    base["ini"]["use_strict_mode"] = "0";
-    base["ini"]["gc_probability"] = "0";
-    base["ini"]["use_cookies"] = "1";
-    ModuleReader reader(*worker_, base, module_.uri, guarantees_);
-    boost::asio::io_context io;
-    handlers::ManualClock clock(sc_.clock_start_s);
-    run.final_state =
-        sched::read_state(io, reader, clock, run.events, sched::named_ids(sc_), opts_);
-  }
-  ++runs_;
+  if (run.sched.end == sched::RunEnd::finished) run.final_state = final_state(run.events);
   if (judge) {
     sched::check_progress(run);
     sched::check_isolation(run);
     sched::check_strict_mode(run, sc_, opts_);
-    if (run.final_state) {
-      sched::check_serializable(run, serial_outcomes(), sc_, guarantees_);
-    }
+    if (run.final_state) sched::check_serializable(run, serial_outcomes(), sc_, guarantees_);
   }
   return run;
 }

@@ -69,6 +69,12 @@ class RaceRunner {
   const std::vector<sched::StoreState>& serial_outcomes();
   nlohmann::json program(const scenarios::Request& req, int number,
                          const std::optional<std::string>& cookie) const;
+  /// The command of the process that runs request `number` (its program written to a file).
+  std::vector<std::string> command(const scenarios::Request& req, int number,
+                                   const std::optional<std::string>& cookie) const;
+  void update_jar(const std::vector<nlohmann::json>& lines, int first,
+                  std::optional<std::string>& jar) const;
+  sched::StoreState final_state(const std::vector<scenarios::Event>& events);
   void prepare_store(const std::string& tag);
 
   const scenarios::Scenario& sc_;
@@ -83,7 +89,6 @@ class RaceRunner {
   std::unique_ptr<PhpWorker> worker_;
   std::optional<std::vector<sched::StoreState>> serial_;
   std::size_t processes_ = 0;
-  std::size_t runs_ = 0;
 };
 
 }  // namespace ss::oracle
