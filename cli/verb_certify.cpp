@@ -719,7 +719,8 @@ Verb register_certify(CLI::App& app) {
                 "with a lock that waits (docs/certified-handlers.md)");
   cmd->add_option("--process-schedules", o->process_schedules,
                   "Schedules of real PHP processes per race scenario (php: handlers, L3)")
-      ->default_val(8);
+      ->default_val(8)
+      ->check(CLI::Range(1, 100'000));
   cmd->add_option("--block-ms", o->block_ms,
                   "php: handlers, L3: a process slower than this for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)

@@ -311,7 +311,8 @@ Verb register_oracle(CLI::App& app) {
                   "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
   cmd->add_option("--schedules", o->schedules,
                   "Race scenarios with --handler: schedules of real PHP processes")
-      ->default_val(10);
+      ->default_val(10)
+      ->check(CLI::Range(1, 100'000));
   cmd->add_option("--strategy", o->strategy, "Race scenarios: random, sticky, pct[:D], portfolio")
       ->default_val("portfolio");
   cmd->add_option("--replay", o->replay, "Race scenarios: run exactly this schedule");
