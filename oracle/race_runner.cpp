@@ -67,8 +67,8 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
   }
 }
 
-/// Waits until a blocked task wakes (parks or exits), or all of `until_all` woke, or `ms` pass.
-/// Returns whether any woke.
+/// Waits at most `ms` for blocked tasks to wake (park or exit): until one woke or, with
+/// `until_all`, until every one did. Returns whether any woke.
 bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all) {
   const std::int64_t deadline = steady_ms() + ms;
   bool woke = false;
@@ -111,6 +111,15 @@ class Batch {
   }
 
   /// Every process boots in parallel and parks at "start" before anything happens.
+  /// A process that crashed or wrote garbage: PHP did not run the request (not a verdict).
+  void check_health() const {
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      if (tasks_[i].failure.empty()) continue;
+      throw std::runtime_error("the PHP process of request " + std::to_string(first_ + 1 + int(i)) +
+                               " " + tasks_[i].failure);
+    }
+  }
+
   void boot() {
     for (auto& t : tasks_) {
       pump(t, lines_, steady_ms() + limits_.start_ms);
@@ -421,6 +430,7 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
     }
     b.boot();
     b.run(strategy, current, run.sched);
+    b.check_health();
     if (run.sched.end != sched::RunEnd::finished) break;
     update_jar(lines, number - static_cast<int>(batch.size()), jar);
   }
