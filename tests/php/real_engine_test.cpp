@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "model/engine.hpp"
+#include "model/proc.hpp"
 #include "oracle/php_events.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/race_runner.hpp"
@@ -215,6 +217,51 @@ TEST_F(RealPhp, PhpredisReportsNoGcCount) {
   ASSERT_TRUE(r) << error;
   ASSERT_TRUE(r->failure) << "phpredis answers gc() with -1, a TTL store's count is 0";
   EXPECT_EQ(r->failure->actual, "-1") << r->failure->str();
+}
+
+// Real PHP showed the model wrong here: session_gc() is false when gc() answers a negative
+// count (phpredis answers -1), not the count. The model now says the same.
+TEST_F(RealPhp, SessionGcIsFalseForANegativeCount) {
+  const auto port = redis_port();
+  if (!port) GTEST_SKIP() << "REDIS_PORT is not set (the ctest fixture `redis` sets it)";
+  const auto m = module("php:redis://127.0.0.1:" + *port + "?locking=0");
+  const auto setup = with_worker(m);
+  const auto sc = parse("store s1 \"a|i:1;\"\nrequest cookie=s1\n  session_start\n  session_gc\n");
+  std::string error;
+  auto r = run_real_engine(sc, m, m.isolated(setup.work_dir, "t"), setup, 1, {}, error);
+  ASSERT_TRUE(r) << error;
+  json gc, session_gc;
+  for (const auto& e : r->php) {
+    if (e.value("name", "") == "gc") gc = e["result"];
+    if (e.value("name", "") == "session_gc") session_gc = e["result"];
+  }
+  EXPECT_EQ(gc, -1);
+  EXPECT_EQ(session_gc, false) << "what real PHP returns";
+
+  model::Rng rng(1);
+  auto engine = model::make_engine(
+      model::EngineKind::php82, {model::RunOptions{}, model::Variant::sessionhandler, "s1"}, rng);
+  const auto drive = [](model::Proc<model::Outcome> proc, const model::Answer& gc_answer) {
+    model::Machine<model::Outcome> machine(std::move(proc));
+    machine.start();
+    while (const model::HandlerCall* call = machine.pending()) {
+      if (call->method == model::Method::gc) {
+        machine.resume(gc_answer);
+      } else if (call->method == model::Method::read) {
+        machine.resume(model::Answer::string_("a|i:1;"));
+      } else {
+        machine.resume(model::Answer::boolean_(true));
+      }
+    }
+    return machine.result();
+  };
+  (void)drive(engine->begin_request(), model::Answer::integer_(0));
+  model::ScriptCall start, gc_call;
+  start.op = model::Op::session_start;
+  gc_call.op = model::Op::session_gc;
+  EXPECT_EQ(drive(engine->script(start), model::Answer::integer_(0)).result, model::Value(true));
+  EXPECT_EQ(drive(engine->script(gc_call), model::Answer::integer_(-1)).result, model::Value(false))
+      << "the model's session_gc() for gc() = -1";
 }
 
 // ---- races between real processes ------------------------------------------------------------
