@@ -402,7 +402,6 @@ void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
   progress(uri + ": L2 generated scenarios in real PHP");
   Row row = make_row(uri, "L2.generated", "storage contract: generated scenarios in real PHP", 2);
   std::string last_text, last_failure;
-  int cases = 0;
   std::optional<std::chrono::steady_clock::time_point> failed_at;
   const auto property = [&] {
     const std::string text = oracle::scn_text(*oracle::gen_scenario());
@@ -414,7 +413,6 @@ void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
     std::string error;
     auto r = oracle::run_real_engine(std::get<scenarios::Scenario>(parsed), b.module, b.store,
                                      b.setup, o.seed, {}, error);
-    ++cases;
     if (!r || r->failure) {
       // The last failing case RapidCheck tries is the shrunk counterexample it reports.
       last_text = text;
