@@ -1,18 +1,27 @@
 // `sessionspec oracle`: runs scenarios in the model and in real PHP 8.2 (oracle/), side by side.
+// With --handler php:..., real-engine mode: PHP's own session module does the storing and PHP's
+// trace is judged by the reference store and the model (sequential scenarios), or the requests
+// of a concurrent block run as real PHP processes interleaved call by call (race scenarios).
 
+#include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <fmt/core.h>
-
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
+#include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
+#include "oracle/race_runner.hpp"
+#include "oracle/real_engine.hpp"
+#include "scenarios/trace.hpp"
+#include "sched/scheduler.hpp"
 
 namespace ss::cli {
 
@@ -31,6 +40,11 @@ struct OracleOptions {
   std::string oracle_dir;
   bool no_worker = false;
   int timeout_s = 20;
+  std::string handler;
+  std::size_t schedules = 10;
+  std::string strategy = "portfolio";
+  std::string replay;
+  int block_ms = oracle::RaceLimits{}.block_ms;
 };
 
 /// Width of one column of the side-by-side view.
@@ -39,22 +53,6 @@ constexpr std::size_t column_width = 58;
 int input_error(const std::string& message) {
   std::cerr << "sessionspec: oracle: " << message << "\n";
   return exit_input;
-}
-
-/// The directory holding harness.php: --oracle-dir, $SESSIONSPEC_SOURCE_DIR/oracle, ./oracle, or
-/// the source tree two levels above the binary (build/cli/sessionspec).
-std::string find_oracle_dir(const std::string& given) {
-  if (!given.empty()) return given;
-  std::vector<fs::path> candidates;
-  if (const char* src = std::getenv("SESSIONSPEC_SOURCE_DIR")) candidates.emplace_back(src);
-  candidates.emplace_back(fs::current_path());
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path().parent_path().parent_path());
-  for (const auto& base : candidates) {
-    if (fs::exists(base / "oracle" / "harness.php", ec)) return (base / "oracle").string();
-  }
-  return {};
 }
 
 /// One event in a column: the call, its arguments and what it returned.
@@ -93,8 +91,8 @@ void print_side_by_side(const oracle::OracleResult& r) {
 }
 
 std::string replay_line(const OracleOptions& o, const std::string& file) {
-  std::string line = "sessionspec oracle " + file + " --engine " + o.engine + " --seed " +
-                     std::to_string(o.seed);
+  std::string line =
+      "sessionspec oracle " + file + " --engine " + o.engine + " --seed " + std::to_string(o.seed);
   for (const auto& kv : o.ini) line += " --ini " + kv;
   if (!o.variant.empty()) line += " --variant " + o.variant;
   return line;
@@ -128,9 +126,119 @@ std::optional<int> prepare(const OracleOptions& o, scenarios::RunConfig& cfg,
   return std::nullopt;
 }
 
-bool php_runs(const std::string& php) {
-  const std::string cmd = "'" + php + "' -n -r 'exit(0);' >/dev/null 2>&1";
-  return php.find('\'') == std::string::npos && std::system(cmd.c_str()) == 0;
+/// One PHP trace event per line; `lane` prefixes events of concurrent runs.
+void print_php_trace(const std::vector<json>& events) {
+  for (const auto& e : events) {
+    const std::string lane = e.value("lane", "");
+    fmt::print("  {}{}\n", lane.empty() ? "" : "[" + lane + "] ", brief(e));
+  }
+}
+
+std::string real_replay_line(const OracleOptions& o, const std::string& file) {
+  return "sessionspec oracle " + file + " --handler '" + o.handler + "' --seed " +
+         std::to_string(o.seed);
+}
+
+/// A sequential scenario in real-engine mode: PHP's trace, then the verdict.
+int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
+                    const oracle::PhpModuleUri& module, const oracle::OracleSetup& setup) {
+  std::string error;
+  const auto store = module.isolated(setup.work_dir, "oracle");
+  auto r = oracle::run_real_engine(sc, module, store, setup, o.seed, {}, error);
+  // The module's store is emptied afterwards: nothing is left in a Redis server.
+  std::string ignored;
+  (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
+                                   ignored);
+  if (!r) return input_error(sc.file + ": " + error);
+  fmt::print("== {} ({}) through {}\n", sc.name, sc.file, module.uri);
+  print_php_trace(r->php);
+  if (r->failure) {
+    fmt::print("FAILURE  {}\n  replay: {}\n\n", r->failure->str(), real_replay_line(o, sc.file));
+    return exit_conformance;
+  }
+  fmt::print(
+      "OK: every answer of PHP's {} module agrees with the reference store, every "
+      "result with the model\n\n",
+      module.module);
+  return exit_ok;
+}
+
+/// A race scenario: real PHP processes interleaved by the coordinator, schedule after schedule.
+int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
+                     const oracle::PhpModuleUri& module, const oracle::OracleSetup& setup) {
+  std::string error;
+  oracle::RaceLimits limits;
+  limits.block_ms = o.block_ms;
+  auto runner = oracle::RaceRunner::make(sc, module, setup, limits, o.seed, error);
+  if (!runner) return input_error(error);
+  std::optional<sched::Schedule> replay;
+  if (!o.replay.empty()) {
+    replay = sched::parse_schedule(o.replay);
+    if (!replay) return input_error("--replay: malformed schedule '" + o.replay + "'");
+  }
+  auto strategy = sched::make_strategy(o.strategy, o.seed, error);
+  if (!strategy) return input_error("--strategy: " + error);
+  fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", sc.name, sc.file,
+             module.uri, handlers::concurrency_name(runner->guarantees().concurrency));
+  int code = exit_ok;
+  const std::size_t runs = replay ? 1 : o.schedules;
+  for (std::size_t i = 0; i < runs; ++i) {
+    sched::ScheduleRun run;
+    try {
+      run = replay ? runner->replay(*replay) : runner->run_one(*strategy, i);
+    } catch (const std::exception& ex) {
+      return input_error(sc.file + ": " + ex.what());
+    }
+    std::string verdict = "ok";
+    for (const auto& v : run.violations) {
+      verdict = std::string(v.failure ? "FAIL " : "finding ") + v.property + ": " + v.detail;
+      if (v.failure) code = exit_conformance;
+    }
+    fmt::print("schedule {} ({} preemptions): {}\n", run.sched.schedule.str(),
+               run.sched.schedule.preemptions, verdict);
+    if (replay || (!run.violations.empty() && code == exit_conformance)) {
+      std::vector<json> trace;
+      for (const auto& e : run.events) trace.push_back(scenarios::event_json(e));
+      print_php_trace(trace);
+      if (!replay) {
+        fmt::print("  replay: {} --replay {}\n", real_replay_line(o, sc.file),
+                   run.sched.schedule.str());
+        break;
+      }
+    }
+  }
+  fmt::print("{} real PHP processes in all\n\n", runner->processes());
+  return code;
+}
+
+int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Scenario>& scs,
+                        oracle::OracleSetup setup) {
+  std::string error;
+  auto module = oracle::parse_php_module_uri(o.handler, error);
+  if (!module) return input_error("--handler: " + error);
+  setup.php_args = module->php_args();
+  if (!oracle::php_runs(setup)) {
+    return input_error("--handler " + o.handler + ": cannot run '" + o.php +
+                       "' with that module (php8.2-cli; phpredis needs php8.2-redis)");
+  }
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  auto worker = std::make_unique<oracle::PhpWorker>(setup);
+  setup.worker = worker.get();
+  int code = exit_ok;
+  for (const auto& sc : scs) {
+    bool concurrent = false;
+    for (std::size_t i = 1; i < sc.requests.size(); ++i) {
+      concurrent = concurrent || sc.requests[i].batch == sc.requests[i - 1].batch;
+    }
+    const int one = concurrent ? real_engine_race(o, sc, *module, setup)
+                               : real_engine_one(o, sc, *module, setup);
+    code = std::max(code, one);
+    if (one == exit_input) break;
+  }
+  worker.reset();
+  std::error_code ec;
+  fs::remove_all(setup.work_dir, ec);
+  return code;
 }
 
 int oracle_command(const OracleOptions& o) {
@@ -140,15 +248,17 @@ int oracle_command(const OracleOptions& o) {
   oracle::OracleSetup setup;
   setup.php = o.php;
   setup.timeout_s = o.timeout_s;
-  setup.harness_dir = find_oracle_dir(o.oracle_dir);
+  setup.harness_dir = oracle::find_harness_dir(o.oracle_dir);
   if (setup.harness_dir.empty()) {
     return input_error("cannot find oracle/harness.php (pass --oracle-dir DIR)");
   }
-  if (!php_runs(o.php)) {
+  if (!oracle::php_runs(setup)) {
     return input_error("cannot run '" + o.php + "' (install php8.2-cli, or pass --php PATH)");
   }
-  setup.work_dir = (fs::temp_directory_path() / ("sessionspec-oracle-cli-" +
-                                                 std::to_string(::getpid()))).string();
+  setup.work_dir =
+      (fs::temp_directory_path() / ("sessionspec-oracle-cli-" + std::to_string(::getpid())))
+          .string();
+  if (!o.handler.empty()) return real_engine_command(o, scs, setup);
   auto worker = o.no_worker ? nullptr : std::make_unique<oracle::PhpWorker>(setup);
   setup.worker = worker.get();
   int code = exit_ok;
@@ -182,8 +292,9 @@ int oracle_command(const OracleOptions& o) {
 Verb register_oracle(CLI::App& app) {
   auto o = std::make_shared<OracleOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "oracle", "Run scenarios in the model and in real PHP 8.2, side by side; exit 1 on the "
-                "first difference");
+      "oracle",
+      "Run scenarios in the model and in real PHP 8.2, side by side; exit 1 on the "
+      "first difference");
   cmd->add_option("scenario", o->scenarios, "Scenario files (.scn)")->required();
   cmd->add_option("--engine", o->engine, "Model engine profile (php-8.2 is the one PHP 8.2 is)")
       ->default_val("php-8.2");
@@ -195,6 +306,20 @@ Verb register_oracle(CLI::App& app) {
   cmd->add_flag("--no-worker", o->no_worker,
                 "One PHP process per request instead of the persistent worker");
   cmd->add_option("--timeout", o->timeout_s, "Seconds one PHP request may take")->default_val(20);
+  cmd->add_option("--handler", o->handler,
+                  "Real-engine mode: PHP's own module stores (php:files, "
+                  "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
+  cmd->add_option("--schedules", o->schedules,
+                  "Race scenarios with --handler: schedules of real PHP processes")
+      ->default_val(10)
+      ->check(CLI::Range(1, 100'000));
+  cmd->add_option("--strategy", o->strategy, "Race scenarios: random, sticky, pct[:D], portfolio")
+      ->default_val("portfolio");
+  cmd->add_option("--replay", o->replay, "Race scenarios: run exactly this schedule");
+  cmd->add_option("--block-ms", o->block_ms,
+                  "Race scenarios: a process that takes longer for one step is blocked (a lock)")
+      ->default_val(oracle::RaceLimits{}.block_ms)
+      ->check(CLI::Range(10, 60'000));
   return {cmd, [o] { return oracle_command(*o); }};
 }
 

@@ -451,8 +451,12 @@ Proc<Outcome> PhpEngine::gc() {
     co_return out;
   }
   Answer a = co_await call(Method::gc, std::to_string(opts_.gc_maxlifetime));
-  if (a.kind == Answer::Kind::integer) {
+  if (a.kind == Answer::Kind::integer && a.n >= 0) {
     out.result = a.n;
+  } else if (a.kind == Answer::Kind::integer) {
+    // PHP's session_gc() returns false for a negative count (real PHP: phpredis's gc() answers
+    // -1, and session_gc() is false; docs/certified-handlers.md).
+    out.result = false;
   } else if (a.kind == Answer::Kind::boolean && a.b) {
     out.result = std::int64_t{1};
   } else {

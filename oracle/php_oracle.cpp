@@ -1,17 +1,11 @@
 #include "oracle/php_oracle.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -132,7 +126,9 @@ std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::Ru
   return parse_lines(out.str(), error);
 }
 
-json call_json(const model::ScriptCall& c) {
+}  // namespace
+
+json call_program(const model::ScriptCall& c) {
   using model::Op;
   bool bin = false;
   json j = {{"op", std::string(model::op_name(c.op))}};
@@ -166,7 +162,55 @@ json call_json(const model::ScriptCall& c) {
   return j;
 }
 
-}  // namespace
+std::string find_harness_dir(const std::string& given) {
+  namespace fs = std::filesystem;
+  if (!given.empty()) return given;
+  std::vector<fs::path> candidates;
+  if (const char* src = std::getenv("SESSIONSPEC_SOURCE_DIR")) candidates.emplace_back(src);
+  candidates.emplace_back(fs::current_path());
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back(exe.parent_path().parent_path().parent_path());
+  for (const auto& base : candidates) {
+    if (fs::exists(base / "oracle" / "harness.php", ec)) return (base / "oracle").string();
+  }
+  return {};
+}
+
+bool php_runs(const OracleSetup& setup) {
+  std::string cmd;
+  for (const auto& arg : php_command(setup, "-r")) {
+    if (arg.find('\'') != std::string::npos) return false;
+    cmd += "'" + arg + "' ";
+  }
+  return std::system((cmd + "'exit(0);' >/dev/null 2>&1").c_str()) == 0;
+}
+
+bool reset_module_store(PhpWorker& worker, const ModuleSetup& store, const json& ini,
+                        const std::vector<scenarios::StoredSeed>& seeds, std::int64_t now_s,
+                        std::string& error) {
+  json seed = json::array();
+  for (const auto& s : seeds) {
+    bool bin = false;
+    json one = {{"id", s.id}, {"data", scenarios::bytes_json(s.data, bin)}, {"age_s", s.age_s}};
+    if (bin) one["bin"] = true;
+    seed.push_back(one);
+  }
+  const json program = {{"scenario", "reset-store"},
+                        {"variant", "sessionhandler"},
+                        {"module", store.module},
+                        {"ini", ini},
+                        {"now", now_s},
+                        {"fresh", true},
+                        {"seed", seed},
+                        {"calls", json::array()}};
+  std::vector<json> events;
+  if (worker.run(program, events, error) != PhpWorker::Reply::done) {
+    error = "cannot reset the " + store.module + " module's store: " + error;
+    return false;
+  }
+  return true;
+}
 
 void normalise_ids(std::vector<json>& events) {
   IdMap ids;
@@ -208,8 +252,8 @@ struct PhpRun {
   std::string variant;
 };
 
-std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& program,
-                                                 int number, std::string& error) {
+std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& program, int number,
+                                                 bool& hung, std::string& error) {
   const std::string prog_file = run.setup.work_dir + "/request-" + std::to_string(number) + ".json";
   const std::string err_file = run.setup.work_dir + "/request-" + std::to_string(number) + ".err";
   {
@@ -220,9 +264,11 @@ std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& 
       return std::nullopt;
     }
   }
-  const std::string cmd = "timeout " + std::to_string(run.setup.timeout_s) + " " + run.setup.php +
-                          " -n '" + run.setup.harness_dir + "/harness.php' '" + prog_file +
-                          "' 2>'" + err_file + "'";
+  std::string cmd = "timeout " + std::to_string(run.setup.timeout_s);
+  for (const auto& arg : php_command(run.setup, run.setup.harness_dir + "/harness.php")) {
+    cmd += " '" + arg + "'";
+  }
+  cmd += " '" + prog_file + "' 2>'" + err_file + "'";
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) {
     error = "cannot run " + run.setup.php;
@@ -236,6 +282,14 @@ std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& 
     lines += text.back() == '\n' ? 1 : 0;
   }
   const int status = ::pclose(pipe);
+  // timeout(1) exits with 124 when it had to kill PHP.
+  constexpr int timed_out = 124;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == timed_out) {
+    error = "PHP request " + std::to_string(number) + " did not finish within " +
+            std::to_string(run.setup.timeout_s) + " s (it hung, e.g. waiting for a lock)";
+    hung = true;
+    return std::nullopt;
+  }
   if (status != 0) {
     std::ifstream err(err_file);
     std::string why((std::istreambuf_iterator<char>(err)), {});
@@ -250,12 +304,22 @@ std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& 
 
 json program_for(const PhpRun& run, std::size_t index, const std::optional<std::string>& cookie,
                  std::int64_t now_s, int seq_start) {
-  json prog = {{"scenario", run.sc.name}, {"request", static_cast<int>(index) + 1},
-               {"seq_start", seq_start}, {"variant", run.variant}, {"ini", run.ini},
-               {"store_file", run.store_file}, {"now", now_s}};
+  json prog = {{"scenario", run.sc.name},
+               {"request", static_cast<int>(index) + 1},
+               {"seq_start", seq_start},
+               {"variant", run.variant},
+               {"ini", run.ini},
+               {"store_file", run.store_file},
+               {"now", now_s}};
   bool bin = false;
   prog["cookie"] = cookie ? scenarios::bytes_json(*cookie, bin) : json(nullptr);
   if (bin) prog["bin"] = true;
+  if (run.setup.module) {
+    prog["module"] = run.setup.module->module;
+    for (const auto& [key, value] : run.setup.module->ini) prog["ini"][key] = value;
+    // Every scenario starts from an empty store (the module keeps what earlier ones left).
+    prog["fresh"] = index == 0;
+  }
   if (index == 0) {
     json seeds = json::array();
     for (const auto& s : run.sc.store) {
@@ -267,7 +331,7 @@ json program_for(const PhpRun& run, std::size_t index, const std::optional<std::
     prog["seed"] = seeds;
   }
   json calls = json::array();
-  for (const auto& st : run.sc.requests[index].steps) calls.push_back(call_json(st.call));
+  for (const auto& st : run.sc.requests[index].steps) calls.push_back(call_program(st.call));
   prog["calls"] = calls;
   return prog;
 }
@@ -287,8 +351,7 @@ std::string first_difference(const std::vector<json>& model, const std::vector<j
   if (model.size() != php.size()) {
     const auto& longer = model.size() > php.size() ? model : php;
     return std::string(model.size() > php.size() ? "the model" : "PHP") +
-           " has more events, from " +
-           comparable(longer[n]).dump();
+           " has more events, from " + comparable(longer[n]).dump();
   }
   return {};
 }
@@ -297,7 +360,8 @@ std::string first_difference(const std::vector<json>& model, const std::vector<j
 /// and appends their normalised events to `out`. Fails on the first request PHP could not run;
 /// `fallback` is set when the worker asked for one-process-per-request.
 bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* worker,
-               std::vector<json>& out, bool& fallback, std::string& error) {
+               std::vector<json>& out, std::vector<json>& raw, bool& fallback, bool& hung,
+               std::string& error) {
   const auto& sc = run.sc;
   std::remove(run.store_file.c_str());
   std::error_code ec;
@@ -321,6 +385,12 @@ bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* wor
         error = "PHP request " + std::to_string(k + 1) + ": bad program: " + why;
         return false;
       }
+      if (reply == PhpWorker::Reply::timeout) {
+        // A hang would hang one process per request just the same: no fallback.
+        error = "PHP request " + std::to_string(k + 1) + ": " + why;
+        hung = true;
+        return false;
+      }
       if (reply != PhpWorker::Reply::done) {
         fallback = true;
         error = why;
@@ -328,9 +398,10 @@ bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* wor
       }
       events = std::move(got);
     } else {
-      events = run_php_request(run, program, int(k) + 1, error);
+      events = run_php_request(run, program, int(k) + 1, hung, error);
     }
     if (!events) return false;
+    raw.insert(raw.end(), events->begin(), events->end());
     for (auto& e : *events) normalise_event(e, php_ids);
     seq += static_cast<int>(events->size());
     out.insert(out.end(), events->begin(), events->end());
@@ -357,30 +428,45 @@ bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* wor
 
 std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
                                              const scenarios::RunConfig& cfg,
-                                             const OracleSetup& setup, std::string& error) {
+                                             const OracleSetup& setup, std::string& error,
+                                             bool* hung) {
   // A private save path: the sessionhandler variant stores through PHP's files module there, and
   // files left by other runs would change what gc() counts (php_trace empties it per scenario).
   ::mkdir(setup.work_dir.c_str(), 0700);
   scenarios::RunConfig private_cfg = cfg;
-  private_cfg.ini.emplace_back("save_path", setup.work_dir + "/files");
+  private_cfg.ini.emplace_back("save_path",
+                               setup.module ? setup.module->save_path : setup.work_dir + "/files");
+  // Real-engine mode: PHP's SessionHandler class is the only way to see a module's calls.
+  if (setup.module) private_cfg.variant = model::Variant::sessionhandler;
   std::vector<json> model = model_trace(sc, private_cfg, error);
   if (model.empty()) return std::nullopt;
   const json head = model.front();
   model.erase(model.begin());
+  std::vector<json> model_raw = model;
   IdMap model_ids;
   for (auto& e : model) normalise_event(e, model_ids);
 
   PhpRun run{sc, setup, setup.work_dir + "/store.ser", head["ini"], head["variant"]};
   OracleResult result;
+  result.model_run = head;
+  result.model_raw = std::move(model_raw);
   bool fallback = false;
-  if (!php_trace(run, model, setup.worker, result.php, fallback, error)) {
-    if (!fallback) return std::nullopt;
+  bool stuck = false;
+  const auto stop = [&] {
+    if (hung) *hung = stuck;
+    return std::nullopt;
+  };
+  if (!php_trace(run, model, setup.worker, result.php, result.php_raw, fallback, stuck, error)) {
+    if (!fallback) return stop();
     // The worker could not reproduce a request in-process: the whole scenario again, from an
     // empty store, one PHP process per request.
     result.fell_back = true;
     result.php.clear();
+    result.php_raw.clear();
     error.clear();
-    if (!php_trace(run, model, nullptr, result.php, fallback, error)) return std::nullopt;
+    if (!php_trace(run, model, nullptr, result.php, result.php_raw, fallback, stuck, error)) {
+      return stop();
+    }
   }
   result.model = std::move(model);
   std::string diff = first_difference(result.model, result.php);
@@ -390,133 +476,35 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
 
 // ---- PhpWorker --------------------------------------------------------------------------------
 
-namespace {
-
-/// A worker line longer than this is garbage (a trace event is a few KiB at most).
-constexpr std::size_t worker_line_bytes_max = 64 * 1024 * 1024;
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+/// The command line of a PHP process: `php -n [php_args...] SCRIPT`.
+std::vector<std::string> php_command(const OracleSetup& setup, const std::string& script) {
+  std::vector<std::string> argv{setup.php, "-n"};
+  argv.insert(argv.end(), setup.php_args.begin(), setup.php_args.end());
+  argv.push_back(script);
+  return argv;
 }
-
-/// write() all of `data` before `deadline_ms`. SIGPIPE is blocked meanwhile (and a pending one
-/// consumed) so that a dead child is an error here, not the death of this process.
-bool write_all(int fd, const std::string& data, std::int64_t deadline_ms) {
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  std::size_t done = 0;
-  bool ok = true;
-  while (ok && done < data.size()) {
-    pollfd p{fd, POLLOUT, 0};
-    const auto left = deadline_ms - steady_ms();
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
-      ok = false;
-      break;
-    }
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false;
-    else done += static_cast<std::size_t>(n);
-  }
-  if (!ok && errno == EPIPE) {
-    const timespec zero{0, 0};
-    (void)sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  return ok;
-}
-
-}  // namespace
 
 PhpWorker::PhpWorker(const OracleSetup& setup)
-    : php_(setup.php), script_(setup.harness_dir + "/worker.php"), timeout_s_(setup.timeout_s) {}
+    : argv_(php_command(setup, setup.harness_dir + "/worker.php")), timeout_s_(setup.timeout_s) {}
 
-PhpWorker::~PhpWorker() { stop(); }
-
-bool PhpWorker::start(std::string& message) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) {
-    message = std::string("pipe: ") + std::strerror(errno);
-    return false;
-  }
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    message = std::string("pipe: ") + std::strerror(errno);
-    ::close(in[0]);
-    ::close(in[1]);
-    return false;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  std::string n_flag = "-n";
-  std::vector<char*> argv{php_.data(), n_flag.data(), script_.data(), nullptr};
-  const int rc = ::posix_spawnp(&pid_, php_.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(in[0]);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    pid_ = -1;
-    message = "cannot run " + php_ + ": " + std::strerror(rc);
-    return false;
-  }
-  to_child_ = in[1];
-  from_child_ = out[0];
-  buffer_.clear();
-  ++starts_;
-  return true;
-}
-
-void PhpWorker::stop() {
-  if (to_child_ >= 0) ::close(to_child_);
-  if (from_child_ >= 0) ::close(from_child_);
-  to_child_ = from_child_ = -1;
-  if (pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-  }
-  pid_ = -1;
-  buffer_.clear();
-}
-
-bool PhpWorker::read_line(std::string& line, std::int64_t deadline_ms) {
-  for (;;) {
-    const std::size_t nl = buffer_.find('\n');
-    if (nl != std::string::npos) {
-      line.assign(buffer_, 0, nl);
-      buffer_.erase(0, nl + 1);
-      return true;
-    }
-    if (buffer_.size() > worker_line_bytes_max) return false;
-    pollfd p{from_child_, POLLIN, 0};
-    const auto left = deadline_ms - steady_ms();
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
-    char chunk[65536];
-    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
-  }
-}
+PhpWorker::~PhpWorker() = default;
 
 PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
                                 std::string& message) {
   events.clear();
-  if (pid_ < 0 && !start(message)) return Reply::failed;
+  if (!child_.running()) {
+    if (!child_.start(argv_, message)) return Reply::failed;
+    ++starts_;
+  }
   const std::int64_t deadline = steady_ms() + std::int64_t{timeout_s_} * 1000;
-  if (!write_all(to_child_, program.dump(-1, ' ', true) + "\n", deadline)) {
-    stop();
+  if (!child_.write(program.dump(-1, ' ', true) + "\n", deadline)) {
+    child_.stop();
     message = "the PHP worker does not take requests (it died?)";
     return Reply::failed;
   }
-  for (std::string line; read_line(line, deadline);) {
+  std::string line;
+  PhpChild::Read got;
+  while ((got = child_.read_line(line, deadline)) == PhpChild::Read::line) {
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       message = "the PHP worker wrote an unparsable line: " + line.substr(0, 200);
@@ -530,11 +518,16 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
     message = j.value("message", "");
     if (status == "done") return Reply::done;
     if (status == "bad_program") return Reply::bad_program;
-    stop();  // it exits after a fallback anyway
+    child_.stop();  // it exits after a fallback anyway
     return Reply::fallback;
   }
-  if (message.empty()) message = "the PHP worker died or timed out";
-  stop();
+  child_.stop();
+  if (got == PhpChild::Read::timeout) {
+    message = "PHP did not finish the request within " + std::to_string(timeout_s_) +
+              " s (it hung, e.g. waiting for a lock)";
+    return Reply::timeout;
+  }
+  if (message.empty()) message = "the PHP worker died";
   return Reply::failed;
 }
 

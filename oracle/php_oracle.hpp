@@ -5,15 +5,14 @@
 // Session ids are random on both sides, so both traces are normalised (each distinct id becomes
 // <id1>, <id2>, ... in order of first appearance) before they are compared.
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "oracle/php_child.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -21,9 +20,22 @@ namespace ss::oracle {
 
 class PhpWorker;
 
+/// Real-engine mode (oracle/README.md, "Modules"): the harness's SessionHandler wrapper proxies
+/// one of PHP's own session modules untouched, so PHP's module does the storing.
+struct ModuleSetup {
+  /// The session module: "files" or "redis" (phpredis).
+  std::string module;
+  /// session.save_path: the files module's directory, or phpredis's tcp://HOST:PORT?prefix=P.
+  std::string save_path;
+  /// Further ini settings (full names), e.g. redis.session.locking_enabled=1.
+  std::map<std::string, std::string> ini;
+};
+
 /// Where to find PHP and the harness.
 struct OracleSetup {
   std::string php = "php";
+  /// Arguments after `-n`, e.g. `-d extension=redis.so` for phpredis (real-engine mode).
+  std::vector<std::string> php_args;
   /// The directory holding harness.php.
   std::string harness_dir;
   /// A scratch directory for programs and the store file (created if missing).
@@ -34,7 +46,13 @@ struct OracleSetup {
   /// `php harness.php` per request. A scenario the worker cannot reproduce in-process is rerun one
   /// process per request.
   PhpWorker* worker = nullptr;
+  /// When set, scenarios run in real-engine mode: variant sessionhandler over this module.
+  std::optional<ModuleSetup> module;
 };
+
+/// The command line of a PHP process: `php -n [php_args...] SCRIPT`.
+[[nodiscard]] std::vector<std::string> php_command(const OracleSetup& setup,
+                                                   const std::string& script);
 
 /// A persistent `php -n oracle/worker.php` child: many requests in one PHP process, the session
 /// module reset between them (oracle/README.md, "Worker"). Not thread-safe; one per thread.
@@ -46,9 +64,10 @@ class PhpWorker {
   PhpWorker(const PhpWorker&) = delete;
   PhpWorker& operator=(const PhpWorker&) = delete;
 
-  enum class Reply { done, bad_program, fallback, failed };
+  enum class Reply { done, bad_program, fallback, failed, timeout };
   /// Runs one request program. `done`: `events` is its trace. `bad_program`: the program was
   /// refused. `fallback`/`failed`: the worker could not run it (it is restarted on the next call);
+  /// `timeout`: the request did not finish within timeout_s (it hung; the worker is killed).
   /// `message` says why.
   Reply run(const nlohmann::json& program, std::vector<nlohmann::json>& events,
             std::string& message);
@@ -56,19 +75,9 @@ class PhpWorker {
   [[nodiscard]] int starts() const { return starts_; }
 
  private:
-  bool start(std::string& message);
-  void stop();
-  /// One line from the child, waiting at most until `deadline_ms` (steady clock); false on EOF,
-  /// timeout or an over-long line.
-  bool read_line(std::string& line, std::int64_t deadline_ms);
-
-  std::string php_;
-  std::string script_;
+  std::vector<std::string> argv_;
   int timeout_s_;
-  pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  std::string buffer_;
+  PhpChild child_;
   int starts_ = 0;
 };
 
@@ -77,6 +86,12 @@ struct OracleResult {
   std::vector<nlohmann::json> model;
   /// PHP's trace, normalised.
   std::vector<nlohmann::json> php;
+  /// PHP's trace as PHP wrote it (real ids), for judging it (real_engine.hpp).
+  std::vector<nlohmann::json> php_raw;
+  /// The model's `run` event (engine, variant, the effective ini).
+  nlohmann::json model_run;
+  /// The model's trace with the ids its seeded generator made (not normalised).
+  std::vector<nlohmann::json> model_raw;
   /// The first difference, described; nullopt when the traces agree.
   std::optional<std::string> difference;
   /// A worker was given but the scenario had to run one process per request.
@@ -84,11 +99,29 @@ struct OracleResult {
 };
 
 /// Runs `sc` in the model (memory handler) and in real PHP. Returns nullopt and sets `error` when
-/// PHP could not be run (missing binary, harness failure, timeout).
+/// PHP could not be run (missing binary, harness failure, timeout); `hung` (if given) tells a
+/// request that did not finish in time (a module waiting forever) from the other causes.
 [[nodiscard]] std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
                                                            const scenarios::RunConfig& cfg,
                                                            const OracleSetup& setup,
-                                                           std::string& error);
+                                                           std::string& error,
+                                                           bool* hung = nullptr);
+
+/// The directory holding harness.php: `given`, $SESSIONSPEC_SOURCE_DIR/oracle, ./oracle, or the
+/// source tree three levels above the running binary (build/cli/sessionspec). "" when none has it.
+[[nodiscard]] std::string find_harness_dir(const std::string& given);
+
+/// Whether `php -n [php_args...]` starts (php8.2-cli installed; extensions loadable).
+[[nodiscard]] bool php_runs(const OracleSetup& setup);
+
+/// Real-engine mode: empties the module's store and puts `seeds` in place (one request that makes
+/// no calls; `ini` as for the scenario's requests). False with `error` when PHP could not.
+bool reset_module_store(PhpWorker& worker, const ModuleSetup& store, const nlohmann::json& ini,
+                        const std::vector<scenarios::StoredSeed>& seeds, std::int64_t now_s,
+                        std::string& error);
+
+/// A script call as the harness takes it (oracle/README.md, "Program format").
+[[nodiscard]] nlohmann::json call_program(const model::ScriptCall& call);
 
 /// Replaces session ids in a trace by <idN> placeholders, in order of first appearance.
 void normalise_ids(std::vector<nlohmann::json>& events);

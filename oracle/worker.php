@@ -29,7 +29,10 @@ require __DIR__ . '/src/TraceJson.php';
 require __DIR__ . '/src/Tracer.php';
 require __DIR__ . '/src/Clock.php';
 require __DIR__ . '/src/TraceStore.php';
+require __DIR__ . '/src/ModuleStore.php';
 require __DIR__ . '/src/FilesDir.php';
+require __DIR__ . '/src/RedisKeys.php';
+require __DIR__ . '/src/Pauser.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
 require __DIR__ . '/src/Values.php';
@@ -82,8 +85,8 @@ final class WorkerResetHandler implements SessionHandlerInterface
  *   non-NULL id makes the next session_start() ignore the cookie), the lazy_write snapshot and the
  *   handler class name are dropped, status is none. It needs an active session, so a throw-away one is
  *   started with a silent handler (registered without shutdown function: nothing to write at exit).
- * - ini_restore() of every session.* entry undoes ini_set() and session_start() options, as the end of a
- *   request does (save_handler goes back to "files").
+ * - ini_restore() of every session.* entry (and redis.*, when phpredis is loaded) undoes ini_set() and
+ *   session_start() options, as the end of a request does (save_handler goes back to "files").
  * - $_SESSION and $_COOKIE do not exist / are empty at the start of a CLI request; headers are dropped.
  * - PHP empties its stat and realpath caches at the end of a request; without that, is_dir() of a save
  *   path the client deleted between scenarios would still say true.
@@ -95,8 +98,11 @@ function resetSessionModule(): void
     session_start(['use_cookies' => '0', 'use_strict_mode' => '0', 'gc_probability' => '0',
         'read_and_close' => false, 'serialize_handler' => 'php']);
     session_destroy();
-    foreach (array_keys(ini_get_all('session', false)) as $name) {
-        ini_restore($name);
+    // phpredis's session settings (redis.session.*) are request settings too (real-engine mode).
+    foreach (extension_loaded('redis') ? ['session', 'redis'] : ['session'] as $extension) {
+        foreach (array_keys(ini_get_all($extension, false)) as $name) {
+            ini_restore($name);
+        }
     }
     unset($_SESSION);
     $_COOKIE = [];
@@ -121,6 +127,10 @@ function serveRequest(string $line): array
         $program = Program::fromText($line, 'program');
     } catch (ProgramError $e) {
         return ['bad_program', 'message' => $e->getMessage()];
+    }
+    if ($program->pause) {
+        // stdin carries the programs here; step mode needs a process of its own (harness.php).
+        return ['bad_program', 'message' => 'step mode ("pause") needs harness.php, one process per request'];
     }
     $obLevel = ob_get_level();
     $harness = new Harness($program);

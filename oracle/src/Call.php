@@ -30,6 +30,7 @@ final class Call
         'unset' => ['key' => 'key'],
         'get' => ['key' => 'key'],
         'advance' => ['seconds' => 'integer'],
+        'yield' => [],
     ];
     private const REQUIRED = ['key', 'value', 'seconds'];
 

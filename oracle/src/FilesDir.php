@@ -12,7 +12,7 @@ namespace SessionSpec\Oracle;
  * meaningful for gc, advancing the virtual clock by S seconds back-dates every sess_* file by S seconds,
  * and seeded sessions get an mtime that is as old (in real time) as they are in virtual time.
  */
-final class FilesDir
+final class FilesDir implements ModuleStore
 {
     private readonly string $dir;
     private readonly int $levels;
@@ -31,6 +31,14 @@ final class FilesDir
         }
     }
 
+    public function clear(): void
+    {
+        foreach ($this->sessionFiles() as $file) {
+            unlink($file->getPathname());
+        }
+        clearstatcache();
+    }
+
     public function seed(string $id, string $data, int $ageSeconds): void
     {
         $file = $this->fileOf($id);
@@ -44,16 +52,26 @@ final class FilesDir
 
     public function advance(int $seconds): void
     {
+        foreach ($this->sessionFiles() as $file) {
+            touch($file->getPathname(), $file->getMTime() - $seconds);
+        }
+        clearstatcache();
+    }
+
+    /** @return list<\SplFileInfo> every sess_* file under the directory */
+    private function sessionFiles(): array
+    {
         $files = new \RecursiveIteratorIterator(new \RecursiveDirectoryIterator(
             $this->dir,
             \FilesystemIterator::SKIP_DOTS,
         ));
+        $out = [];
         foreach ($files as $file) {
             if ($file->isFile() && str_starts_with($file->getFilename(), 'sess_')) {
-                touch($file->getPathname(), $file->getMTime() - $seconds);
+                $out[] = $file;
             }
         }
-        clearstatcache();
+        return $out;
     }
 
     private function fileOf(string $id): string

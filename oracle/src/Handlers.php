@@ -5,6 +5,7 @@ declare(strict_types=1);
 // The handler classes live in the global namespace on purpose: PHP names them in its warnings
 // (e.g. "handler: FullHandler::write"), and those messages must read like the model's.
 
+use SessionSpec\Oracle\Pauser;
 use SessionSpec\Oracle\TraceStore;
 use SessionSpec\Oracle\Tracer;
 
@@ -12,9 +13,12 @@ use SessionSpec\Oracle\Tracer;
 trait TracesHandlerCalls
 {
     protected Tracer $tracer;
+    /** Step mode (program "pause"): every handler call waits for the coordinator's go first. */
+    protected ?Pauser $pauser = null;
 
     protected function traced(string $method, array $args, callable $body): mixed
     {
+        $this->pauser?->pause($method);
         try {
             $result = $body();
         } catch (\Throwable $e) {
@@ -22,6 +26,7 @@ trait TracesHandlerCalls
             throw $e;
         }
         $this->tracer->handlerCall($method, $args, $result);
+        $this->pauser?->handlerCallDone();
         return $result;
     }
 }
@@ -91,8 +96,16 @@ final class FullHandler extends BasicHandler implements SessionIdInterface, Sess
 
 /**
  * Variant "sessionhandler": a SessionHandler subclass. In 8.2 SessionHandler has only these seven methods
- * (no validateId/updateTimestamp); each proxies the module that was active before (files), so the data
- * lives in files under save_path and the TraceStore is not used.
+ * (no validateId/updateTimestamp); each proxies the module that was active before (PS(default_mod): files,
+ * or the module of a program's "module" field, e.g. phpredis's redis), so the data lives in that module's
+ * store and the TraceStore is not used.
+ *
+ * Two modes, one class name (PHP quotes it in warnings, and the model's messages say WrappedHandler):
+ * - corrected (the oracle's sessionhandler variant, proxying files): two files-module habits that a
+ *   correct store does not have are undone after the call, so that the traces compare with the model's
+ *   reference store (see close() and write());
+ * - pure (real-engine mode, program "module"): every call goes to the module untouched, because there the
+ *   module itself is what is being certified.
  */
 final class WrappedHandler extends SessionHandler
 {
@@ -103,9 +116,10 @@ final class WrappedHandler extends SessionHandler
     /** The file the last read() created for an unknown id, until something is written to it. */
     private ?string $createdByRead = null;
 
-    public function __construct(Tracer $tracer)
+    public function __construct(Tracer $tracer, private readonly bool $corrected = true, ?Pauser $pauser = null)
     {
         $this->tracer = $tracer;
+        $this->pauser = $pauser;
     }
 
     public function open(string $path, string $name): bool
@@ -122,6 +136,9 @@ final class WrappedHandler extends SessionHandler
     public function close(): bool
     {
         $result = $this->traced('close', [], fn (): bool => parent::close());
+        if (!$this->corrected) {
+            return $result;
+        }
         clearstatcache();
         if ($this->createdByRead !== null && is_file($this->createdByRead)
             && filesize($this->createdByRead) === 0) {
@@ -134,6 +151,9 @@ final class WrappedHandler extends SessionHandler
 
     public function read(string $id): string|false
     {
+        if (!$this->corrected) {
+            return $this->traced('read', [$id], fn (): string|false => parent::read($id));
+        }
         $file = $this->dir . '/sess_' . $id;
         $existed = TraceStore::validId($id) && is_file($file);
         $result = $this->traced('read', [$id], fn (): string|false => parent::read($id));
@@ -152,6 +172,9 @@ final class WrappedHandler extends SessionHandler
         $this->createdByRead = null;
         return $this->traced('write', [$id, $data], function () use ($id, $data): bool {
             $ok = parent::write($id, $data);
+            if (!$this->corrected) {
+                return $ok;
+            }
             $file = $this->dir . '/sess_' . $id;
             clearstatcache();
             if ($ok && TraceStore::validId($id) && !is_file($file)) {
@@ -171,7 +194,7 @@ final class WrappedHandler extends SessionHandler
     /** The file read() created for an unknown id is not a session yet: gc must not count it. */
     public function gc(int $max_lifetime): int|false
     {
-        if ($this->createdByRead !== null && is_file($this->createdByRead)) {
+        if ($this->corrected && $this->createdByRead !== null && is_file($this->createdByRead)) {
             touch($this->createdByRead);
             clearstatcache();
         }

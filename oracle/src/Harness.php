@@ -16,13 +16,18 @@ final class Harness
 {
     private readonly Tracer $tracer;
     private readonly Clock $clock;
-    private ?FilesDir $filesDir = null;
+    /** The module's storage (sessionhandler variant and real-engine mode), aged by `advance`. */
+    private ?ModuleStore $moduleStore = null;
+    private ?Pauser $pauser = null;
     private bool $finished = false;
 
     public function __construct(private readonly Program $program)
     {
         $this->tracer = new Tracer($program->scenario, $program->request, $program->seqStart, STDOUT);
         $this->clock = new Clock($program->now);
+        if ($program->pause) {
+            $this->pauser = new Pauser(STDIN, STDOUT);
+        }
     }
 
     public function run(): void
@@ -31,6 +36,7 @@ final class Harness
         $this->guardOutput();
         try {
             $startOptions = $this->applyIni();
+            $this->selectModule();
             $this->sendCookie();
             $this->register($this->makeHandler());
         } catch (ProgramError $e) {
@@ -38,6 +44,7 @@ final class Harness
             throw $e;
         }
         $this->tracer->requestEvent($this->program->cookie);
+        $this->pauser?->pause('start');
 
         foreach ($this->program->calls as $call) {
             if (!$this->runCall($call, $startOptions)) {
@@ -126,14 +133,32 @@ final class Harness
         }
     }
 
+    /**
+     * Real-engine mode (program "module"): the session module the SessionHandler wrapper proxies. It must
+     * be selected before session_set_save_handler(), which keeps the module active until then as the
+     * one SessionHandler's methods call (PS(default_mod)).
+     */
+    private function selectModule(): void
+    {
+        $module = $this->program->module;
+        if ($module !== null && ini_set('session.save_handler', $module) === false) {
+            throw new ProgramError("session module $module is not available (for redis: php -d extension=redis.so)");
+        }
+    }
+
     private function makeHandler(): \SessionHandlerInterface
     {
         if ($this->program->variant === 'sessionhandler') {
-            $this->filesDir = new FilesDir(session_save_path());
-            foreach ($this->program->seed as $s) {
-                $this->filesDir->seed($s['id'], $s['data'], $this->clock->now - $s['mtime']);
+            $this->moduleStore = $this->program->module === 'redis'
+                ? new RedisKeys(session_save_path())
+                : new FilesDir(session_save_path());
+            if ($this->program->fresh) {
+                $this->moduleStore->clear();
             }
-            return new \WrappedHandler($this->tracer);
+            foreach ($this->program->seed as $s) {
+                $this->moduleStore->seed($s['id'], $s['data'], $this->clock->now - $s['mtime']);
+            }
+            return new \WrappedHandler($this->tracer, $this->program->module === null, $this->pauser);
         }
         $store = new TraceStore((string) $this->program->storeFile, $this->clock);
         foreach ($this->program->seed as $s) {
@@ -160,6 +185,9 @@ final class Harness
     private function runCall(Call $call, array $startOptions): bool
     {
         $this->tracer->beginStep();
+        if ($call->op === 'yield') {
+            $this->pauser?->pause('yield');
+        }
         $ok = true;
         try {
             $result = Values::render($this->perform($call, $startOptions));
@@ -194,6 +222,7 @@ final class Harness
             'unset' => self::unset($p['key']),
             'get' => $_SESSION[$p['key']] ?? null,
             'advance' => $this->advance($p['seconds']),
+            'yield' => null,
         };
     }
 
@@ -224,7 +253,7 @@ final class Harness
     private function advance(int $seconds): null
     {
         $this->clock->now += $seconds;
-        $this->filesDir?->advance($seconds);
+        $this->moduleStore?->advance($seconds);
         return null;
     }
 }

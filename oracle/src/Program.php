@@ -13,6 +13,8 @@ final class ProgramError extends \RuntimeException
 final class Program
 {
     public const VARIANTS = ['full', 'basic', 'sessionhandler'];
+    /** Session modules a `sessionhandler` wrapper may proxy in real-engine mode (README, "Modules"). */
+    public const MODULES = ['files', 'redis'];
 
     /**
      * @param array<string, string> $ini session ini settings, keys without the "session." prefix
@@ -30,6 +32,9 @@ final class Program
         public readonly int $now,
         public readonly array $seed,
         public readonly array $calls,
+        public readonly ?string $module = null,
+        public readonly bool $fresh = false,
+        public readonly bool $pause = false,
     ) {
     }
 
@@ -67,6 +72,13 @@ final class Program
         if ($storeFile === null && $variant !== 'sessionhandler') {
             throw new ProgramError("variant $variant needs store_file");
         }
+        $module = self::field($p, 'module', 'string', null);
+        if ($module !== null && !in_array($module, self::MODULES, true)) {
+            throw new ProgramError('module must be one of ' . implode(', ', self::MODULES));
+        }
+        if ($module !== null && $variant !== 'sessionhandler') {
+            throw new ProgramError('a module is proxied by the sessionhandler variant only');
+        }
         $bin = self::field($p, 'bin', 'boolean', false);
         $cookie = self::field($p, 'cookie', 'string', null);
         $now = self::field($p, 'now', 'integer', 1700000000);
@@ -81,6 +93,9 @@ final class Program
             now: $now,
             seed: array_map(static fn (mixed $s): array => self::seedRecord($s, $now), self::field($p, 'seed', 'array', [])),
             calls: array_map(static fn (mixed $c): Call => Call::fromJson($c), self::field($p, 'calls', 'array', [])),
+            module: $module,
+            fresh: self::field($p, 'fresh', 'boolean', false),
+            pause: self::field($p, 'pause', 'boolean', false),
         );
     }
 

@@ -1,0 +1,480 @@
+#include "oracle/race_runner.hpp"
+
+#include <poll.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "oracle/php_events.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/trace.hpp"
+#include "sched/race_checks.hpp"
+
+namespace ss::oracle {
+
+using nlohmann::json;
+using scenarios::Event;
+using scenarios::EventKind;
+
+namespace {
+
+// ---- one real PHP process in step mode -------------------------------------------------------
+
+struct Task {
+  enum class State { running, parked, blocked, finished };
+  PhpChild child;
+  State state = State::running;
+  /// The point it is parked (or blocked) at: "start", "yield" or a handler method.
+  std::string at = "start";
+  /// Handler calls it has completed (from its pause lines).
+  int calls = 0;
+  std::string failure;
+};
+
+/// Everything the processes wrote, in the order it arrived: the run's trace.
+using Lines = std::vector<json>;
+
+/// Reads `t`'s lines until it parks at its next point, exits, or `deadline_ms` passes (then it
+/// stays running: the caller decides that it is blocked).
+void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
+  std::string line;
+  for (;;) {
+    const auto r = t.child.read_line(line, deadline_ms);
+    if (r == PhpChild::Read::timeout) return;
+    if (r == PhpChild::Read::eof) {
+      const int status = t.child.reap();
+      t.state = Task::State::finished;
+      if (status != 0) t.failure = "exited with wait status " + std::to_string(status);
+      return;
+    }
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      t.failure = "wrote an unparsable line: " + line.substr(0, 200);
+      continue;
+    }
+    if (j.contains("pause")) {
+      t.state = Task::State::parked;
+      t.at = j.value("pause", "?");
+      t.calls = j.value("calls", 0);
+      return;
+    }
+    lines.push_back(std::move(j));
+  }
+}
+
+/// Waits at most `ms` for blocked tasks to wake (park or exit): until one woke or, with
+/// `until_all`, until every one did. Returns whether any woke.
+bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all) {
+  const std::int64_t deadline = steady_ms() + ms;
+  bool woke = false;
+  for (;;) {
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      if (tasks[i].state != Task::State::blocked) continue;
+      fds.push_back({tasks[i].child.stdout_fd(), POLLIN, 0});
+      which.push_back(i);
+    }
+    if (fds.empty() || (woke && !until_all)) return woke;
+    const auto left = deadline - steady_ms();
+    if (left <= 0) return woke;
+    if (::poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) continue;
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Task& t = tasks[which[k]];
+      pump(t, lines, steady_ms());
+      woke = woke || t.state != Task::State::blocked;
+    }
+  }
+}
+
+/// The processes of one concurrent batch, stepped one grant at a time; what they write goes to
+/// the run's trace lines in the order it arrives.
+class Batch {
+ public:
+  Batch(const RaceLimits& limits, int first, Lines& lines)
+      : limits_(limits), first_(first), lines_(lines) {}
+  ~Batch() {
+    for (auto& t : tasks_) t.child.stop();
+  }
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  void spawn(const std::vector<std::string>& argv) {
+    std::string why;
+    if (!tasks_.emplace_back().child.start(argv, why)) throw std::runtime_error(why);
+  }
+
+  /// Every process boots in parallel and parks at "start" before anything happens.
+  /// A process that crashed or wrote garbage: PHP did not run the request (not a verdict).
+  void check_health() const {
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      if (tasks_[i].failure.empty()) continue;
+      throw std::runtime_error("the PHP process of request " + std::to_string(first_ + 1 + int(i)) +
+                               " " + tasks_[i].failure);
+    }
+  }
+
+  void boot() {
+    for (auto& t : tasks_) {
+      pump(t, lines_, steady_ms() + limits_.start_ms);
+      if (t.state != Task::State::parked) {
+        throw std::runtime_error("a PHP process did not reach its start point" +
+                                 (t.failure.empty() ? std::string() : ": " + t.failure));
+      }
+    }
+  }
+
+  /// Grants steps as `strategy` picks until every process finished, or all unfinished ones were
+  /// blocked for deadlock_ms (deadlock), or the step budget is spent; `res` gets the picks, the
+  /// end and, for a stuck run, where each process waits.
+  void run(sched::Strategy& strategy, int& current, sched::RunResult& res) {
+    for (;;) {
+      bool unfinished = false;
+      const std::vector<int> ready = ready_tasks(unfinished);
+      if (ready.empty()) {
+        if (!unfinished) return;
+        if (wait_blocked(tasks_, lines_, limits_.deadlock_ms, false)) continue;
+        res.end = sched::RunEnd::deadlock;
+      } else if (res.schedule.picks.size() >= limits_.steps_max) {
+        res.end = sched::RunEnd::budget;
+      }
+      if (res.end != sched::RunEnd::finished) return record_waits(res);
+      const int pick = strategy.choose(ready, current, res.schedule.picks.size());
+      if (std::find(ready.begin(), ready.end(), current) != ready.end() && pick != current) {
+        ++res.schedule.preemptions;
+      }
+      res.schedule.picks.push_back(pick);
+      current = pick;
+      grant(tasks_[static_cast<std::size_t>(pick - first_)]);
+    }
+  }
+
+ private:
+  std::vector<int> ready_tasks(bool& unfinished) const {
+    std::vector<int> ready;
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      if (tasks_[i].state == Task::State::parked) ready.push_back(first_ + static_cast<int>(i));
+      unfinished = unfinished || tasks_[i].state != Task::State::finished;
+    }
+    return ready;
+  }
+
+  void record_waits(sched::RunResult& res) const {
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      const Task& t = tasks_[i];
+      if (t.state == Task::State::finished) continue;
+      res.waits.push_back({first_ + static_cast<int>(i), t.at, t.state == Task::State::blocked});
+    }
+  }
+
+  /// One step: the process runs to its next point; one that does not get there in block_ms is
+  /// blocked. After a step that called the handler (a lock may have been released), blocked
+  /// processes get settle_ms to wake, so that who is ready next does not depend on timing.
+  void grant(Task& t) {
+    const int calls_before = t.calls;
+    t.state = Task::State::running;
+    if (!t.child.write("\n", steady_ms() + limits_.block_ms)) {
+      throw std::runtime_error("a PHP process stopped taking steps at " + t.at);
+    }
+    pump(t, lines_, steady_ms() + limits_.block_ms);
+    if (t.state == Task::State::running) t.state = Task::State::blocked;
+    const bool called = t.state == Task::State::finished ||
+                        (t.state == Task::State::parked && t.calls > calls_before);
+    if (called) wait_blocked(tasks_, lines_, limits_.settle_ms, true);
+  }
+
+  const RaceLimits& limits_;
+  int first_;
+  Lines& lines_;
+  std::deque<Task> tasks_;
+};
+
+/// Runs the tasks in the order `order` (a permutation of task ids): the serial executions.
+class SerialOrder final : public sched::Strategy {
+ public:
+  explicit SerialOrder(std::vector<int> order) : order_(std::move(order)) {}
+  void begin(std::uint64_t, int) override {}
+  int choose(const std::vector<int>& ready, int current, std::size_t) override {
+    for (int t : order_) {
+      if (std::find(ready.begin(), ready.end(), t) != ready.end()) return t;
+    }
+    return sched::default_choice(ready, current);
+  }
+  std::string name() const override { return "serial"; }
+
+ private:
+  std::vector<int> order_;
+};
+
+std::vector<std::vector<const scenarios::Request*>> batches_of(const scenarios::Scenario& sc) {
+  std::vector<std::vector<const scenarios::Request*>> out;
+  int last = -1;
+  for (const auto& r : sc.requests) {
+    if (out.empty() || r.batch != last) out.emplace_back();
+    out.back().push_back(&r);
+    last = r.batch;
+  }
+  return out;
+}
+
+// ---- reading the final store through the module ------------------------------------------------
+
+/// The stored sessions after a run, read as the explorer reads them (sched::read_state): one
+/// fresh request per id that opens the session with read_and_close through the same module.
+class ModuleReader final : public handlers::Backend {
+ public:
+  ModuleReader(PhpWorker& worker, json base, std::string uri, handlers::Guarantees g)
+      : worker_(worker), base_(std::move(base)), uri_(std::move(uri)), g_(g) {}
+  std::string uri() const override { return uri_; }
+  handlers::Guarantees guarantees() const override { return g_; }
+  std::unique_ptr<handlers::SessionHandler> connect(handlers::RequestEnv) override;
+  handlers::Result<std::string> read(const std::string& id);
+
+ private:
+  PhpWorker& worker_;
+  json base_;
+  std::string uri_;
+  handlers::Guarantees g_;
+};
+
+class ReaderHandler final : public handlers::SessionHandler {
+ public:
+  explicit ReaderHandler(ModuleReader& r) : r_(r) {}
+  handlers::Task<handlers::Status> open(std::string, std::string) override {
+    co_return handlers::ok_status();
+  }
+  handlers::Task<handlers::Status> close() override { co_return handlers::ok_status(); }
+  handlers::Task<handlers::Result<std::string>> read(std::string id) override {
+    co_return r_.read(id);
+  }
+  handlers::Task<handlers::Status> write(std::string, std::string) override { co_return no(); }
+  handlers::Task<handlers::Status> destroy(std::string) override { co_return no(); }
+  handlers::Task<handlers::Result<std::int64_t>> gc(std::int64_t) override { co_return no(); }
+  handlers::Task<handlers::Result<std::string>> create_sid() override { co_return no(); }
+  handlers::Task<handlers::Result<bool>> validate_id(std::string) override { co_return no(); }
+  handlers::Task<handlers::Status> update_timestamp(std::string, std::string) override {
+    co_return no();
+  }
+
+ private:
+  static handlers::HandlerError no() {
+    return handlers::fail(handlers::ErrorCode::unsupported, "the module reader only reads");
+  }
+  ModuleReader& r_;
+};
+
+std::unique_ptr<handlers::SessionHandler> ModuleReader::connect(handlers::RequestEnv) {
+  return std::make_unique<ReaderHandler>(*this);
+}
+
+handlers::Result<std::string> ModuleReader::read(const std::string& id) {
+  json program = base_;
+  bool bin = false;
+  program["cookie"] = scenarios::bytes_json(id, bin);
+  if (bin) program["bin"] = true;
+  std::vector<json> events;
+  std::string why;
+  if (worker_.run(program, events, why) != PhpWorker::Reply::done) {
+    throw std::runtime_error("reading session " + id + " through the module: " + why);
+  }
+  for (const auto& e : events) {
+    if (e.value("kind", "") != "handler" || e.value("name", "") != "read") continue;
+    const json& r = e["result"];
+    if (r.is_string()) return scenarios::json_bytes(r, e.value("bin", false));
+    return handlers::fail(handlers::ErrorCode::io, "read() answered " + r.dump());
+  }
+  return handlers::fail(handlers::ErrorCode::io, "PHP did not read session " + id);
+}
+
+}  // namespace
+
+// ---- RaceRunner -------------------------------------------------------------------------------
+
+RaceRunner::RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const OracleSetup& setup,
+                       RaceLimits limits, std::uint64_t seed)
+    : sc_(sc), module_(std::move(module)), setup_(setup), limits_(limits), seed_(seed) {}
+
+RaceRunner::~RaceRunner() {
+  // Leave nothing behind: the module's store is emptied (files: the directory goes too).
+  try {
+    if (worker_) prepare_store("cleanup");
+  } catch (const std::exception&) {
+    // Best effort: a store that cannot be reached now held nothing worth cleaning.
+  }
+  worker_.reset();
+  if (module_.module == "files" && !store_.save_path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(store_.save_path, ec);
+  }
+}
+
+std::unique_ptr<RaceRunner> RaceRunner::make(const scenarios::Scenario& sc, PhpModuleUri module,
+                                             const OracleSetup& setup, RaceLimits limits,
+                                             std::uint64_t seed, std::string& error) {
+  bool concurrent = false;
+  for (const auto& b : batches_of(sc)) concurrent = concurrent || b.size() > 1;
+  if (!concurrent) {
+    error = sc.file + ": no concurrent block (races need two or more overlapping requests)";
+    return nullptr;
+  }
+  std::unique_ptr<RaceRunner> r(new RaceRunner(sc, std::move(module), setup, limits, seed));
+  scenarios::RunConfig rc;
+  model::Variant variant = model::Variant::sessionhandler;
+  if (auto e = scenarios::resolve_options(sc, rc, r->opts_, variant)) {
+    error = *e;
+    return nullptr;
+  }
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  r->store_ = r->module_.isolated(setup.work_dir, "race");
+  r->opts_.save_path = r->store_.save_path;
+  r->ini_ = r->opts_.to_ini();
+  for (const auto& [key, value] : r->store_.ini) r->ini_[key] = value;
+  r->guarantees_ = r->module_.guarantees(r->opts_);
+  r->setup_.php_args = r->module_.php_args();
+  r->setup_.worker = nullptr;
+  r->worker_ = std::make_unique<PhpWorker>(r->setup_);
+  return r;
+}
+
+json RaceRunner::program(const scenarios::Request& req, int number,
+                         const std::optional<std::string>& cookie) const {
+  json prog = {{"scenario", sc_.name},
+               {"request", number},
+               {"variant", "sessionhandler"},
+               {"module", store_.module},
+               {"ini", ini_},
+               {"now", sc_.clock_start_s},
+               {"pause", true}};
+  bool bin = false;
+  prog["cookie"] = cookie ? scenarios::bytes_json(*cookie, bin) : json(nullptr);
+  if (bin) prog["bin"] = true;
+  json calls = json::array();
+  for (const auto& st : req.steps) calls.push_back(call_program(st.call));
+  prog["calls"] = calls;
+  return prog;
+}
+
+// An empty store holding the scenario's `store` sessions, before any request of a run starts.
+void RaceRunner::prepare_store(const std::string& tag) {
+  std::string error;
+  const std::vector<scenarios::StoredSeed> none;
+  if (!reset_module_store(*worker_, store_, ini_, tag == "cleanup" ? none : sc_.store,
+                          sc_.clock_start_s, error)) {
+    throw std::runtime_error(error);
+  }
+}
+
+std::vector<std::string> RaceRunner::command(const scenarios::Request& req, int number,
+                                             const std::optional<std::string>& cookie) const {
+  const std::string file = setup_.work_dir + "/race-" + std::to_string(number) + ".json";
+  std::ofstream(file, std::ios::trunc) << program(req, number, cookie).dump(-1, ' ', true);
+  auto argv = php_command(setup_, setup_.harness_dir + "/harness.php");
+  argv.push_back(file);
+  return argv;
+}
+
+// The browser's jar after a batch: PHP sends the id in a Set-Cookie (use_cookies) when it is new
+// or changed. (The CLI keeps no headers, so this is PHP's rule rather than an observation.)
+void RaceRunner::update_jar(const std::vector<json>& lines, int first,
+                            std::optional<std::string>& jar) const {
+  for (const auto& l : lines) {
+    const int number = l.value("request", 0);
+    if (l.value("kind", "") != "response" || number <= first) continue;
+    const auto& req = sc_.requests[static_cast<std::size_t>(number) - 1];
+    const std::string id =
+        l.contains("id") && l["id"].is_string() ? l["id"].get<std::string>() : "";
+    const auto sent = scenarios::cookie_for(req, jar);
+    if (opts_.use_cookies && !id.empty() && (!sent || *sent != id)) jar = id;
+  }
+}
+
+// What the store holds after the run, read as the explorer reads it (sched::read_state).
+sched::StoreState RaceRunner::final_state(const std::vector<scenarios::Event>& events) {
+  json base = {
+      {"scenario", sc_.name + "-read"},
+      {"variant", "sessionhandler"},
+      {"module", store_.module},
+      {"ini", ini_},
+      {"now", sc_.clock_start_s},
+      {"calls", json::array({{{"op", "session_start"}, {"options", {{"read_and_close", "1"}}}}})}};
+  // Reading must not change the store: no strict-mode id swap, no gc.
+  base["ini"]["use_strict_mode"] = "0";
+  base["ini"]["gc_probability"] = "0";
+  base["ini"]["use_cookies"] = "1";
+  ModuleReader reader(*worker_, base, module_.uri, guarantees_);
+  boost::asio::io_context io;
+  handlers::ManualClock clock(sc_.clock_start_s);
+  return sched::read_state(io, reader, clock, events, sched::named_ids(sc_), opts_);
+}
+
+sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge) {
+  prepare_store("run");
+  strategy.begin(index, static_cast<int>(sc_.requests.size()));
+  sched::ScheduleRun run;
+  Lines lines;
+  std::optional<std::string> jar;
+  int current = -1;
+  int number = 0;
+  for (const auto& batch : batches_of(sc_)) {
+    Batch b(limits_, number, lines);
+    for (const scenarios::Request* req : batch) {
+      ++number;
+      b.spawn(command(*req, number, scenarios::cookie_for(*req, jar)));
+      ++processes_;
+    }
+    b.boot();
+    b.run(strategy, current, run.sched);
+    b.check_health();
+    if (run.sched.end != sched::RunEnd::finished) break;
+    update_jar(lines, number - static_cast<int>(batch.size()), jar);
+  }
+  strategy.end(run.sched.schedule.picks.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i]["seq"] = static_cast<int>(i);
+  std::string error;
+  auto events = events_from_php(sc_, lines, error);
+  if (!events) throw std::runtime_error(error);
+  run.events = std::move(*events);
+  if (run.sched.end == sched::RunEnd::finished) run.final_state = final_state(run.events);
+  if (judge) {
+    sched::check_progress(run);
+    sched::check_isolation(run);
+    sched::check_strict_mode(run, sc_, opts_);
+    if (run.final_state) sched::check_serializable(run, serial_outcomes(), sc_, guarantees_);
+  }
+  return run;
+}
+
+sched::ScheduleRun RaceRunner::run_one(sched::Strategy& strategy, std::uint64_t index) {
+  return execute(strategy, index, true);
+}
+
+sched::ScheduleRun RaceRunner::replay(const sched::Schedule& schedule) {
+  std::string error;
+  auto strategy = sched::make_strategy("replay:" + schedule.str(), seed_, error);
+  if (!strategy) throw std::runtime_error(error);
+  return execute(*strategy, 0, true);
+}
+
+// Every serial order of each concurrent batch, through the same module: what "some serial order
+// explains the result" allows (the explorer's definition).
+const std::vector<sched::StoreState>& RaceRunner::serial_outcomes() {
+  if (serial_) return *serial_;
+  serial_.emplace();
+  for (const auto& order : sched::serial_orders(batches_of(sc_), sc_)) {
+    SerialOrder strategy(order);
+    sched::ScheduleRun run = execute(strategy, 0, false);
+    if (!run.final_state) continue;
+    if (std::find(serial_->begin(), serial_->end(), *run.final_state) == serial_->end()) {
+      serial_->push_back(*run.final_state);
+    }
+  }
+  return *serial_;
+}
+
+}  // namespace ss::oracle

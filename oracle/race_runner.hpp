@@ -1,0 +1,94 @@
+#pragma once
+// Races with REAL concurrent PHP processes (docs/certify.md, "L3 through real processes"). The
+// explorer (sched/) interleaves in-process handlers; a real PHP session module lives in other
+// processes, so it is interleaved from outside: each request of a `concurrent` block is one
+// `php harness.php` in step mode (oracle/src/Pauser.php), stopped at the explorer's scheduling
+// points (start, yield, before every handler call), and a coordinator lets one process move at a
+// time, as a sched::Strategy picks. A process that does not reach its next point within
+// `block_ms` is waiting inside the module (a lock): it is blocked, and another one runs. When
+// every unfinished process has been blocked for `deadlock_ms`, the run ends as a deadlock
+// (a progress violation), never a hang.
+//
+// Runs are judged by the explorer's own checkers (sched/race_checks.hpp): progress, isolation,
+// strict mode, and lost update / no resurrection against the outcomes of the serial orders (run
+// through the same module) and the module's declared guarantee.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "oracle/php_module.hpp"
+#include "oracle/php_oracle.hpp"
+#include "scenarios/scenario.hpp"
+#include "sched/explorer.hpp"
+#include "sched/scheduler.hpp"
+
+namespace ss::oracle {
+
+/// Time bounds of the coordinator (all in milliseconds unless named otherwise).
+struct RaceLimits {
+  /// A granted process that has not reached its next point by then is blocked in the module.
+  int block_ms = 150;
+  /// After a step that called the handler, blocked processes get this long to wake (a lock was
+  /// maybe released), so that who is ready next does not depend on timing.
+  int settle_ms = 100;
+  /// Every unfinished process blocked this long: the run is a deadlock.
+  int deadlock_ms = 3000;
+  /// PHP start-up, until a process reaches its `start` point.
+  int start_ms = 20'000;
+  /// Steps (grants) per run; a run that needs more is a progress violation.
+  std::size_t steps_max = 10'000;
+};
+
+class RaceRunner {
+ public:
+  /// `setup`: PHP, the harness directory and a work directory (created); its worker and module
+  /// fields are not used. Fails when the scenario has no concurrent block or bad options.
+  static std::unique_ptr<RaceRunner> make(const scenarios::Scenario& sc, PhpModuleUri module,
+                                          const OracleSetup& setup, RaceLimits limits,
+                                          std::uint64_t seed, std::string& error);
+  ~RaceRunner();
+
+  /// One schedule chosen by `strategy` (schedule number `index`), judged. Throws
+  /// std::runtime_error when PHP could not run it (a process that does not start, a store
+  /// that cannot be read).
+  sched::ScheduleRun run_one(sched::Strategy& strategy, std::uint64_t index);
+  /// Replays `schedule` (non-preemptive after its end), judged.
+  sched::ScheduleRun replay(const sched::Schedule& schedule);
+
+  [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
+  /// How many real PHP processes ran the scenario's requests so far (serial orders included).
+  [[nodiscard]] std::size_t processes() const { return processes_; }
+
+ private:
+  RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const OracleSetup& setup,
+             RaceLimits limits, std::uint64_t seed);
+  sched::ScheduleRun execute(sched::Strategy& strategy, std::uint64_t index, bool judge);
+  const std::vector<sched::StoreState>& serial_outcomes();
+  nlohmann::json program(const scenarios::Request& req, int number,
+                         const std::optional<std::string>& cookie) const;
+  /// The command of the process that runs request `number` (its program written to a file).
+  std::vector<std::string> command(const scenarios::Request& req, int number,
+                                   const std::optional<std::string>& cookie) const;
+  void update_jar(const std::vector<nlohmann::json>& lines, int first,
+                  std::optional<std::string>& jar) const;
+  sched::StoreState final_state(const std::vector<scenarios::Event>& events);
+  void prepare_store(const std::string& tag);
+
+  const scenarios::Scenario& sc_;
+  PhpModuleUri module_;
+  OracleSetup setup_;
+  RaceLimits limits_;
+  std::uint64_t seed_;
+  model::RunOptions opts_;
+  nlohmann::json ini_;
+  handlers::Guarantees guarantees_;
+  ModuleSetup store_;
+  std::unique_ptr<PhpWorker> worker_;
+  std::optional<std::vector<sched::StoreState>> serial_;
+  std::size_t processes_ = 0;
+};
+
+}  // namespace ss::oracle

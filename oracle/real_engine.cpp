@@ -1,0 +1,141 @@
+#include "oracle/real_engine.hpp"
+
+#include <map>
+
+#include "oracle/php_events.hpp"
+#include "scenarios/trace.hpp"
+
+namespace ss::oracle {
+
+using scenarios::Event;
+using scenarios::EventKind;
+
+scenarios::Scenario judgeable(const scenarios::Scenario& sc) {
+  using Kind = scenarios::Expectation::Kind;
+  scenarios::Scenario out = sc;
+  const bool same_shape = sc.variant == model::Variant::sessionhandler;
+  const auto unjudgeable = [same_shape](const scenarios::Expectation& e) {
+    return e.kind == Kind::cookies || (e.kind == Kind::calls && !same_shape);
+  };
+  for (auto& req : out.requests) {
+    std::erase_if(req.expects, unjudgeable);
+    for (auto& st : req.steps) std::erase_if(st.expects, unjudgeable);
+  }
+  return out;
+}
+
+namespace {
+
+Event run_event(const scenarios::Scenario& sc, const PhpModuleUri& module,
+                const nlohmann::json& model_run, std::uint64_t seed, model::RunOptions& opts) {
+  Event head;
+  head.kind = EventKind::run;
+  head.scenario = sc.name;
+  // Real PHP 8.2 is what the php-8.2 profile models: `expect@php-8.2` lines apply to it.
+  head.engine = "php-8.2";
+  head.handler = module.uri;
+  head.variant = std::string(model::variant_name(model::Variant::sessionhandler));
+  const nlohmann::json ini = model_run.value("ini", nlohmann::json::object());
+  for (const auto& [key, value] : ini.items()) {
+    if (!value.is_string()) continue;
+    head.ini[key] = value.get<std::string>();
+    (void)opts.set(key, value.get<std::string>());
+  }
+  head.seed = seed;
+  head.origin_scenario = &sc;
+  return head;
+}
+
+/// An id PHP made itself: the call's prefix, then sid_length characters of the alphabet of
+/// sid_bits_per_character (4: 0-9a-f, 5: 0-9a-v, 6: 0-9a-zA-Z,-).
+bool php_made(const std::string& id, const std::string& prefix, const model::RunOptions& opts) {
+  if (id.rfind(prefix, 0) != 0) return false;
+  const std::string rest = id.substr(prefix.size());
+  if (static_cast<std::int64_t>(rest.size()) != opts.sid_length) return false;
+  const std::string alphabet = opts.sid_bits_per_character == 4 ? "0123456789abcdef"
+                               : opts.sid_bits_per_character == 5
+                                   ? "0123456789abcdefghijklmnopqrstuv"
+                                   : "0123456789abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ,-";
+  return rest.find_first_not_of(alphabet) == std::string::npos;
+}
+
+/// session_create_id() outside a session returns an id PHP makes itself (no handler call), from
+/// its own random source, so it cannot equal the model's. As the oracle normalises ids, such an id
+/// is checked for its form and then counts as the model's id of the same call; an id of another
+/// form stays and is reported.
+void adopt_php_made_ids(std::vector<Event>& events, const std::vector<nlohmann::json>& model,
+                        const model::RunOptions& opts) {
+  std::map<std::pair<int, int>, std::string> made;
+  for (const auto& m : model) {
+    if (m.value("kind", "") == "script" && m.value("name", "") == "session_create_id" &&
+        m["result"].is_string()) {
+      made[{m.value("request", 0), m.value("step", 0)}] =
+          scenarios::json_bytes(m["result"], m.value("bin", false));
+    }
+  }
+  // With a session active the id comes from the handler's create_sid(): nothing to adopt.
+  for (const auto& e : events) {
+    if (e.kind == EventKind::handler && e.hcall.method == model::Method::create_sid) {
+      made.erase({e.request, e.step});
+    }
+  }
+  for (auto& e : events) {
+    if (e.kind != EventKind::script || e.call->op != model::Op::session_create_id) continue;
+    const auto it = made.find({e.request, e.step});
+    const auto* got = std::get_if<std::string>(&e.outcome.result.v);
+    if (it == made.end() || got == nullptr) continue;
+    if (php_made(*got, e.call->text.value_or(""), opts)) e.outcome.result = it->second;
+  }
+}
+
+}  // namespace
+
+std::optional<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
+                                                const PhpModuleUri& module,
+                                                const ModuleSetup& store, const OracleSetup& setup,
+                                                std::uint64_t seed,
+                                                const std::vector<scenarios::Listener*>& listeners,
+                                                std::string& error) {
+  const scenarios::Scenario judged = judgeable(sc);
+  OracleSetup s = setup;
+  s.module = store;
+  s.php_args = module.php_args();
+  scenarios::RunConfig cfg;
+  cfg.seed = seed;
+  bool hung = false;
+  auto traced = compare_with_php(judged, cfg, s, error, &hung);
+  if (!traced && hung) {
+    // A module that never answers is the module's failure (progress), not PHP failing to run.
+    RealEngineResult stuck;
+    stuck.failure =
+        scenarios::Failure{sc.name, 0, 0, 0, "progress", "every request finishes", error};
+    error.clear();
+    return stuck;
+  }
+  if (!traced) return std::nullopt;
+  auto events = events_from_php(judged, traced->php_raw, error);
+  if (!events) return std::nullopt;
+  model::RunOptions opts;
+  const Event head = run_event(judged, module, traced->model_run, seed, opts);
+  adopt_php_made_ids(*events, traced->model_raw, opts);
+  scenarios::ConformanceChecker conformance(module.guarantees(opts).store);
+  scenarios::ExpectationChecker expectations;
+  std::vector<scenarios::Listener*> all{&conformance, &expectations};
+  all.insert(all.end(), listeners.begin(), listeners.end());
+  for (auto* l : all) l->on_event(head);
+  for (const auto& e : *events) {
+    for (auto* l : all) l->on_event(e);
+  }
+  for (auto* l : all) l->on_finish();
+  RealEngineResult result;
+  result.php = std::move(traced->php_raw);
+  if (conformance.failure()) {
+    result.failure = conformance.failure();
+  } else if (!expectations.failures().empty()) {
+    result.failure = expectations.failures().front();
+  }
+  return result;
+}
+
+}  // namespace ss::oracle

@@ -1,0 +1,140 @@
+#include "oracle/scenario_gen.hpp"
+
+#include <sstream>
+
+namespace ss::oracle {
+
+namespace {
+
+/// Ids a cookie or session_id() may name: the seeded one, an unknown one, one the files module
+/// refuses (it reaches a user handler unchanged) and one PHP drops before any handler call.
+const char* const seeded_id = "seeded00000000000000000000";
+
+rc::Gen<std::string> gen_key() {
+  return rc::gen::element<std::string>("a", "b", "7", "\"x|y\"");
+}
+
+rc::Gen<std::string> gen_value() {
+  return rc::gen::element<std::string>("1", "\"bar\"", "1.5", "true", "null", "[1,2]",
+                                       "{\"k\":\"v\"}", "\"\"");
+}
+
+rc::Gen<std::string> gen_call() {
+  using rc::gen::element;
+  using rc::gen::just;
+  using rc::gen::map;
+  using rc::gen::tuple;
+  auto keyed = [](const char* op) {
+    return map(gen_key(), [op](const std::string& k) { return std::string(op) + " " + k; });
+  };
+  auto valued = [](const char* op) {
+    return map(tuple(gen_key(), gen_value()), [op](const std::tuple<std::string, std::string>& t) {
+      return std::string(op) + " " + std::get<0>(t) + " " + std::get<1>(t);
+    });
+  };
+  return rc::gen::weightedOneOf<std::string>({
+      {12, element<std::string>("session_start", "session_start read_and_close=1",
+                                "session_start lazy_write=0")},
+      {6, element<std::string>("session_write_close", "session_commit", "session_abort")},
+      {6, element<std::string>("session_regenerate_id", "session_regenerate_id true")},
+      {6, element<std::string>("session_reset", "session_destroy", "session_unset", "session_gc",
+                               "session_status")},
+      {4, element<std::string>("session_id", "session_id \"custom000000000000000000cc\"",
+                               std::string("session_id \"") + seeded_id + "\"",
+                               "session_id \"x.y;z\"", "session_id \"has space\"")},
+      {2, element<std::string>("session_create_id", "session_create_id \"pfx-\"")},
+      {14, valued("set")},
+      {3, valued("push")},
+      {4, keyed("incr")},
+      {3, keyed("unset")},
+      {4, keyed("get")},
+      {3, element<std::string>("advance 30", "advance 1000", "advance 3000")},
+  });
+}
+
+rc::Gen<GenRequest> gen_request() {
+  auto header = rc::gen::weightedOneOf<std::string>({
+      {8, rc::gen::just<std::string>("request")},
+      {2, rc::gen::just<std::string>("request cookie=none")},
+      {2, rc::gen::element<std::string>(std::string("request cookie=") + seeded_id,
+                                        "request cookie=unknown00000000000000000000",
+                                        "request cookie=x.y;z")},
+  });
+  auto calls = rc::gen::resize(8, rc::gen::container<std::vector<std::string>>(gen_call()));
+  return rc::gen::map(rc::gen::tuple(header, calls),
+                      [](const std::tuple<std::string, std::vector<std::string>>& t) {
+                        return GenRequest{std::get<0>(t), std::get<1>(t)};
+                      });
+}
+
+}  // namespace
+
+rc::Gen<GenScenario> gen_scenario() {
+  using rc::gen::element;
+  auto header = rc::gen::tuple(element<std::string>("full", "basic", "sessionhandler"),
+                               element<std::string>("1", "0"), element<std::string>("0", "1"),
+                               element<std::string>("php", "php_serialize", "php_binary"),
+                               element<std::string>("0", "1"), element<std::string>("1440", "100"),
+                               element<std::string>("", "age_s=0", "age_s=50", "age_s=5000"));
+  auto requests = rc::gen::resize(
+      4, rc::gen::nonEmpty(rc::gen::container<std::vector<GenRequest>>(gen_request())));
+  return rc::gen::map(rc::gen::tuple(header, requests), [](const auto& t) {
+    const auto& [variant, lazy, strict, ser, gcp, gcmax, store] = std::get<0>(t);
+    GenScenario s;
+    s.header.push_back("variant " + variant);
+    s.header.push_back("ini lazy_write=" + lazy + " use_strict_mode=" + strict +
+                       " serialize_handler=" + ser);
+    s.header.push_back("ini gc_probability=" + gcp + " gc_divisor=1 gc_maxlifetime=" + gcmax);
+    if (!store.empty()) {
+      s.header.push_back(std::string("store ") + seeded_id + " \"foo|s:3:\\\"bar\\\";\" " + store);
+    }
+    s.requests = std::get<1>(t);
+    return s;
+  });
+}
+
+std::string scn_text(const GenScenario& g) {
+  std::string out = "scenario diff\n";
+  for (const auto& h : g.header) out += h + "\n";
+  for (const auto& r : g.requests) {
+    out += "\n" + r.header + "\n";
+    for (const auto& c : r.calls) out += "  " + c + "\n";
+  }
+  return out;
+}
+
+void showValue(const GenScenario& g, std::ostream& os) {
+  os << "\n" << scn_text(g);
+}
+
+namespace {
+
+/// Reports nothing: the caller prints the result (RapidCheck's default listener would print a
+/// RC_PARAMS line at exit that does not apply to explicit parameters).
+class Quiet final : public rc::detail::TestListener {
+ public:
+  void onTestCaseFinished(const rc::detail::CaseDescription&) override {}
+  void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+};
+
+}  // namespace
+
+bool check_cases(const std::string& name, std::uint64_t cases, std::uint64_t seed,
+                 const std::function<void()>& property, std::string& message) {
+  rc::detail::TestParams params;
+  params.maxSuccess = static_cast<int>(cases);
+  params.seed = seed;
+  params.maxSize = 100;
+  rc::detail::TestMetadata meta;
+  meta.id = name;
+  meta.description = name;
+  Quiet quiet;
+  const auto result = rc::detail::checkTestable(property, meta, params, quiet);
+  std::ostringstream msg;
+  rc::detail::printResultMessage(result, msg);
+  message = msg.str();
+  return result.template is<rc::detail::SuccessResult>();
+}
+
+}  // namespace ss::oracle
