@@ -1,6 +1,5 @@
 #include "handlers/registry.hpp"
 
-
 #include "handlers/factories.hpp"
 #include "handlers/files_handler.hpp"
 #include "handlers/handler_uri.hpp"
@@ -15,7 +14,8 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint6
   if (uri.rfind("mutant:", 0) == 0) {
     const std::size_t plus = uri.find('+');
     if (plus == std::string::npos) {
-      return fail(ErrorCode::unsupported, "malformed mutant URI '" + uri + "' (want mutant:NAME+BASE)");
+      return fail(ErrorCode::unsupported,
+                  "malformed mutant URI '" + uri + "' (want mutant:NAME+BASE)");
     }
     auto base = make_backend(uri.substr(plus + 1), seed, clock);
     if (!base) return base.error();
@@ -44,6 +44,14 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint6
 #ifdef SESSIONSPEC_HAVE_EXEC
   if (parsed->scheme == "exec") return make_exec_backend(*parsed, seed, clock);
 #endif
+  if (parsed->scheme == "php") {
+    // PHP's own modules store inside a real PHP process, so no in-process backend can stand in
+    // for them; only the verbs that run real PHP accept them.
+    return fail(ErrorCode::unsupported,
+                "handler '" + uri +
+                    "': php: modules run inside real PHP; use them with "
+                    "'sessionspec certify --handler' or 'sessionspec oracle --handler'");
+  }
   return fail(ErrorCode::unsupported, "handler '" + uri + "': scheme '" + parsed->scheme +
                                           "' is not available in this build");
 }
