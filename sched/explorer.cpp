@@ -32,8 +32,11 @@ class Collector final : public scenarios::EventSink {
       : judge_(judge), scenario_(scenario), trace_(trace) {}
   void emit(Event e) override {
     e.seq = seq_++;
+    if (trace_ == nullptr) {
+      judge_.consume(std::move(e));
+      return;
+    }
     judge_.observe(e);
-    if (trace_ == nullptr) return;
     e.scenario = *scenario_;
     trace_->push_back(std::move(e));
   }

@@ -142,8 +142,9 @@ class Explorer {
   /// Events per schedule seen so far, to size the next trace at once.
   std::size_t events_hint_ = 0;
   /// One io_context and scheduler for every schedule: a fresh pair per schedule costs more
-  /// than the schedule's own steps.
-  boost::asio::io_context io_;
+  /// than the schedule's own steps. Only this explorer's thread ever runs it, so its locks are
+  /// off (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE).
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
   Scheduler sched_{io_};
 };
 

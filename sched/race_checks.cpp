@@ -219,7 +219,7 @@ RunJudge::Lane& RunJudge::lane(int request) {
   return lanes_[i];
 }
 
-void RunJudge::observe(const Event& e) {
+void RunJudge::dispatch(const Event& e, std::optional<model::Array>* session) {
   switch (e.kind) {
     case EventKind::request: {
       Lane& l = lane(e.request);
@@ -228,7 +228,7 @@ void RunJudge::observe(const Event& e) {
       break;
     }
     case EventKind::script:
-      if (e.call != nullptr) observe_script(lane(e.request), e);
+      if (e.call != nullptr) observe_script(lane(e.request), e, session);
       break;
     case EventKind::handler:
       if (takes_id(e.hcall.method) && !e.hcall.args.empty()) ids_.push_back(e.hcall.args[0]);
@@ -243,7 +243,7 @@ void RunJudge::observe(const Event& e) {
   }
 }
 
-void RunJudge::observe_script(Lane& l, const Event& e) {
+void RunJudge::observe_script(Lane& l, const Event& e, std::optional<model::Array>* session) {
   const Op op = e.call->op;
   if (op == Op::session_start && e.outcome.result == model::Value{true}) l.started = true;
   if (!isolation_ && l.known && !reloads(op)) {
@@ -272,7 +272,11 @@ void RunJudge::observe_script(Lane& l, const Event& e) {
   }
   l.known = true;
   l.active = e.status == model::Status::active;
-  l.view = e.session;
+  if (session != nullptr) {
+    l.view = std::move(*session);
+  } else {
+    l.view = e.session;
+  }
 }
 
 void RunJudge::observe_response(Lane& l, const Event& e) {

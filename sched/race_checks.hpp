@@ -84,7 +84,9 @@ class RunJudge {
            const std::set<std::string>& client_ids)
       : strict_(opts.use_strict_mode), named_(named), client_ids_(client_ids) {}
 
-  void observe(const scenarios::Event& e);
+  void observe(const scenarios::Event& e) { dispatch(e, nullptr); }
+  /// observe() for an event the caller drops next: its $_SESSION is moved, not copied.
+  void consume(scenarios::Event&& e) { dispatch(e, &e.session); }
   /// Sorted, without repeats: the named ids and every id a handler call of the run used.
   [[nodiscard]] std::vector<std::string> touched_ids() const;
   /// Appends the violations to `run` (progress, isolation, Set-Cookie, strict mode, then lost
@@ -102,7 +104,8 @@ class RunJudge {
     bool started = false;
   };
   Lane& lane(int request);
-  void observe_script(Lane& lane, const scenarios::Event& e);
+  void dispatch(const scenarios::Event& e, std::optional<model::Array>* session);
+  void observe_script(Lane& lane, const scenarios::Event& e, std::optional<model::Array>* session);
   void observe_response(Lane& lane, const scenarios::Event& e);
 
   bool strict_;

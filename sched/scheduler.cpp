@@ -77,7 +77,8 @@ handlers::Task<void> Scheduler::park(int task, std::string_view what, bool block
   if (!blocked && t.blocked) --blocked_;
   t.blocked = blocked;
   t.waiting = blocked;
-  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+  // Not a coroutine itself: the operation's awaitable is returned, one frame less per step.
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
       [&t](Parked handler) { t.parked.emplace(std::move(handler)); }, boost::asio::use_awaitable);
 }
 
@@ -160,7 +161,7 @@ RunEnd Scheduler::run(Strategy& strategy, std::size_t steps_max) {
 }
 
 handlers::Task<void> TaskPoints::point(std::string_view what) {
-  co_await sched_.park(task_, what, false);
+  return sched_.park(task_, what, false);
 }
 
 handlers::Task<bool> TaskPoints::blocked(std::string_view what, int attempt) {
