@@ -121,6 +121,13 @@ std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreC
     return nullptr;
   }
   e->tasks_ = static_cast<int>(sc.requests.size());
+  e->batches_ = batches_of(sc);
+  const bool concurrent = std::any_of(e->batches_.begin(), e->batches_.end(),
+                                      [](const auto& b) { return b.size() > 1; });
+  if (!concurrent) {
+    error = sc.file + ": the scenario has no concurrent block (nothing to interleave)";
+    return nullptr;
+  }
   handlers::ManualClock clock(sc.clock_start_s);
   auto probe = e->cfg_.factory(clock, e->cfg_.seed);
   if (!probe) {
@@ -131,7 +138,6 @@ std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreC
   // The handler as given, not the isolated store of one schedule (a scratch directory or key
   // prefix that is gone when the schedule ends): a replay's trace hash stays reproducible.
   e->head_ = run_event(sc, e->cfg_, e->cfg_.handler_uri, e->opts_, e->variant_);
-  e->batches_ = batches_of(sc);
   e->named_ids_ = named_ids(sc);
   e->client_ids_ = e->named_ids_;
   for (const auto& s : sc.store) e->client_ids_.erase(s.id);

@@ -172,6 +172,14 @@ handlers::Task<bool> TaskPoints::blocked(std::string_view what, int attempt) {
 
 // ---- strategies ------------------------------------------------------------------------------
 
+int ChoiceStrategy::choose(const std::vector<int>& ready, int current, std::size_t step) {
+  const int first = default_choice(ready, current);
+  const int c = step < choices_.size() ? choices_[step] : 0;
+  if (c == 0 || tasks_ <= 0) return first;
+  const int want = (c - 1) % tasks_;
+  return std::find(ready.begin(), ready.end(), want) != ready.end() ? want : first;
+}
+
 namespace {
 
 class RandomStrategy final : public Strategy {

@@ -35,6 +35,23 @@ class Strategy {
 /// The default, non-preemptive choice: the current task if it is ready, else the lowest id.
 [[nodiscard]] int default_choice(const std::vector<int>& ready, int current);
 
+/// Follows a vector of choices, one per step, as RapidCheck generates them: shrinking the
+/// vector (fewer entries, smaller values) then removes context switches. 0 continues without
+/// preemption (default_choice); c > 0 runs task (c - 1) mod tasks when it is ready, else the
+/// default. Naming the task, rather than "the next other one", makes a choice of the task that
+/// runs anyway a no-op that shrinks to 0 without changing the run. Steps past the end choose 0.
+class ChoiceStrategy final : public Strategy {
+ public:
+  explicit ChoiceStrategy(std::vector<std::uint8_t> choices) : choices_(std::move(choices)) {}
+  void begin(std::uint64_t, int tasks) override { tasks_ = tasks; }
+  int choose(const std::vector<int>& ready, int current, std::size_t step) override;
+  [[nodiscard]] std::string name() const override { return "choices"; }
+
+ private:
+  std::vector<std::uint8_t> choices_;
+  int tasks_ = 0;
+};
+
 /// Builds a strategy: random, sticky, pct[:D], dfs[:BOUND], portfolio, or replay:SCHEDULE.
 /// Returns nullptr and sets `error` for an unknown name.
 [[nodiscard]] std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t seed,
