@@ -217,9 +217,13 @@ ScheduleRun Explorer::run_one(Strategy& strategy, std::uint64_t index) {
 }
 
 ScheduleRun Explorer::replay(const Schedule& schedule) {
+  return replay(schedule, Mode::trace);
+}
+
+ScheduleRun Explorer::replay(const Schedule& schedule, Mode mode) {
   std::string error;
   auto strategy = make_strategy("replay:" + schedule.str(), cfg_.seed, error);
-  return execute(*strategy, 0, Mode::trace);
+  return execute(*strategy, 0, mode);
 }
 
 void Explorer::judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock) {

@@ -121,6 +121,7 @@ class Explorer {
   };
   Explorer(const scenarios::Scenario& sc, ExploreConfig cfg);
   ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode);
+  ScheduleRun replay(const Schedule& schedule, Mode mode);
   const SerialOutcomes& serial_outcomes();
 
   const scenarios::Scenario& sc_;
