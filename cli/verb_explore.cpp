@@ -244,18 +244,25 @@ int explore_command(const ExploreOptions& o) {
   std::string error;
   auto ex = sched::Explorer::make(sc, cfg, error);
   if (!ex) return usage(error);
+  // Every argument is checked before anything runs or prints.
+  std::optional<sched::Schedule> replay;
+  std::unique_ptr<sched::Strategy> strategy;
+  if (!o.replay.empty()) {
+    replay = sched::parse_schedule(o.replay);
+    if (!replay)
+      return usage("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
+  } else {
+    strategy = sched::make_strategy(o.strategy, o.seed, error);
+    if (!strategy) return usage("--strategy: " + error);
+  }
   fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
              o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
   try {
-    if (!o.replay.empty()) {
-      auto s = sched::parse_schedule(o.replay);
-      if (!s) return usage("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
-      sched::ScheduleRun run = ex->replay(*s);
-      report(o, run, *s, ex->tasks());
+    if (replay) {
+      sched::ScheduleRun run = ex->replay(*replay);
+      report(o, run, *replay, ex->tasks());
       return run.first_failure() ? exit_conformance : exit_ok;
     }
-    auto strategy = sched::make_strategy(o.strategy, o.seed, error);
-    if (!strategy) return usage("--strategy: " + error);
     return explore_loop(o, *ex, *strategy, ex->tasks());
   } catch (const std::exception& e) {
     std::cerr << "sessionspec: explore: " << e.what() << "\n";

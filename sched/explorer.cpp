@@ -1,11 +1,10 @@
 #include "sched/explorer.hpp"
 
 #include <algorithm>
-#include <exception>
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <exception>
+#include <stdexcept>
 
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
@@ -25,19 +24,29 @@ const Violation* ScheduleRun::first_failure() const {
 
 namespace {
 
-/// Collects the events of one schedule.
+/// The event stream of one schedule: every event goes to the run's checkers, and is kept only
+/// when the run's trace is wanted.
 class Collector final : public scenarios::EventSink {
  public:
-  explicit Collector(const std::string& scenario) : scenario_(scenario) {}
+  Collector(RunJudge& judge, const std::string* scenario, std::vector<Event>* trace)
+      : judge_(judge), scenario_(scenario), trace_(trace) {}
   void emit(Event e) override {
-    e.scenario = scenario_;
-    e.seq = static_cast<int>(events.size());
-    events.push_back(std::move(e));
+    e.seq = seq_++;
+    if (trace_ == nullptr) {
+      judge_.consume(std::move(e));
+      return;
+    }
+    judge_.observe(e);
+    e.scenario = *scenario_;
+    trace_->push_back(std::move(e));
   }
-  std::vector<Event> events;
 
  private:
-  const std::string& scenario_;
+  RunJudge& judge_;
+  const std::string* scenario_;
+  std::vector<Event>* trace_;
+  /// The run header is event 0, whether the trace is kept or not.
+  int seq_ = 1;
 };
 
 /// Everything one concurrent request owns while it runs.
@@ -87,15 +96,19 @@ std::vector<std::vector<const scenarios::Request*>> batches_of(const scenarios::
   return out;
 }
 
-void run_plain(boost::asio::io_context& io, handlers::Task<void> task) {
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr p) { failure = p; });
-  io.restart();
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
+/// Resets the scheduler when a schedule ends, normally or by an exception: its parked
+/// coroutines refer to the schedule's tasks and backend, which are freed next.
+struct SchedulerReset {
+  Scheduler& sched;
+  ~SchedulerReset() { sched.reset(); }
+};
 
 }  // namespace
+
+Explorer::Explorer(const scenarios::Scenario& sc, ExploreConfig cfg)
+    : sc_(sc), cfg_(std::move(cfg)) {}
+
+Explorer::~Explorer() = default;
 
 std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreConfig cfg,
                                          std::string& error) {
@@ -108,6 +121,13 @@ std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreC
     return nullptr;
   }
   e->tasks_ = static_cast<int>(sc.requests.size());
+  e->batches_ = batches_of(sc);
+  const bool concurrent = std::any_of(e->batches_.begin(), e->batches_.end(),
+                                      [](const auto& b) { return b.size() > 1; });
+  if (!concurrent) {
+    error = sc.file + ": the scenario has no concurrent block (nothing to interleave)";
+    return nullptr;
+  }
   handlers::ManualClock clock(sc.clock_start_s);
   auto probe = e->cfg_.factory(clock, e->cfg_.seed);
   if (!probe) {
@@ -115,100 +135,120 @@ std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreC
     return nullptr;
   }
   e->guarantees_ = probe.value()->guarantees();
+  // The handler as given, not the isolated store of one schedule (a scratch directory or key
+  // prefix that is gone when the schedule ends): a replay's trace hash stays reproducible.
+  e->head_ = run_event(sc, e->cfg_, e->cfg_.handler_uri, e->opts_, e->variant_);
   e->named_ids_ = named_ids(sc);
+  e->client_ids_ = e->named_ids_;
+  for (const auto& s : sc.store) e->client_ids_.erase(s.id);
+  e->canonical_ = std::make_unique<CanonicalCache>(e->opts_.serialize_handler);
   return e;
 }
 
-ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, bool judge_run) {
-  boost::asio::io_context io;
-  Scheduler sched(io);
+ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode) {
+  // Before this schedule starts: the serial runs use the same scheduler.
+  const SerialOutcomes* serial = mode == Mode::outcome ? nullptr : &serial_outcomes();
+  sched_.reset();
   handlers::ManualClock clock(sc_.clock_start_s);
   auto made = cfg_.factory(clock, cfg_.seed);
   if (!made) throw std::runtime_error("handler " + cfg_.handler_uri + ": " + made.error().reason);
   auto& backend = *made.value();
   handlers::IoPoints plain;
-  run_plain(io, scenarios::seed_store(sc_, backend, clock, plain));
+  run_plain(io_, scenarios::seed_store(sc_, backend, clock, plain));
   strategy.begin(index, tasks_);
-  Collector sink(sc_.name);
-  sink.emit(run_event(sc_, cfg_, backend.uri(), opts_, variant_));
+  ScheduleRun run;
+  RunJudge judge(opts_, named_ids_, client_ids_);
+  if (mode == Mode::trace) {
+    run.events.reserve(events_hint_);
+    run.events.push_back(head_);
+    run.events.back().scenario = sc_.name;
+  }
+  Collector sink(judge, &sc_.name, mode == Mode::trace ? &run.events : nullptr);
   model::Rng rng(cfg_.seed);
-  auto slot = std::make_shared<std::optional<model::Array>>();
+  auto slot = cfg_.manager == Manager::shared_array
+                  ? std::make_shared<std::optional<model::Array>>()
+                  : nullptr;
   std::optional<std::string> jar;
   std::exception_ptr failure;
   std::vector<std::unique_ptr<TaskContext>> tasks;
+  tasks.reserve(sc_.requests.size());
+  // Declared after the tasks, so destroyed before them.
+  const SchedulerReset reset_on_exit{sched_};
   RunEnd end = RunEnd::finished;
   int number = 0;
-  for (const auto& batch : batches_of(sc_)) {
+  for (const auto& batch : batches_) {
     for (const scenarios::Request* req : batch) {
-      const int id = sched.add_task();
-      auto t = std::make_unique<TaskContext>(sched, id);
+      const int id = sched_.add_task();
+      auto t = std::make_unique<TaskContext>(sched_, id);
       model::RequestContext ctx{opts_, variant_, scenarios::cookie_for(*req, jar)};
       t->engine = model::make_engine(cfg_.engine, ctx, rng);
-      if (cfg_.manager == Manager::shared_array) {
-        t->engine = model::make_shared_slot_engine(std::move(t->engine), slot);
-      }
+      if (slot) t->engine = model::make_shared_slot_engine(std::move(t->engine), slot);
       t->handler = backend.connect(
           handlers::RequestEnv{&clock, &t->points, static_cast<std::uint64_t>(++number)});
-      t->plan = scenarios::RequestPlan{req, number, ctx.cookie, t->engine.get(),
-                                       t->handler.get(), &t->points, &clock, true};
-      boost::asio::co_spawn(io, task_body(*t, sink), [&failure, &sched, id](std::exception_ptr p) {
+      t->plan = scenarios::RequestPlan{
+          req, number, ctx.cookie, t->engine.get(), t->handler.get(), &t->points, &clock, true};
+      boost::asio::co_spawn(io_, task_body(*t, sink), [this, &failure, id](std::exception_ptr p) {
         if (p && !failure) failure = p;
-        sched.finish(id);
+        sched_.finish(id);
       });
       tasks.push_back(std::move(t));
     }
-    end = sched.run(strategy, cfg_.steps_max);
+    end = sched_.run(strategy, cfg_.steps_max);
     if (failure) std::rethrow_exception(failure);
     if (end != RunEnd::finished) break;
     for (std::size_t i = tasks.size() - batch.size(); i < tasks.size(); ++i) {
       if (!tasks[i]->cookies.empty()) jar = tasks[i]->cookies.back();
     }
   }
-  strategy.end(sched.result().schedule.picks.size());
-  ScheduleRun run;
-  run.sched = sched.result();
+  strategy.end(sched_.result().schedule.picks.size());
+  run.sched = sched_.result();
   run.sched.end = end;
-  run.events = std::move(sink.events);
+  events_hint_ = std::max(events_hint_, run.events.size());
   if (end == RunEnd::finished) {
     tasks.clear();
-    run.final_state = read_state(io, backend, clock, run.events, named_ids_, opts_);
+    run.final_state = read_state(io_, backend, clock, judge.touched_ids(), named_ids_, *canonical_);
   }
-  if (judge_run) judge(run);
+  if (serial != nullptr) judge.finish(run, *serial, guarantees_);
   return run;
 }
 
 ScheduleRun Explorer::run_one(Strategy& strategy, std::uint64_t index) {
-  return execute(strategy, index, true);
+  return execute(strategy, index, Mode::judge);
 }
 
 ScheduleRun Explorer::replay(const Schedule& schedule) {
+  return replay(schedule, Mode::trace);
+}
+
+ScheduleRun Explorer::replay(const Schedule& schedule, Mode mode) {
   std::string error;
   auto strategy = make_strategy("replay:" + schedule.str(), cfg_.seed, error);
-  return execute(*strategy, 0, true);
+  return execute(*strategy, 0, mode);
+}
+
+void Explorer::judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock) {
+  RunJudge judge(opts_, named_ids_, client_ids_);
+  for (const auto& e : run.events) judge.observe(e);
+  if (run.sched.end == RunEnd::finished) {
+    run.final_state = read_state(io_, backend, clock, judge.touched_ids(), named_ids_, *canonical_);
+  }
+  judge.finish(run, serial_outcomes(), guarantees_);
 }
 
 // Every serial order of each concurrent batch, run to the end: what "some serial order explains
 // the result" allows. Computed once: it does not depend on the schedule being judged.
-const std::vector<StoreState>& Explorer::serial_outcomes() {
+const SerialOutcomes& Explorer::serial_outcomes() {
   if (serial_) return *serial_;
-  serial_.emplace();
-  std::vector<std::vector<int>> orders = serial_orders(batches_of(sc_), sc_);
-  for (const auto& order : orders) {
+  std::vector<StoreState> states;
+  for (const auto& order : serial_orders(batches_, sc_)) {
     SerialOrder strategy(order);
-    ScheduleRun run = execute(strategy, 0, false);
+    ScheduleRun run = execute(strategy, 0, Mode::outcome);
     if (!run.final_state) continue;
     const StoreState& s = *run.final_state;
-    if (std::find(serial_->begin(), serial_->end(), s) == serial_->end()) serial_->push_back(s);
+    if (std::find(states.begin(), states.end(), s) == states.end()) states.push_back(s);
   }
+  serial_ = std::make_unique<SerialOutcomes>(describe_serial(std::move(states), sc_));
   return *serial_;
-}
-
-void Explorer::judge(ScheduleRun& run) {
-  check_progress(run);
-  check_isolation(run);
-  check_set_cookie(run);
-  check_strict_mode(run, sc_, opts_);
-  if (run.final_state) check_serializable(run, serial_outcomes(), sc_, guarantees_);
 }
 
 std::uint64_t Explorer::trace_hash(const std::vector<Event>& events) {

@@ -65,12 +65,17 @@ struct StoreState {
 /// One schedule's run.
 struct ScheduleRun {
   RunResult sched;
+  /// The full trace (run header first) of a replay(); empty for run_one(), whose events the
+  /// checkers judge as they happen and drop.
   std::vector<scenarios::Event> events;
   std::vector<Violation> violations;
   /// The stored sessions after the run (when it finished).
   std::optional<StoreState> final_state;
   [[nodiscard]] const Violation* first_failure() const;
 };
+
+struct SerialOutcomes;
+class CanonicalCache;
 
 class Explorer {
  public:
@@ -79,10 +84,15 @@ class Explorer {
   static std::unique_ptr<Explorer> make(const scenarios::Scenario& sc, ExploreConfig cfg,
                                         std::string& error);
 
-  /// Runs one schedule chosen by `strategy` (schedule number `index`).
+  /// Runs one schedule chosen by `strategy` (schedule number `index`) and judges it with every
+  /// checker. Its events are not kept: replay() the schedule for the trace.
   ScheduleRun run_one(Strategy& strategy, std::uint64_t index);
-  /// Replays `schedule` (non-preemptive after its end).
+  /// Replays `schedule` (non-preemptive after its end), judged, with its full trace.
   ScheduleRun replay(const Schedule& schedule);
+  /// Judges a run made outside the explorer with the same checkers (bench/: the real-thread
+  /// stress test): `run.events` in order, then the sessions they touched, read through
+  /// `backend`, against every serial order's outcome.
+  void judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock);
   /// Shrinks a failing schedule: fewest preemptions, then fewest steps, same property.
   Schedule shrink(const ScheduleRun& failing, std::size_t replays_max = 2000);
   /// FNV-1a of the run's JSON trace lines: equal hashes, byte-identical traces.
@@ -90,12 +100,29 @@ class Explorer {
 
   [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
   [[nodiscard]] int tasks() const { return tasks_; }
+  [[nodiscard]] const scenarios::Scenario& scenario() const { return sc_; }
+  [[nodiscard]] const ExploreConfig& config() const { return cfg_; }
+  [[nodiscard]] const model::RunOptions& options() const { return opts_; }
+  [[nodiscard]] model::Variant variant() const { return variant_; }
+
+  ~Explorer();
+  Explorer(const Explorer&) = delete;
+  Explorer& operator=(const Explorer&) = delete;
 
  private:
-  Explorer(const scenarios::Scenario& sc, ExploreConfig cfg) : sc_(sc), cfg_(std::move(cfg)) {}
-  ScheduleRun execute(Strategy& strategy, std::uint64_t index, bool judge);
-  void judge(ScheduleRun& run);
-  const std::vector<StoreState>& serial_outcomes();
+  /// What execute() does with the run's events.
+  enum class Mode : std::uint8_t {
+    /// Judge them as they happen and drop them (run_one, shrinking).
+    judge,
+    /// Judge them and keep the full trace (replay).
+    trace,
+    /// Only read the final store (the serial orders the serializability check compares with).
+    outcome,
+  };
+  Explorer(const scenarios::Scenario& sc, ExploreConfig cfg);
+  ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode);
+  ScheduleRun replay(const Schedule& schedule, Mode mode);
+  const SerialOutcomes& serial_outcomes();
 
   const scenarios::Scenario& sc_;
   ExploreConfig cfg_;
@@ -103,9 +130,23 @@ class Explorer {
   model::Variant variant_ = model::Variant::full;
   handlers::Guarantees guarantees_;
   int tasks_ = 0;
-  std::optional<std::vector<StoreState>> serial_;
-  /// Ids written in the scenario text (store lines, cookie=, session_id "...").
+  /// The scenario's requests, grouped into batches that run concurrently.
+  std::vector<std::vector<const scenarios::Request*>> batches_;
+  std::unique_ptr<SerialOutcomes> serial_;
+  /// Ids written in the scenario text (store lines, cookie=, session_id "..."), and those of them
+  /// that no `store` line issued (the client chose them).
   std::set<std::string> named_ids_;
+  std::set<std::string> client_ids_;
+  /// The trace's run header, made once.
+  scenarios::Event head_;
+  std::unique_ptr<CanonicalCache> canonical_;
+  /// Events per schedule seen so far, to size the next trace at once.
+  std::size_t events_hint_ = 0;
+  /// One io_context and scheduler for every schedule: a fresh pair per schedule costs more
+  /// than the schedule's own steps. Only this explorer's thread ever runs it, so its locks are
+  /// off (BOOST_ASIO_CONCURRENCY_HINT_UNSAFE).
+  boost::asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE};
+  Scheduler sched_{io_};
 };
 
 }  // namespace ss::sched

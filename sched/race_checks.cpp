@@ -1,19 +1,18 @@
 #include "sched/race_checks.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
 #include <exception>
 #include <map>
-
-#include <boost/asio/co_spawn.hpp>
 
 #include "model/codec.hpp"
 #include "model/engine_common.hpp"
 
 namespace ss::sched {
 
+using model::Op;
 using scenarios::Event;
 using scenarios::EventKind;
-using model::Op;
 
 std::set<std::string> named_ids(const scenarios::Scenario& sc) {
   std::set<std::string> out;
@@ -40,66 +39,63 @@ Event run_event(const scenarios::Scenario& sc, const ExploreConfig& cfg, const s
   return head;
 }
 
+void run_plain(boost::asio::io_context& io, handlers::Task<void> task) {
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr p) { failure = p; });
+  io.restart();
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// ---- the stored state after a run ------------------------------------------------------------
+
+const std::string& CanonicalCache::get(const std::string& data) {
+  if (auto it = entries_.find(data); it != entries_.end()) return it->second;
+  std::string c;
+  if (!data.empty()) {
+    auto decoded = model::decode_session(data, format_);
+    if (auto* a = std::get_if<model::Array>(&decoded)) {
+      if (!a->empty()) c = model::serialize(model::Value{*a});
+    } else {
+      c = "raw:" + data;
+    }
+  }
+  if (entries_.size() >= entries_max) {
+    uncached_ = std::move(c);
+    return uncached_;
+  }
+  return entries_.emplace(data, std::move(c)).first->second;
+}
+
 namespace {
 
-bool takes_id(model::Method m) {
-  using model::Method;
-  return m == Method::read || m == Method::write || m == Method::destroy ||
-         m == Method::validate_id || m == Method::update_timestamp;
-}
-
-/// Session data in a form that does not depend on who encoded it.
-std::string canonical(const std::string& data, model::Serializer format) {
-  if (data.empty()) return {};
-  auto decoded = model::decode_session(data, format);
-  if (auto* a = std::get_if<model::Array>(&decoded)) {
-    return a->empty() ? std::string() : model::serialize(model::Value{*a});
-  }
-  return "raw:" + data;
-}
-
 handlers::Task<void> read_sessions(handlers::Backend& backend, handlers::ManualClock& clock,
-                                   const std::set<std::string>& ids,
-                                   std::map<std::string, std::string>& out) {
+                                   const std::vector<std::string>& ids,
+                                   const std::set<std::string>& named, CanonicalCache& canonical,
+                                   StoreState& state) {
   handlers::IoPoints plain;
   for (const auto& id : ids) {
     auto h = backend.connect(handlers::RequestEnv{&clock, &plain, 0});
     (void)co_await h->open("", "");
     auto r = co_await h->read(id);
     (void)co_await h->close();
-    if (r) out[id] = r.value();
+    if (!r) continue;
+    const std::string& c = canonical.get(r.value());
+    if (named.count(id)) {
+      state.named.emplace(id, c);
+    } else if (!c.empty()) {
+      state.anonymous.insert(c);
+    }
   }
 }
 
 }  // namespace
 
 StoreState read_state(boost::asio::io_context& io, handlers::Backend& backend,
-                      handlers::ManualClock& clock, const std::vector<Event>& events,
-                      const std::set<std::string>& named, const model::RunOptions& opts) {
-  std::set<std::string> ids(named);
-  for (const auto& e : events) {
-    if (e.kind != EventKind::handler) continue;
-    if (takes_id(e.hcall.method) && !e.hcall.args.empty()) ids.insert(e.hcall.args[0]);
-    if (e.hcall.method == model::Method::create_sid && e.answer.kind == model::Answer::Kind::string) {
-      ids.insert(e.answer.s);
-    }
-  }
-  std::map<std::string, std::string> raw;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, read_sessions(backend, clock, ids, raw),
-                        [&](std::exception_ptr p) { failure = p; });
-  io.restart();
-  io.run();
-  if (failure) std::rethrow_exception(failure);
+                      handlers::ManualClock& clock, const std::vector<std::string>& ids,
+                      const std::set<std::string>& named, CanonicalCache& canonical) {
   StoreState state;
-  for (const auto& [id, data] : raw) {
-    std::string c = canonical(data, opts.serialize_handler);
-    if (named.count(id)) {
-      state.named[id] = c;
-    } else if (!c.empty()) {
-      state.anonymous.insert(c);
-    }
-  }
+  run_plain(io, read_sessions(backend, clock, ids, named, canonical, state));
   return state;
 }
 
@@ -113,7 +109,8 @@ std::string StoreState::show() const {
 }
 
 std::vector<std::vector<int>> serial_orders(
-    const std::vector<std::vector<const scenarios::Request*>>& batches, const scenarios::Scenario&) {
+    const std::vector<std::vector<const scenarios::Request*>>& batches,
+    const scenarios::Scenario&) {
   constexpr std::size_t orders_max = 720;
   std::vector<std::vector<int>> orders{{}};
   int next = 0;
@@ -133,108 +130,6 @@ std::vector<std::vector<int>> serial_orders(
     orders = std::move(grown);
   }
   return orders;
-}
-
-void check_progress(ScheduleRun& run) {
-  if (run.sched.end == RunEnd::finished) return;
-  std::map<int, std::string> lanes;
-  for (const auto& e : run.events) {
-    if (e.kind == EventKind::request) lanes[e.request - 1] = e.lane;
-  }
-  std::string detail = run.sched.end == RunEnd::deadlock ? "deadlock:" : "step budget exhausted:";
-  for (const auto& w : run.sched.waits) {
-    const std::string lane = lanes.count(w.task) ? lanes[w.task] : "task " + std::to_string(w.task);
-    detail += " " + lane + (w.blocked ? " blocked at '" : " at '") + w.what + "';";
-  }
-  run.violations.push_back({"progress", true, detail});
-}
-
-namespace {
-
-bool reloads(Op op) {
-  // Calls after which $_SESSION legitimately holds what the store (or the engine) gave it.
-  return op == Op::session_start || op == Op::session_reset || op == Op::session_destroy ||
-         op == Op::session_abort;
-}
-
-bool mutates(Op op) {
-  return op == Op::set || op == Op::unset || op == Op::incr || op == Op::push ||
-         op == Op::session_unset;
-}
-
-std::string show_session(const std::optional<model::Array>& s) {
-  return s ? model::show(model::Value{*s}) : std::string("unset");
-}
-
-/// What one request's $_SESSION must be, from its own calls alone.
-struct LaneView {
-  bool known = false;
-  bool active = false;
-  std::optional<model::Array> view;
-};
-
-std::optional<std::string> isolation_breach(LaneView& lv, const Event& e) {
-  const Op op = e.call->op;
-  std::optional<std::string> breach;
-  if (lv.known && !reloads(op)) {
-    std::optional<model::Array> want = lv.view;
-    model::Outcome expected;
-    if (mutates(op) || op == Op::get) expected = model::apply_array_op(*e.call, lv.active, want);
-    if (want != e.session) {
-      breach = "expected $_SESSION " + show_session(want) + ", saw " + show_session(e.session);
-    } else if (op == Op::get && !(expected.result == e.outcome.result)) {
-      breach = "read " + model::show(e.outcome.result) + " where its own session holds " +
-               model::show(expected.result);
-    }
-  }
-  lv.known = true;
-  lv.active = e.status == model::Status::active;
-  lv.view = e.session;
-  return breach;
-}
-
-}  // namespace
-
-void check_isolation(ScheduleRun& run) {
-  std::map<int, LaneView> lanes;
-  for (const auto& e : run.events) {
-    if (e.kind != EventKind::script || e.call == nullptr) continue;
-    if (auto breach = isolation_breach(lanes[e.request], e)) {
-      run.violations.push_back({"isolation", true,
-                                "request " + e.lane + ", step " + std::to_string(e.step) + " (" +
-                                    std::string(model::op_name(e.call->op)) + "): " + *breach});
-      return;
-    }
-  }
-}
-
-void check_set_cookie(ScheduleRun& run) {
-  std::map<int, std::optional<std::string>> incoming;
-  std::map<int, bool> started;
-  for (const auto& e : run.events) {
-    if (e.kind == EventKind::request) incoming[e.request] = e.cookie;
-    if (e.kind == EventKind::script && e.call && e.call->op == Op::session_start &&
-        e.outcome.result == model::Value{true}) {
-      started[e.request] = true;
-    }
-    if (e.kind != EventKind::response) continue;
-    const auto& in = incoming[e.request];
-    const std::size_t n = e.set_cookies.size();
-    const std::string who = "request " + e.lane + ": ";
-    if (!in && started[e.request] && n == 0) {
-      run.violations.push_back({"set-cookie", true, who + "a first visit started a session "
-                                                          "but the response has no Set-Cookie"});
-    } else if (!in && n > 1) {
-      run.violations.push_back({"set-cookie", false, who + std::to_string(n) +
-                                                          " Set-Cookie lines on a first visit"});
-    } else if (in && !e.id.empty() && e.id != *in && n == 0) {
-      run.violations.push_back({"set-cookie", true, who + "the session id changed to " + e.id +
-                                                          " but no Set-Cookie was sent"});
-    } else if (in && e.id == *in && n > 0) {
-      run.violations.push_back({"set-cookie", false, who + "a returning visitor got a Set-Cookie "
-                                                          "for an unchanged id (refresh)"});
-    }
-  }
 }
 
 namespace {
@@ -276,49 +171,178 @@ bool pairwise_disjoint(const std::vector<std::set<std::string>>& sets) {
 
 }  // namespace
 
-void check_serializable(ScheduleRun& run, const std::vector<StoreState>& serial,
-                        const scenarios::Scenario& sc, const handlers::Guarantees& g) {
-  if (serial.empty() || !run.final_state) return;
-  if (std::find(serial.begin(), serial.end(), *run.final_state) != serial.end()) return;
+SerialOutcomes describe_serial(std::vector<StoreState> states, const scenarios::Scenario& sc) {
+  SerialOutcomes out;
   const auto keys = written_keys(sc);
   bool removes = false;
   for (const auto& k : keys) removes = removes || k.count("*") > 0;
   for (const auto& r : sc.requests) {
     for (const auto& st : r.steps) removes = removes || st.call.op == Op::unset;
   }
-  Violation v;
-  v.property = removes ? "no-resurrection" : "lost-update";
-  switch (g.concurrency) {
-    case handlers::Concurrency::serialised: v.failure = true; break;
-    case handlers::Concurrency::merge_disjoint_keys: v.failure = pairwise_disjoint(keys); break;
-    case handlers::Concurrency::last_writer_wins: v.failure = false; break;
-  }
-  v.detail = "final store " + run.final_state->show() + " is what no serial order gives:";
-  for (const auto& s : serial) v.detail += " " + s.show();
-  v.detail += " (handler declares " + std::string(handlers::concurrency_name(g.concurrency)) + ")";
-  run.violations.push_back(std::move(v));
+  out.property = removes ? "no-resurrection" : "lost-update";
+  out.disjoint_keys = pairwise_disjoint(keys);
+  for (const auto& s : states) out.shown += " " + s.show();
+  out.states = std::move(states);
+  return out;
 }
 
-void check_strict_mode(ScheduleRun& run, const scenarios::Scenario& sc,
-                       const model::RunOptions& opts) {
-  if (!opts.use_strict_mode) return;
-  std::set<std::string> chosen = named_ids(sc);
-  for (const auto& s : sc.store) chosen.erase(s.id);
-  for (const auto& e : run.events) {
-    if (e.kind == EventKind::handler && e.hcall.method == model::Method::create_sid &&
-        e.answer.kind == model::Answer::Kind::string) {
-      chosen.erase(e.answer.s);
+// ---- the checkers ----------------------------------------------------------------------------
+
+namespace {
+
+bool takes_id(model::Method m) {
+  using model::Method;
+  return m == Method::read || m == Method::write || m == Method::destroy ||
+         m == Method::validate_id || m == Method::update_timestamp;
+}
+
+bool reloads(Op op) {
+  // Calls after which $_SESSION legitimately holds what the store (or the engine) gave it.
+  return op == Op::session_start || op == Op::session_reset || op == Op::session_destroy ||
+         op == Op::session_abort;
+}
+
+bool mutates(Op op) {
+  return op == Op::set || op == Op::unset || op == Op::incr || op == Op::push ||
+         op == Op::session_unset;
+}
+
+std::string show_session(const std::optional<model::Array>& s) {
+  return s ? model::show(model::Value{*s}) : std::string("unset");
+}
+
+}  // namespace
+
+RunJudge::Lane& RunJudge::lane(int request) {
+  const auto i = static_cast<std::size_t>(std::max(request, 1) - 1);
+  if (lanes_.size() <= i) lanes_.resize(i + 1);
+  return lanes_[i];
+}
+
+void RunJudge::dispatch(const Event& e, std::optional<model::Array>* session) {
+  switch (e.kind) {
+    case EventKind::request: {
+      Lane& l = lane(e.request);
+      l.name = e.lane;
+      l.cookie = e.cookie;
+      break;
     }
-    if (e.kind != EventKind::response || !e.origin_request) continue;
-    const auto& req = *e.origin_request;
-    if (req.cookie_mode != scenarios::Request::CookieMode::explicit_id) continue;
-    if (chosen.count(req.cookie) && e.id == req.cookie) {
-      run.violations.push_back({"strict-mode", true, "request " + e.lane +
-                                                         " adopted the never-issued id '" +
-                                                         req.cookie + "' from its cookie"});
-      return;
+    case EventKind::script:
+      if (e.call != nullptr) observe_script(lane(e.request), e, session);
+      break;
+    case EventKind::handler:
+      if (takes_id(e.hcall.method) && !e.hcall.args.empty()) ids_.push_back(e.hcall.args[0]);
+      if (e.hcall.method == model::Method::create_sid &&
+          e.answer.kind == model::Answer::Kind::string) {
+        ids_.push_back(e.answer.s);
+        issued_.push_back(e.answer.s);
+      }
+      break;
+    case EventKind::response: observe_response(lane(e.request), e); break;
+    case EventKind::run: break;
+  }
+}
+
+void RunJudge::observe_script(Lane& l, const Event& e, std::optional<model::Array>* session) {
+  const Op op = e.call->op;
+  if (op == Op::session_start && e.outcome.result == model::Value{true}) l.started = true;
+  if (!isolation_ && l.known && !reloads(op)) {
+    std::optional<std::string> breach;
+    const bool computes = mutates(op) || op == Op::get;
+    // Only a call that changes or reads $_SESSION needs the expected view computed; for the
+    // others it is the previous view itself.
+    std::optional<model::Array> computed;
+    model::Outcome expected;
+    if (computes) {
+      computed = l.view;
+      expected = model::apply_array_op(*e.call, l.active, computed);
+    }
+    const std::optional<model::Array>& want = computes ? computed : l.view;
+    if (want != e.session) {
+      breach = "expected $_SESSION " + show_session(want) + ", saw " + show_session(e.session);
+    } else if (op == Op::get && !(expected.result == e.outcome.result)) {
+      breach = "read " + model::show(e.outcome.result) + " where its own session holds " +
+               model::show(expected.result);
+    }
+    if (breach) {
+      isolation_ = Violation{"isolation", true,
+                             "request " + e.lane + ", step " + std::to_string(e.step) + " (" +
+                                 std::string(model::op_name(op)) + "): " + *breach};
     }
   }
+  l.known = true;
+  l.active = e.status == model::Status::active;
+  if (session != nullptr) {
+    l.view = std::move(*session);
+  } else {
+    l.view = e.session;
+  }
+}
+
+void RunJudge::observe_response(Lane& l, const Event& e) {
+  const auto& in = l.cookie;
+  const std::size_t n = e.set_cookies.size();
+  auto add = [&](bool failure, const std::string& what) {
+    set_cookie_.push_back({"set-cookie", failure, "request " + e.lane + ": " + what});
+  };
+  if (!in && l.started && n == 0) {
+    add(true, "a first visit started a session but the response has no Set-Cookie");
+  } else if (!in && n > 1) {
+    add(false, std::to_string(n) + " Set-Cookie lines on a first visit");
+  } else if (in && !e.id.empty() && e.id != *in && n == 0) {
+    add(true, "the session id changed to " + e.id + " but no Set-Cookie was sent");
+  } else if (in && e.id == *in && n > 0) {
+    add(false, "a returning visitor got a Set-Cookie for an unchanged id (refresh)");
+  }
+  if (!strict_ || strict_mode_ || e.origin_request == nullptr) return;
+  const auto& req = *e.origin_request;
+  if (req.cookie_mode != scenarios::Request::CookieMode::explicit_id) return;
+  const bool issued = std::find(issued_.begin(), issued_.end(), req.cookie) != issued_.end();
+  if (client_ids_.count(req.cookie) && !issued && e.id == req.cookie) {
+    strict_mode_ = Violation{
+        "strict-mode", true,
+        "request " + e.lane + " adopted the never-issued id '" + req.cookie + "' from its cookie"};
+  }
+}
+
+std::vector<std::string> RunJudge::touched_ids() const {
+  std::vector<std::string> ids(named_.begin(), named_.end());
+  ids.insert(ids.end(), ids_.begin(), ids_.end());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+void RunJudge::finish(ScheduleRun& run, const SerialOutcomes& serial,
+                      const handlers::Guarantees& g) {
+  if (run.sched.end != RunEnd::finished) {
+    std::string detail = run.sched.end == RunEnd::deadlock ? "deadlock:" : "step budget exhausted:";
+    for (const auto& w : run.sched.waits) {
+      const auto i = static_cast<std::size_t>(w.task);
+      const std::string name = i < lanes_.size() && !lanes_[i].name.empty()
+                                   ? lanes_[i].name
+                                   : "task " + std::to_string(w.task);
+      detail += " " + name + (w.blocked ? " blocked at '" : " at '") + w.what + "';";
+    }
+    run.violations.push_back({"progress", true, detail});
+  }
+  if (isolation_) run.violations.push_back(std::move(*isolation_));
+  for (auto& v : set_cookie_) run.violations.push_back(std::move(v));
+  if (strict_mode_) run.violations.push_back(std::move(*strict_mode_));
+  if (serial.states.empty() || !run.final_state) return;
+  const auto& states = serial.states;
+  if (std::find(states.begin(), states.end(), *run.final_state) != states.end()) return;
+  Violation v;
+  v.property = serial.property;
+  switch (g.concurrency) {
+    case handlers::Concurrency::serialised: v.failure = true; break;
+    case handlers::Concurrency::merge_disjoint_keys: v.failure = serial.disjoint_keys; break;
+    case handlers::Concurrency::last_writer_wins: v.failure = false; break;
+  }
+  v.detail = "final store " + run.final_state->show() +
+             " is what no serial order gives:" + serial.shown + " (handler declares " +
+             std::string(handlers::concurrency_name(g.concurrency)) + ")";
+  run.violations.push_back(std::move(v));
 }
 
 }  // namespace ss::sched

@@ -1,11 +1,10 @@
 #include "sched/scheduler.hpp"
 
 #include <algorithm>
-#include <charconv>
-
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <charconv>
 
 namespace ss::sched {
 
@@ -47,7 +46,8 @@ std::optional<Schedule> parse_schedule(std::string_view text) {
     }
     if (x != std::string_view::npos) {
       auto c = std::from_chars(part.data() + x + 1, part.data() + part.size(), count);
-      if (c.ec != std::errc() || c.ptr != part.data() + part.size() || count == 0) return std::nullopt;
+      if (c.ec != std::errc() || c.ptr != part.data() + part.size() || count == 0)
+        return std::nullopt;
     }
     if (s.picks.size() + count > picks_max) return std::nullopt;
     s.picks.insert(s.picks.end(), count, task);
@@ -60,68 +60,108 @@ std::optional<Schedule> parse_schedule(std::string_view text) {
 
 int Scheduler::add_task() {
   tasks_.emplace_back();
+  ++unfinished_;
   return static_cast<int>(tasks_.size()) - 1;
 }
 
-void Scheduler::finish(int task) { tasks_.at(static_cast<std::size_t>(task)).finished = true; }
+void Scheduler::finish(int task) {
+  auto& t = tasks_.at(static_cast<std::size_t>(task));
+  if (!t.finished) --unfinished_;
+  t.finished = true;
+}
 
 handlers::Task<void> Scheduler::park(int task, std::string_view what, bool blocked) {
   auto& t = tasks_.at(static_cast<std::size_t>(task));
   t.what = what;
+  if (blocked && !t.blocked) ++blocked_;
+  if (!blocked && t.blocked) --blocked_;
   t.blocked = blocked;
-  co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
-      [&t](auto handler) { t.parked.emplace(std::move(handler)); }, boost::asio::use_awaitable);
+  t.waiting = blocked;
+  // Not a coroutine itself: the operation's awaitable is returned, one frame less per step.
+  return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
+      [&t](Parked handler) { t.parked.emplace(std::move(handler)); }, boost::asio::use_awaitable);
 }
 
-std::vector<int> Scheduler::ready() const {
-  std::vector<int> out;
+void Scheduler::collect_ready() {
+  ready_.clear();
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (tasks_[i].parked && !tasks_[i].blocked) out.push_back(static_cast<int>(i));
+    if (tasks_[i].parked && !tasks_[i].blocked) ready_.push_back(static_cast<int>(i));
   }
-  return out;
 }
 
-// A task blocked on a lock may proceed once another task has taken a step.
-void Scheduler::release_blocked(int except) {
+// A task blocked on a lock may try again once another task has made progress, which may have
+// released the lock. A retry that found the lock still taken is no progress: were it to release
+// the other waiters, two waiters could wake each other forever while the holder never runs
+// (a livelock of the scheduler, not of the system: a real lock wait sleeps).
+void Scheduler::after_step() {
+  if (current_ < 0 || blocked_ == 0) return;
+  const auto& last = tasks_[static_cast<std::size_t>(current_)];
+  if (resumed_wait_ && last.waiting && !last.finished) return;
   for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (static_cast<int>(i) != except) tasks_[i].blocked = false;
+    if (static_cast<int>(i) != current_ && tasks_[i].blocked) {
+      tasks_[i].blocked = false;
+      --blocked_;
+    }
   }
+}
+
+// Destroying a parked handler posts the destruction of its coroutine stack to the io_context
+// (Asio unwinds a coroutine through its executor); running it here frees the frames while what
+// they refer to still exists.
+void Scheduler::drop_parked() {
+  bool any = false;
+  for (auto& t : tasks_) {
+    any = any || t.parked.has_value();
+    t.parked.reset();
+  }
+  if (!any) return;
+  io_.restart();
+  io_.poll();
+}
+
+void Scheduler::reset() {
+  drop_parked();
+  tasks_.clear();
+  result_ = RunResult{};
+  current_ = -1;
+  resumed_wait_ = false;
+  unfinished_ = 0;
+  blocked_ = 0;
 }
 
 RunEnd Scheduler::run(Strategy& strategy, std::size_t steps_max) {
   RunResult& result = result_;
-  int& current = current_;
   for (std::size_t step = result.schedule.picks.size();; ++step) {
     io_.restart();
     io_.poll();
-    std::vector<int> r = ready();
-    const bool all_done = std::all_of(tasks_.begin(), tasks_.end(),
-                                      [](const TaskState& t) { return t.finished; });
-    if (all_done) return RunEnd::finished;
-    if (r.empty() || step >= steps_max) {
-      result.end = r.empty() ? RunEnd::deadlock : RunEnd::budget;
+    if (unfinished_ == 0) return RunEnd::finished;
+    after_step();
+    collect_ready();
+    if (ready_.empty() || step >= steps_max) {
+      result.end = ready_.empty() ? RunEnd::deadlock : RunEnd::budget;
       for (std::size_t i = 0; i < tasks_.size(); ++i) {
         if (!tasks_[i].finished) {
-          result.waits.push_back({static_cast<int>(i), tasks_[i].what, tasks_[i].blocked});
+          result.waits.push_back(
+              {static_cast<int>(i), std::string(tasks_[i].what), tasks_[i].blocked});
         }
       }
       return result.end;
     }
-    const int pick = strategy.choose(r, current, step);
-    const bool current_ready = std::find(r.begin(), r.end(), current) != r.end();
-    if (current_ready && pick != current) ++result.schedule.preemptions;
+    const int pick = strategy.choose(ready_, current_, step);
+    const bool current_ready = std::find(ready_.begin(), ready_.end(), current_) != ready_.end();
+    if (current_ready && pick != current_) ++result.schedule.preemptions;
     result.schedule.picks.push_back(pick);
-    current = pick;
+    current_ = pick;
     auto& t = tasks_.at(static_cast<std::size_t>(pick));
-    auto handler = std::move(*t.parked);
+    Parked handler = std::move(*t.parked);
     t.parked.reset();
-    release_blocked(pick);
+    resumed_wait_ = t.waiting;
     boost::asio::post(io_, std::move(handler));
   }
 }
 
 handlers::Task<void> TaskPoints::point(std::string_view what) {
-  co_await sched_.park(task_, what, false);
+  return sched_.park(task_, what, false);
 }
 
 handlers::Task<bool> TaskPoints::blocked(std::string_view what, int attempt) {
@@ -131,6 +171,14 @@ handlers::Task<bool> TaskPoints::blocked(std::string_view what, int attempt) {
 }
 
 // ---- strategies ------------------------------------------------------------------------------
+
+int ChoiceStrategy::choose(const std::vector<int>& ready, int current, std::size_t step) {
+  const int first = default_choice(ready, current);
+  const int c = step < choices_.size() ? choices_[step] : 0;
+  if (c == 0 || tasks_ <= 0) return first;
+  const int want = (c - 1) % tasks_;
+  return std::find(ready.begin(), ready.end(), want) != ready.end() ? want : first;
+}
 
 namespace {
 
@@ -202,7 +250,8 @@ int PctStrategy::choose(const std::vector<int>& ready, int, std::size_t step) {
     });
   };
   for (std::size_t i = 0; i < change_points_.size(); ++i) {
-    if (change_points_[i] == step) priority_[static_cast<std::size_t>(best())] = static_cast<int>(i);
+    if (change_points_[i] == step)
+      priority_[static_cast<std::size_t>(best())] = static_cast<int>(i);
   }
   return best();
 }

@@ -3,15 +3,14 @@
 // coroutines; each scheduling point parks the request's continuation, and a Strategy picks which
 // parked request resumes next. The sequence of picks (the schedule) replays a run exactly.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "handlers/seam.hpp"
 #include "model/rng.hpp"
@@ -35,6 +34,23 @@ class Strategy {
 
 /// The default, non-preemptive choice: the current task if it is ready, else the lowest id.
 [[nodiscard]] int default_choice(const std::vector<int>& ready, int current);
+
+/// Follows a vector of choices, one per step, as RapidCheck generates them: shrinking the
+/// vector (fewer entries, smaller values) then removes context switches. 0 continues without
+/// preemption (default_choice); c > 0 runs task (c - 1) mod tasks when it is ready, else the
+/// default. Naming the task, rather than "the next other one", makes a choice of the task that
+/// runs anyway a no-op that shrinks to 0 without changing the run. Steps past the end choose 0.
+class ChoiceStrategy final : public Strategy {
+ public:
+  explicit ChoiceStrategy(std::vector<std::uint8_t> choices) : choices_(std::move(choices)) {}
+  void begin(std::uint64_t, int tasks) override { tasks_ = tasks; }
+  int choose(const std::vector<int>& ready, int current, std::size_t step) override;
+  [[nodiscard]] std::string name() const override { return "choices"; }
+
+ private:
+  std::vector<std::uint8_t> choices_;
+  int tasks_ = 0;
+};
 
 /// Builds a strategy: random, sticky, pct[:D], dfs[:BOUND], portfolio, or replay:SCHEDULE.
 /// Returns nullptr and sets `error` for an unknown name.
@@ -88,6 +104,9 @@ class Scheduler {
   static constexpr int blocked_attempts_max = 10'000;
 
   explicit Scheduler(boost::asio::io_context& io) : io_(io) {}
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+  ~Scheduler() { drop_parked(); }
 
   /// Registers a task; returns its id (0, 1, ...).
   int add_task();
@@ -102,20 +121,41 @@ class Scheduler {
   RunEnd run(Strategy& strategy, std::size_t steps_max);
   [[nodiscard]] const RunResult& result() const { return result_; }
 
+  /// Forgets every task and the schedule so far, so that one scheduler and its io_context serve
+  /// schedule after schedule. Coroutines still parked (a deadlock, a spent budget) are destroyed
+  /// here, before the caller frees what they refer to.
+  void reset();
+
  private:
+  /// The completion handler of a parked coroutine. Its concrete type, rather than a type-erased
+  /// any_completion_handler, saves an allocation and an indirect call per step.
+  using Parked = boost::asio::async_result<boost::asio::use_awaitable_t<>, void()>::handler_type;
   struct TaskState {
-    std::optional<boost::asio::any_completion_handler<void()>> parked;
+    std::optional<Parked> parked;
+    /// Not eligible: it waits for a lock and no other task has made progress since.
     bool blocked = false;
+    /// Parked at a lock wait (still true once another task's progress made it eligible).
+    bool waiting = false;
     bool finished = false;
-    std::string what;
+    /// Where the task waits; points into the parked coroutine's frame, so it is read only while
+    /// the task is parked.
+    std::string_view what;
   };
-  std::vector<int> ready() const;
-  void release_blocked(int except);
+  void collect_ready();
+  void after_step();
+  void drop_parked();
 
   boost::asio::io_context& io_;
   std::vector<TaskState> tasks_;
+  /// The ready tasks of the current step (kept to reuse its storage).
+  std::vector<int> ready_;
   RunResult result_;
   int current_ = -1;
+  /// The last pick resumed a lock wait (so parking at a lock wait again is a retry in vain).
+  bool resumed_wait_ = false;
+  int unfinished_ = 0;
+  /// Tasks whose `blocked` flag is set: most steps have none to release.
+  int blocked_ = 0;
 };
 
 }  // namespace ss::sched

@@ -23,7 +23,8 @@ Schedule Explorer::shrink(const ScheduleRun& failing, std::size_t replays_max) {
   std::size_t replays = 0;
   auto attempt = [&](const Schedule& candidate) -> std::optional<Schedule> {
     if (replays++ >= replays_max) return std::nullopt;
-    ScheduleRun run = replay(candidate);
+    // Only the verdict matters here: no trace.
+    ScheduleRun run = replay(candidate, Mode::judge);
     if (!same_failure(run, property)) return std::nullopt;
     if (run.sched.schedule.preemptions > best.preemptions) return std::nullopt;
     Schedule kept = candidate;
