@@ -195,34 +195,6 @@ class Batch {
   std::deque<Task> tasks_;
 };
 
-/// Runs the tasks in the order `order` (a permutation of task ids): the serial executions.
-class SerialOrder final : public sched::Strategy {
- public:
-  explicit SerialOrder(std::vector<int> order) : order_(std::move(order)) {}
-  void begin(std::uint64_t, int) override {}
-  int choose(const std::vector<int>& ready, int current, std::size_t) override {
-    for (int t : order_) {
-      if (std::find(ready.begin(), ready.end(), t) != ready.end()) return t;
-    }
-    return sched::default_choice(ready, current);
-  }
-  std::string name() const override { return "serial"; }
-
- private:
-  std::vector<int> order_;
-};
-
-std::vector<std::vector<const scenarios::Request*>> batches_of(const scenarios::Scenario& sc) {
-  std::vector<std::vector<const scenarios::Request*>> out;
-  int last = -1;
-  for (const auto& r : sc.requests) {
-    if (out.empty() || r.batch != last) out.emplace_back();
-    out.back().push_back(&r);
-    last = r.batch;
-  }
-  return out;
-}
-
 // ---- reading the final store through the module ------------------------------------------------
 
 /// The stored sessions after a run, read as the explorer reads them (sched::read_state): one
@@ -318,12 +290,14 @@ std::unique_ptr<RaceRunner> RaceRunner::make(const scenarios::Scenario& sc, PhpM
                                              const OracleSetup& setup, RaceLimits limits,
                                              std::uint64_t seed, std::string& error) {
   bool concurrent = false;
-  for (const auto& b : batches_of(sc)) concurrent = concurrent || b.size() > 1;
+  for (const auto& b : sched::batches_of(sc)) concurrent = concurrent || b.size() > 1;
   if (!concurrent) {
     error = sc.file + ": no concurrent block (races need two or more overlapping requests)";
     return nullptr;
   }
   std::unique_ptr<RaceRunner> r(new RaceRunner(sc, std::move(module), setup, limits, seed));
+  r->named_ids_ = sched::named_ids(sc);
+  r->client_ids_ = sched::client_ids(sc);
   scenarios::RunConfig rc;
   model::Variant variant = model::Variant::sessionhandler;
   if (auto e = scenarios::resolve_options(sc, rc, r->opts_, variant)) {
@@ -395,7 +369,7 @@ void RaceRunner::update_jar(const std::vector<json>& lines, int first,
 }
 
 // What the store holds after the run, read as the explorer reads it (sched::read_state).
-sched::StoreState RaceRunner::final_state(const std::vector<scenarios::Event>& events) {
+sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids) {
   json base = {
       {"scenario", sc_.name + "-read"},
       {"variant", "sessionhandler"},
@@ -410,7 +384,8 @@ sched::StoreState RaceRunner::final_state(const std::vector<scenarios::Event>& e
   ModuleReader reader(*worker_, base, module_.uri, guarantees_);
   boost::asio::io_context io;
   handlers::ManualClock clock(sc_.clock_start_s);
-  return sched::read_state(io, reader, clock, events, sched::named_ids(sc_), opts_);
+  sched::CanonicalCache canonical(opts_.serialize_handler);
+  return sched::read_state(io, reader, clock, ids, named_ids_, canonical);
 }
 
 sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge) {
@@ -421,7 +396,7 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   std::optional<std::string> jar;
   int current = -1;
   int number = 0;
-  for (const auto& batch : batches_of(sc_)) {
+  for (const auto& batch : sched::batches_of(sc_)) {
     Batch b(limits_, number, lines);
     for (const scenarios::Request* req : batch) {
       ++number;
@@ -440,13 +415,12 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   auto events = events_from_php(sc_, lines, error);
   if (!events) throw std::runtime_error(error);
   run.events = std::move(*events);
-  if (run.sched.end == sched::RunEnd::finished) run.final_state = final_state(run.events);
-  if (judge) {
-    sched::check_progress(run);
-    sched::check_isolation(run);
-    sched::check_strict_mode(run, sc_, opts_);
-    if (run.final_state) sched::check_serializable(run, serial_outcomes(), sc_, guarantees_);
-  }
+  // The explorer's checkers, fed with what real PHP did; they also name the ids to read back.
+  sched::RunJudge checker(opts_, named_ids_, client_ids_);
+  for (const auto& e : run.events) checker.observe(e);
+  if (run.sched.end == sched::RunEnd::finished)
+    run.final_state = final_state(checker.touched_ids());
+  if (judge) checker.finish(run, serial_outcomes(), guarantees_);
   return run;
 }
 
@@ -463,17 +437,18 @@ sched::ScheduleRun RaceRunner::replay(const sched::Schedule& schedule) {
 
 // Every serial order of each concurrent batch, through the same module: what "some serial order
 // explains the result" allows (the explorer's definition).
-const std::vector<sched::StoreState>& RaceRunner::serial_outcomes() {
+const sched::SerialOutcomes& RaceRunner::serial_outcomes() {
   if (serial_) return *serial_;
-  serial_.emplace();
-  for (const auto& order : sched::serial_orders(batches_of(sc_), sc_)) {
-    SerialOrder strategy(order);
+  std::vector<sched::StoreState> states;
+  for (const auto& order : sched::serial_orders(sched::batches_of(sc_), sc_)) {
+    sched::SerialOrder strategy(order);
     sched::ScheduleRun run = execute(strategy, 0, false);
     if (!run.final_state) continue;
-    if (std::find(serial_->begin(), serial_->end(), *run.final_state) == serial_->end()) {
-      serial_->push_back(*run.final_state);
+    if (std::find(states.begin(), states.end(), *run.final_state) == states.end()) {
+      states.push_back(*run.final_state);
     }
   }
+  serial_ = std::make_unique<sched::SerialOutcomes>(sched::describe_serial(std::move(states), sc_));
   return *serial_;
 }
 

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,7 @@ class RaceRunner {
   RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const OracleSetup& setup,
              RaceLimits limits, std::uint64_t seed);
   sched::ScheduleRun execute(sched::Strategy& strategy, std::uint64_t index, bool judge);
-  const std::vector<sched::StoreState>& serial_outcomes();
+  const sched::SerialOutcomes& serial_outcomes();
   nlohmann::json program(const scenarios::Request& req, int number,
                          const std::optional<std::string>& cookie) const;
   /// The command of the process that runs request `number` (its program written to a file).
@@ -74,7 +75,8 @@ class RaceRunner {
                                    const std::optional<std::string>& cookie) const;
   void update_jar(const std::vector<nlohmann::json>& lines, int first,
                   std::optional<std::string>& jar) const;
-  sched::StoreState final_state(const std::vector<scenarios::Event>& events);
+  /// Reads the sessions `ids` back through the module, as the explorer reads its store.
+  sched::StoreState final_state(const std::vector<std::string>& ids);
   void prepare_store(const std::string& tag);
 
   const scenarios::Scenario& sc_;
@@ -87,7 +89,10 @@ class RaceRunner {
   handlers::Guarantees guarantees_;
   ModuleSetup store_;
   std::unique_ptr<PhpWorker> worker_;
-  std::optional<std::vector<sched::StoreState>> serial_;
+  std::unique_ptr<sched::SerialOutcomes> serial_;
+  /// The scenario's named ids, and those of them the client chose (sched::client_ids).
+  std::set<std::string> named_ids_;
+  std::set<std::string> client_ids_;
   std::size_t processes_ = 0;
 };
 

@@ -68,34 +68,6 @@ handlers::Task<void> task_body(TaskContext& t, scenarios::EventSink& sink) {
   t.handler.reset();
 }
 
-/// Runs the tasks in the order `order` (a permutation of task ids): serial executions.
-class SerialOrder final : public Strategy {
- public:
-  explicit SerialOrder(std::vector<int> order) : order_(std::move(order)) {}
-  void begin(std::uint64_t, int) override {}
-  int choose(const std::vector<int>& ready, int current, std::size_t) override {
-    for (int t : order_) {
-      if (std::find(ready.begin(), ready.end(), t) != ready.end()) return t;
-    }
-    return default_choice(ready, current);
-  }
-  std::string name() const override { return "serial"; }
-
- private:
-  std::vector<int> order_;
-};
-
-std::vector<std::vector<const scenarios::Request*>> batches_of(const scenarios::Scenario& sc) {
-  std::vector<std::vector<const scenarios::Request*>> out;
-  int last = -1;
-  for (const auto& r : sc.requests) {
-    if (out.empty() || r.batch != last) out.emplace_back();
-    out.back().push_back(&r);
-    last = r.batch;
-  }
-  return out;
-}
-
 /// Resets the scheduler when a schedule ends, normally or by an exception: its parked
 /// coroutines refer to the schedule's tasks and backend, which are freed next.
 struct SchedulerReset {
@@ -139,8 +111,7 @@ std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreC
   // prefix that is gone when the schedule ends): a replay's trace hash stays reproducible.
   e->head_ = run_event(sc, e->cfg_, e->cfg_.handler_uri, e->opts_, e->variant_);
   e->named_ids_ = named_ids(sc);
-  e->client_ids_ = e->named_ids_;
-  for (const auto& s : sc.store) e->client_ids_.erase(s.id);
+  e->client_ids_ = client_ids(sc);
   e->canonical_ = std::make_unique<CanonicalCache>(e->opts_.serialize_handler);
   return e;
 }

@@ -26,6 +26,30 @@ std::set<std::string> named_ids(const scenarios::Scenario& sc) {
   return out;
 }
 
+std::set<std::string> client_ids(const scenarios::Scenario& sc) {
+  std::set<std::string> out = named_ids(sc);
+  for (const auto& s : sc.store) out.erase(s.id);
+  return out;
+}
+
+std::vector<std::vector<const scenarios::Request*>> batches_of(const scenarios::Scenario& sc) {
+  std::vector<std::vector<const scenarios::Request*>> out;
+  int last = -1;
+  for (const auto& r : sc.requests) {
+    if (out.empty() || r.batch != last) out.emplace_back();
+    out.back().push_back(&r);
+    last = r.batch;
+  }
+  return out;
+}
+
+int SerialOrder::choose(const std::vector<int>& ready, int current, std::size_t) {
+  for (int t : order_) {
+    if (std::find(ready.begin(), ready.end(), t) != ready.end()) return t;
+  }
+  return default_choice(ready, current);
+}
+
 Event run_event(const scenarios::Scenario& sc, const ExploreConfig& cfg, const std::string& uri,
                 const model::RunOptions& opts, model::Variant variant) {
   Event head;

@@ -17,6 +17,26 @@ namespace ss::sched {
 /// Ids the scenario text names (store lines, cookie=ID, session_id "..."): compared by id.
 [[nodiscard]] std::set<std::string> named_ids(const scenarios::Scenario& sc);
 
+/// The named ids that no `store` line issued: the client chose them (strict mode refuses them).
+[[nodiscard]] std::set<std::string> client_ids(const scenarios::Scenario& sc);
+
+/// The scenario's requests grouped into batches: a `concurrent` block is one batch, every other
+/// request a batch of its own.
+[[nodiscard]] std::vector<std::vector<const scenarios::Request*>> batches_of(
+    const scenarios::Scenario& sc);
+
+/// Runs the tasks in the order `order` (a permutation of task ids): one serial execution.
+class SerialOrder final : public Strategy {
+ public:
+  explicit SerialOrder(std::vector<int> order) : order_(std::move(order)) {}
+  void begin(std::uint64_t, int) override {}
+  int choose(const std::vector<int>& ready, int current, std::size_t) override;
+  [[nodiscard]] std::string name() const override { return "serial"; }
+
+ private:
+  std::vector<int> order_;
+};
+
 /// The `run` event of an explorer trace.
 [[nodiscard]] scenarios::Event run_event(const scenarios::Scenario& sc, const ExploreConfig& cfg,
                                          const std::string& uri, const model::RunOptions& opts,
