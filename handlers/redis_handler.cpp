@@ -49,6 +49,11 @@ using ConnectionPool = IdlePool<redisContext*>;
 /// What the handlers of one backend share: the id generator, the virtual-time anchor and the
 /// idle connections.
 struct RedisShared {
+  // A constructor, not aggregate initialisation: make_shared's parentheses cannot initialise an
+  // aggregate in clang 14 (C++20's P0960 is missing there), and the pool makes it unmovable.
+  RedisShared(RedisConfig c, std::uint64_t s, model::Rng r, Clock* k)
+      : config(std::move(c)), seed(s), rng(r), clock(k) {}
+
   RedisConfig config;
   std::uint64_t seed;
   model::Rng rng;

@@ -58,6 +58,9 @@ using DbPool = IdlePool<PreparedDb>;
 
 /// What the handlers of one backend share.
 struct SqliteShared {
+  // A constructor for make_shared: clang 14 cannot initialise an aggregate from parentheses.
+  SqliteShared(SqliteConfig c, model::Rng r) : config(std::move(c)), rng(r) {}
+
   SqliteConfig config;
   model::Rng rng;
   DbPool pool{close_db, reusable};
