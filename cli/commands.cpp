@@ -29,11 +29,6 @@ struct Prepared {
   std::unique_ptr<std::ofstream> trace;
 };
 
-int input_error(const std::string& message) {
-  std::cerr << "sessionspec: " << message << "\n";
-  return exit_input;
-}
-
 std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
   auto engine = model::parse_engine(o.engine);
   if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy or zealphp)");
@@ -122,6 +117,11 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 }
 
 }  // namespace
+
+int input_error(const std::string& message) {
+  std::cerr << "sessionspec: " << message << "\n";
+  return exit_input;
+}
 
 int run_command(const RunOptions& o) {
   Prepared p;

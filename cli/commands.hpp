@@ -13,6 +13,9 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_conformance = 1;
 inline constexpr int exit_input = 2;
 
+/// Prints `sessionspec: MESSAGE` (one line) to stderr and returns exit_input.
+int input_error(const std::string& message);
+
 struct CommonOptions {
   std::vector<std::string> scenarios;
   std::string engine = "php-8.2";

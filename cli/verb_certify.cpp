@@ -74,7 +74,7 @@ bool selected(const CertifyOptions& o, const std::string& property) {
 }
 
 /// One row of the certificate.
-struct Row {
+struct CertifyRow {
   std::string handler;
   std::string property;
   std::string title;
@@ -85,8 +85,8 @@ struct Row {
   double time_ms = 0;
 };
 
-Row make_row(std::string handler, std::string property, std::string title, int level) {
-  Row r;
+CertifyRow make_row(std::string handler, std::string property, std::string title, int level) {
+  CertifyRow r;
   r.handler = std::move(handler);
   r.property = std::move(property);
   r.title = std::move(title);
@@ -98,7 +98,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void progress(const std::string& line) {
+void certify_progress(const std::string& line) {
   if (::isatty(2)) {
     fmt::print(stderr, "\r\033[K{}", line.substr(0, 100));
   } else {
@@ -171,18 +171,18 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
 }
 
 /// L1: one row per scenario folder.
-void level1(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows,
+void level1(const CertifyOptions& o, const std::string& uri, std::vector<CertifyRow>& rows,
             std::ostream* trace) {
   for (const char* folder : {"gist", "lesson", "php"}) {
     if (!selected(o, std::string("L1.") + folder)) continue;
     const auto t0 = std::chrono::steady_clock::now();
-    Row row = make_row(uri, std::string("L1.") + folder,
-                       std::string("life-cycle: scenarios/") + folder, 1);
+    CertifyRow row = make_row(uri, std::string("L1.") + folder,
+                              std::string("life-cycle: scenarios/") + folder, 1);
     std::string error;
     auto scs = load_dir(o.scenario_dir + "/" + folder, error);
     std::size_t passed = 0;
     for (const auto& sc : scs) {
-      progress(uri + ": L1 " + sc.name);
+      certify_progress(uri + ": L1 " + sc.name);
       auto failure = check_one(sc, uri, o.seed, trace, error);
       if (!error.empty()) break;
       if (failure && row.replay.empty()) {
@@ -204,19 +204,19 @@ void level1(const CertifyOptions& o, const std::string& uri, std::vector<Row>& r
 }
 
 /// L2: the stateful property under every engine profile.
-void level2(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
+void level2(const CertifyOptions& o, const std::string& uri, std::vector<CertifyRow>& rows) {
   for (const model::EngineKind engine : properties::engines_for(uri)) {
     const std::string name(model::engine_name(engine));
     if (!selected(o, "L2.contract." + name)) continue;
     const auto t0 = std::chrono::steady_clock::now();
-    progress(uri + ": L2 properties under " + name);
+    certify_progress(uri + ": L2 properties under " + name);
     properties::PropertySpec spec{uri, engine, {}};
     properties::RunParams params;
     params.seed = o.seed;
     params.max_success = o.cases;
     properties::PropertyResult r = properties::run_property(spec, params);
-    Row row = make_row(uri, "L2.contract." + name,
-                       "storage contract: random sequences (" + name + ")", 2);
+    CertifyRow row = make_row(uri, "L2.contract." + name,
+                              "storage contract: random sequences (" + name + ")", 2);
     row.verdict = r.passed ? "pass" : "fail";
     row.evidence = r.passed ? std::to_string(r.cases) + " generated cases agree with the model"
                             : r.description.substr(0, 2000);
@@ -241,7 +241,7 @@ bool handler_property(const std::string& p) {
 void judge_schedules(std::size_t schedules,
                      const std::function<sched::ScheduleRun(std::uint64_t)>& run,
                      const std::function<std::string(const sched::ScheduleRun&)>& replay,
-                     handlers::Concurrency guarantee, Row& row) {
+                     handlers::Concurrency guarantee, CertifyRow& row) {
   std::set<std::string> findings;
   for (std::size_t i = 0; i < schedules; ++i) {
     const sched::ScheduleRun r = run(i);
@@ -263,8 +263,9 @@ void judge_schedules(std::size_t schedules,
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
 }
 
-Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::Scenario& sc) {
-  Row row = make_row(uri, "L3.race." + sc.name, "declared guarantee under " + sc.name, 3);
+CertifyRow race_row(const CertifyOptions& o, const std::string& uri,
+                    const scenarios::Scenario& sc) {
+  CertifyRow row = make_row(uri, "L3.race." + sc.name, "declared guarantee under " + sc.name, 3);
   sched::ExploreConfig cfg;
   cfg.handler_uri = uri;
   cfg.seed = o.seed;
@@ -287,13 +288,13 @@ Row race_row(const CertifyOptions& o, const std::string& uri, const scenarios::S
   return row;
 }
 
-void level3(const CertifyOptions& o, const std::string& uri, std::vector<Row>& rows) {
+void level3(const CertifyOptions& o, const std::string& uri, std::vector<CertifyRow>& rows) {
   std::string error;
   for (const auto& sc : load_dir(o.scenario_dir + "/races", error)) {
     if (!selected(o, "L3.race." + sc.name)) continue;
-    progress(uri + ": L3 " + sc.name);
+    certify_progress(uri + ": L3 " + sc.name);
     const auto t0 = std::chrono::steady_clock::now();
-    Row row = race_row(o, uri, sc);
+    CertifyRow row = race_row(o, uri, sc);
     row.time_ms = ms_since(t0);
     rows.push_back(std::move(row));
   }
@@ -340,18 +341,19 @@ std::string oracle_replay(const CertifyOptions& o, const std::string& file,
 }
 
 /// L1 for a real module: the shipped scenarios in real-engine mode.
-void php_level1(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows, std::ostream* trace) {
+void php_level1(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& rows,
+                std::ostream* trace) {
   const std::string& uri = b.module.uri;
   for (const char* folder : {"gist", "lesson", "php"}) {
     if (!selected(o, std::string("L1.") + folder)) continue;
     const auto t0 = std::chrono::steady_clock::now();
-    Row row = make_row(uri, std::string("L1.") + folder,
-                       std::string("life-cycle: scenarios/") + folder + " in real PHP", 1);
+    CertifyRow row = make_row(uri, std::string("L1.") + folder,
+                              std::string("life-cycle: scenarios/") + folder + " in real PHP", 1);
     std::string error;
     auto scs = load_dir(o.scenario_dir + "/" + folder, error);
     std::size_t passed = 0;
     for (const auto& sc : scs) {
-      progress(uri + ": L1 " + sc.name);
+      certify_progress(uri + ": L1 " + sc.name);
       std::unique_ptr<NamedTrace> writer;
       std::vector<scenarios::Listener*> listeners;
       if (trace) {
@@ -395,12 +397,13 @@ std::string save_counterexample(const CertifyOptions& o, const std::string& uri,
 }
 
 /// L2 for a real module: the differential generator's scenarios in real-engine mode.
-void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
+void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& rows) {
   if (!selected(o, "L2.generated")) return;
   const auto t0 = std::chrono::steady_clock::now();
   const std::string& uri = b.module.uri;
-  progress(uri + ": L2 generated scenarios in real PHP");
-  Row row = make_row(uri, "L2.generated", "storage contract: generated scenarios in real PHP", 2);
+  certify_progress(uri + ": L2 generated scenarios in real PHP");
+  CertifyRow row =
+      make_row(uri, "L2.generated", "storage contract: generated scenarios in real PHP", 2);
   std::string last_text, last_failure;
   std::optional<std::chrono::steady_clock::time_point> failed_at;
   const auto property = [&] {
@@ -438,7 +441,7 @@ void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
 }
 
 /// L3 for a real module: the race catalogue with real concurrent PHP processes.
-void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
+void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& rows) {
   const std::string& uri = b.module.uri;
   std::string error;
   oracle::OracleSetup setup = b.setup;
@@ -448,10 +451,10 @@ void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
   limits.block_ms = o.block_ms;
   for (const auto& sc : load_dir(o.scenario_dir + "/races", error)) {
     if (!selected(o, "L3.race." + sc.name)) continue;
-    progress(uri + ": L3 " + sc.name + " (real PHP processes)");
+    certify_progress(uri + ": L3 " + sc.name + " (real PHP processes)");
     const auto t0 = std::chrono::steady_clock::now();
-    Row row = make_row(uri, "L3.race." + sc.name,
-                       "declared guarantee under " + sc.name + " (real PHP processes)", 3);
+    CertifyRow row = make_row(uri, "L3.race." + sc.name,
+                              "declared guarantee under " + sc.name + " (real PHP processes)", 3);
     auto runner = oracle::RaceRunner::make(sc, b.module, setup, limits, o.seed, error);
     auto strategy = sched::make_strategy("portfolio", o.seed, error);
     if (!runner || !strategy) {
@@ -476,7 +479,7 @@ void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<Row>& rows) {
 }
 
 void certify_php(const CertifyOptions& o, const oracle::PhpModuleUri& module,
-                 const std::string& work_dir, std::vector<Row>& rows, std::ostream* trace) {
+                 const std::string& work_dir, std::vector<CertifyRow>& rows, std::ostream* trace) {
   PhpBench bench(module, work_dir);
   php_level1(o, bench, rows, trace);
   if (o.level >= 2) php_level2(o, bench, rows);
@@ -503,20 +506,20 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
-void write_junit(const std::string& file, const std::vector<Row>& rows) {
-  std::map<std::string, std::vector<const Row*>> by_handler;
+void write_junit(const std::string& file, const std::vector<CertifyRow>& rows) {
+  std::map<std::string, std::vector<const CertifyRow*>> by_handler;
   for (const auto& r : rows) by_handler[r.handler].push_back(&r);
   std::ofstream out(file, std::ios::trunc);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sessionspec certify\">\n";
   for (const auto& [handler, list] : by_handler) {
     std::size_t failures = 0, skipped = 0;
-    for (const Row* r : list) {
+    for (const CertifyRow* r : list) {
       failures += r->verdict == "fail";
       skipped += r->verdict == "skip";
     }
     out << "  <testsuite name=\"" << xml_escape(handler) << "\" tests=\"" << list.size()
         << "\" failures=\"" << failures << "\" skipped=\"" << skipped << "\">\n";
-    for (const Row* r : list) {
+    for (const CertifyRow* r : list) {
       out << "    <testcase classname=\"" << xml_escape(handler) << "\" name=\""
           << xml_escape(r->property) << "\" time=\"" << fmt::format("{:.3f}", r->time_ms / 1000)
           << "\">";
@@ -535,7 +538,7 @@ void write_junit(const std::string& file, const std::vector<Row>& rows) {
   out << "</testsuites>\n";
 }
 
-json certificate_json(const std::vector<Row>& rows) {
+json certificate_json(const std::vector<CertifyRow>& rows) {
   json handlers = json::array(), props = json::array(), verdicts = json::array();
   std::set<std::string> seen_h, seen_p;
   for (const auto& r : rows) {
@@ -561,7 +564,7 @@ std::string elide(const std::string& text, std::size_t width) {
   return text.substr(0, head) + ".." + text.substr(text.size() - (width - 2 - head));
 }
 
-void print_table(const std::vector<Row>& rows) {
+void print_certify_table(const std::vector<CertifyRow>& rows) {
   fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
   for (const auto& r : rows) {
     std::string evidence = r.evidence.substr(0, r.evidence.find('\n'));
@@ -600,7 +603,8 @@ std::vector<std::string> php_module_handlers() {
   return out;
 }
 
-int write_report(const CertifyOptions& o, const std::vector<Row>& rows, const fs::path& traces) {
+int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
+                 const fs::path& traces) {
   const fs::path dir(o.report_dir);
   std::ofstream(dir / "certificate.json", std::ios::trunc)
       << certificate_json(rows).dump(1, ' ', true);
@@ -662,7 +666,7 @@ int certify_command(CertifyOptions o) {
   }
   fmt::print("seed={} level=L{} cases={} schedules={} handlers={}\n", o.seed, o.level, o.cases,
              o.schedules, o.handlers.size());
-  std::vector<Row> rows;
+  std::vector<CertifyRow> rows;
   for (std::size_t i = 0; i < o.handlers.size(); ++i) {
     const std::string& uri = o.handlers[i];
     if (modules[i]) {
@@ -677,9 +681,9 @@ int certify_command(CertifyOptions o) {
   if (::isatty(2)) fmt::print(stderr, "\r\033[K");
   trace.close();
   fs::remove_all(scratch);
-  print_table(rows);
-  const auto failed =
-      std::count_if(rows.begin(), rows.end(), [](const Row& r) { return r.verdict == "fail"; });
+  print_certify_table(rows);
+  const auto failed = std::count_if(rows.begin(), rows.end(),
+                                    [](const CertifyRow& r) { return r.verdict == "fail"; });
   fmt::print("\n{} passed, {} failed\n", rows.size() - static_cast<std::size_t>(failed), failed);
   if (!o.junit_file.empty()) write_junit(o.junit_file, rows);
   if (!o.report_dir.empty() && write_report(o, rows, traces) != exit_ok) return exit_input;

@@ -34,18 +34,15 @@ struct MutantsOptions {
 };
 
 /// One mutant's line of the report.
-struct Row {
+struct MutantRow {
   handlers::MutantInfo info;
   bool applicable = true;
   properties::Verdict verdict;
 };
 
-int input_error(const std::string& message) {
-  std::cerr << "sessionspec: " << message << "\n";
-  return exit_input;
+void mutants_progress(const std::string& line) {
+  std::cerr << "mutants: " << line << "\n";
 }
-
-void progress(const std::string& line) { std::cerr << "mutants: " << line << "\n"; }
 
 /// Which bases a mutant needs, for --list and the table ("" for any base).
 std::string applies_note(handlers::MutantApplies a) {
@@ -68,7 +65,7 @@ int list_mutants() {
 /// The first line of a multi-line explanation, for the table.
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-void print_table(const std::vector<Row>& rows) {
+void print_mutant_table(const std::vector<MutantRow>& rows) {
   fmt::print("{:<28} {:<8} {:>9}  {}\n", "mutant", "result", "time_ms", "killed by");
   for (const auto& r : rows) {
     if (!r.applicable) {
@@ -82,7 +79,7 @@ void print_table(const std::vector<Row>& rows) {
   }
 }
 
-bool write_json(const std::string& file, const std::vector<Row>& rows) {
+bool write_json(const std::string& file, const std::vector<MutantRow>& rows) {
   nlohmann::json mutants = nlohmann::json::array();
   for (const auto& r : rows) {
     if (!r.applicable) continue;  // The report lists what this base can judge.
@@ -133,37 +130,37 @@ int run_mutants(const MutantsOptions& o) {
       properties::BatteryOptions{o.scenario_dir, o.seed, o.cases, o.shrink});
   if (auto* e = std::get_if<std::string>(&loaded)) return input_error(*e);
   auto& battery = std::get<properties::Battery>(loaded);
-  progress("control run: the unmodified " + o.handler + " must pass");
+  mutants_progress("control run: the unmodified " + o.handler + " must pass");
   for (const auto& line : battery.calibrate(o.handler)) {
-    progress("not judging with scenario " + line);
+    mutants_progress("not judging with scenario " + line);
   }
   fmt::print("seed={} handler={} scenarios={} property_cases={}\n", o.seed, o.handler,
              battery.scenario_count(), o.cases);
   std::fflush(stdout);
-  const properties::Verdict control = battery.run(o.handler, progress);
+  const properties::Verdict control = battery.run(o.handler, mutants_progress);
   if (control.rejected) {
     std::cerr << "sessionspec: the battery rejects the unmodified handler " << o.handler
               << " (" << control.by << "), so kills would mean nothing:\n"
               << control.detail << "\n";
     return exit_input;
   }
-  std::vector<Row> rows;
+  std::vector<MutantRow> rows;
   for (const auto& m : *mutants) {
-    Row row{m, handlers::mutant_applies(m, guarantees), {}};
+    MutantRow row{m, handlers::mutant_applies(m, guarantees), {}};
     if (row.applicable) {
       row.verdict = battery.run("mutant:" + m.name + "+" + o.handler, {});
-      progress(fmt::format("{}: {} ({:.1f} ms)", m.name,
-                           row.verdict.rejected ? "killed by " + row.verdict.by : "SURVIVED",
-                           row.verdict.time_ms));
-      if (row.verdict.rejected) progress("  " + first_line(row.verdict.detail));
+      mutants_progress(fmt::format(
+          "{}: {} ({:.1f} ms)", m.name,
+          row.verdict.rejected ? "killed by " + row.verdict.by : "SURVIVED", row.verdict.time_ms));
+      if (row.verdict.rejected) mutants_progress("  " + first_line(row.verdict.detail));
     }
     rows.push_back(std::move(row));
   }
-  print_table(rows);
+  print_mutant_table(rows);
   if (!o.json_file.empty() && !write_json(o.json_file, rows)) {
     return input_error("--json: cannot write '" + o.json_file + "'");
   }
-  const bool survivor = std::any_of(rows.begin(), rows.end(), [](const Row& r) {
+  const bool survivor = std::any_of(rows.begin(), rows.end(), [](const MutantRow& r) {
     return r.applicable && !r.verdict.rejected;
   });
   return survivor ? exit_conformance : exit_ok;

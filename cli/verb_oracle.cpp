@@ -50,9 +50,8 @@ struct OracleOptions {
 /// Width of one column of the side-by-side view.
 constexpr std::size_t column_width = 58;
 
-int input_error(const std::string& message) {
-  std::cerr << "sessionspec: oracle: " << message << "\n";
-  return exit_input;
+int oracle_input_error(const std::string& message) {
+  return input_error("oracle: " + message);
 }
 
 /// One event in a column: the call, its arguments and what it returned.
@@ -102,25 +101,25 @@ std::string replay_line(const OracleOptions& o, const std::string& file) {
 std::optional<int> prepare(const OracleOptions& o, scenarios::RunConfig& cfg,
                            std::vector<scenarios::Scenario>& scs) {
   auto engine = model::parse_engine(o.engine);
-  if (!engine) return input_error("--engine: unknown engine '" + o.engine + "'");
+  if (!engine) return oracle_input_error("--engine: unknown engine '" + o.engine + "'");
   cfg.engine = *engine;
   cfg.seed = o.seed;
   if (!o.variant.empty()) {
     cfg.variant = model::parse_variant(o.variant);
-    if (!cfg.variant) return input_error("--variant: unknown variant '" + o.variant + "'");
+    if (!cfg.variant) return oracle_input_error("--variant: unknown variant '" + o.variant + "'");
   }
   for (const auto& kv : o.ini) {
     const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return input_error("--ini: expected KEY=VALUE");
+    if (eq == std::string::npos || eq == 0) return oracle_input_error("--ini: expected KEY=VALUE");
     model::RunOptions probe;
     if (auto e = probe.set(kv.substr(0, eq), kv.substr(eq + 1))) {
-      return input_error("--ini " + kv + ": " + *e);
+      return oracle_input_error("--ini " + kv + ": " + *e);
     }
     cfg.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   for (const auto& file : o.scenarios) {
     auto parsed = scenarios::load_scenario(file);
-    if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
+    if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return oracle_input_error(e->str());
     scs.push_back(std::move(std::get<scenarios::Scenario>(parsed)));
   }
   return std::nullopt;
@@ -149,7 +148,7 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   std::string ignored;
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
-  if (!r) return input_error(sc.file + ": " + error);
+  if (!r) return oracle_input_error(sc.file + ": " + error);
   fmt::print("== {} ({}) through {}\n", sc.name, sc.file, module.uri);
   print_php_trace(r->php);
   if (r->failure) {
@@ -170,14 +169,14 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
   oracle::RaceLimits limits;
   limits.block_ms = o.block_ms;
   auto runner = oracle::RaceRunner::make(sc, module, setup, limits, o.seed, error);
-  if (!runner) return input_error(error);
+  if (!runner) return oracle_input_error(error);
   std::optional<sched::Schedule> replay;
   if (!o.replay.empty()) {
     replay = sched::parse_schedule(o.replay);
-    if (!replay) return input_error("--replay: malformed schedule '" + o.replay + "'");
+    if (!replay) return oracle_input_error("--replay: malformed schedule '" + o.replay + "'");
   }
   auto strategy = sched::make_strategy(o.strategy, o.seed, error);
-  if (!strategy) return input_error("--strategy: " + error);
+  if (!strategy) return oracle_input_error("--strategy: " + error);
   fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", sc.name, sc.file,
              module.uri, handlers::concurrency_name(runner->guarantees().concurrency));
   int code = exit_ok;
@@ -187,7 +186,7 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
     try {
       run = replay ? runner->replay(*replay) : runner->run_one(*strategy, i);
     } catch (const std::exception& ex) {
-      return input_error(sc.file + ": " + ex.what());
+      return oracle_input_error(sc.file + ": " + ex.what());
     }
     std::string verdict = "ok";
     for (const auto& v : run.violations) {
@@ -215,11 +214,11 @@ int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Sce
                         oracle::OracleSetup setup) {
   std::string error;
   auto module = oracle::parse_php_module_uri(o.handler, error);
-  if (!module) return input_error("--handler: " + error);
+  if (!module) return oracle_input_error("--handler: " + error);
   setup.php_args = module->php_args();
   if (!oracle::php_runs(setup)) {
-    return input_error("--handler " + o.handler + ": cannot run '" + o.php +
-                       "' with that module (php8.2-cli; phpredis needs php8.2-redis)");
+    return oracle_input_error("--handler " + o.handler + ": cannot run '" + o.php +
+                              "' with that module (php8.2-cli; phpredis needs php8.2-redis)");
   }
   ::mkdir(setup.work_dir.c_str(), 0700);
   auto worker = std::make_unique<oracle::PhpWorker>(setup);
@@ -250,10 +249,11 @@ int oracle_command(const OracleOptions& o) {
   setup.timeout_s = o.timeout_s;
   setup.harness_dir = oracle::find_harness_dir(o.oracle_dir);
   if (setup.harness_dir.empty()) {
-    return input_error("cannot find oracle/harness.php (pass --oracle-dir DIR)");
+    return oracle_input_error("cannot find oracle/harness.php (pass --oracle-dir DIR)");
   }
   if (!oracle::php_runs(setup)) {
-    return input_error("cannot run '" + o.php + "' (install php8.2-cli, or pass --php PATH)");
+    return oracle_input_error("cannot run '" + o.php +
+                              "' (install php8.2-cli, or pass --php PATH)");
   }
   setup.work_dir =
       (fs::temp_directory_path() / ("sessionspec-oracle-cli-" + std::to_string(::getpid())))
@@ -268,7 +268,7 @@ int oracle_command(const OracleOptions& o) {
     std::string error;
     auto result = oracle::compare_with_php(sc, cfg, setup, error);
     if (!result) {
-      code = input_error(sc.file + ": " + error);
+      code = oracle_input_error(sc.file + ": " + error);
       break;
     }
     fmt::print("== {} ({})\n", sc.name, sc.file);

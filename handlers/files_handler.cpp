@@ -10,6 +10,7 @@
 #include <cstring>
 #include <optional>
 
+#include "handlers/fd_guard.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
@@ -24,15 +25,6 @@ constexpr std::size_t read_chunk_bytes = 64 * 1024;
 HandlerError sys_error(const std::string& what, const std::string& path) {
   return fail(ErrorCode::io, what + " " + path + ": " + std::strerror(errno));
 }
-
-/// Closes the descriptor on scope exit unless released.
-struct FdGuard {
-  int fd = -1;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() { return std::exchange(fd, -1); }
-};
 
 /// Unlike PHP's files gc, never delete a session a request holds locked: that request is about
 /// to write it back, and its write would go to an unlinked file (P-43, CodeIgniter#5884).
@@ -155,8 +147,7 @@ Task<Status> FilesHandler::lock(const std::string& id) {
   if (fd_ >= 0 && id == id_ && still_at(locked_, path_)) co_return ok_status();
   release();
   auto path = session_file_path(dir_, id);
-  if (!path)
-    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path) co_return bad_id(id);
   for (int reopen = 0; reopen < reopen_attempts_max; ++reopen) {
     auto opened = open_file(*path);
     if (!opened) co_return opened.error();
@@ -207,8 +198,7 @@ Task<Status> FilesHandler::write(std::string id, std::string data) {
 
 Task<Status> FilesHandler::update_timestamp(std::string id, std::string data) {
   auto path = session_file_path(dir_, id);
-  if (!path)
-    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path) co_return bad_id(id);
   struct stat st {};
   if (::lstat(path->c_str(), &st) != 0 || (fd_ >= 0 && id == id_ && created_empty_)) {
     // PHP falls back to a full write when the touch fails.
@@ -225,8 +215,7 @@ Task<Status> FilesHandler::update_timestamp(std::string id, std::string data) {
 
 Task<Status> FilesHandler::destroy(std::string id) {
   auto path = session_file_path(dir_, id);
-  if (!path)
-    co_return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  if (!path) co_return bad_id(id);
   if (fd_ >= 0 && id == id_) {
     ::close(std::exchange(fd_, -1));
     created_empty_ = false;

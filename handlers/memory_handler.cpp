@@ -5,10 +5,6 @@
 namespace ss::handlers {
 namespace {
 
-HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
-}
-
 class MemoryHandler final : public SessionHandler {
  public:
   MemoryHandler(std::shared_ptr<MemoryStore> store, RequestEnv env)

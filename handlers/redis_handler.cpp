@@ -104,10 +104,6 @@ struct ReplyDeleter {
 };
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
-HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
-}
-
 std::string endpoint(const RedisConfig& c) {
   return "redis " + c.host + ":" + std::to_string(c.port);
 }

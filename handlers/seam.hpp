@@ -66,6 +66,11 @@ inline Status ok_status() { return Status(std::monostate{}); }
 inline HandlerError fail(ErrorCode code, std::string reason) {
   return HandlerError{code, std::move(reason)};
 }
+/// The error every handler gives for an id that fails model::valid_session_id (the id is cut to 64
+/// bytes: it may be an attacker's megabyte).
+inline HandlerError bad_id(const std::string& id) {
+  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+}
 
 /// Where a handler may be suspended. Sequential runs use the default (never suspends); the
 /// explorer installs one that parks the request and lets another run.

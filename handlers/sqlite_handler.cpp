@@ -81,10 +81,6 @@ constexpr std::array<const char*, st_count> stmt_sql = {
     sqlite_sql::remove, sqlite_sql::gc,     sqlite_sql::begin,  sqlite_sql::commit,
 };
 
-HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
-}
-
 HandlerError db_error(sqlite3* db, const std::string& path, std::string_view what) {
   return fail(ErrorCode::io, "sqlite " + path + ": " + std::string(what) + ": " +
                                  (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/fd_guard.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
 #include "model/rng.hpp"
@@ -121,15 +122,11 @@ constexpr std::size_t row_stride(std::size_t row_bytes) {
   return round_up(sizeof(RowHeader) + row_bytes, row_align);
 }
 
-HandlerError sys_error(const std::string& what, const std::string& path, int err) {
+HandlerError table_error(const std::string& what, const std::string& path, int err) {
   return fail(ErrorCode::io, "table: " + what + " " + path + ": " + std::strerror(err));
 }
-HandlerError sys_error(const std::string& what, const std::string& path) {
-  return sys_error(what, path, errno);
-}
-
-HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+HandlerError table_error(const std::string& what, const std::string& path) {
+  return table_error(what, path, errno);
 }
 
 /// FNV-1a: stable across processes and builds (std::hash is not).
@@ -186,14 +183,6 @@ class LockGuard {
   pthread_mutex_t* m_;
 };
 
-/// Closes a descriptor on scope exit.
-struct FdGuard {
-  int fd = -1;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 struct FileContent {
   std::string bytes;
   std::int64_t mtime_s = 0;
@@ -203,9 +192,9 @@ struct FileContent {
 Result<FileContent> read_file_limited(const std::string& path, std::size_t limit) {
   // O_NONBLOCK: a FIFO planted under a session's name must not hang us before fstat refuses it.
   FdGuard g{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
-  if (g.fd < 0) return sys_error("cannot open", path);
+  if (g.fd < 0) return table_error("cannot open", path);
   struct stat st {};
-  if (::fstat(g.fd, &st) != 0) return sys_error("cannot stat", path);
+  if (::fstat(g.fd, &st) != 0) return table_error("cannot stat", path);
   if (!S_ISREG(st.st_mode)) return fail(ErrorCode::io, "table: " + path + " is not a file");
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size > limit) {
@@ -218,7 +207,7 @@ Result<FileContent> read_file_limited(const std::string& path, std::size_t limit
   while (done < size) {
     const ssize_t n = ::pread(g.fd, out.bytes.data() + done, size - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return sys_error("cannot read", path);
+    if (n < 0) return table_error("cannot read", path);
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
@@ -233,11 +222,11 @@ Status write_file_atomic(const std::string& dir, const std::string& target, std:
                          std::int64_t mtime_s) {
   std::string temp = file_path(dir, std::string(temp_prefix) + "XXXXXX");
   FdGuard g{::mkostemp(temp.data(), O_CLOEXEC)};
-  if (g.fd < 0) return sys_error("cannot create a temporary file in", dir);
+  if (g.fd < 0) return table_error("cannot create a temporary file in", dir);
   auto failed = [&](const char* what) {
     const int err = errno;
     ::unlink(temp.c_str());
-    return Status(sys_error(what, temp, err));
+    return Status(table_error(what, temp, err));
   };
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -273,9 +262,9 @@ bool ours_to_clear(std::string_view name) {
 // close it; new backends get a new one.
 Status start_fresh(const TableConfig& c) {
   const std::string shm = table_shm_name(c.name);
-  if (::shm_unlink(shm.c_str()) != 0 && errno != ENOENT) return sys_error("cannot unlink", shm);
+  if (::shm_unlink(shm.c_str()) != 0 && errno != ENOENT) return table_error("cannot unlink", shm);
   DIR* d = ::opendir(c.dir.c_str());
-  if (d == nullptr) return sys_error("cannot list", c.dir);
+  if (d == nullptr) return table_error("cannot list", c.dir);
   while (dirent* e = ::readdir(d)) {
     if (ours_to_clear(e->d_name)) ::unlink(file_path(c.dir, e->d_name).c_str());
   }
@@ -285,12 +274,12 @@ Status start_fresh(const TableConfig& c) {
 
 Status prepare_dir(const TableConfig& c) {
   if (::mkdir(c.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return sys_error("cannot create directory", c.dir);
+    return table_error("cannot create directory", c.dir);
   }
   struct stat st {};
-  if (::stat(c.dir.c_str(), &st) != 0) return sys_error("cannot stat", c.dir);
+  if (::stat(c.dir.c_str(), &st) != 0) return table_error("cannot stat", c.dir);
   if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, "table: " + c.dir + " is not a directory");
-  if (::access(c.dir.c_str(), W_OK | X_OK) != 0) return sys_error("cannot write to", c.dir);
+  if (::access(c.dir.c_str(), W_OK | X_OK) != 0) return table_error("cannot write to", c.dir);
   return c.fresh ? start_fresh(c) : ok_status();
 }
 
@@ -419,7 +408,7 @@ Status load_files(const TableShared& s, const Clock& clock) {
   const std::int64_t horizon_s = read_gc_hint(s.config.dir).value_or(s.config.ttl_s);
   const std::int64_t now_s = clock.now_s();
   DIR* d = ::opendir(s.config.dir.c_str());
-  if (d == nullptr) return sys_error("cannot list", s.config.dir);
+  if (d == nullptr) return table_error("cannot list", s.config.dir);
   Status result = ok_status();
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -450,9 +439,10 @@ Status create_segment(TableShared& s, int fd, const std::string& shm, const Cloc
     ::shm_unlink(shm.c_str());
     return Status(std::move(e));
   };
-  if (::ftruncate(fd, static_cast<off_t>(s.bytes)) != 0) return undo(sys_error("cannot size", shm));
+  if (::ftruncate(fd, static_cast<off_t>(s.bytes)) != 0)
+    return undo(table_error("cannot size", shm));
   void* map = ::mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return undo(sys_error("cannot map", shm));
+  if (map == MAP_FAILED) return undo(table_error("cannot map", shm));
   s.base = static_cast<std::byte*>(map);
   auto* h = new (s.base) SegmentHeader();
   h->magic = segment_magic;
@@ -482,13 +472,13 @@ Status attach_segment(TableShared& s, int fd, const std::string& shm) {
   struct stat st {};
   int polls = 0;
   for (; polls < ready_polls_max; ++polls, pause_briefly()) {
-    if (::fstat(fd, &st) != 0) return sys_error("cannot stat", shm);
+    if (::fstat(fd, &st) != 0) return table_error("cannot stat", shm);
     if (static_cast<std::size_t>(st.st_size) >= header_bytes()) break;
   }
   if (polls == ready_polls_max) return fail(ErrorCode::io, "table: " + shm + " was never sized");
   s.bytes = static_cast<std::size_t>(st.st_size);
   void* map = ::mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (map == MAP_FAILED) return sys_error("cannot map", shm);
+  if (map == MAP_FAILED) return table_error("cannot map", shm);
   s.base = static_cast<std::byte*>(map);
   const SegmentHeader& h = s.header();
   for (; polls < ready_polls_max && h.ready.load(std::memory_order_acquire) == 0; ++polls) {
@@ -526,9 +516,9 @@ Result<std::shared_ptr<TableShared>> open_segment(const TableConfig& c, std::uin
     st = create_segment(*s, fd.fd, shm, clock);
   } else if (errno == EEXIST) {
     fd.fd = ::shm_open(shm.c_str(), O_RDWR | O_CLOEXEC, 0600);
-    st = fd.fd < 0 ? Status(sys_error("cannot open", shm)) : attach_segment(*s, fd.fd, shm);
+    st = fd.fd < 0 ? Status(table_error("cannot open", shm)) : attach_segment(*s, fd.fd, shm);
   } else {
-    st = sys_error("cannot create", shm);
+    st = table_error("cannot create", shm);
   }
   if (!st) return st.error();
   return s;
@@ -889,7 +879,7 @@ Status TableHandler::remove_row(std::size_t i, Removal why) {
   const std::string path = session_path(dir(), row_id(r));
   r.dirty.store(1, std::memory_order_release);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    HandlerError e = sys_error("cannot unlink", path);
+    HandlerError e = table_error("cannot unlink", path);
     r.dirty.store(0, std::memory_order_release);
     return e;
   }
@@ -918,7 +908,7 @@ Status TableHandler::touch_row(std::size_t i, const std::string& id) {
   const std::string path = session_path(dir(), id);
   struct timespec times[2] = {{t, 0}, {t, 0}};
   if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno != ENOENT) return sys_error("cannot set mtime of", path);
+    if (errno != ENOENT) return table_error("cannot set mtime of", path);
     // The file went missing behind our back; the row is the truth, so write it out again.
     r.dirty.store(1, std::memory_order_release);
     Status st = write_file_atomic(dir(), session_path(dir(), id),
@@ -975,7 +965,7 @@ Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
 Task<Result<std::int64_t>> TableHandler::sweep_orphans(std::int64_t now_s, std::int64_t max_s) {
   std::vector<std::string> expired;
   DIR* d = ::opendir(dir().c_str());
-  if (d == nullptr) co_return sys_error("cannot list", dir());
+  if (d == nullptr) co_return table_error("cannot list", dir());
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
     struct stat st {};

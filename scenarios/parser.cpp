@@ -21,26 +21,26 @@ namespace {
 
 using model::Op;
 // ordered_json keeps object keys in the order written: PHP arrays are ordered.
-using json = nlohmann::ordered_json;
+using nlohmann::ordered_json;
 
-model::Value from_json(const json& j) {
+model::Value from_json(const ordered_json& j) {
   switch (j.type()) {
-    case json::value_t::null: return model::Value{};
-    case json::value_t::boolean: return model::Value{j.get<bool>()};
-    case json::value_t::number_integer: return model::Value{j.get<std::int64_t>()};
-    case json::value_t::number_unsigned: {
+    case ordered_json::value_t::null: return model::Value{};
+    case ordered_json::value_t::boolean: return model::Value{j.get<bool>()};
+    case ordered_json::value_t::number_integer: return model::Value{j.get<std::int64_t>()};
+    case ordered_json::value_t::number_unsigned: {
       const auto u = j.get<std::uint64_t>();
       if (u > static_cast<std::uint64_t>(INT64_MAX)) return model::Value{static_cast<double>(u)};
       return model::Value{static_cast<std::int64_t>(u)};
     }
-    case json::value_t::number_float: return model::Value{j.get<double>()};
-    case json::value_t::string: return model::Value{j.get<std::string>()};
-    case json::value_t::array: {
+    case ordered_json::value_t::number_float: return model::Value{j.get<double>()};
+    case ordered_json::value_t::string: return model::Value{j.get<std::string>()};
+    case ordered_json::value_t::array: {
       model::Array a;
       for (const auto& item : j) a.push(from_json(item));
       return model::Value{std::move(a)};
     }
-    case json::value_t::object: {
+    case ordered_json::value_t::object: {
       model::Array a;
       for (auto it = j.begin(); it != j.end(); ++it) {
         a.set(model::normalise_key(it.key()), from_json(it.value()));
@@ -156,7 +156,7 @@ bool Parser::json_value(const std::string& text, model::Value& out, const std::s
   if (!json_depth_ok(text)) {
     return error(what + " nests deeper than " + std::to_string(json_depth_max) + " levels");
   }
-  json j = json::parse(text, nullptr, false);
+  ordered_json j = ordered_json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     return error("expected " + what + " as a JSON literal, got '" + text + "'");
   }
@@ -165,7 +165,7 @@ bool Parser::json_value(const std::string& text, model::Value& out, const std::s
 }
 
 bool Parser::json_string(const std::string& tok, std::string& out, const std::string& what) {
-  json j = json::parse(tok, nullptr, false);
+  ordered_json j = ordered_json::parse(tok, nullptr, false);
   if (j.is_discarded() || !j.is_string()) {
     return error("expected " + what + " as a JSON string, got '" + tok + "'");
   }
@@ -487,7 +487,7 @@ std::optional<model::Value> parse_value_literal(const std::string& text, std::st
     error = "JSON literal nests deeper than " + std::to_string(json_depth_max) + " levels";
     return std::nullopt;
   }
-  json j = json::parse(text, nullptr, false);
+  ordered_json j = ordered_json::parse(text, nullptr, false);
   if (j.is_discarded()) {
     error = "malformed JSON literal '" + text + "'";
     return std::nullopt;

@@ -12,12 +12,12 @@ namespace ss::conformance {
 namespace {
 
 /// The directory of the current test; shared by the case's functions (tests run one at a time).
-struct Scratch {
+struct FilesScratch {
   std::string dir;
 };
 
 BackendCase files_case() {
-  auto scratch = std::make_shared<Scratch>();
+  auto scratch = std::make_shared<FilesScratch>();
   BackendCase c;
   c.label = "files";
   c.make = [scratch](handlers::Clock& clock, std::uint64_t seed)

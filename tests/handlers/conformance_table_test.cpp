@@ -42,13 +42,13 @@ std::string make_scratch_dir() {
   return ::mkdtemp(dir) == nullptr ? std::string() : std::string(dir);
 }
 
-struct Scratch {
+struct TableScratch {
   std::string name;
   std::string dir;
 };
 
 BackendCase table_case() {
-  auto scratch = std::make_shared<Scratch>();
+  auto scratch = std::make_shared<TableScratch>();
   BackendCase c;
   c.label = "table";
   c.make = [scratch](handlers::Clock& clock, std::uint64_t seed) {
@@ -61,7 +61,7 @@ BackendCase table_case() {
   c.cleanup = [scratch] {
     if (!scratch->name.empty()) ::shm_unlink(handlers::table_shm_name(scratch->name).c_str());
     if (!scratch->dir.empty()) fs::remove_all(scratch->dir);
-    *scratch = Scratch{};
+    *scratch = TableScratch{};
   };
   return c;
 }

@@ -3,6 +3,8 @@
 // killed with the backend; byte strings survive the protocol; the PHP adapter serves a real
 // handler class.
 
+#include "handlers/exec_handler.hpp"
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -10,9 +12,9 @@
 #include <cstdlib>
 #include <string>
 
-#include "handlers/exec_handler.hpp"
 #include "handlers/registry.hpp"
 #include "tests/support/run_task.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::handlers {
 namespace {
@@ -20,10 +22,7 @@ namespace {
 using ss::testing_support::run_task;
 using Clock = std::chrono::steady_clock;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
 

@@ -22,16 +22,14 @@
 
 #include "oracle/php_oracle.hpp"
 #include "oracle/scenario_gen.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::oracle {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 bool php_available() {
   return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0;

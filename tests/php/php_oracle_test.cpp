@@ -2,23 +2,21 @@
 // user handler (full and basic variants), must give the same handler calls, arguments, answers and
 // script-visible results as the model (ids normalised).
 
+#include "oracle/php_oracle.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 
-#include "oracle/php_oracle.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::oracle {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  // Test discovery runs without the ctest environment, so the build records the source dir too.
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
 

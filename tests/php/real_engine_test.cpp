@@ -17,6 +17,7 @@
 #include "oracle/php_events.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/race_runner.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::oracle {
 namespace {
@@ -24,10 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 scenarios::Scenario parse(const std::string& text) {
   auto parsed = scenarios::parse_scenario(text, "test.scn");

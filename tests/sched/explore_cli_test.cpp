@@ -13,15 +13,14 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/source_dir.hpp"
+
 namespace ss::sched {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 std::string cli() {
   if (const char* c = std::getenv("SESSIONSPEC_CLI")) return c;

@@ -100,7 +100,7 @@ class ShrinkCounter final : public rc::detail::TestListener {
   int shrinks = 0;
 };
 
-scenarios::Scenario parse(const std::string& text) {
+scenarios::Scenario parse_generated(const std::string& text) {
   auto parsed = scenarios::parse_scenario(text, "generated.scn");
   RC_ASSERT(std::holds_alternative<scenarios::Scenario>(parsed));
   return std::get<scenarios::Scenario>(std::move(parsed));
@@ -109,7 +109,7 @@ scenarios::Scenario parse(const std::string& text) {
 TEST(ExploreProperty, PerRequestContextsHoldUnderEveryBatchAndScheduleAndReplayExactly) {
   const bool ok = rc::check([] {
     const Batch b = *gen_batch();
-    const scenarios::Scenario sc = parse(scenario_text(b));
+    const scenarios::Scenario sc = parse_generated(scenario_text(b));
     std::unique_ptr<Explorer> ex;
     const ScheduleRun run = run_batch(b, "php-8.2", ex, sc);
     const Violation* v = run.first_failure();
@@ -134,7 +134,7 @@ TEST(ExploreProperty, SharedArrayShrinksToTwoRequestsAndOnePreemption) {
   std::optional<Case> last_failing;
   auto property = [&last_failing] {
     const Batch b = *gen_batch();
-    const scenarios::Scenario sc = parse(scenario_text(b));
+    const scenarios::Scenario sc = parse_generated(scenario_text(b));
     std::unique_ptr<Explorer> ex;
     const ScheduleRun run = run_batch(b, "shared-array", ex, sc);
     const Violation* v = run.first_failure();

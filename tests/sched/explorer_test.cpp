@@ -9,16 +9,14 @@
 #include <filesystem>
 
 #include "properties/target.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 scenarios::Scenario load(const std::string& relative) {
   auto parsed = scenarios::load_scenario(source_dir() + "/" + relative);

@@ -17,6 +17,7 @@
 
 #include "handlers/memory_handler.hpp"
 #include "scenarios/scenario.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
 namespace {
@@ -26,10 +27,7 @@ constexpr std::uint64_t runs_max = 2000;
 /// Runs of a correct design that must all be clean.
 constexpr std::uint64_t clean_runs = 200;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 scenarios::Scenario load(const std::string& name) {
   auto parsed = scenarios::load_scenario(source_dir() + "/scenarios/races/" + name + ".scn");
