@@ -5,24 +5,29 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <ostream>
 
 #include "properties/target.hpp"
 #include "sched/explorer.hpp"
+#include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string source_dir() {
-  const char* dir = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  return dir ? dir : SESSIONSPEC_SOURCE_DIR_DEFAULT;
-}
+using ss::test::source_dir;
 
 struct Case {
   std::string file;
   scenarios::Verdict verdict;
 };
+
+// GoogleTest would otherwise print the parameter as raw bytes in every test's name line.
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << fs::path(c.file).filename().string() << ":" << c.verdict.line << " " << c.verdict.outcome
+      << (c.verdict.property.empty() ? "" : " " + c.verdict.property);
+}
 
 std::vector<Case> catalogue() {
   std::vector<Case> out;
