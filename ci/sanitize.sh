@@ -8,7 +8,11 @@
 #
 # The presets use OSS-Fuzz's usual flags, -O1 with line tables only: instrumented code at -O1 runs
 # fast enough, and full debug information would double the compile time of the heavy template
-# headers, while symbolised stack traces need only the line tables. The benchmarks are left out
+# headers, while symbolised stack traces need only the line tables. They are unity builds
+# (CMAKE_UNITY_BUILD: a target's sources compile as one unit, so the heavy headers and their
+# inline functions are compiled and optimised once per target rather than once per file), which
+# takes a fifth off this build; the plain build (ci/build.sh) stays one file per unit, so a missing
+# include still fails there. The benchmarks are left out
 # (timings under instrumentation mean nothing). Werror is off there only: instrumentation changes
 # what the compiler's flow analysis sees, and a warning must not hide the runtime reports we are
 # after (the plain build, ci/build.sh, keeps -Werror).
