@@ -12,7 +12,8 @@
 # is reported and that target is not fuzzed), and fuzzing starts from a copy of that corpus, so
 # inputs found on the way never land in git.
 # Prints executions per second per target; exits 1 if any target found something, naming the
-# kept crash file and the replay command. Environment: FUZZ_BUILD_DIR (default build-asan),
+# kept crash file and the replay command. Environment: FUZZ_PRESET (asan, the default, or
+# fuzz-ubsan: UBSan only, build-fuzz-ubsan/), FUZZ_BUILD_DIR (default: the preset's directory),
 # JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated) and FUZZ_CORPUS_OUT (a
 # directory to keep the grown corpora in, for minimising into fuzz/corpus/ by hand).
 set -euo pipefail
@@ -29,7 +30,13 @@ else
 fi
 [[ "$seconds" =~ ^[0-9]+$ ]] || { echo "usage: ci/fuzz.sh [--long] [SECONDS]" >&2; exit 2; }
 
-build_dir=${FUZZ_BUILD_DIR:-build-asan}
+preset=${FUZZ_PRESET:-asan}
+case "$preset" in
+  asan) default_dir=build-asan ;;
+  fuzz-ubsan) default_dir=build-fuzz-ubsan ;;
+  *) echo "ci/fuzz.sh: FUZZ_PRESET=$preset: want asan or fuzz-ubsan" >&2; exit 2 ;;
+esac
+build_dir=${FUZZ_BUILD_DIR:-$default_dir}
 all_targets="codec_fuzz session_id_fuzz scenario_parser_fuzz trace_reader_fuzz differential_fuzz"
 read -r -a targets <<<"${FUZZ_TARGETS:-$all_targets}"
 # Largest input per target: enough for its structure, small enough to keep executions fast.
@@ -37,8 +44,9 @@ declare -A max_len=([codec_fuzz]=4096 [session_id_fuzz]=300 [scenario_parser_fuz
                     [trace_reader_fuzz]=2048 [differential_fuzz]=256)
 
 bash ci/install-deps.sh
-# The same configuration as ci/sanitize.sh address, so that the two share one build directory.
-cmake --preset asan -B "$build_dir" >/dev/null
+# Preset asan is the configuration of ci/sanitize.sh address, so that the two share one build
+# directory; fuzz-ubsan leaves ASan out, for long campaigns (docs/fuzzing.md).
+cmake --preset "$preset" -B "$build_dir" >/dev/null
 cmake --build "$build_dir" -j "${JOBS:-2}" --target canary_fuzz "${targets[@]}"
 
 fuzz/expect_crash.sh "$build_dir/fuzz/canary_fuzz" 30 SESSION
