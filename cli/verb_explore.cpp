@@ -120,11 +120,6 @@ Verb register_explore(CLI::App& app) {
 
 namespace {
 
-int usage(const std::string& message) {
-  std::cerr << "sessionspec: " << message << "\n";
-  return exit_input;
-}
-
 std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
 
 void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
@@ -180,8 +175,8 @@ class Progress {
 
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
   if (!engine_for(o.engine, cfg)) {
-    return usage("--engine: unknown engine '" + o.engine +
-                 "' (want php-8.2, shared-array, zealphp or php-legacy)");
+    return input_error("--engine: unknown engine '" + o.engine +
+                       "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }
   cfg.handler_uri = o.handler;
   cfg.factory = properties::isolated_backends(o.handler);
@@ -189,12 +184,13 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
   cfg.steps_max = o.steps_max;
   for (const auto& kv : o.ini) {
     const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return usage("--ini: expected KEY=VALUE, got '" + kv + "'");
+    if (eq == std::string::npos || eq == 0)
+      return input_error("--ini: expected KEY=VALUE, got '" + kv + "'");
     cfg.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   if (!o.variant.empty()) {
     cfg.variant = model::parse_variant(o.variant);
-    if (!cfg.variant) return usage("--variant: unknown variant '" + o.variant + "'");
+    if (!cfg.variant) return input_error("--variant: unknown variant '" + o.variant + "'");
   }
   return std::nullopt;
 }
@@ -237,23 +233,23 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
 
 int explore_command(const ExploreOptions& o) {
   auto parsed = scenarios::load_scenario(o.scenario);
-  if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return usage(e->str());
+  if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   sched::ExploreConfig cfg;
   if (auto code = configure(o, cfg)) return *code;
   std::string error;
   auto ex = sched::Explorer::make(sc, cfg, error);
-  if (!ex) return usage(error);
+  if (!ex) return input_error(error);
   // Every argument is checked before anything runs or prints.
   std::optional<sched::Schedule> replay;
   std::unique_ptr<sched::Strategy> strategy;
   if (!o.replay.empty()) {
     replay = sched::parse_schedule(o.replay);
     if (!replay)
-      return usage("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
+      return input_error("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
   } else {
     strategy = sched::make_strategy(o.strategy, o.seed, error);
-    if (!strategy) return usage("--strategy: " + error);
+    if (!strategy) return input_error("--strategy: " + error);
   }
   fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
              o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
