@@ -10,10 +10,12 @@
 #include <cstring>
 #include <optional>
 
-#include "handlers/fd_guard.hpp"
+#include "base/fd_guard.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
+
+using base::FdGuard;
 
 namespace {
 

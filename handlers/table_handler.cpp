@@ -20,12 +20,14 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
-#include "handlers/fd_guard.hpp"
+#include "base/fd_guard.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
 #include "model/rng.hpp"
 
 namespace ss::handlers {
+
+using base::FdGuard;
 
 namespace {
 

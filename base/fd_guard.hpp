@@ -1,11 +1,11 @@
 #pragma once
-// A file descriptor closed on scope exit, for the handlers that open files (files, table).
+// A file descriptor closed on scope exit (the files and table handlers, child processes).
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace ss::handlers {
+namespace ss::base {
 
 /// Closes the descriptor on scope exit unless released.
 struct FdGuard {
@@ -20,4 +20,4 @@ struct FdGuard {
   int release() { return std::exchange(fd, -1); }
 };
 
-}  // namespace ss::handlers
+}  // namespace ss::base
