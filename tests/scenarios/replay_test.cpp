@@ -1,0 +1,28 @@
+// Replay lines: every verb's reproduction command comes from scenarios::ReplayLine.
+
+#include "scenarios/replay.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ss::scenarios {
+namespace {
+
+TEST(ReplayLine, NamesEveryOptionThatWasGiven) {
+  const ReplayLine line{
+      "explore", "scenarios/races/two-tabs-counter.scn", "php-8.2", "files:/tmp/s",
+      7,         {"lazy_write=0", "use_strict_mode=1"},  "basic",   "0x2.1.0"};
+  EXPECT_EQ(line.str(),
+            "sessionspec explore scenarios/races/two-tabs-counter.scn --engine php-8.2 --handler "
+            "'files:/tmp/s' --seed 7 --ini lazy_write=0 --ini use_strict_mode=1 --variant basic "
+            "--replay 0x2.1.0");
+}
+
+TEST(ReplayLine, LeavesOutWhatTheVerbDefaults) {
+  EXPECT_EQ((ReplayLine{"oracle", "a.scn", {}, "php:files", 1, {}, {}, {}}.str()),
+            "sessionspec oracle a.scn --handler 'php:files' --seed 1");
+  EXPECT_EQ((ReplayLine{"oracle", "a.scn", "php-legacy", {}, 2, {}, {}, {}}.str()),
+            "sessionspec oracle a.scn --engine php-legacy --seed 2");
+}
+
+}  // namespace
+}  // namespace ss::scenarios
