@@ -1,21 +1,20 @@
 #include "scenarios/replay.hpp"
 
+#include "base/shell_quote.hpp"
+
 namespace ss::scenarios {
 
-// Handler URIs are quoted as they always were ('...'), so that printed replay lines stay the
-// same; base/'s shell quoting replaces this when it lands, here and nowhere else.
-std::string shell_quoted(const std::string& text) {
-  return "'" + text + "'";
-}
-
 std::string ReplayLine::str() const {
-  std::string line = "sessionspec " + verb + " " + file;
-  if (!engine.empty()) line += " --engine " + engine;
-  if (!handler.empty()) line += " --handler " + shell_quoted(handler);
+  // Every argument as one shell word (base::shell_quote): a scenario path with a space or a
+  // handler URI with `?` or `\` survives being pasted into sh or bash.
+  auto word = [](const std::string& arg) { return base::shell_quote(arg); };
+  std::string line = "sessionspec " + verb + " " + word(file);
+  if (!engine.empty()) line += " --engine " + word(engine);
+  if (!handler.empty()) line += " --handler " + word(handler);
   line += " --seed " + std::to_string(seed);
-  for (const auto& kv : ini) line += " --ini " + kv;
-  if (!variant.empty()) line += " --variant " + variant;
-  if (!schedule.empty()) line += " --replay " + schedule;
+  for (const auto& kv : ini) line += " --ini " + word(kv);
+  if (!variant.empty()) line += " --variant " + word(variant);
+  if (!schedule.empty()) line += " --replay " + word(schedule);
   return line;
 }
 

@@ -8,8 +8,9 @@
 
 namespace ss::scenarios {
 
-/// `sessionspec VERB FILE [--engine E] [--handler 'H'] --seed N [--ini K=V]... [--variant V]
-/// [--replay SCHEDULE]`; empty fields are left out (the verb's default applies).
+/// `sessionspec VERB FILE [--engine E] [--handler H] --seed N [--ini K=V]... [--variant V]
+/// [--replay SCHEDULE]`, every argument shell-quoted where it must be; empty fields are left out
+/// (the verb's default applies).
 struct ReplayLine {
   std::string verb;
   std::string file;
@@ -23,8 +24,5 @@ struct ReplayLine {
 
   [[nodiscard]] std::string str() const;
 };
-
-/// `text` as one shell word.
-[[nodiscard]] std::string shell_quoted(const std::string& text);
 
 }  // namespace ss::scenarios
