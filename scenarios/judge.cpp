@@ -488,21 +488,18 @@ void Judge::Isolation::on_event(const Event& e) {
   script(lanes_[i], e);
 }
 
+// The view changes in place and is replaced only when it differs from what the request saw (a
+// reload, or a breach): most steps copy no session.
 void Judge::Isolation::script(Lane& l, const Event& e) {
   const ScriptEvent& s = e.script();
   const Op op = s.call->op;
   if (!violation_ && l.known && !reloads(op)) {
     std::optional<std::string> breach;
-    const bool computes = mutates(op) || op == Op::get;
-    // Only a call that changes or reads $_SESSION needs the expected view computed; for the
-    // others it is the previous view itself.
-    std::optional<model::Array> computed;
+    // Only a call that changes or reads $_SESSION changes the expected view; for the others it
+    // is the previous view itself.
     model::Outcome expected;
-    if (computes) {
-      computed = l.view;
-      expected = model::apply_array_op(*s.call, l.active, computed);
-    }
-    const std::optional<model::Array>& want = computes ? computed : l.view;
+    if (mutates(op) || op == Op::get) expected = model::apply_array_op(*s.call, l.active, l.view);
+    const std::optional<model::Array>& want = l.view;
     if (want != s.state.session) {
       breach =
           "expected $_SESSION " + show_session(want) + ", saw " + show_session(s.state.session);
@@ -518,7 +515,7 @@ void Judge::Isolation::script(Lane& l, const Event& e) {
   }
   l.known = true;
   l.active = s.state.status == model::Status::active;
-  l.view = s.state.session;
+  if (l.view != s.state.session) l.view = s.state.session;
 }
 
 /// Set-Cookie: one on a first visit that starts a session, none for a returning visitor whose

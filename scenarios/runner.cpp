@@ -246,12 +246,11 @@ class RequestRun final : public CallObserver {
     log_.clear();
   }
   Event header(int step, Event::Payload payload) const {
-    Event e;
-    e.request = p_.number;
-    e.step = step;
-    e.lane = p_.request->name;
-    e.payload = std::move(payload);
-    return e;
+    return Event{.request = p_.number,
+                 .step = step,
+                 .seq = 0,
+                 .lane = p_.request->name,
+                 .payload = std::move(payload)};
   }
   SessionState state() const {
     return SessionState{p_.engine->status(), p_.engine->session_id(), p_.engine->session()};

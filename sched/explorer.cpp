@@ -169,7 +169,7 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
     }
   }
   strategy.end(sched_.result().schedule.picks.size());
-  run.sched = sched_.result();
+  run.sched = sched_.take_result();
   run.sched.end = end;
   events_hint_ = std::max(events_hint_, run.events.size());
   if (end == RunEnd::finished) {

@@ -121,6 +121,8 @@ class Scheduler {
   /// preemptions accumulate in result().
   RunEnd run(Strategy& strategy, std::size_t steps_max);
   [[nodiscard]] const RunResult& result() const { return result_; }
+  /// Moves the result out (the next reset() starts a new one).
+  [[nodiscard]] RunResult take_result() { return std::move(result_); }
 
   /// Forgets every task and the schedule so far, so that one scheduler and its io_context serve
   /// schedule after schedule. Coroutines still parked (a deadlock, a spent budget) are destroyed
