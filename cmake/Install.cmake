@@ -215,3 +215,39 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/sessionspecConfigVersion.
 install(FILES ${PROJECT_BINARY_DIR}/sessionspecConfig.cmake
               ${PROJECT_BINARY_DIR}/sessionspecConfigVersion.cmake
         DESTINATION ${SS_CMAKE_DESTINATION} COMPONENT dev)
+
+# ---- The Debian packages (cpack -G DEB in the build directory; ci/package.sh) ---------------------
+# `sessionspec` (component runtime: the command, its data under /usr/share/sessionspec, the docs)
+# and `sessionspec-dev` (component dev: headers, static libraries, the CMake package). Shared
+# libraries the binary links come from dpkg-shlibdeps; what it starts or reads at run time is
+# declared here: php8.2-cli runs the oracle, the PHP adapter and php: handlers, python3 with
+# Jinja2 writes reports.
+set(CPACK_PACKAGE_NAME sessionspec)
+set(CPACK_PACKAGE_VENDOR sessionspec)
+set(CPACK_PACKAGE_CONTACT "sessionspec maintainers <sessionspec@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
+    "Conformance test framework for PHP session save handlers")
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_GENERATOR DEB)
+set(CPACK_STRIP_FILES ON)
+set(CPACK_COMPONENTS_ALL runtime dev)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION devel)
+set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "Conformance test framework for PHP session save handlers
+ sessionspec models PHP 8.2's session life-cycle, checks handlers against it (scenarios,
+ properties, races) and certifies them: built-in handlers, PHP SessionHandlerInterface classes
+ and PHP's own session modules.")
+set(CPACK_COMPONENT_DEV_DESCRIPTION "sessionspec SDK for C++ session handlers
+ Headers, static libraries and the CMake package (find_package(sessionspec)) with the handler
+ seam, the built-in handlers and the conformance suite sessionspec::conformance_gtest.")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME sessionspec)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "php8.2-cli, python3, python3-jinja2")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "php8.2-sqlite3, php8.2-redis, redis-server")
+set(CPACK_DEBIAN_DEV_PACKAGE_NAME sessionspec-dev)
+set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
+    "sessionspec (= ${PROJECT_VERSION}), cmake, pkg-config, libboost1.81-dev, \
+nlohmann-json3-dev, libhiredis-dev, libsqlite3-dev, libgtest-dev")
+include(CPack)
