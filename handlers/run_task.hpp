@@ -1,7 +1,8 @@
 #pragma once
 // Runs a handler awaitable to completion outside any coroutine: the one bridge from plain code
 // into the seam's Boost.Asio coroutines (the sequential runner, the property harness, the
-// explorer's store reads, tests and benchmarks).
+// explorer's store reads, and tests, benchmarks and the conformance suite (conformance/), which
+// call a handler one operation at a time).
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -6,7 +6,7 @@
 
 #include "base/assert.hpp"
 #include "model/codec.hpp"
-#include "model/engine_common.hpp"
+#include "model/engine.hpp"
 #include "model/proc.hpp"
 
 namespace ss::scenarios {

@@ -1,6 +1,5 @@
 #pragma once
-// Runs one handler awaitable to completion on a private io_context (tests only): the project's
-// one helper, handlers::run_task.
+// The tests' spelling of handlers::run_task (handlers/run_task.hpp).
 
 #include "handlers/run_task.hpp"
 
