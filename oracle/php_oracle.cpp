@@ -1,8 +1,6 @@
 #include "oracle/php_oracle.hpp"
 
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "base/child_process.hpp"
 #include "handlers/memory_handler.hpp"
 #include "model/codec.hpp"
 #include "scenarios/trace.hpp"
@@ -178,12 +177,9 @@ std::string find_harness_dir(const std::string& given) {
 }
 
 bool php_runs(const OracleSetup& setup) {
-  std::string cmd;
-  for (const auto& arg : php_command(setup, "-r")) {
-    if (arg.find('\'') != std::string::npos) return false;
-    cmd += "'" + arg + "' ";
-  }
-  return std::system((cmd + "'exit(0);' >/dev/null 2>&1").c_str()) == 0;
+  auto argv = php_command(setup, "-r");
+  argv.push_back("exit(0);");
+  return base::run_process(argv, setup.timeout_s * 1000).ok();
 }
 
 bool reset_module_store(PhpWorker& worker, const ModuleSetup& store, const json& ini,
@@ -255,7 +251,6 @@ struct PhpRun {
 std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& program, int number,
                                                  bool& hung, std::string& error) {
   const std::string prog_file = run.setup.work_dir + "/request-" + std::to_string(number) + ".json";
-  const std::string err_file = run.setup.work_dir + "/request-" + std::to_string(number) + ".err";
   {
     std::ofstream out(prog_file, std::ios::binary | std::ios::trunc);
     out << program.dump(-1, ' ', true);
@@ -264,37 +259,33 @@ std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& 
       return std::nullopt;
     }
   }
-  std::string cmd = "timeout " + std::to_string(run.setup.timeout_s);
-  for (const auto& arg : php_command(run.setup, run.setup.harness_dir + "/harness.php")) {
-    cmd += " '" + arg + "'";
-  }
-  cmd += " '" + prog_file + "' 2>'" + err_file + "'";
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (pipe == nullptr) {
-    error = "cannot run " + run.setup.php;
-    return std::nullopt;
-  }
-  std::string text;
-  char buf[8192];
+  // No shell: the paths reach PHP as arguments, whatever characters they hold.
+  auto argv = php_command(run.setup, run.setup.harness_dir + "/harness.php");
+  argv.push_back(prog_file);
+  base::ChildProcess php;
+  base::SpawnOptions options;
+  options.stderr_mode = base::SpawnOptions::Stderr::capture;
+  if (!php.start(argv, options, error)) return std::nullopt;
+  php.close_stdin();
+  const std::int64_t deadline = base::steady_ms() + std::int64_t{run.setup.timeout_s} * 1000;
+  std::string text, line;
   std::size_t lines = 0;
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr && lines < php_output_lines_max) {
-    text += buf;
-    lines += text.back() == '\n' ? 1 : 0;
+  auto got = base::ChildProcess::Read::line;
+  while (lines < php_output_lines_max &&
+         (got = php.read_line(line, deadline)) == base::ChildProcess::Read::line) {
+    text += line + "\n";
+    ++lines;
   }
-  const int status = ::pclose(pipe);
-  // timeout(1) exits with 124 when it had to kill PHP.
-  constexpr int timed_out = 124;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == timed_out) {
+  const base::ChildProcess::Exit exit = php.finish(deadline);
+  if (got == base::ChildProcess::Read::timeout || exit.killed) {
     error = "PHP request " + std::to_string(number) + " did not finish within " +
             std::to_string(run.setup.timeout_s) + " s (it hung, e.g. waiting for a lock)";
     hung = true;
     return std::nullopt;
   }
-  if (status != 0) {
-    std::ifstream err(err_file);
-    std::string why((std::istreambuf_iterator<char>(err)), {});
-    error = "PHP request " + std::to_string(number) + " failed (status " + std::to_string(status) +
-            "): " + why.substr(0, 500);
+  if (exit.status != 0 || lines >= php_output_lines_max) {
+    error = "PHP request " + std::to_string(number) + " failed (" +
+            base::describe_wait_status(exit.status) + "): " + php.captured_stderr().substr(0, 500);
     return std::nullopt;
   }
   auto events = parse_lines(text, error);
@@ -493,18 +484,18 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
                                 std::string& message) {
   events.clear();
   if (!child_.running()) {
-    if (!child_.start(argv_, message)) return Reply::failed;
+    if (!child_.start(argv_, {}, message)) return Reply::failed;
     ++starts_;
   }
-  const std::int64_t deadline = steady_ms() + std::int64_t{timeout_s_} * 1000;
+  const std::int64_t deadline = base::steady_ms() + std::int64_t{timeout_s_} * 1000;
   if (!child_.write(program.dump(-1, ' ', true) + "\n", deadline)) {
-    child_.stop();
+    child_.kill();
     message = "the PHP worker does not take requests (it died?)";
     return Reply::failed;
   }
   std::string line;
-  PhpChild::Read got;
-  while ((got = child_.read_line(line, deadline)) == PhpChild::Read::line) {
+  auto got = base::ChildProcess::Read::line;
+  while ((got = child_.read_line(line, deadline)) == base::ChildProcess::Read::line) {
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       message = "the PHP worker wrote an unparsable line: " + line.substr(0, 200);
@@ -518,11 +509,11 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
     message = j.value("message", "");
     if (status == "done") return Reply::done;
     if (status == "bad_program") return Reply::bad_program;
-    child_.stop();  // it exits after a fallback anyway
+    child_.kill();  // it exits after a fallback anyway
     return Reply::fallback;
   }
-  child_.stop();
-  if (got == PhpChild::Read::timeout) {
+  child_.kill();
+  if (got == base::ChildProcess::Read::timeout) {
     message = "PHP did not finish the request within " + std::to_string(timeout_s_) +
               " s (it hung, e.g. waiting for a lock)";
     return Reply::timeout;

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "oracle/php_child.hpp"
+#include "base/child_process.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 
@@ -77,7 +77,7 @@ class PhpWorker {
  private:
   std::vector<std::string> argv_;
   int timeout_s_;
-  PhpChild child_;
+  base::ChildProcess child_;
   int starts_ = 0;
 };
 
