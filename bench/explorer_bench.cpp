@@ -25,7 +25,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "scenarios/runner.hpp"
 #include "sched/explorer.hpp"
 #include "sched/stress.hpp"
@@ -63,7 +63,7 @@ ExploreConfig memory_config(const std::string& engine, std::uint64_t seed) {
   cfg.engine_label = engine;
   if (engine == "shared-array") cfg.manager = Manager::shared_array;
   cfg.handler_uri = "memory";
-  cfg.factory = properties::isolated_backends("memory");
+  cfg.factory = handlers::isolated_factory("memory");
   cfg.seed = seed;
   return cfg;
 }
@@ -154,7 +154,7 @@ void sequential_runner(benchmark::State& state) {
   std::string error;
   for (auto _ : state) {
     handlers::ManualClock clock(sc.clock_start_s);
-    auto backend = properties::isolated_backends("memory")(clock, 1);
+    auto backend = handlers::isolated_factory("memory")(clock, 1);
     benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}, error));
   }
   state.SetItemsProcessed(state.iterations());

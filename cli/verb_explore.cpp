@@ -15,7 +15,6 @@
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
-#include "properties/target.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
 
@@ -178,8 +177,10 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
     return input_error("--engine: unknown engine '" + o.engine +
                        "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler " + o.handler + ": " + spec.error().reason);
   cfg.handler_uri = o.handler;
-  cfg.factory = properties::isolated_backends(o.handler);
+  cfg.factory = handlers::isolated_factory(std::move(spec.value()));
   cfg.seed = o.seed;
   cfg.steps_max = o.steps_max;
   for (const auto& kv : o.ini) {

@@ -329,12 +329,26 @@ std::unique_ptr<SessionHandler> ExecBackend::connect(RequestEnv env) {
   return std::make_unique<ExecSession>(child_, methods_, next_session_++, env);
 }
 
-Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t, Clock&) {
-  auto config = parse_exec_config(uri);
-  if (!config) return config.error();
-  auto made = ExecBackend::create(std::move(config.value()));
-  if (!made) return made.error();
-  return std::unique_ptr<Backend>(std::move(made.value()));
+// ---- the registry's view ------------------------------------------------------------------
+
+BackendKind exec_kind() {
+  BackendKind kind;
+  kind.scheme = "exec";
+  kind.check = [](const HandlerUri& uri) -> Status {
+    auto config = parse_exec_config(uri);
+    if (!config) return config.error();
+    return ok_status();
+  };
+  kind.make = [](const HandlerUri& uri, std::uint64_t, Clock&) -> Result<std::unique_ptr<Backend>> {
+    auto config = parse_exec_config(uri);
+    if (!config) return config.error();
+    auto made = ExecBackend::create(std::move(config.value()));
+    if (!made) return made.error();
+    return std::unique_ptr<Backend>(std::move(made.value()));
+  };
+  // Every backend starts a child of its own: fresh by construction (what the child stores
+  // elsewhere is the handler's business).
+  return kind;
 }
 
 }  // namespace ss::handlers

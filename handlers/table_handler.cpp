@@ -14,13 +14,14 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <new>
 #include <optional>
 #include <vector>
 
-#include "handlers/factories.hpp"
 #include "base/fd_guard.hpp"
+#include "handlers/factories.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
 #include "model/rng.hpp"
@@ -1169,6 +1170,8 @@ Status TableBackend::crash_mid_write_for_test(const std::string& id, std::string
   return ok_status();
 }
 
+// ---- the registry's view ------------------------------------------------------------------
+
 Result<std::unique_ptr<Backend>> make_table_backend(const HandlerUri& uri, std::uint64_t seed,
                                                     Clock& clock) {
   auto config = parse_table_config(uri);
@@ -1176,6 +1179,45 @@ Result<std::unique_ptr<Backend>> make_table_backend(const HandlerUri& uri, std::
   auto made = TableBackend::create(std::move(config.value()), seed, clock);
   if (!made) return made.error();
   return std::unique_ptr<Backend>(std::move(made.value()));
+}
+
+namespace {
+
+/// A fresh table: one segment name per process, emptied per instance (fresh=1) and small (the
+/// default 4096 x 16 KB rows would cost 64 MB per instance), its files in a fresh directory.
+/// The segment is unlinked afterwards.
+Result<Isolation> isolate_table(const HandlerUri& uri, const IsolationOptions& options) {
+  auto config = parse_table_config(uri);
+  if (!config) return config.error();
+  auto dir = make_scratch_dir(std::filesystem::temp_directory_path().string(), options.label,
+                              uri.text);
+  if (!dir) return dir.error();
+  Isolation out;
+  out.uri = uri;
+  out.uri.target = uri.target + "-" + std::to_string(::getpid());
+  out.uri.params["fresh"] = "1";
+  out.uri.params["dir"] = dir.value() + "/files";
+  if (uri.params.count("rows") == 0) out.uri.params["rows"] = "512";
+  out.scratch_dir = dir.value();
+  out.data_dir = dir.value() + "/files";
+  const std::string shm = table_shm_name(out.uri.target);
+  out.cleanup = [shm] { ::shm_unlink(shm.c_str()); };
+  return out;
+}
+
+}  // namespace
+
+BackendKind table_kind() {
+  BackendKind kind;
+  kind.scheme = "table";
+  kind.check = [](const HandlerUri& uri) -> Status {
+    auto config = parse_table_config(uri);
+    if (!config) return config.error();
+    return ok_status();
+  };
+  kind.make = make_table_backend;
+  kind.isolate = isolate_table;
+  return kind;
 }
 
 }  // namespace ss::handlers

@@ -8,8 +8,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "handlers/registry.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 #include "scenarios/checks.hpp"
 #include "scenarios/runner.hpp"
 
@@ -97,15 +97,17 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
   model::Variant variant = model::Variant::full;
   if (auto e = scenarios::resolve_options(sc, cfg, opts, variant)) return *e;
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = HandlerTarget(uri).make(seed, clock);
+  auto spec = handlers::parse_handler_spec(uri);
+  if (!spec) return "cannot make the backend: " + spec.error().reason;
+  auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) return "cannot make the backend: " + backend.error().reason;
-  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
+  scenarios::ConformanceChecker conformance(backend.value()->guarantees().store);
   scenarios::ExpectationChecker expectations;
   const std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
   SequentialRun run(sc, listeners);
   boost::asio::io_context io;
   std::exception_ptr failure;
-  boost::asio::co_spawn(io, run.run(cfg, backend.value()->get(), clock, opts, variant),
+  boost::asio::co_spawn(io, run.run(cfg, *backend.value(), clock, opts, variant),
                         [&failure](std::exception_ptr p) { failure = std::move(p); });
   io.run();
   if (failure) std::rethrow_exception(failure);

@@ -164,30 +164,26 @@ T Harness::run_sync(handlers::Task<T> task) {
   return std::move(*out);
 }
 
-Tolerances tolerances_for(const std::string& handler_uri) {
-  std::string base = handler_uri;
-  if (base.rfind("mutant:", 0) == 0 && base.find('+') != std::string::npos) {
-    base = base.substr(base.find('+') + 1);
-  }
+Tolerances tolerances_for(const handlers::HandlerSpec&) {
   Tolerances t;
   // The files handler re-creates a session gc removed under its lock: nothing to excuse.
   t.gc_of_held_session = false;
   return t;
 }
 
-Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
                  Tolerances tolerances)
     : cfg_(cfg), checked_(checked), clock_(clock_start_s), sut_rng_(cfg.seed),
       model_rng_(cfg.seed), points_owner_(std::make_unique<NoWaitPoints>()),
       locks_(std::make_unique<LockTracker>()), tolerances_(tolerances) {
   points_ = points_owner_.get();
-  auto made = target.make(cfg.seed, clock_);
+  auto made = handlers::make_isolated(target, cfg.seed, clock_);
   if (!made) {
     failure_ = "setup: " + made.error().reason;
     return;
   }
   backend_ = std::move(made.value());
-  const handlers::Guarantees g = backend_->get().guarantees();
+  const handlers::Guarantees g = backend_->guarantees();
   serialised_ = g.concurrency == handlers::Concurrency::serialised;
   ttl_store_ = g.store.expiry == model::Expiry::ttl;
   ttl_s_ = g.store.ttl_s;
@@ -205,7 +201,7 @@ std::unique_ptr<Harness::Lane> Harness::open_lane(std::optional<std::string> coo
   model::RequestContext ctx{cfg_.options, cfg_.variant, std::move(cookie)};
   lane->sut = model::make_engine(cfg_.engine, ctx, sut_rng_);
   if (checked_) lane->model = model::make_engine(cfg_.engine, ctx, model_rng_);
-  lane->handler = backend_->get().connect(handlers::RequestEnv{&clock_, points_, lane->number});
+  lane->handler = backend_->connect(handlers::RequestEnv{&clock_, points_, lane->number});
   return lane;
 }
 
@@ -449,7 +445,7 @@ void Harness::probe() {
   ++steps_;
   where_ = Where{Where::Kind::probe, steps_, requests_ + 1, nullptr, {}};
   if (serialised_ && !locks_->known) return;
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   if (serialised_ && locks_->held) {
     const std::string& held = *locks_->held;
@@ -482,7 +478,7 @@ void Harness::finish() {
 void Harness::audit() {
   if (!checked_ || failure_ || inconclusive_) return;
   where_ = Where{Where::Kind::audit, steps_, requests_ + 1, nullptr, {}};
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   // One batch: the calls do not depend on the answers, and judging stops at the first wrong one.
   std::vector<HandlerCall> calls{open};

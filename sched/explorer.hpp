@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
 #include "scenarios/events.hpp"
@@ -28,9 +29,9 @@ enum class Manager : std::uint8_t {
   shared_array,
 };
 
-/// Makes a fresh backend for one schedule (its clock, the run's seed).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+/// Makes a fresh backend for one schedule (its clock, the run's seed): the registry's
+/// handlers::isolated_factory, or a test's own.
+using BackendFactory = handlers::BackendFactory;
 
 struct ExploreConfig {
   model::EngineKind engine = model::EngineKind::php82;

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "sched/explorer.hpp"
 
 namespace ss::sched {
@@ -80,7 +80,7 @@ ScheduleRun run_batch(const Batch& b, const std::string& engine, std::unique_ptr
   ExploreConfig cfg;
   cfg.engine_label = engine;
   if (engine == "shared-array") cfg.manager = Manager::shared_array;
-  cfg.factory = properties::isolated_backends("memory");
+  cfg.factory = handlers::isolated_factory("memory");
   std::string error;
   ex = Explorer::make(sc, cfg, error);
   RC_ASSERT(static_cast<bool>(ex));

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
@@ -36,7 +36,7 @@ std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, const std::str
   cfg.engine_label = engine;
   if (engine == "shared-array") cfg.manager = Manager::shared_array;
   cfg.handler_uri = uri;
-  cfg.factory = properties::isolated_backends(uri);
+  cfg.factory = handlers::isolated_factory(uri);
   std::string error;
   auto ex = Explorer::make(sc, cfg, error);
   if (!ex) throw std::runtime_error(error);

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <ostream>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "sched/explorer.hpp"
 #include "tests/support/source_dir.hpp"
 
@@ -82,7 +82,7 @@ TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
   ExploreConfig cfg;
   ASSERT_TRUE(configure(c.verdict.engine, cfg)) << c.verdict.engine;
   cfg.handler_uri = uri;
-  cfg.factory = properties::isolated_backends(uri);
+  cfg.factory = handlers::isolated_factory(uri);
   std::string error;
   auto ex = Explorer::make(sc, cfg, error);
   if (!ex) GTEST_SKIP() << "cannot build " << uri << ": " << error;

@@ -1,4 +1,4 @@
-#include "handlers/mutants.hpp"
+#include "handlers/testing/mutants.hpp"
 
 #include <functional>
 #include <limits>
@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "handlers/registry.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
@@ -560,6 +561,20 @@ Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
   }
   return fail(ErrorCode::unsupported,
               "unknown mutant '" + name + "' (see sessionspec mutants --list)");
+}
+
+void register_mutants() {
+  DecoratorKind kind;
+  kind.kind = "mutant";
+  kind.check = [](const std::string& name) -> Status {
+    for (const auto& e : entries()) {
+      if (e.info.name == name) return ok_status();
+    }
+    return fail(ErrorCode::unsupported,
+                "unknown mutant '" + name + "' (see sessionspec mutants --list)");
+  };
+  kind.wrap = make_mutant;
+  register_decorator(std::move(kind));
 }
 
 }  // namespace ss::handlers
