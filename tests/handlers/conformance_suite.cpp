@@ -11,6 +11,7 @@
 #include <set>
 #include <string_view>
 
+#include "handlers/registry.hpp"
 #include "model/calls.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
@@ -25,6 +26,25 @@ using model::Answer;
 using model::HandlerCall;
 using model::Method;
 using testing_support::run_task;
+
+BackendCase isolated_case(std::string label, std::string uri) {
+  // The data directory of the instance made last (tests run one at a time).
+  auto dir = std::make_shared<std::string>();
+  BackendCase c;
+  c.label = std::move(label);
+  c.make = [uri = std::move(uri), dir](
+               handlers::Clock& clock,
+               std::uint64_t seed) -> handlers::Result<std::unique_ptr<handlers::Backend>> {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec) return spec.error();
+    auto made = handlers::make_isolated(spec.value(), seed, clock);
+    if (!made) return made.error();
+    *dir = made.value()->data_dir();
+    return std::unique_ptr<handlers::Backend>(std::move(made.value()));
+  };
+  c.data_dir = [dir] { return *dir; };
+  return c;
+}
 
 void PrintTo(const BackendCase& c, std::ostream* os) { *os << c.label; }
 

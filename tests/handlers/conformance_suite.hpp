@@ -7,29 +7,24 @@
 // the label. AgreesWithReferenceStore replays a seeded random sequence against
 // model::StoreModel and names the first operation where the backend disagrees.
 //
-// Instantiating it for a backend (e.g. tests/handlers/conformance_redis_test.cpp):
+// Instantiating it for a backend the registry knows (e.g.
+// tests/handlers/conformance_redis_test.cpp) takes one line: every test gets an isolated instance
+// of the URI (handlers::make_isolated), a store of its own that is removed after the test:
 //
 //   #include "tests/handlers/conformance_suite.hpp"
-//   #include "handlers/registry.hpp"
 //
 //   namespace ss::conformance {
 //   namespace {
-//   BackendCase redis_case() {
-//     BackendCase c;
-//     c.label = "redis";  // [A-Za-z0-9_]: it becomes part of the test names
-//     c.make = [](handlers::Clock& clock, std::uint64_t seed) {
-//       return handlers::make_backend("redis://127.0.0.1:6379/15?fresh=1", seed, clock);
-//     };
-//     c.skip_reason = [] { return redis_is_up() ? "" : "no Redis server on 127.0.0.1:6379"; };
-//     return c;
-//   }
-//   INSTANTIATE_TEST_SUITE_P(Redis, Conformance, ::testing::Values(redis_case()), case_name);
+//   INSTANTIATE_TEST_SUITE_P(Redis, Conformance,
+//                            ::testing::Values(isolated_case("redis", "redis://127.0.0.1:6379")),
+//                            case_name);
 //   }  // namespace
 //   }  // namespace ss::conformance
 //
-// `make` is called once per test (in SetUp) and must return an empty store; `cleanup` runs after
-// each test. Backends with files on disk set `data_dir` so that the suite can check that
-// malformed and unknown ids leave the directory alone.
+// A backend outside the registry fills a BackendCase itself: `make` is called once per test (in
+// SetUp) and must return an empty store; `cleanup` runs after each test. Backends with files on
+// disk set `data_dir` so that the suite can check that malformed and unknown ids leave the
+// directory alone.
 
 #include <gtest/gtest.h>
 
@@ -40,13 +35,13 @@
 #include <string>
 #include <vector>
 
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 
 namespace ss::conformance {
 
 /// Makes a fresh, empty backend on `clock` (a virtual clock the suite advances).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+using BackendFactory = handlers::BackendFactory;
 
 /// One backend under test. Only `label` and `make` are required.
 struct BackendCase {
@@ -62,6 +57,11 @@ struct BackendCase {
   /// A non-empty answer skips every test with that reason (e.g. the server is not running).
   std::function<std::string()> skip_reason;
 };
+
+/// A case whose every test gets an isolated instance of `uri` from the registry: a store of its
+/// own (a fresh directory, table, database file or key prefix), removed with the backend after
+/// the test; `data_dir` is the instance's session-file directory, if it has one.
+[[nodiscard]] BackendCase isolated_case(std::string label, std::string uri);
 
 /// How GoogleTest prints a case in failure messages.
 void PrintTo(const BackendCase& c, std::ostream* os);

@@ -44,16 +44,16 @@ std::vector<Case> catalogue() {
   return out;
 }
 
-/// The handler URI for a verdict's handler scheme, or "" when it cannot run here.
-std::string uri_for(const std::string& scheme, const std::string& scratch) {
-  if (scheme == "memory") return "memory";
-  if (scheme == "files") return "files:" + scratch;
-  if (scheme == "table") return "table:race-" + std::to_string(::getpid()) + "?fresh=1";
-  if (scheme == "sqlite") return "sqlite:" + scratch + "/race.db";
-  const char* port = std::getenv("REDIS_PORT");
-  if (scheme.rfind("redis", 0) == 0 && port) {
-    const std::string mode = scheme.size() > 6 ? scheme.substr(6) : "none";
-    return "redis://127.0.0.1:" + std::string(port) + "?mode=" + mode;
+/// The handler URI for a verdict's handler (`files`, `table`, `redis-optimistic`, ...): the
+/// registry's candidate of that scheme, in the mode after the dash; "" when it cannot run here.
+std::string uri_for(const std::string& handler, const std::string& scratch) {
+  const std::size_t dash = handler.find('-');
+  const std::string scheme = handler.substr(0, dash);
+  for (const auto& uri : handlers::candidate_handlers(scratch)) {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec || spec.value().scheme() != scheme) continue;
+    if (dash == std::string::npos) return uri;
+    return spec.value().with_param("mode", handler.substr(dash + 1)).text;
   }
   return "";
 }
