@@ -60,8 +60,7 @@ std::string tabs_scenario(std::int64_t tabs) {
 
 ExploreConfig memory_config(const std::string& engine, std::uint64_t seed) {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  (void)select_engine(engine, cfg);
   cfg.handler_uri = "memory";
   cfg.factory = handlers::isolated_factory("memory");
   cfg.seed = seed;

@@ -36,20 +36,6 @@ struct ExploreOptions {
   std::size_t steps_max = 10'000;
 };
 
-/// Maps --engine to an engine profile and a session manager.
-bool engine_for(const std::string& name, sched::ExploreConfig& cfg) {
-  cfg.engine_label = name;
-  if (name == "shared-array") {
-    cfg.engine = model::EngineKind::php82;
-    cfg.manager = sched::Manager::shared_array;
-    return true;
-  }
-  auto kind = model::parse_engine(name);
-  if (!kind) return false;
-  cfg.engine = *kind;
-  return true;
-}
-
 std::string lane_cell(const scenarios::Event& e) {
   std::string text;
   if (e.kind == scenarios::EventKind::script) {
@@ -173,7 +159,7 @@ class Progress {
 };
 
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
-  if (!engine_for(o.engine, cfg)) {
+  if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
                        "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }

@@ -46,6 +46,15 @@ struct ExploreConfig {
   std::size_t steps_max = 10'000;
 };
 
+/// The engine name of the lesson's bug: php-8.2 with one $_SESSION per process
+/// (Manager::shared_array). Traces, verdict lines and --engine spell it this way.
+inline constexpr const char* shared_array_engine = "shared-array";
+
+/// Sets cfg.engine, cfg.manager and cfg.engine_label from an engine name as the explorer takes it
+/// (--engine, `verdict` lines): an engine profile (php-8.2, php-legacy, zealphp) or
+/// shared_array_engine. False for an unknown name.
+bool select_engine(const std::string& name, ExploreConfig& cfg);
+
 /// A violated property. `failure` false marks a finding: allowed by the handler's declared
 /// guarantee (e.g. a lost update on a last-writer-wins store), reported but not failing.
 struct Violation {

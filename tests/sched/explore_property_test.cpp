@@ -78,8 +78,7 @@ int switches(const std::vector<std::uint8_t>& choices) {
 ScheduleRun run_batch(const Batch& b, const std::string& engine, std::unique_ptr<Explorer>& ex,
                       const scenarios::Scenario& sc) {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  RC_ASSERT(select_engine(engine, cfg));
   cfg.factory = handlers::isolated_factory("memory");
   std::string error;
   ex = Explorer::make(sc, cfg, error);

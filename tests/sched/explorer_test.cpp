@@ -33,8 +33,7 @@ scenarios::Scenario parse(const std::string& text) {
 std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, const std::string& engine,
                                    const std::string& uri = "memory") {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  if (!select_engine(engine, cfg)) throw std::runtime_error("unknown engine " + engine);
   cfg.handler_uri = uri;
   cfg.factory = handlers::isolated_factory(uri);
   std::string error;

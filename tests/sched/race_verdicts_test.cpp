@@ -58,17 +58,6 @@ std::string uri_for(const std::string& handler, const std::string& scratch) {
   return "";
 }
 
-bool configure(const std::string& engine, ExploreConfig& cfg) {
-  cfg.engine_label = engine;
-  if (engine == "shared-array") {
-    cfg.manager = Manager::shared_array;
-    return true;
-  }
-  auto kind = model::parse_engine(engine);
-  if (kind) cfg.engine = *kind;
-  return kind.has_value();
-}
-
 class RaceVerdict : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
@@ -80,7 +69,7 @@ TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
   auto parsed = scenarios::load_scenario(c.file);
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   ExploreConfig cfg;
-  ASSERT_TRUE(configure(c.verdict.engine, cfg)) << c.verdict.engine;
+  ASSERT_TRUE(select_engine(c.verdict.engine, cfg)) << c.verdict.engine;
   cfg.handler_uri = uri;
   cfg.factory = handlers::isolated_factory(uri);
   std::string error;
