@@ -716,8 +716,10 @@ Status check_server(Connection& conn) {
   return ok_status();
 }
 
-/// `fresh=1`: deletes every key under `prefix` (sessions and their locks), batch by batch.
+/// `fresh=1`: deletes every key under `prefix` (sessions and their locks), batch by batch. Never
+/// under an empty prefix (that would be the whole database; parse_redis_config refuses it too).
 Status delete_prefix(Connection& conn, const std::string& prefix) {
+  if (prefix.empty()) return bad_uri("refusing to delete the keys under an empty prefix");
   const std::string pattern = glob_prefix(prefix);
   std::string cursor = "0";
   for (int round = 0; round < fresh_scan_rounds_max; ++round) {
@@ -750,6 +752,12 @@ Result<RedisConfig> parse_redis_config(const HandlerUri& uri) {
   if (auto e = parse_target(uri.target, c)) return *e;
   for (const auto& [k, v] : uri.params) {
     if (auto e = parse_param(k, v, c)) return *e;
+  }
+  // fresh=1 deletes every key under the prefix: under an empty one, every key of the database.
+  if (c.fresh && c.prefix.empty()) {
+    return bad_uri(
+        "fresh=1 with an empty prefix would delete every key of the database "
+        "(give prefix=P)");
   }
   return c;
 }
