@@ -54,7 +54,7 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
 /// A fresh isolated backend for one scenario (handlers/registry.hpp), so that scenarios never see
 /// each other's sessions: a files handler gets a new subdirectory `scn-NAME-XXXXXX` of DIR (DIR
 /// must exist; nothing is written outside it), persistent stores a fresh table, database file or
-/// key prefix.
+/// key prefix. The store goes with the backend unless the verb keeps it.
 std::unique_ptr<handlers::IsolatedBackend> backend_for(const Prepared& p,
                                                        const scenarios::Scenario& sc,
                                                        handlers::Clock& clock, std::string& error) {
@@ -68,8 +68,6 @@ std::unique_ptr<handlers::IsolatedBackend> backend_for(const Prepared& p,
     error = "--handler " + p.handler.text + ": " + made.error().reason;
     return nullptr;
   }
-  // The scenario directories under a files save path stay, for a human to look at.
-  if (p.handler.scheme() == "files") (void)made.value()->keep();
   return std::move(made.value());
 }
 
@@ -116,6 +114,8 @@ int run_command(const RunOptions& o) {
     if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
       return input_error(error);
     }
+    // `run` keeps the scenario directories under a files save path, for a human to look at.
+    if (p.handler.scheme() == "files") (void)backend->keep();
     if (o.format == "text") std::cout << "\n";
   }
   return exit_ok;
@@ -147,11 +147,15 @@ int check_command(const CommonOptions& o) {
     if (conformance.failure()) found.insert(found.begin(), *conformance.failure());
     if (found.empty()) {
       fmt::print("ok    {}\n", sc.name);
-      continue;
+      continue;  // the scenario's store goes with its backend
     }
     ++failed;
     fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found.front().str(),
                replay_line("check", o, sc.file));
+    // A failing scenario's directory stays, and says where it is.
+    if (const std::string kept = backend->keep(); !kept.empty()) {
+      fmt::print("  store kept: {}\n", kept);
+    }
   }
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
   return failed ? exit_conformance : exit_ok;

@@ -170,9 +170,8 @@ Result<std::unique_ptr<Backend>> make_backend(const std::string& uri, std::uint6
 
 IsolatedBackend::~IsolatedBackend() {
   backend_.reset();
-  if (kept_) return;
   if (isolation_.cleanup) isolation_.cleanup();
-  if (!isolation_.scratch_dir.empty()) {
+  if (!kept_ && !isolation_.scratch_dir.empty()) {
     std::error_code ignored;  // A scratch directory that cannot be removed only costs disk.
     std::filesystem::remove_all(isolation_.scratch_dir, ignored);
   }

@@ -64,8 +64,8 @@ struct HandlerSpec {
 [[nodiscard]] Result<std::unique_ptr<Backend>> make_backend(const std::string& uri,
                                                             std::uint64_t seed, Clock& clock);
 
-/// A backend in a store of its own. Destroying it destroys the backend, then undoes the store
-/// (its cleanup, then its scratch directory) unless keep() was called.
+/// A backend in a store of its own. Destroying it destroys the backend, then undoes the store:
+/// its cleanup (a segment, keys), then its scratch directory unless keep() was called.
 class IsolatedBackend final : public Backend {
  public:
   ~IsolatedBackend() override;
@@ -85,8 +85,8 @@ class IsolatedBackend final : public Backend {
   [[nodiscard]] const std::string& data_dir() const { return isolation_.data_dir; }
   /// The directory made for this instance, or "" when none was.
   [[nodiscard]] const std::string& scratch_dir() const { return isolation_.scratch_dir; }
-  /// Leaves the scratch directory in place (a failing scenario's store, for a human to look at)
-  /// and returns it; "" when the instance has none.
+  /// Leaves the scratch directory in place (a failing scenario's files, for a human to look at)
+  /// and returns it; "" when the instance has none. The rest of the cleanup still runs.
   std::string keep();
 
  private:
