@@ -131,6 +131,33 @@ TEST(Registry, AFailedIsolatedBackendLeavesNothingBehind) {
   EXPECT_EQ(scratch.entries(), 0u);
 }
 
+// Issue #14, D13: the verbs rewrote table URIs when they isolated them: rows=512 was forced and
+// the user's dir= replaced by a temporary directory.
+TEST(Registry, D13_IsolatedTableKeepsTheUsersParameters) {
+  if (!built("table")) GTEST_SKIP() << "this build has no table handler";
+  ScratchDir scratch;
+  const std::string dir = (scratch.path / "t").string();
+  ManualClock clock(0);
+  auto given = parse_handler_spec("table:d13?rows=8&row_bytes=2048&dir=" + dir);
+  ASSERT_TRUE(given) << given.error().reason;
+  {
+    auto made = make_isolated(given.value(), 1, clock);
+    ASSERT_TRUE(made) << made.error().reason;
+    const std::string uri = made.value()->uri();
+    EXPECT_NE(uri.find("rows=8&row_bytes=2048"), std::string::npos) << uri;
+    EXPECT_NE(uri.find("dir=" + dir + "/case-"), std::string::npos) << uri;
+    EXPECT_EQ(fs::path(made.value()->data_dir()).parent_path(), fs::path(dir));
+    EXPECT_EQ(made.value()->guarantees().store.sessions_max, 8u);
+  }
+  EXPECT_TRUE(fs::is_empty(dir)) << "the isolated table left files in dir=";
+  auto plain = parse_handler_spec("table:d13");
+  ASSERT_TRUE(plain);
+  auto made = make_isolated(plain.value(), 1, clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  EXPECT_NE(made.value()->uri().find("rows=4096&"), std::string::npos)
+      << "the default capacity was rewritten: " << made.value()->uri();
+}
+
 TEST(Registry, ModesComeFromTheKind) {
   auto memory = parse_handler_spec("memory");
   ASSERT_TRUE(memory);
