@@ -1,9 +1,10 @@
 #include "oracle/php_runner.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "base/data_dir.hpp"
 
 namespace ss::oracle {
 
@@ -72,18 +73,9 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
 }
 
 std::string find_harness_dir(const std::string& given) {
-  namespace fs = std::filesystem;
   if (!given.empty()) return given;
-  std::vector<fs::path> candidates;
-  if (const char* src = std::getenv("SESSIONSPEC_SOURCE_DIR")) candidates.emplace_back(src);
-  candidates.emplace_back(fs::current_path());
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path().parent_path().parent_path());
-  for (const auto& base : candidates) {
-    if (fs::exists(base / "oracle" / "harness.php", ec)) return (base / "oracle").string();
-  }
-  return {};
+  const base::DataPath harness = base::data_path("oracle/harness.php");
+  return harness ? std::filesystem::path(harness.path).parent_path().string() : std::string();
 }
 
 bool php_runs(const OracleSetup& setup) {

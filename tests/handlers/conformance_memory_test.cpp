@@ -1,6 +1,6 @@
 // The conformance suite on `memory`, the in-process reference implementation.
 
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 
 namespace ss::conformance {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 
 #include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 
 namespace ss::conformance {
 namespace {

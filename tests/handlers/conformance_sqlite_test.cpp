@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 
 namespace ss::conformance {
 namespace {

@@ -1,30 +1,38 @@
 #pragma once
-// The handler conformance suite, written once (conformance_suite.cpp) and instantiated per
-// backend, one small file each (conformance_<backend>_test.cpp). Every test drives a fresh
+// The handler conformance suite, written once (suite.cpp) and instantiated per backend, one small
+// file each: tests/handlers/conformance_<backend>_test.cpp for the built-in handlers, and the
+// same 20 lines in any out-of-tree C++ handler's tests, which link the installed
+// sessionspec::conformance_gtest (docs/sdk.md, examples/cxx-handler/). Every test drives a fresh
 // backend through the seam's awaitables with a virtual clock and asserts what a correct save
-// handler does (docs: /work/shared/docs/peer-properties.md, P-01..P-39). Where backends
+// handler does (properties P-01..P-39 of the peer-property catalogue). Where backends
 // legitimately differ, the tests read Backend::guarantees() (expiry kind, payload limit), never
 // the label. AgreesWithReferenceStore replays a seeded random sequence against
 // model::StoreModel and names the first operation where the backend disagrees.
 //
-// Instantiating it for a backend the registry knows (e.g.
-// tests/handlers/conformance_redis_test.cpp) takes one line: every test gets an isolated instance
-// of the URI (handlers::make_isolated), a store of its own that is removed after the test:
+// Instantiating it for a backend (e.g. tests/handlers/conformance_redis_test.cpp):
 //
-//   #include "tests/handlers/conformance_suite.hpp"
+//   #include "conformance/suite.hpp"
+//   #include "handlers/registry.hpp"
 //
 //   namespace ss::conformance {
 //   namespace {
-//   INSTANTIATE_TEST_SUITE_P(Redis, Conformance,
-//                            ::testing::Values(isolated_case("redis", "redis://127.0.0.1:6379")),
-//                            case_name);
+//   BackendCase redis_case() {
+//     BackendCase c;
+//     c.label = "redis";  // [A-Za-z0-9_]: it becomes part of the test names
+//     c.make = [](handlers::Clock& clock, std::uint64_t seed) {
+//       return handlers::make_backend("redis://127.0.0.1:6379/15?fresh=1", seed, clock);
+//     };
+//     c.skip_reason = [] { return redis_is_up() ? "" : "no Redis server on 127.0.0.1:6379"; };
+//     return c;
+//   }
+//   INSTANTIATE_TEST_SUITE_P(Redis, Conformance, ::testing::Values(redis_case()), case_name);
 //   }  // namespace
 //   }  // namespace ss::conformance
 //
-// A backend outside the registry fills a BackendCase itself: `make` is called once per test (in
-// SetUp) and must return an empty store; `cleanup` runs after each test. Backends with files on
-// disk set `data_dir` so that the suite can check that malformed and unknown ids leave the
-// directory alone.
+// `make` is called once per test (in SetUp) and must return an empty store; `cleanup` runs after
+// each test. Backends with files on disk set `data_dir` so that the suite can check that
+// malformed and unknown ids leave the directory alone. The built-in handlers' instantiations take
+// isolated instances from the registry instead (tests/support/isolated_case.hpp).
 
 #include <gtest/gtest.h>
 
@@ -58,18 +66,13 @@ struct BackendCase {
   std::function<std::string()> skip_reason;
 };
 
-/// A case whose every test gets an isolated instance of `uri` from the registry: a store of its
-/// own (a fresh directory, table, database file or key prefix), removed with the backend after
-/// the test; `data_dir` is the instance's session-file directory, if it has one.
-[[nodiscard]] BackendCase isolated_case(std::string label, std::string uri);
-
 /// How GoogleTest prints a case in failure messages.
 void PrintTo(const BackendCase& c, std::ostream* os);
 
 /// The name generator for INSTANTIATE_TEST_SUITE_P: the case's label.
 std::string case_name(const ::testing::TestParamInfo<BackendCase>& info);
 
-/// The fixture of every conformance test (TEST_P(Conformance, ...) in conformance_suite.cpp).
+/// The fixture of every conformance test (TEST_P(Conformance, ...) in suite.cpp).
 class Conformance : public ::testing::TestWithParam<BackendCase> {
  protected:
   /// The virtual clock starts here; backends stamp mtimes from it.

@@ -1,7 +1,7 @@
-// The conformance tests themselves; conformance_suite.hpp says how to instantiate them. Each test
-// states the property it checks (P-nn from peer-properties.md) and what a broken handler does.
+// The conformance tests themselves; suite.hpp says how to instantiate them. Each test states the
+// property it checks (P-nn of the peer-property catalogue) and what a broken handler does.
 
-#include "tests/handlers/conformance_suite.hpp"
+#include "conformance/suite.hpp"
 
 #include <dirent.h>
 
@@ -11,40 +11,20 @@
 #include <set>
 #include <string_view>
 
-#include "handlers/registry.hpp"
+#include "handlers/run_task.hpp"
 #include "model/calls.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
 #include "model/store_model.hpp"
-#include "tests/support/run_task.hpp"
 
 namespace ss::conformance {
 
 using handlers::ErrorCode;
+using handlers::run_task;
 using handlers::SessionHandler;
 using model::Answer;
 using model::HandlerCall;
 using model::Method;
-using testing_support::run_task;
-
-BackendCase isolated_case(std::string label, std::string uri) {
-  // The data directory of the instance made last (tests run one at a time).
-  auto dir = std::make_shared<std::string>();
-  BackendCase c;
-  c.label = std::move(label);
-  c.make = [uri = std::move(uri), dir](
-               handlers::Clock& clock,
-               std::uint64_t seed) -> handlers::Result<std::unique_ptr<handlers::Backend>> {
-    auto spec = handlers::parse_handler_spec(uri);
-    if (!spec) return spec.error();
-    auto made = handlers::make_isolated(spec.value(), seed, clock);
-    if (!made) return made.error();
-    *dir = made.value()->data_dir();
-    return std::unique_ptr<handlers::Backend>(std::move(made.value()));
-  };
-  c.data_dir = [dir] { return *dir; };
-  return c;
-}
 
 void PrintTo(const BackendCase& c, std::ostream* os) { *os << c.label; }
 
