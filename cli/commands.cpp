@@ -1,11 +1,11 @@
 #include "cli/commands.hpp"
 
+#include <fmt/core.h>
+
 #include <cctype>
 #include <fstream>
 #include <iostream>
 #include <memory>
-
-#include <fmt/core.h>
 
 #include "handlers/registry.hpp"
 #include "scenarios/checks.hpp"

@@ -1,5 +1,6 @@
 // `sessionspec explore`: the deterministic interleaving explorer.
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <iostream>
 #include <map>
-
-#include <fmt/core.h>
 
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"

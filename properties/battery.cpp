@@ -1,12 +1,11 @@
 #include "properties/battery.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "handlers/registry.hpp"
 #include "properties/property.hpp"

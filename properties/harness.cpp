@@ -173,9 +173,14 @@ Tolerances tolerances_for(const handlers::HandlerSpec&) {
 
 Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
                  Tolerances tolerances)
-    : cfg_(cfg), checked_(checked), clock_(clock_start_s), sut_rng_(cfg.seed),
-      model_rng_(cfg.seed), points_owner_(std::make_unique<NoWaitPoints>()),
-      locks_(std::make_unique<LockTracker>()), tolerances_(tolerances) {
+    : cfg_(cfg),
+      checked_(checked),
+      clock_(clock_start_s),
+      sut_rng_(cfg.seed),
+      model_rng_(cfg.seed),
+      points_owner_(std::make_unique<NoWaitPoints>()),
+      locks_(std::make_unique<LockTracker>()),
+      tolerances_(tolerances) {
   points_ = points_owner_.get();
   auto made = handlers::make_isolated(target, cfg.seed, clock_);
   if (!made) {

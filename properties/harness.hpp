@@ -6,6 +6,7 @@
 // store; everything the script sees (Outcome, status, id, $_SESSION, Set-Cookie) is compared
 // between the two engines. The first disagreement is kept and every later step does nothing.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,8 +15,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "handlers/clock.hpp"
 #include "handlers/registry.hpp"
