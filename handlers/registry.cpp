@@ -113,7 +113,7 @@ Result<std::unique_ptr<Backend>> decorate(const HandlerSpec& spec, std::unique_p
 
 HandlerSpec HandlerSpec::with_param(const std::string& key, const std::string& value) const {
   HandlerSpec out = *this;
-  const bool has_query = base.params.size() > 0 || base.text.find('?') != std::string::npos;
+  const bool has_query = !base.params.empty() || base.text.find('?') != std::string::npos;
   out.base.params[key] = value;
   const std::string suffix = (has_query ? "&" : "?") + key + "=" + value;
   out.base.text += suffix;
