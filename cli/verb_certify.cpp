@@ -66,6 +66,8 @@ struct CertifyOptions {
   std::vector<std::string> only;
   /// `--php-modules`: PHP's files module and, with REDIS_PORT, phpredis in its lock modes.
   bool php_modules = false;
+  /// `--guarantee KEY=VALUE`: declared for every php:class handler (added to its URI).
+  std::vector<std::string> guarantees;
 };
 
 /// Whether `--only` selects the row `property` (every row when it was not given).
@@ -327,9 +329,11 @@ struct PhpBench {
     setup.harness_dir = oracle::find_harness_dir("");
     setup.work_dir = work_dir;
     setup.php_args = module.php_args();
+    setup.env = module.php_env(work_dir);
     setup.timeout_s = php_request_timeout_s;
     ::mkdir(work_dir.c_str(), 0700);
-    worker = std::make_unique<oracle::PhpWorker>(setup);
+    // A user class runs each request in a process of its own: no worker.
+    if (!module.user_class) worker = std::make_unique<oracle::PhpWorker>(setup);
     setup.worker = worker.get();
     store = module.isolated(work_dir, "seq");
   }
@@ -629,6 +633,33 @@ int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
   return exit_ok;
 }
 
+/// `--guarantee KEY=VALUE` becomes a URI parameter of a php:class handler, so that its
+/// certificate rows and replay lines carry it. An error for a malformed one.
+std::string with_guarantees(std::string& uri, const std::vector<std::string>& guarantees) {
+  if (guarantees.empty() || uri.rfind("php:class:", 0) != 0) return "";
+  for (const auto& g : guarantees) {
+    const auto eq = g.find('=');
+    const auto why = eq == std::string::npos
+                         ? std::optional<std::string>("expected KEY=VALUE, got '" + g + "'")
+                         : oracle::check_guarantee(g.substr(0, eq), g.substr(eq + 1));
+    if (why) return "--guarantee: " + *why;
+    uri += (uri.find('?') == std::string::npos ? "?" : "&") + g;
+  }
+  return "";
+}
+
+/// Builds a php:class handler once in PHP: its class, shape and declared guarantees; printed,
+/// since the certificate is judged by them. An error when PHP cannot build it.
+std::string describe_class(oracle::PhpModuleUri& module, const std::string& work_dir) {
+  oracle::OracleSetup setup;
+  setup.harness_dir = oracle::find_harness_dir("");
+  setup.work_dir = work_dir;
+  auto described = oracle::describe_user_class(*module.user_class, setup);
+  if (!described) return described.error().message;
+  fmt::print("{}: {}\n", module.uri, module.user_class->describe());
+  return "";
+}
+
 int certify_command(CertifyOptions o) {
   if (o.scenario_dir.empty()) {
     const base::DataPath shipped = base::data_path("scenarios");
@@ -652,13 +683,18 @@ int certify_command(CertifyOptions o) {
     fs::remove_all(scratch);
     return exit_input;
   }
-  // Real PHP modules are checked before anything runs: a malformed URI is an input error.
+  // Real PHP modules are checked before anything runs: a malformed URI is an input error, and
+  // so is a user class PHP cannot build.
   std::vector<std::optional<oracle::PhpModuleUri>> modules;
-  for (const auto& uri : o.handlers) {
+  for (auto& uri : o.handlers) {
     modules.emplace_back();
     if (!oracle::is_php_module_uri(uri)) continue;
-    std::string error;
-    modules.back() = oracle::parse_php_module_uri(uri, error);
+    std::string error = with_guarantees(uri, o.guarantees);
+    if (error.empty()) modules.back() = oracle::parse_php_module_uri(uri, error);
+    if (modules.back() && modules.back()->user_class) {
+      error = describe_class(*modules.back(), scratch + "/introspect");
+      if (!error.empty()) modules.back().reset();
+    }
     if (!modules.back()) {
       std::cerr << "sessionspec: certify: --handler: " << error << "\n";
       fs::remove_all(scratch);
@@ -728,6 +764,10 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--only", o->only,
                   "Run only the properties whose id starts with this (repeatable), e.g. L1 or "
                   "L3.race.race-two-tabs-counter");
+  cmd->add_option("--guarantee", o->guarantees,
+                  "php:class handlers: a declared guarantee KEY=VALUE (repeatable): "
+                  "concurrency=serialised|last-writer-wins|merge-disjoint-keys, "
+                  "expiry=gc-only|ttl|lazy, ttl_s=N, id_bytes_max=N, payload_bytes_max=N");
   cmd->add_flag("--php-modules", o->php_modules,
                 "Certify PHP's own session modules: php:files and, when REDIS_PORT names a "
                 "redis-server on 127.0.0.1, phpredis without locking, with its default lock and "

@@ -143,8 +143,10 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   auto r = oracle::run_real_engine(sc, module, store, setup, o.seed, {});
   // The module's store is emptied afterwards: nothing is left in a Redis server.
   std::string ignored;
-  (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
-                                   ignored);
+  if (!module.user_class) {
+    (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
+                                     ignored);
+  }
   if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
   fmt::print("== {} ({}) through {}\n", sc.name, sc.file, module.uri);
   print_php_trace(r->php);
@@ -153,9 +155,8 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
     return exit_conformance;
   }
   fmt::print(
-      "OK: every answer of PHP's {} module agrees with the reference store, every "
-      "result with the model\n\n",
-      module.module);
+      "OK: every answer of {} agrees with the reference store, every result with the model\n\n",
+      module.user_class ? "the class" : "PHP's " + module.module + " module");
   return exit_ok;
 }
 
@@ -209,14 +210,20 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
 int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Scenario>& scs,
                         oracle::OracleSetup setup) {
   std::string error;
+  ::mkdir(setup.work_dir.c_str(), 0700);
   auto module = oracle::parse_php_module_uri(o.handler, error);
   if (!module) return oracle_input_error("--handler: " + error);
+  if (module->user_class) {
+    auto described = oracle::describe_user_class(*module->user_class, setup);
+    if (!described) return oracle_input_error("--handler: " + described.error().message);
+    fmt::print("{}: {}\n", o.handler, module->user_class->describe());
+  }
   setup.php_args = module->php_args();
+  setup.env = module->php_env(setup.work_dir);
   if (!oracle::php_runs(setup)) {
     return oracle_input_error("--handler " + o.handler + ": cannot run '" + o.php +
                               "' with that module (php8.2-cli; phpredis needs php8.2-redis)");
   }
-  ::mkdir(setup.work_dir.c_str(), 0700);
   auto worker = std::make_unique<oracle::PhpWorker>(setup);
   setup.worker = worker.get();
   int code = exit_ok;
@@ -305,7 +312,8 @@ Verb register_oracle(CLI::App& app) {
   cmd->add_option("--timeout", o->timeout_s, "Seconds one PHP request may take")->default_val(20);
   cmd->add_option("--handler", o->handler,
                   "Real-engine mode: PHP's own module stores (php:files, "
-                  "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
+                  "php:redis://127.0.0.1:PORT?locking=0|1), or a PHP handler class "
+                  "(php:class:BOOTSTRAP.php); docs/certify.md");
   cmd->add_option("--schedules", o->schedules,
                   "Race scenarios with --handler: schedules of real PHP processes")
       ->default_val(10)

@@ -207,6 +207,8 @@ std::string handler_class(Variant v) {
     case Variant::full: return "FullHandler";
     case Variant::basic: return "BasicHandler";
     case Variant::sessionhandler: return "WrappedHandler";
+    case Variant::no_create_sid: return "NoCreateSidHandler";
+    case Variant::no_timestamp: return "NoTimestampHandler";
   }
   return "Handler";
 }

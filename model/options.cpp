@@ -9,6 +9,8 @@ std::string_view variant_name(Variant v) {
     case Variant::full: return "full";
     case Variant::basic: return "basic";
     case Variant::sessionhandler: return "sessionhandler";
+    case Variant::no_create_sid: return "no-create-sid";
+    case Variant::no_timestamp: return "no-timestamp";
   }
   return "?";
 }
@@ -17,6 +19,8 @@ std::optional<Variant> parse_variant(std::string_view name) {
   if (name == "full") return Variant::full;
   if (name == "basic") return Variant::basic;
   if (name == "sessionhandler") return Variant::sessionhandler;
+  if (name == "no-create-sid") return Variant::no_create_sid;
+  if (name == "no-timestamp") return Variant::no_timestamp;
   return std::nullopt;
 }
 
@@ -25,6 +29,8 @@ Capabilities capabilities_of(Variant v) {
     case Variant::full: return {true, true, true};
     case Variant::basic: return {false, false, false};
     case Variant::sessionhandler: return {true, false, false};
+    case Variant::no_create_sid: return {false, true, true};
+    case Variant::no_timestamp: return {true, false, false};
   }
   return {};
 }

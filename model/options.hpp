@@ -20,6 +20,12 @@ enum class Variant : std::uint8_t {
   basic,
   /// `extends SessionHandler`: create_sid but no validateId / updateTimestamp in PHP 8.2.
   sessionhandler,
+  /// SessionHandlerInterface + SessionUpdateTimestampHandlerInterface (validateId,
+  /// updateTimestamp) without create_sid: PHP makes the ids (Symfony's AbstractSessionHandler).
+  no_create_sid,
+  /// SessionHandlerInterface + SessionIdInterface (create_sid) without validateId and
+  /// updateTimestamp, not extending SessionHandler.
+  no_timestamp,
 };
 
 [[nodiscard]] std::string_view variant_name(Variant v);

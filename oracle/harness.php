@@ -29,6 +29,8 @@ require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
 require __DIR__ . '/src/Values.php';
 require __DIR__ . '/src/Handlers.php';
+require __DIR__ . '/src/UserClass.php';
+require __DIR__ . '/src/UserProxy.php';
 require __DIR__ . '/src/Harness.php';
 
 use SessionSpec\Oracle\Harness;

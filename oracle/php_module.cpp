@@ -14,8 +14,8 @@ namespace {
 constexpr std::size_t files_id_bytes_max = 250;
 
 const char* const usage =
-    "want php:files or php:redis://HOST:PORT[?locking=0|1&lock_retries=N&lock_wait_us=N&"
-    "lock_expire_s=N]";
+    "want php:files, php:redis://HOST:PORT[?locking=0|1&lock_retries=N&lock_wait_us=N&"
+    "lock_expire_s=N] or php:class:BOOTSTRAP.php[?concurrency=C&expiry=E&ext=a,b&...]";
 
 std::optional<long long> integer(const std::string& text) {
   long long v = 0;
@@ -109,7 +109,11 @@ std::optional<PhpModuleUri> parse_php_module_uri(const std::string& uri, std::st
     out.module = "files";
     return out;
   }
-  if (rest.rfind("redis://", 0) == 0) {
+  if (rest.rfind("class:", 0) == 0) {
+    out.module = "class";
+    out.user_class = UserClassUri::parse(rest.substr(6), why);
+    if (out.user_class) return out;
+  } else if (rest.rfind("redis://", 0) == 0) {
     out.module = "redis";
     auto inner = handlers::parse_handler_uri(rest, why);
     if (inner && parse_redis(*inner, out, why)) return out;
@@ -119,6 +123,7 @@ std::optional<PhpModuleUri> parse_php_module_uri(const std::string& uri, std::st
 }
 
 handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) const {
+  if (user_class) return user_class->guarantees(opts);
   handlers::Guarantees g;
   if (module == "files") {
     g.concurrency = handlers::Concurrency::serialised;
@@ -134,11 +139,22 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
 }
 
 std::vector<std::string> PhpModuleUri::php_args() const {
+  if (user_class) return user_class->php_args();
   if (module != "redis") return {};
   return {"-d", "extension=igbinary.so", "-d", "extension=redis.so"};
 }
 
+std::vector<std::string> PhpModuleUri::php_env(const std::string& work_dir) const {
+  return user_class ? user_class->php_env(work_dir) : std::vector<std::string>();
+}
+
+model::Variant PhpModuleUri::variant() const {
+  if (!user_class) return model::Variant::sessionhandler;
+  return user_class->info ? user_class->info->variant : model::Variant::full;
+}
+
 ModuleSetup PhpModuleUri::isolated(const std::string& scratch_dir, const std::string& tag) const {
+  if (user_class) return user_class->isolated(scratch_dir, tag);
   ModuleSetup m;
   m.module = module;
   m.ini = ini;

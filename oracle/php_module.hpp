@@ -4,9 +4,11 @@
 //   php:files                                         PHP's built-in files module
 //   php:redis://HOST:PORT[?locking=0|1&lock_retries=N&lock_wait_us=N&lock_expire_s=N]
 //                                                     phpredis's redis module (php8.2-redis)
+//   php:class:BOOTSTRAP[?...]                         a user's handler class (user_class.hpp)
 //
 // The scenario runs inside PHP's own session module and the module does the storing; the
-// harness's SessionHandler wrapper only records the calls (oracle/README.md, "Modules").
+// harness's SessionHandler wrapper only records the calls (oracle/README.md, "Modules"). A
+// user's class is driven by the same session module through a tracing proxy of its own shape.
 
 #include <map>
 #include <optional>
@@ -16,14 +18,18 @@
 #include "handlers/seam.hpp"
 #include "model/options.hpp"
 #include "oracle/php_oracle.hpp"
+#include "oracle/user_class.hpp"
 
 namespace ss::oracle {
 
 struct PhpModuleUri {
   /// The URI as given (what certificates and replay lines show).
   std::string uri;
-  /// "files" or "redis".
+  /// "files", "redis" or "class".
   std::string module;
+  /// class: the bootstrap, its options and declarations, and (after describe_user_class())
+  /// what PHP showed of the class.
+  std::optional<UserClassUri> user_class;
   /// redis: the server (loopback only) and phpredis's session settings (redis.session.*).
   std::string host;
   int port = 0;
@@ -33,10 +39,16 @@ struct PhpModuleUri {
   /// What the module promises: files serialises (flock from read to close) and forgets by gc;
   /// phpredis serialises only with locking, and forgets by TTL (gc_maxlifetime of `opts`).
   [[nodiscard]] handlers::Guarantees guarantees(const model::RunOptions& opts) const;
-  /// `php -n` needs these to load phpredis (and igbinary, which it links against).
+  /// `php -n` needs these to load phpredis (and igbinary, which it links against), or a user
+  /// class's extensions.
   [[nodiscard]] std::vector<std::string> php_args() const;
+  /// The environment PHP runs in: libfaketime for a user class on the virtual clock, with its
+  /// timestamp file in `work_dir`; nothing for the modules (they run on the real clock).
+  [[nodiscard]] std::vector<std::string> php_env(const std::string& work_dir) const;
+  /// The handler shape PHP's session module sees.
+  [[nodiscard]] model::Variant variant() const;
   /// A module setup whose store nobody else uses: files in `scratch_dir/php-files-TAG`, redis
-  /// keys under the prefix `sessionspec-PID-TAG:`.
+  /// keys under the prefix `sessionspec-PID-TAG:`, a user class's directory and key prefix.
   [[nodiscard]] ModuleSetup isolated(const std::string& scratch_dir, const std::string& tag) const;
 };
 

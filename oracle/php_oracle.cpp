@@ -114,8 +114,9 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
   scenarios::RunConfig private_cfg = cfg;
   private_cfg.ini.emplace_back("save_path",
                                setup.module ? setup.module->save_path : setup.work_dir + "/files");
-  // Real-engine mode: PHP's SessionHandler class is the only way to see a module's calls.
-  if (setup.module) private_cfg.variant = model::Variant::sessionhandler;
+  // Real-engine mode: PHP's SessionHandler class is the only way to see a module's calls; a
+  // user class is seen through a proxy of its own shape.
+  if (setup.module) private_cfg.variant = setup.module->variant;
   std::vector<json> model = model_trace(sc, private_cfg, error);
   if (model.empty()) return std::nullopt;
   const json head = model.front();

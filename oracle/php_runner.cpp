@@ -17,9 +17,15 @@ constexpr std::size_t php_output_lines_max = 100'000;
 
 }  // namespace
 
-/// The command line of a PHP process: `php -n [php_args...] SCRIPT`.
+/// The command line of a PHP process: `[env NAME=VALUE...] php -n [php_args...] SCRIPT`.
 std::vector<std::string> php_command(const OracleSetup& setup, const std::string& script) {
-  std::vector<std::string> argv{setup.php, "-n"};
+  std::vector<std::string> argv;
+  if (!setup.env.empty()) {
+    argv.push_back("/usr/bin/env");
+    argv.insert(argv.end(), setup.env.begin(), setup.env.end());
+  }
+  argv.push_back(setup.php);
+  argv.push_back("-n");
   argv.insert(argv.end(), setup.php_args.begin(), setup.php_args.end());
   argv.push_back(script);
   return argv;
@@ -122,16 +128,26 @@ std::optional<std::vector<json>> run_php_process(const OracleSetup& setup, const
   const std::int64_t deadline = base::steady_ms() + std::int64_t{setup.timeout_s} * 1000;
   std::string text, line;
   std::size_t lines = 0;
+  // A user class's proxy says which handler method runs (oracle/src/UserProxy.php).
+  std::string inside;
   auto got = base::ChildProcess::Read::line;
   while (lines < php_output_lines_max &&
          (got = php.read_line(line, deadline)) == base::ChildProcess::Read::line) {
-    text += line + "\n";
     ++lines;
+    if (line.rfind("{\"calling\":", 0) == 0 || line.rfind("{\"returned\":", 0) == 0) {
+      const json marker = json::parse(line, nullptr, false);
+      inside = marker.contains("calling") ? marker.value("calling", "?") : "";
+      continue;
+    }
+    text += line + "\n";
   }
   const base::ChildProcess::Exit exit = php.finish(deadline);
   if (got == base::ChildProcess::Read::timeout || exit.killed) {
     error = "PHP request " + std::to_string(number) + " did not finish within " +
-            std::to_string(setup.timeout_s) + " s (it hung, e.g. waiting for a lock)";
+            std::to_string(setup.timeout_s) + " s (" +
+            (inside.empty() ? "it hung, e.g. waiting for a lock"
+                            : "it hangs in its handler's " + inside + "()") +
+            ")";
     hung = true;
     return std::nullopt;
   }

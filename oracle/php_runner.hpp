@@ -23,6 +23,9 @@ struct OracleSetup {
   std::string php = "php";
   /// Arguments after `-n`, e.g. `-d extension=redis.so` for phpredis (real-engine mode).
   std::vector<std::string> php_args;
+  /// NAME=VALUE settings added to the environment of every PHP process (libfaketime for a
+  /// user class; oracle/user_class.hpp), through `env`, not a shell.
+  std::vector<std::string> env;
   /// The directory holding harness.php.
   std::string harness_dir;
   /// A scratch directory for programs and the store file (created if missing).
@@ -37,7 +40,7 @@ struct OracleSetup {
   std::optional<ModuleSetup> module;
 };
 
-/// The command line of a PHP process: `php -n [php_args...] SCRIPT`.
+/// The command line of a PHP process: `[env NAME=VALUE...] php -n [php_args...] SCRIPT`.
 [[nodiscard]] std::vector<std::string> php_command(const OracleSetup& setup,
                                                    const std::string& script);
 

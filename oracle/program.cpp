@@ -65,7 +65,11 @@ json request_program(const ProgramContext& ctx, std::size_t index,
   bool bin = false;
   prog["cookie"] = cookie ? scenarios::bytes_json(*cookie, bin) : json(nullptr);
   if (bin) prog["bin"] = true;
-  if (ctx.module) {
+  if (ctx.module && !ctx.module->user_class.is_null()) {
+    // A user class: its store is fresh by construction, seeded through the class itself.
+    prog["user_class"] = ctx.module->user_class;
+    prog["progress"] = true;
+  } else if (ctx.module) {
     prog["module"] = ctx.module->module;
     for (const auto& [key, value] : ctx.module->ini) prog["ini"][key] = value;
     // Every scenario starts from an empty store (the module keeps what earlier ones left).
@@ -80,6 +84,15 @@ json request_program(const ProgramContext& ctx, std::size_t index,
 
 json reset_store_program(const ModuleSetup& store, const json& ini,
                          const std::vector<scenarios::StoredSeed>& seeds, std::int64_t now_s) {
+  if (!store.user_class.is_null()) {
+    return {{"scenario", "reset-store"},
+            {"variant", std::string(model::variant_name(store.variant))},
+            {"user_class", store.user_class},
+            {"ini", ini},
+            {"now", now_s},
+            {"seed", seeds_program(seeds)},
+            {"calls", json::array()}};
+  }
   return {{"scenario", "reset-store"},
           {"variant", "sessionhandler"},
           {"module", store.module},

@@ -12,19 +12,27 @@
 #include <vector>
 
 #include "model/calls.hpp"
+#include "model/options.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace ss::oracle {
 
 /// Real-engine mode (oracle/README.md, "Modules"): the harness's SessionHandler wrapper proxies
-/// one of PHP's own session modules untouched, so PHP's module does the storing.
+/// one of PHP's own session modules untouched, so PHP's module does the storing; or a user's
+/// handler class does, behind a tracing proxy of its own shape (oracle/user_class.hpp).
 struct ModuleSetup {
-  /// The session module: "files" or "redis" (phpredis).
+  /// The session module: "files" or "redis" (phpredis); "class" for a user's class.
   std::string module;
-  /// session.save_path: the files module's directory, or phpredis's tcp://HOST:PORT?prefix=P.
+  /// session.save_path: the files module's directory, or phpredis's tcp://HOST:PORT?prefix=P;
+  /// a user class's own directory.
   std::string save_path;
   /// Further ini settings (full names), e.g. redis.session.locking_enabled=1.
   std::map<std::string, std::string> ini;
+  /// The handler shape PHP's session module sees: a SessionHandler subclass for the modules,
+  /// the class's own for a user class.
+  model::Variant variant = model::Variant::sessionhandler;
+  /// A user class: the program's "user_class" object (bootstrap, context, faketime_file).
+  nlohmann::json user_class;
 };
 
 /// What the request programs of one scenario run share.

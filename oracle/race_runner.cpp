@@ -8,6 +8,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 
 #include "base/child_process.hpp"
@@ -41,7 +42,20 @@ struct Task {
   /// Handler calls it has completed (from its pause lines).
   int calls = 0;
   std::string failure;
+  /// A user class's proxy reports its calls (oracle/src/UserProxy.php): whether the request holds
+  /// a session open (a read, validateId, write or updateTimestamp returned since its last close),
+  /// the lock a serialised handler may hold.
+  bool holds = false;
 };
+
+/// Follows a request's session from the proxy's progress lines.
+void follow(Task& t, const json& marker) {
+  const std::string done = marker.value("returned", "");
+  if (done == "close") t.holds = false;
+  if (done == "read" || done == "validateId" || done == "write" || done == "updateTimestamp") {
+    t.holds = true;
+  }
+}
 
 /// Everything the processes wrote, in the order it arrived: the run's trace.
 using Lines = std::vector<json>;
@@ -64,6 +78,10 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       t.failure = "wrote an unparsable line: " + line.substr(0, 200);
+      continue;
+    }
+    if (is_progress_line(j)) {
+      follow(t, j);
       continue;
     }
     if (j.contains("pause")) {
@@ -106,8 +124,10 @@ bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all)
 /// the run's trace lines in the order it arrives.
 class Batch {
  public:
-  Batch(const RaceLimits& limits, int first, Lines& lines)
-      : limits_(limits), first_(first), lines_(lines) {}
+  /// `observed`: the processes report their handler calls (a user class), so a lock that
+  /// outlives its request's close can be told from a lock another request holds.
+  Batch(const RaceLimits& limits, int first, Lines& lines, bool observed)
+      : limits_(limits), first_(first), lines_(lines), observed_(observed) {}
   ~Batch() {
     for (auto& t : tasks_) t.child.kill();
   }
@@ -164,8 +184,38 @@ class Batch {
         unfinished = unfinished || tasks_[i].state != Task::State::finished;
       }
       if (!unfinished) return false;
+      if (leaked_lock()) {
+        ready.clear();  // the run ends here, as a deadlock whose waits say why
+        return true;
+      }
       if (!ready.empty() || !wait_blocked(tasks_, lines_, limits_.deadlock_ms, false)) return true;
     }
+  }
+
+  /// A request blocked inside the handler while no other live request holds a session open
+  /// waits for a lock nobody should hold: one kept after close() (or taken by a request that
+  /// never read). It gets deadlock_ms to wake (the machine may be slow); then the run ends.
+  bool leaked_lock() {
+    if (!observed_ || leak_) return leak_.has_value();
+    for (int round = 0; round < 2; ++round) {
+      const Task* stuck = nullptr;
+      for (const auto& t : tasks_) {
+        if (t.state != Task::State::blocked) continue;
+        const bool held = std::any_of(tasks_.begin(), tasks_.end(), [&](const Task& other) {
+          return &other != &t && other.state != Task::State::finished && other.holds;
+        });
+        if (!held) stuck = &t;
+      }
+      if (stuck == nullptr) return false;
+      if (round == 0) {
+        wait_blocked(tasks_, lines_, limits_.deadlock_ms, true);
+        continue;
+      }
+      leak_ = "blocked in " + stuck->at +
+              "() while no other request holds a session open: a lock kept after close() "
+              "(or taken without read), or a call that never returns";
+    }
+    return leak_.has_value();
   }
 
   void grant(int task) { step(tasks_.at(static_cast<std::size_t>(task - first_))); }
@@ -174,7 +224,8 @@ class Batch {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       const Task& t = tasks_[i];
       if (t.state == Task::State::finished) continue;
-      waits.push_back({first_ + static_cast<int>(i), t.at, t.state == Task::State::blocked});
+      const bool blocked = t.state == Task::State::blocked;
+      waits.push_back({first_ + static_cast<int>(i), blocked && leak_ ? *leak_ : t.at, blocked});
     }
   }
 
@@ -198,24 +249,30 @@ class Batch {
   const RaceLimits& limits_;
   int first_;
   Lines& lines_;
+  bool observed_;
   std::deque<Task> tasks_;
+  /// Why the run ended early when a lock was found leaked.
+  std::optional<std::string> leak_;
 };
 
 // ---- reading the final store through the module ------------------------------------------------
 
 /// The stored sessions after a run, read as the explorer reads them (sched::read_state): one
 /// fresh request per id that opens the session with read_and_close through the same module.
+/// Runs one request program to its end: its trace, or false with the reason.
+using ProgramRun = std::function<bool(const json&, std::vector<json>&, std::string&)>;
+
 class ModuleReader final : public handlers::Backend {
  public:
-  ModuleReader(PhpWorker& worker, json base, std::string uri, handlers::Guarantees g)
-      : worker_(worker), base_(std::move(base)), uri_(std::move(uri)), g_(g) {}
+  ModuleReader(ProgramRun run, json base, std::string uri, handlers::Guarantees g)
+      : run_(std::move(run)), base_(std::move(base)), uri_(std::move(uri)), g_(g) {}
   std::string uri() const override { return uri_; }
   handlers::Guarantees guarantees() const override { return g_; }
   std::unique_ptr<handlers::SessionHandler> connect(handlers::RequestEnv) override;
   handlers::Result<std::string> read(const std::string& id);
 
  private:
-  PhpWorker& worker_;
+  ProgramRun run_;
   json base_;
   std::string uri_;
   handlers::Guarantees g_;
@@ -258,7 +315,7 @@ handlers::Result<std::string> ModuleReader::read(const std::string& id) {
   if (bin) program["bin"] = true;
   std::vector<json> events;
   std::string why;
-  if (worker_.run(program, events, why) != PhpWorker::Reply::done) {
+  if (!run_(program, events, why)) {
     throw std::runtime_error("reading session " + id + " through the module: " + why);
   }
   for (const auto& e : events) {
@@ -279,9 +336,10 @@ RaceRunner::RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const
     : sc_(sc), module_(std::move(module)), setup_(setup), limits_(limits), seed_(seed) {}
 
 RaceRunner::~RaceRunner() {
-  // Leave nothing behind: the module's store is emptied (files: the directory goes too).
+  // Leave nothing behind: the module's store is emptied (files: the directory goes too; a user
+  // class's directories go with the work directory).
   try {
-    if (worker_) prepare_store("cleanup");
+    if (worker_ && !module_.user_class) prepare_store("cleanup");
   } catch (const std::exception&) {
     // Best effort: a store that cannot be reached now held nothing worth cleaning.
   }
@@ -289,6 +347,24 @@ RaceRunner::~RaceRunner() {
   if (module_.module == "files" && !store_.save_path.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(store_.save_path, ec);
+  }
+}
+
+bool RaceRunner::run_program(const json& program, std::vector<json>& events, std::string& why) {
+  if (!module_.user_class) return worker_->run(program, events, why) == PhpWorker::Reply::done;
+  // A user class: a process of its own, as each of its requests.
+  bool hung = false;
+  auto got = run_php_process(setup_, program, 0, hung, why);
+  if (got) events = std::move(*got);
+  return got.has_value();
+}
+
+void RaceRunner::name_store(json& program) const {
+  if (module_.user_class) {
+    program["user_class"] = store_.user_class;
+    program["progress"] = true;
+  } else {
+    program["module"] = store_.module;
   }
 }
 
@@ -312,11 +388,12 @@ base::Result<std::unique_ptr<RaceRunner>> RaceRunner::make(const scenarios::Scen
   for (const auto& [key, value] : r->store_.ini) r->ini_[key] = value;
   r->guarantees_ = r->module_.guarantees(r->opts_);
   r->setup_.php_args = r->module_.php_args();
+  r->setup_.env = r->module_.php_env(setup.work_dir);
   r->setup_.worker = nullptr;
   r->worker_ = std::make_unique<PhpWorker>(r->setup_);
   scenarios::RunHeader head;
   head.handler = r->module_.uri;
-  head.variant = model::Variant::sessionhandler;
+  head.variant = r->module_.variant();
   head.options = r->opts_;
   head.seed = seed;
   head.guarantees = r->guarantees_;
@@ -330,11 +407,11 @@ json RaceRunner::program(const scenarios::Request& req, int number,
                          const std::optional<std::string>& cookie) const {
   json prog = {{"scenario", sc_.name},
                {"request", number},
-               {"variant", "sessionhandler"},
-               {"module", store_.module},
+               {"variant", std::string(model::variant_name(module_.variant()))},
                {"ini", ini_},
                {"now", sc_.clock_start_s},
                {"pause", true}};
+  name_store(prog);
   bool bin = false;
   prog["cookie"] = cookie ? scenarios::bytes_json(*cookie, bin) : json(nullptr);
   if (bin) prog["bin"] = true;
@@ -345,12 +422,28 @@ json RaceRunner::program(const scenarios::Request& req, int number,
 }
 
 // An empty store holding the scenario's `store` sessions, before any request of a run starts.
+// A user class gets a new store (fresh by construction), seeded through the class itself, and
+// PHP's clock (libfaketime) is set to the start: the processes of a run share it, and only
+// `advance` moves it.
 void RaceRunner::prepare_store(const std::string& tag) {
   std::string error;
   const std::vector<scenarios::StoredSeed> none;
-  if (!reset_module_store(*worker_, store_, ini_, tag == "cleanup" ? none : sc_.store,
-                          sc_.clock_start_s, error)) {
+  const auto& seeds = tag == "cleanup" ? none : sc_.store;
+  if (!module_.user_class) {
+    if (!reset_module_store(*worker_, store_, ini_, seeds, sc_.clock_start_s, error)) {
+      throw std::runtime_error(error);
+    }
+    return;
+  }
+  store_ = fresh_class_store(store_);
+  ini_["save_path"] = store_.save_path;
+  if (store_.user_class.contains("faketime_file") &&
+      !write_faketime(store_.user_class["faketime_file"], sc_.clock_start_s, error)) {
     throw std::runtime_error(error);
+  }
+  std::vector<json> events;
+  if (!run_program(reset_store_program(store_, ini_, seeds, sc_.clock_start_s), events, error)) {
+    throw std::runtime_error("cannot seed the class's store: " + error);
   }
 }
 
@@ -382,16 +475,18 @@ void RaceRunner::update_jar(const std::vector<json>& lines, int first,
 sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids) {
   json base = {
       {"scenario", sc_.name + "-read"},
-      {"variant", "sessionhandler"},
-      {"module", store_.module},
+      {"variant", std::string(model::variant_name(module_.variant()))},
       {"ini", ini_},
       {"now", sc_.clock_start_s},
       {"calls", json::array({{{"op", "session_start"}, {"options", {{"read_and_close", "1"}}}}})}};
+  name_store(base);
   // Reading must not change the store: no strict-mode id swap, no gc.
   base["ini"]["use_strict_mode"] = "0";
   base["ini"]["gc_probability"] = "0";
   base["ini"]["use_cookies"] = "1";
-  ModuleReader reader(*worker_, base, module_.uri, guarantees_);
+  ModuleReader reader([this](const json& p, std::vector<json>& events,
+                             std::string& why) { return run_program(p, events, why); },
+                      base, module_.uri, guarantees_);
   boost::asio::io_context io;
   handlers::ManualClock clock(sc_.clock_start_s);
   sched::CanonicalCache canonical(opts_.serialize_handler);
@@ -407,7 +502,7 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   int current = -1;
   int number = 0;
   for (const scenarios::Batch& batch : analysis_.batches) {
-    Batch b(limits_, number, lines);
+    Batch b(limits_, number, lines, module_.user_class.has_value());
     for (std::size_t r = batch.first; r < batch.first + batch.size; ++r) {
       const scenarios::Request& req = sc_.requests[r];
       ++number;
@@ -422,6 +517,7 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   }
   strategy.end(run.sched.schedule.picks.size());
   for (std::size_t i = 0; i < lines.size(); ++i) lines[i]["seq"] = static_cast<int>(i);
+  unwrap_proxy_names(lines);
   auto events = events_from_php(sc_, lines);
   if (!events) throw std::runtime_error(events.error().message);
   run.events = std::move(*events);

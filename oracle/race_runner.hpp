@@ -79,6 +79,12 @@ class RaceRunner {
                                    const std::optional<std::string>& cookie) const;
   void update_jar(const std::vector<nlohmann::json>& lines, int first,
                   std::optional<std::string>& jar) const;
+  /// Runs one program to its end: through the worker (a module), or as a process of its own
+  /// (a user class, whose requests never share a process).
+  bool run_program(const nlohmann::json& program, std::vector<nlohmann::json>& events,
+                   std::string& why);
+  /// Adds the fields that name the store to a program (a module, or a user class).
+  void name_store(nlohmann::json& program) const;
   /// Reads the sessions `ids` back through the module, as the explorer reads its store.
   sched::StoreState final_state(const std::vector<std::string>& ids);
   void prepare_store(const std::string& tag);

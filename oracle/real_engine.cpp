@@ -15,10 +15,7 @@ using scenarios::EventKind;
 scenarios::Scenario judgeable(const scenarios::Scenario& sc) {
   using Kind = scenarios::Expectation::Kind;
   scenarios::Scenario out = sc;
-  const bool same_shape = sc.variant == model::Variant::sessionhandler;
-  const auto unjudgeable = [same_shape](const scenarios::Expectation& e) {
-    return e.kind == Kind::cookies || (e.kind == Kind::calls && !same_shape);
-  };
+  const auto unjudgeable = [](const scenarios::Expectation& e) { return e.kind == Kind::cookies; };
   for (auto& req : out.requests) {
     std::erase_if(req.expects, unjudgeable);
     for (auto& st : req.steps) std::erase_if(st.expects, unjudgeable);
@@ -28,15 +25,16 @@ scenarios::Scenario judgeable(const scenarios::Scenario& sc) {
 
 namespace {
 
-/// The run as the model side of compare_with_php ran it: the store's save path, PHP's
-/// SessionHandler class as the handler variant; judged with the module's declared guarantees.
+/// The run as the model side of compare_with_php ran it: the store's save path, the handler
+/// shape PHP saw (a SessionHandler subclass over a module, a user class's own); judged with the
+/// module's declared guarantees.
 base::Result<scenarios::RunHeader> run_header(const scenarios::Scenario& sc,
                                               const PhpModuleUri& module, const ModuleSetup& store,
                                               std::uint64_t seed) {
   scenarios::RunConfig cfg;
   cfg.seed = seed;
   cfg.ini.emplace_back("save_path", store.save_path);
-  cfg.variant = model::Variant::sessionhandler;
+  cfg.variant = store.variant;
   auto resolved = scenarios::resolve_options(sc, cfg);
   if (!resolved) return resolved.error();
   scenarios::RunHeader head;
@@ -106,11 +104,17 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
                                                const OracleSetup& setup, std::uint64_t seed,
                                                const std::vector<scenarios::Listener*>& listeners) {
   const scenarios::Scenario judged = judgeable(sc);
-  auto head = run_header(judged, module, store, seed);
+  // A user class's store is new for every scenario (the modules' stores are emptied instead).
+  const ModuleSetup used = module.user_class ? fresh_class_store(store) : store;
+  auto head = run_header(judged, module, used, seed);
   if (!head) return head.error();
   OracleSetup s = setup;
-  s.module = store;
+  s.module = used;
   s.php_args = module.php_args();
+  s.env = module.php_env(setup.work_dir);
+  // Each request of a user class is a PHP process of its own, as under PHP-FPM: no handler
+  // object or static state outlives its request.
+  if (module.user_class) s.worker = nullptr;
   scenarios::RunConfig cfg;
   cfg.seed = seed;
   std::string error;
@@ -124,6 +128,7 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
     return stuck;
   }
   if (!traced) return base::error(error);
+  unwrap_proxy_names(traced->php_raw);
   auto events = events_from_php(judged, traced->php_raw);
   if (!events) return events.error();
   adopt_php_made_ids(*events, traced->model_raw, head->options);

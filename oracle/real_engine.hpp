@@ -26,16 +26,17 @@ struct RealEngineResult {
 };
 
 /// The scenario as real-engine mode can judge it: `expect cookies` lines are dropped, because
-/// the CLI SAPI keeps no headers (Set-Cookie is not observable; oracle/README.md), and so are
-/// `expect calls` lines of scenarios written for another handler shape than a SessionHandler
-/// subclass (they name validateId or updateTimestamp, which the wrapper cannot have; every call
-/// is still judged against the model of the sessionhandler shape).
+/// the CLI SAPI keeps no headers (Set-Cookie is not observable; oracle/README.md). (`expect
+/// calls` lines of another handler shape are the judge's business: it judges them only under
+/// the variant they describe.)
 [[nodiscard]] scenarios::Scenario judgeable(const scenarios::Scenario& sc);
 
 /// Runs `sc` through `module` in real PHP (`setup`: PHP, harness, worker, work directory; its
 /// `module` field is ignored and replaced by `store`), judged by the judge `check` uses (with
-/// the module's declared guarantees; Set-Cookie is not observed). `listeners` see the judged
-/// events (for traces). An error when PHP could not run the scenario at all.
+/// the module's declared guarantees; Set-Cookie is not observed). A user class runs one PHP
+/// process per request (no worker) in a store of its own per scenario (fresh_class_store).
+/// `listeners` see the judged events (for traces). An error when PHP could not run the scenario
+/// at all; a request that hangs is a `progress` failure naming where.
 [[nodiscard]] base::Result<RealEngineResult> run_real_engine(
     const scenarios::Scenario& sc, const PhpModuleUri& module, const ModuleSetup& store,
     const OracleSetup& setup, std::uint64_t seed,

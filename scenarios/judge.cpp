@@ -331,6 +331,17 @@ void Judge::Expectations::settle() {
 
 namespace {
 
+/// `expect@VARIANT` lines apply under their variants; an unqualified `expect calls` under the
+/// scenario's own variant (docs/scenario-format.md, "Expectations").
+bool applies_to_variant(const Expectation& x, const RunHeader& h) {
+  if (!x.variants.empty()) {
+    return std::find(x.variants.begin(), x.variants.end(), h.variant) != x.variants.end();
+  }
+  const model::Variant own =
+      h.scenario != nullptr ? h.scenario->variant.value_or(model::Variant::full) : h.variant;
+  return x.kind != Expectation::Kind::calls || own == h.variant;
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
@@ -346,6 +357,7 @@ void Judge::Expectations::judge(const Expectation& x, const Seen& e,
   if (!x.engine.empty() && ("," + x.engine + ",").find("," + engine + ",") == std::string::npos) {
     return;
   }
+  if (!applies_to_variant(x, *header_)) return;
   std::string want, got;
   bool ok = true;
   switch (x.kind) {

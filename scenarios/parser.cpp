@@ -137,7 +137,7 @@ class Parser {
   bool request(std::string rest);
   bool verdict(std::string rest);
   bool step(const std::string& word, std::string rest);
-  bool expect(std::string rest, const std::string& engine);
+  bool expect(std::string rest, const std::string& qualifiers);
   bool json_value(const std::string& text, model::Value& out, const std::string& what);
   bool json_string(const std::string& tok, std::string& out, const std::string& what);
   bool key(std::string& rest, model::Key& out);
@@ -362,17 +362,23 @@ bool Parser::step(const std::string& word, std::string rest) {
   return true;
 }
 
-bool Parser::expect(std::string rest, const std::string& engine) {
+bool Parser::expect(std::string rest, const std::string& qualifiers) {
   Request& req = sc_.requests.back();
   const std::string what = next_token(rest);
   Expectation e;
   e.line = line_no_;
-  e.engine = engine;
-  for (std::size_t pos = 0; !engine.empty() && pos <= engine.size();) {
-    std::size_t comma = std::min(engine.find(',', pos), engine.size());
-    const std::string one = engine.substr(pos, comma - pos);
-    if (!model::parse_engine(one)) {
-      return error("unknown engine '" + one + "' in expect@ (want php-8.2, php-legacy or zealphp)");
+  // `expect@A,B`: engine profiles and handler variants, in any order.
+  for (std::size_t pos = 0; !qualifiers.empty() && pos <= qualifiers.size();) {
+    std::size_t comma = std::min(qualifiers.find(',', pos), qualifiers.size());
+    const std::string one = qualifiers.substr(pos, comma - pos);
+    if (model::parse_engine(one)) {
+      e.engine += (e.engine.empty() ? "" : ",") + one;
+    } else if (auto v = model::parse_variant(one)) {
+      e.variants.push_back(*v);
+    } else {
+      return error("unknown engine or variant '" + one +
+                   "' in expect@ (engines php-8.2, php-legacy, zealphp; variants full, basic, "
+                   "sessionhandler, no-create-sid, no-timestamp)");
     }
     pos = comma + 1;
   }

@@ -23,8 +23,13 @@ struct Expectation {
   std::string text;
   std::int64_t count = 0;
   int line = 0;
-  /// `expect@php-legacy ...`: applies only under this engine (empty: every engine).
+  /// `expect@php-legacy ...`: applies only under these engines (comma-separated; empty: every
+  /// engine).
   std::string engine;
+  /// `expect@basic ...`: applies only under these handler variants. Empty: under every variant,
+  /// except that `expect calls` describes the scenario's own variant only (its `variant` line,
+  /// default full): another shape makes other calls, which the model judges.
+  std::vector<model::Variant> variants;
 };
 
 struct Step {

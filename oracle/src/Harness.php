@@ -148,6 +148,20 @@ final class Harness
 
     private function makeHandler(): \SessionHandlerInterface
     {
+        if ($this->program->userClass !== null) {
+            // A user's class (php:class): PHP's session module drives it through a tracing proxy.
+            $store = new UserClassStore($this->program->userClass, $this->clock, !$this->program->pause);
+            $this->moduleStore = $store;
+            foreach ($this->program->seed as $s) {
+                $store->seed($s['id'], $s['data'], $this->clock->now - $s['mtime']);
+            }
+            $handler = $store->instance();
+            if (UserClassShape::variant($handler) !== $this->program->variant) {
+                throw new ProgramError('the handler has the shape ' . UserClassShape::variant($handler)
+                    . ', the program says ' . $this->program->variant);
+            }
+            return UserProxy::wrap($handler, $this->program->variant, $this->tracer, $this->pauser, $this->program->progress);
+        }
         if ($this->program->variant === 'sessionhandler') {
             $this->moduleStore = $this->program->module === 'redis'
                 ? new RedisKeys(session_save_path())

@@ -12,7 +12,7 @@ final class ProgramError extends \RuntimeException
 /** One request of a scenario, as the C++ side hands it over (see README.md, "Program format"). */
 final class Program
 {
-    public const VARIANTS = ['full', 'basic', 'sessionhandler'];
+    public const VARIANTS = ['full', 'basic', 'sessionhandler', 'no-create-sid', 'no-timestamp'];
     /** Session modules a `sessionhandler` wrapper may proxy in real-engine mode (README, "Modules"). */
     public const MODULES = ['files', 'redis'];
 
@@ -35,6 +35,8 @@ final class Program
         public readonly ?string $module = null,
         public readonly bool $fresh = false,
         public readonly bool $pause = false,
+        public readonly ?UserClassSpec $userClass = null,
+        public readonly bool $progress = false,
     ) {
     }
 
@@ -69,7 +71,11 @@ final class Program
             throw new ProgramError("variant must be one of " . implode(', ', self::VARIANTS));
         }
         $storeFile = self::field($p, 'store_file', 'string', null);
-        if ($storeFile === null && $variant !== 'sessionhandler') {
+        $userClass = self::field($p, 'user_class', 'array', null);
+        if ($userClass !== null && self::field($p, 'module', 'string', null) !== null) {
+            throw new ProgramError('a program runs a module or a user class, not both');
+        }
+        if ($storeFile === null && $variant !== 'sessionhandler' && $userClass === null) {
             throw new ProgramError("variant $variant needs store_file");
         }
         $module = self::field($p, 'module', 'string', null);
@@ -96,6 +102,8 @@ final class Program
             module: $module,
             fresh: self::field($p, 'fresh', 'boolean', false),
             pause: self::field($p, 'pause', 'boolean', false),
+            userClass: $userClass === null ? null : UserClassSpec::fromJson($userClass),
+            progress: self::field($p, 'progress', 'boolean', false),
         );
     }
 

@@ -116,6 +116,48 @@ TEST(PhpModuleUri, RefusesMalformedUrisNamingThem) {
   }
 }
 
+TEST(PhpModuleUri, ParsesUserClassesWithTheirDeclarations) {
+  model::RunOptions opts;
+  opts.gc_maxlifetime = 100;
+  const std::string boot = source_dir() + "/adapters/php/classes/flock.php";
+  const auto plain = module("php:class:" + boot);
+  ASSERT_TRUE(plain.user_class);
+  EXPECT_EQ(plain.module, "class");
+  EXPECT_EQ(plain.guarantees(opts).concurrency, handlers::Concurrency::last_writer_wins)
+      << "nothing declared yet: the weakest guarantee is assumed";
+  EXPECT_EQ(plain.user_class->assumed().size(), guarantee_keys().size());
+
+  const auto declared =
+      module("php:class:" + boot + "?concurrency=serialised&expiry=lazy&ttl_s=60");
+  EXPECT_EQ(declared.guarantees(opts).concurrency, handlers::Concurrency::serialised);
+  EXPECT_EQ(declared.guarantees(opts).store.expiry, model::Expiry::lazy);
+  EXPECT_EQ(declared.guarantees(opts).store.ttl_s, 60);
+  EXPECT_EQ(declared.user_class->assumed(),
+            (std::vector<std::string>{"id_bytes_max", "payload_bytes_max"}));
+
+  for (const std::string& bad : std::vector<std::string>{
+           "php:class:", "php:class:/nonexistent/boot.php",
+           "php:class:" + boot + "?concurrency=sometimes", "php:class:" + boot + "?expiry=never",
+           "php:class:" + boot + "?ttl_s=0", "php:class:" + boot + "?ext=a;b",
+           "php:class:" + boot + "?colour=red"}) {
+    std::string error;
+    EXPECT_FALSE(parse_php_module_uri(bad, error)) << bad;
+    EXPECT_EQ(error.find('\n'), std::string::npos) << "one line: " << error;
+  }
+}
+
+TEST_F(RealPhp, DescribesAUserClassFromPhp) {
+  auto m = module("php:class:" + source_dir() + "/adapters/php/classes/flock.php");
+  ASSERT_TRUE(m.user_class);
+  auto described = describe_user_class(*m.user_class, setup_);
+  ASSERT_TRUE(described) << described.error().message;
+  EXPECT_EQ(m.user_class->info->class_name, "FlockFileHandler");
+  EXPECT_EQ(m.variant(), model::Variant::full);
+  EXPECT_EQ(m.guarantees({}).concurrency, handlers::Concurrency::serialised)
+      << "declared by FlockFileHandler::sessionspecGuarantees()";
+  EXPECT_NE(m.user_class->describe().find("(assumed)"), std::string::npos);
+}
+
 // ---- PHP traces as events --------------------------------------------------------------------
 
 TEST(PhpEvents, ConvertsWhatPhpWrote) {

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `sessionspec certify` / `oracle` on PHP handler classes run by real php8.2-cli
+# (php:class:BOOTSTRAP, docs/certify.md "Your PHP handler class"): a correct blocking-flock
+# handler passes with `serialised` declared; deliberately broken ones (adapters/php/broken/) fail
+# a named row with a replay line that reproduces the failure; a request that hangs is a progress
+# failure, never an allowed finding; a bootstrap PHP cannot use is an input error.
+#   tests/php/certify_class_test.sh build/cli/sessionspec SOURCE_DIR
+set -u
+bin=$1
+cd "$2" || exit 1
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+failures=0
+fail() {
+  echo "FAIL: $*"
+  failures=$((failures + 1))
+}
+
+# row NAME PROPERTY: the verdict column of PROPERTY in certify's table $out/NAME.txt
+row() { awk -v p="$2" '$2 == p { print $3; exit }' "$out/$1.txt"; }
+
+# certify NAME EXPECTED_EXIT ARGS...: runs certify, its output in $out/NAME.txt
+certify() {
+  local name=$1 want=$2
+  shift 2
+  "$bin" certify "$@" >"$out/$name.txt" 2>&1
+  local rc=$?
+  [ "$rc" -eq "$want" ] || { fail "certify $* exited $rc, expected $want"; cat "$out/$name.txt"; }
+}
+
+# replays NAME PROPERTY WORD: the replay line under PROPERTY's row exits 1 and prints WORD
+replays() {
+  local line rc
+  line=$(grep -A1 " $2 " "$out/$1.txt" | sed -n 's/^ *replay: //p' | head -1)
+  [ -n "$line" ] || { fail "$1: $2 has no replay line"; return; }
+  line=${line/#sessionspec/$bin}
+  eval "$line" >"$out/$1.replay.txt" 2>&1
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "$1: the replay '$line' exited $rc, expected 1"
+  grep -q "$3" "$out/$1.replay.txt" || fail "$1: the replay does not show $3"
+}
+
+races="--only L3.race.race-two-tabs-counter --only L3.race.race-work-after-close"
+
+# The correct handler: L1 in full, L2 on a few generated cases, the lock races; no finding.
+certify flock 0 --handler php:class:adapters/php/classes/flock.php --cases 5 --only L1 \
+  --only L2.generated $races
+for p in L1.gist L1.lesson L1.php L2.generated L3.race.race-two-tabs-counter \
+  L3.race.race-work-after-close; do
+  [ "$(row flock "$p")" = pass ] || fail "flock: $p is '$(row flock "$p")', expected pass"
+done
+grep -q "concurrency=serialised (FlockFileHandler::sessionspecGuarantees())" "$out/flock.txt" ||
+  fail "flock: the declared guarantee is not printed"
+
+# A lock in a static array serialises nothing across PHP processes: a lost update.
+certify local 1 --handler php:class:adapters/php/broken/process-local-lock.php $races
+[ "$(row local L3.race.race-two-tabs-counter)" = fail ] || fail "process-local lock not caught"
+replays local L3.race.race-two-tabs-counter "FAIL lost-update"
+
+# A lock kept after close() blocks the visitor's next request: a progress failure.
+certify after 1 --handler php:class:adapters/php/broken/lock-after-close.php $races
+[ "$(row after L3.race.race-work-after-close)" = fail ] || fail "lock after close not caught"
+replays after L3.race.race-work-after-close "FAIL progress"
+
+# A hang is a progress failure naming the call, even where the guarantee allows lost updates.
+certify hang 1 --handler php:class:tests/php/handlers/hang-in-write.php \
+  --only L3.race.race-two-tabs-counter --process-schedules 1
+grep -q "fail *progress:.*write()" "$out/hang.txt" || fail "hang: no progress failure: $(cat "$out/hang.txt")"
+printf 'store s1 "n|i:1;"\nrequest cookie=s1\n  session_start\n  incr n\n  session_write_close\n' \
+  >"$out/one.scn"
+"$bin" oracle "$out/one.scn" --handler php:class:tests/php/handlers/hang-in-write.php \
+  --timeout 2 >"$out/one.txt" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] || fail "oracle on a hanging write exited $rc, expected 1"
+grep -q "hangs in its handler's write()" "$out/one.txt" || fail "hang: the call is not named"
+
+# Bootstraps PHP cannot use are input errors: exit 2 and one line naming the bootstrap.
+printf '<?php\nreturn 42;\n' >"$out/int.php"
+printf '<?php\nthis is not php\n' >"$out/syntax.php"
+for b in "$out/missing.php" "$out/int.php" "$out/syntax.php"; do
+  err=$("$bin" certify --handler "php:class:$b" 2>&1 >/dev/null)
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "certify --handler php:class:$b exited $rc, expected 2"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "php:class:$b: not one line: $err"
+  case $err in *"$b"*) ;; *) fail "php:class:$b: the error does not name it: $err" ;; esac
+done
+
+[ "$failures" -eq 0 ] && echo "certify on PHP handler classes: all checks passed"
+exit $((failures > 0))
