@@ -474,21 +474,28 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
     out.result = false;
     co_return out;
   }
-  if (!active_ || !caps_.create_sid) {
+  if (!active_ || (!caps_.create_sid && !caps_.validate_id)) {
     out.result = prefix + php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character);
     co_return out;
   }
-  // Active with create_sid: ask for ids until validateId says the id is unused (3 tries).
+  // Active: make ids (create_sid, or PHP's own without it) until validateId says the id is
+  // unused (3 tries); PHP 8.2 asks validateId even when it made the id itself.
   for (int tries = 0; tries < 3; ++tries) {
-    Answer a = co_await call(Method::create_sid);
-    if (a.kind != Answer::Kind::string) break;
+    std::string id;
+    if (caps_.create_sid) {
+      Answer a = co_await call(Method::create_sid);
+      if (a.kind != Answer::Kind::string) break;
+      id = a.s;
+    } else {
+      id = php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character);
+    }
     if (!caps_.validate_id) {
-      out.result = prefix + a.s;
+      out.result = prefix + id;
       co_return finish(std::move(out));
     }
-    Answer v = co_await call(Method::validate_id, a.s);
+    Answer v = co_await call(Method::validate_id, id);
     if (!(v.kind == Answer::Kind::boolean && v.b)) {
-      out.result = prefix + a.s;
+      out.result = prefix + id;
       co_return finish(std::move(out));
     }
   }

@@ -1,6 +1,7 @@
 #include "oracle/real_engine.hpp"
 
 #include <map>
+#include <set>
 
 #include "oracle/php_events.hpp"
 #include "scenarios/judge.hpp"
@@ -9,6 +10,7 @@
 
 namespace ss::oracle {
 
+using nlohmann::json;
 using scenarios::Event;
 using scenarios::EventKind;
 
@@ -97,6 +99,62 @@ void adopt_php_made_ids(std::vector<Event>& events, const std::vector<nlohmann::
   }
 }
 
+/// Replaces every string equal to a key of `names` in `j` (recursively) by its value.
+void rename_strings(json& j, const std::map<std::string, std::string>& names) {
+  if (j.is_string()) {
+    const auto it = names.find(j.get<std::string>());
+    if (it != names.end()) j = it->second;
+  } else if (j.is_structured()) {
+    for (auto& child : j) rename_strings(child, names);
+  }
+}
+
+/// The handler lines of `trace` per request, in order.
+std::map<int, std::vector<const json*>> handler_lines(const std::vector<json>& trace) {
+  std::map<int, std::vector<const json*>> out;
+  for (const auto& line : trace) {
+    if (line.value("kind", "") == "handler") out[line.value("request", 0)].push_back(&line);
+  }
+  return out;
+}
+
+/// A handler without create_sid (`basic`, `no-create-sid`: Laravel's and Symfony's shapes) gets
+/// its new session ids from PHP's own random source, so they cannot equal the model's. As the
+/// oracle normalises ids, an id of PHP's form that the k-th handler call of a request names where
+/// the model's k-th call names another is renamed to the model's, everywhere in PHP's trace (the
+/// calls, results, states and cookies of later requests). An id of another form stays and is
+/// reported; a handler with create_sid makes its ids itself, and the model takes them.
+void adopt_php_made_session_ids(std::vector<json>& php, const std::vector<json>& model,
+                                const model::RunOptions& opts, model::Variant variant) {
+  if (model::capabilities_of(variant).create_sid) return;
+  const auto theirs = handler_lines(php);
+  const auto ours = handler_lines(model);
+  std::map<std::string, std::string> names;
+  std::set<std::string> taken;
+  for (const auto& [request, calls] : theirs) {
+    const auto it = ours.find(request);
+    if (it == ours.end()) continue;
+    for (std::size_t k = 0; k < calls.size() && k < it->second.size(); ++k) {
+      const json& p = *calls[k];
+      const json& m = *it->second[k];
+      if (p.value("name", "") != m.value("name", "") || p.value("name", "") == "open") continue;
+      const json& pa = p["args"];
+      const json& ma = m["args"];
+      if (!pa.is_array() || !ma.is_array() || pa.empty() || ma.empty() || !pa[0].is_string() ||
+          !ma[0].is_string()) {
+        continue;
+      }
+      const std::string php_id = pa[0].get<std::string>(), model_id = ma[0].get<std::string>();
+      if (php_id == model_id || names.count(php_id) || taken.count(model_id)) continue;
+      if (!php_made(php_id, "", opts)) continue;
+      names[php_id] = model_id;
+      taken.insert(model_id);
+    }
+  }
+  if (names.empty()) return;
+  for (auto& line : php) rename_strings(line, names);
+}
+
 }  // namespace
 
 base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
@@ -129,6 +187,7 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
   }
   if (!traced) return base::error(error);
   unwrap_proxy_names(traced->php_raw);
+  adopt_php_made_session_ids(traced->php_raw, traced->model_raw, head->options, used.variant);
   auto events = events_from_php(judged, traced->php_raw);
   if (!events) return events.error();
   adopt_php_made_ids(*events, traced->model_raw, head->options);

@@ -3,7 +3,8 @@
 # (php:class:BOOTSTRAP, docs/certify.md "Your PHP handler class"): a correct blocking-flock
 # handler passes with `serialised` declared; deliberately broken ones (adapters/php/broken/) fail
 # a named row with a replay line that reproduces the failure; a request that hangs is a progress
-# failure, never an allowed finding; a bootstrap PHP cannot use is an input error.
+# failure, never an allowed finding; Laravel- and Symfony-shaped classes certify as they are; a
+# bootstrap PHP cannot use is an input error.
 #   tests/php/certify_class_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
 bin=$1
@@ -51,6 +52,18 @@ for p in L1.gist L1.lesson L1.php L2.generated L3.race.race-two-tabs-counter \
 done
 grep -q "concurrency=serialised (FlockFileHandler::sessionspecGuarantees())" "$out/flock.txt" ||
   fail "flock: the declared guarantee is not printed"
+
+# Framework shapes, as they are, no wrapper: SessionHandlerInterface only (Laravel) and no
+# create_sid (Symfony); PHP makes their ids.
+for shape in laravel-shaped:basic symfony-shaped:no-create-sid; do
+  certify "${shape%%:*}" 0 --handler "php:class:tests/php/handlers/${shape%%:*}.php" --only L1 \
+    --only L3.race.race-two-tabs-counter
+  grep -q "(${shape#*:}): concurrency=serialised" "$out/${shape%%:*}.txt" ||
+    fail "${shape%%:*}: the shape ${shape#*:} is not detected"
+  for p in L1.gist L1.lesson L1.php L3.race.race-two-tabs-counter; do
+    [ "$(row "${shape%%:*}" "$p")" = pass ] || fail "${shape%%:*}: $p is not pass"
+  done
+done
 
 # A lock in a static array serialises nothing across PHP processes: a lost update.
 certify local 1 --handler php:class:adapters/php/broken/process-local-lock.php $races
