@@ -9,6 +9,7 @@
 
 #include <fmt/core.h>
 
+#include "base/printable.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
 #include "properties/target.hpp"
@@ -119,7 +120,7 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 }  // namespace
 
 int input_error(const std::string& message) {
-  std::cerr << "sessionspec: " << message << "\n";
+  std::cerr << "sessionspec: " << base::printable(message) << "\n";
   return exit_input;
 }
 
@@ -175,12 +176,12 @@ int check_command(const CommonOptions& o) {
     std::vector<scenarios::Failure> found = expectations.failures();
     if (conformance.failure()) found.insert(found.begin(), *conformance.failure());
     if (found.empty()) {
-      fmt::print("ok    {}\n", sc.name);
+      fmt::print("ok    {}\n", base::printable(sc.name));
       continue;
     }
     ++failed;
-    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found.front().str(),
-               replay_line("check", o, sc.file));
+    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", base::printable(sc.name),
+               base::printable(found.front().str()), replay_line("check", o, sc.file));
   }
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
   return failed ? exit_conformance : exit_ok;

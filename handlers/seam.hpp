@@ -14,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/printable.hpp"
 #include "handlers/clock.hpp"
 #include "model/options.hpp"
 #include "model/store_model.hpp"
@@ -67,9 +68,10 @@ inline HandlerError fail(ErrorCode code, std::string reason) {
   return HandlerError{code, std::move(reason)};
 }
 /// The error every handler gives for an id that fails model::valid_session_id (the id is cut to 64
-/// bytes: it may be an attacker's megabyte).
+/// bytes: it may be an attacker's megabyte; control bytes are escaped: it may hold CR, LF or ESC).
 inline HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  return fail(ErrorCode::invalid_id,
+              "malformed session id '" + base::printable(id.substr(0, 64)) + "'");
 }
 
 /// Where a handler may be suspended. Sequential runs use the default (never suspends); the

@@ -1,5 +1,6 @@
 #include "scenarios/trace.hpp"
 
+#include "base/printable.hpp"
 #include "model/codec.hpp"
 
 namespace ss::scenarios {
@@ -189,35 +190,41 @@ std::string php_syntax(const model::ScriptCall& call) {
 }
 
 void TextTraceWriter::on_event(const Event& e) {
+  // Ids, session data, handler answers and reasons are untrusted bytes: base::printable keeps a
+  // CR/LF in them from forging trace lines and an ESC sequence from reaching the terminal.
+  using base::printable;
   static const std::string gutter(22, ' ');
   switch (e.kind) {
     case EventKind::run:
-      out_ << "== " << e.scenario << "  [engine " << e.engine << ", handler " << e.handler
-           << ", variant " << e.variant << "]\n";
+      out_ << "== " << printable(e.scenario) << "  [engine " << printable(e.engine) << ", handler "
+           << printable(e.handler) << ", variant " << printable(e.variant) << "]\n";
       break;
     case EventKind::request:
-      out_ << "-- request " << e.request << " (cookie: " << e.cookie.value_or("none") << ")\n";
+      out_ << "-- request " << e.request << " (cookie: " << printable(e.cookie.value_or("none"))
+           << ")\n";
       break;
     case EventKind::script:
-      out_ << php_syntax(*e.call) << "\n";
-      if (e.call->op == model::Op::get) out_ << "    " << echo_text(e.outcome.result) << "\n";
-      if (e.call->op != model::Op::get && !e.outcome.result.is_null()) {
-        out_ << "    => " << model::show(e.outcome.result) << "\n";
+      out_ << printable(php_syntax(*e.call)) << "\n";
+      if (e.call->op == model::Op::get) {
+        out_ << "    " << printable(echo_text(e.outcome.result)) << "\n";
       }
-      if (e.outcome.thrown) out_ << "    !! uncaught " << *e.outcome.thrown << "\n";
+      if (e.call->op != model::Op::get && !e.outcome.result.is_null()) {
+        out_ << "    => " << printable(model::show(e.outcome.result)) << "\n";
+      }
+      if (e.outcome.thrown) out_ << "    !! uncaught " << printable(*e.outcome.thrown) << "\n";
       for (const auto& d : e.outcome.diagnostics) {
-        out_ << "    " << model::level_name(d.level) << ": " << d.message << "\n";
+        out_ << "    " << model::level_name(d.level) << ": " << printable(d.message) << "\n";
       }
       break;
     case EventKind::handler:
-      out_ << gutter << "# SessionHandler::" << model::show(e.hcall) << " = "
-           << model::show(e.answer) << "\n";
+      out_ << gutter << "# SessionHandler::" << printable(model::show(e.hcall)) << " = "
+           << printable(model::show(e.answer)) << "\n";
       break;
     case EventKind::response:
       out_ << "(end of request)";
       if (!e.set_cookies.empty()) {
         out_ << "  Set-Cookie:";
-        for (const auto& c : e.set_cookies) out_ << " PHPSESSID=" << c;
+        for (const auto& c : e.set_cookies) out_ << " PHPSESSID=" << printable(c);
       }
       out_ << "\n";
       break;
