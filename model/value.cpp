@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <unordered_map>
 
 namespace ss::model {
 
@@ -24,18 +25,68 @@ Value& Value::operator=(const Value&) = default;
 Value& Value::operator=(Value&&) noexcept = default;
 Value::~Value() = default;
 
-const Value* Array::find(const Key& key) const {
-  for (const auto& e : items) {
-    if (e.key == key) return &e.value;
+/// The hash index of a large array: where each key is, and PHP's next free integer key, for the
+/// first `covered` entries of `items`. Entries appended to `items` since are folded in by
+/// Array::index(); an erase drops the index (it is rebuilt on the next lookup).
+struct Array::Index {
+  std::unordered_map<Key, std::size_t> position;
+  std::size_t covered = 0;
+  /// max(integer keys) + 1, or 0 when there are none or all are negative.
+  std::int64_t next_key = 0;
+  /// An integer key is INT64_MAX: push() must fail.
+  bool has_int_max = false;
+};
+
+Array::Array() = default;
+Array::Array(const Array& other) : items(other.items) {}
+Array::Array(Array&& other) noexcept = default;
+Array& Array::operator=(const Array& other) {
+  if (this != &other) {
+    items = other.items;
+    index_.reset();
   }
-  return nullptr;
+  return *this;
+}
+Array& Array::operator=(Array&& other) noexcept = default;
+Array::~Array() = default;
+
+Array::Index& Array::index() const {
+  // Entries removed behind our back (items only ever shrinks through erase, which drops the
+  // index): start over rather than trust stale positions.
+  if (index_ == nullptr || index_->covered > items.size()) index_ = std::make_unique<Index>();
+  Index& idx = *index_;
+  for (; idx.covered < items.size(); ++idx.covered) {
+    const Key& key = items[idx.covered].key;
+    idx.position.try_emplace(key, idx.covered);
+    if (const auto* i = std::get_if<std::int64_t>(&key)) {
+      if (*i == std::numeric_limits<std::int64_t>::max()) idx.has_int_max = true;
+      if (*i >= idx.next_key && !idx.has_int_max) idx.next_key = *i + 1;
+    }
+  }
+  return idx;
+}
+
+std::optional<std::size_t> Array::position(const Key& key) const {
+  if (items.size() < indexed_size_min) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (items[i].key == key) return i;
+    }
+    return std::nullopt;
+  }
+  const Index& idx = index();
+  auto it = idx.position.find(key);
+  if (it == idx.position.end()) return std::nullopt;
+  return it->second;
+}
+
+const Value* Array::find(const Key& key) const {
+  auto at = position(key);
+  return at ? &items[*at].value : nullptr;
 }
 
 Value* Array::find(const Key& key) {
-  for (auto& e : items) {
-    if (e.key == key) return &e.value;
-  }
-  return nullptr;
+  auto at = position(key);
+  return at ? &items[*at].value : nullptr;
 }
 
 void Array::set(const Key& key, Value value) {
@@ -47,18 +98,25 @@ void Array::set(const Key& key, Value value) {
 }
 
 bool Array::erase(const Key& key) {
-  auto it = std::find_if(items.begin(), items.end(), [&](const Entry& e) { return e.key == key; });
-  if (it == items.end()) return false;
-  items.erase(it);
+  auto at = position(key);
+  if (!at) return false;
+  items.erase(items.begin() + static_cast<std::ptrdiff_t>(*at));
+  index_.reset();
   return true;
 }
 
 bool Array::push(Value value) {
   std::int64_t next = 0;
-  for (const auto& e : items) {
-    if (const auto* i = std::get_if<std::int64_t>(&e.key)) {
-      if (*i == std::numeric_limits<std::int64_t>::max()) return false;
-      if (*i >= next) next = *i + 1;
+  if (items.size() >= indexed_size_min) {
+    const Index& idx = index();
+    if (idx.has_int_max) return false;
+    next = idx.next_key;
+  } else {
+    for (const auto& e : items) {
+      if (const auto* i = std::get_if<std::int64_t>(&e.key)) {
+        if (*i == std::numeric_limits<std::int64_t>::max()) return false;
+        if (*i >= next) next = *i + 1;
+      }
     }
   }
   items.push_back(Entry{Key{next}, std::move(value)});

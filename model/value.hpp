@@ -2,6 +2,8 @@
 // The PHP value tree that $_SESSION holds. Standard library only: the model layer must stay pure.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,15 +17,29 @@ struct Value;
 using Key = std::variant<std::int64_t, std::string>;
 
 /// An ordered PHP array (insertion order is significant: it is the serialisation order).
+///
+/// Lookups are amortised O(1): arrays of `indexed_size_min` entries or more keep a hash index
+/// (key -> position) and the next free integer key, built on first use and brought up to date
+/// with entries appended since, so building an array of n entries with set() or push() costs
+/// O(n), not O(n^2) (issue #14, D14). The index is a cache: copying an array does not copy it.
+/// `items` may be read freely and appended to with entries whose keys are new (the codec and
+/// the merge do); every other change goes through set(), erase() or push().
 struct Array {
   std::vector<Entry> items;
 
-  /// Returns the value at `key`, or nullptr. Linear: session arrays are small.
+  Array();
+  Array(const Array& other);
+  Array(Array&& other) noexcept;
+  Array& operator=(const Array& other);
+  Array& operator=(Array&& other) noexcept;
+  ~Array();
+
+  /// Returns the value at `key`, or nullptr.
   [[nodiscard]] const Value* find(const Key& key) const;
   [[nodiscard]] Value* find(const Key& key);
   /// Inserts or replaces, keeping the position of an existing key (PHP semantics).
   void set(const Key& key, Value value);
-  /// Removes `key` if present; returns whether it was present.
+  /// Removes `key` if present; returns whether it was present. O(n), like PHP's packed arrays.
   bool erase(const Key& key);
   /// PHP's `$a[] = v`: appends with key max(int keys)+1 (0 when there are none). Returns false
   /// and changes nothing when that key would pass INT64_MAX (PHP: "Cannot add element to the
@@ -32,6 +48,16 @@ struct Array {
   [[nodiscard]] bool empty() const;
   [[nodiscard]] std::size_t size() const;
   friend bool operator==(const Array&, const Array&);
+
+  /// Below this many entries a linear scan is cheaper than a hash index.
+  static constexpr std::size_t indexed_size_min = 16;
+
+ private:
+  struct Index;
+  /// The index, caught up with `items`; only for arrays of indexed_size_min entries or more.
+  Index& index() const;
+  [[nodiscard]] std::optional<std::size_t> position(const Key& key) const;
+  mutable std::unique_ptr<Index> index_;
 };
 
 /// An object: class name plus properties in declaration order. Property names keep PHP's
