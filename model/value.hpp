@@ -68,9 +68,22 @@ struct Object {
   friend bool operator==(const Object&, const Object&);
 };
 
+/// A reference found in stored data: `R:n;` (this slot and variable n are one PHP reference) or
+/// `r:n;` (a second handle on the object variable n holds). The tree does not alias the two
+/// slots: the leaf names its target by number, counted as serialize() counts the whole value
+/// (for a session, the session array itself is variable 1), so that a session PHP stored with
+/// references decodes and encodes back to the same bytes. What the model does not do with
+/// references is listed at the top of model/codec.cpp.
+struct Reference {
+  /// `r:` (an object handle) rather than `R:` (a reference).
+  bool object_handle = false;
+  std::uint64_t target = 0;
+  friend bool operator==(const Reference&, const Reference&) = default;
+};
+
 /// A PHP value. Floats compare by bit pattern so that NAN round trips compare equal.
 struct Value {
-  std::variant<std::monostate, bool, std::int64_t, double, std::string, Array, Object> v;
+  std::variant<std::monostate, bool, std::int64_t, double, std::string, Array, Object, Reference> v;
 
   // All out of line: Entry is still incomplete here, and clang instantiates the variant's
   // special members (which need ~vector<Entry>) in any inline constructor body.
@@ -84,6 +97,7 @@ struct Value {
   Value(const char* s);
   Value(Array a);
   Value(Object o);
+  Value(Reference r);
   Value(const Value&);
   Value(Value&&) noexcept;
   Value& operator=(const Value&);
@@ -99,6 +113,12 @@ struct Entry {
   Value value;
   friend bool operator==(const Entry&, const Entry&) = default;
 };
+
+/// The entries of an array or the properties of an object; nullptr for other values.
+[[nodiscard]] const std::vector<Entry>* entries_of(const Value& value);
+[[nodiscard]] std::vector<Entry>* entries_of(Value& value);
+/// `value` itself when it is not an array or object, else an empty one (same class name).
+[[nodiscard]] Value shallow_copy(const Value& value);
 
 /// PHP's array-key normalisation: "7" becomes 7, "07" and "-0" stay strings.
 [[nodiscard]] Key normalise_key(const std::string& key);
