@@ -21,6 +21,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> write(std::string id, std::string data) override {
     if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     store_->sessions[id] = model::StoredSession{std::move(data), now()};
     co_return ok_status();
   }
@@ -59,6 +60,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> update_timestamp(std::string id, std::string data) override {
     if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     auto [it, inserted] = store_->sessions.try_emplace(id, model::StoredSession{data, now()});
     if (!inserted) it->second.mtime_s = now();
     co_return ok_status();
@@ -66,6 +68,10 @@ class MemoryHandler final : public SessionHandler {
 
  private:
   std::int64_t now() const { return env_.clock->now_s(); }
+  /// Every handler refuses payloads over Guarantees::payload_bytes_max (issue #14, D3).
+  static HandlerError too_large(std::size_t bytes) {
+    return payload_too_large("memory", bytes, payload_bytes_max_default);
+  }
   std::shared_ptr<MemoryStore> store_;
   RequestEnv env_;
 };
