@@ -25,6 +25,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/data_dir.hpp"
 #include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
@@ -609,8 +610,9 @@ int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
   const fs::path dir(o.report_dir);
   std::ofstream(dir / "certificate.json", std::ios::trunc)
       << certificate_json(rows).dump(1, ' ', true);
-  const fs::path reports = fs::path(properties::default_scenario_dir()).parent_path() / "reports";
-  std::string cmd = "/usr/bin/python3 '" + (reports / "sessionspec_report.py").string() +
+  const base::DataPath generator = base::data_path("reports/sessionspec_report.py");
+  if (!generator) return input_error("certify: " + generator.error);
+  std::string cmd = "/usr/bin/python3 '" + generator.path +
                     "' --title 'sessionspec certificate' --out '" + (dir / "report.html").string() +
                     "' --certificate '" + (dir / "certificate.json").string() + "'";
   if (fs::exists(dir / "mutants.json"))
@@ -625,7 +627,14 @@ int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
 }
 
 int certify_command(CertifyOptions o) {
-  if (o.scenario_dir.empty()) o.scenario_dir = properties::default_scenario_dir();
+  if (o.scenario_dir.empty()) {
+    const base::DataPath shipped = base::data_path("scenarios");
+    if (!shipped) return input_error("certify: " + shipped.error);
+    o.scenario_dir = shipped.path;
+  }
+  // The report generator is looked for now, not after an hour of certification.
+  const base::DataPath generator = base::data_path("reports/sessionspec_report.py");
+  if (!o.report_dir.empty() && !generator) return input_error("certify: " + generator.error);
   std::string scratch = (fs::temp_directory_path() / "sessionspec-certify-XXXXXX").string();
   if (::mkdtemp(scratch.data()) == nullptr) return exit_input;
   if (o.all) {

@@ -4,13 +4,14 @@
 // killed, 1 when one survives, 2 for bad input or when the battery rejects the base handler
 // itself (then no kill would mean anything).
 
+#include <fmt/core.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
-
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
@@ -126,8 +127,11 @@ int run_mutants(const MutantsOptions& o) {
   base.value().reset();
   auto mutants = selected(o, error);
   if (!mutants) return input_error(error);
-  auto loaded = properties::Battery::load(
-      properties::BatteryOptions{o.scenario_dir, o.seed, o.cases, o.shrink});
+  const base::DataPath shipped = base::data_path("scenarios");
+  if (o.scenario_dir.empty() && !shipped) return input_error(shipped.error);
+  const std::string& dir = o.scenario_dir.empty() ? shipped.path : o.scenario_dir;
+  auto loaded =
+      properties::Battery::load(properties::BatteryOptions{dir, o.seed, o.cases, o.shrink});
   if (auto* e = std::get_if<std::string>(&loaded)) return input_error(*e);
   auto& battery = std::get<properties::Battery>(loaded);
   mutants_progress("control run: the unmodified " + o.handler + " must pass");
@@ -178,8 +182,8 @@ Verb register_mutants(CLI::App& app) {
       ->default_val(1);
   cmd->add_option("--json", o->json_file, "Also write the results as JSON to FILE");
   cmd->add_flag("--list", o->list, "List the mutants and exit");
-  cmd->add_option("--scenarios", o->scenario_dir, "Directory with gist/, lesson/ and php/")
-      ->default_val(properties::default_scenario_dir());
+  cmd->add_option("--scenarios", o->scenario_dir,
+                  "Directory with gist/, lesson/ and php/ (default: the shipped scenarios)");
   cmd->add_option("--mutant", o->only, "Run only this mutant (repeatable)");
   cmd->add_option("--cases", o->cases, "Property cases per engine profile")
       ->default_val(300)

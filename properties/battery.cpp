@@ -13,10 +13,6 @@
 #include "scenarios/checks.hpp"
 #include "scenarios/runner.hpp"
 
-#ifndef SESSIONSPEC_SCENARIO_DIR_DEFAULT
-#define SESSIONSPEC_SCENARIO_DIR_DEFAULT "scenarios"
-#endif
-
 namespace ss::properties {
 
 namespace {
@@ -118,8 +114,6 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
 }
 
 }  // namespace
-
-std::string default_scenario_dir() { return SESSIONSPEC_SCENARIO_DIR_DEFAULT; }
 
 std::vector<model::EngineKind> engines_for(const std::string&) {
   return {model::EngineKind::php82, model::EngineKind::legacy, model::EngineKind::zealphp};
