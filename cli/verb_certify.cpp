@@ -36,7 +36,8 @@
 #include "properties/battery.hpp"
 #include "properties/property.hpp"
 #include "properties/target.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
@@ -133,10 +134,10 @@ class NamedTrace final : public scenarios::Listener {
  public:
   NamedTrace(std::ostream& out, std::string uri) : writer_(out), uri_(std::move(uri)) {}
   void on_event(const scenarios::Event& e) override {
-    if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
-    scenarios::Event named = e;
-    named.handler = uri_;
-    writer_.on_event(named);
+    if (e.kind() != scenarios::EventKind::run) return writer_.on_event(e);
+    scenarios::RunHeader head = e.run();
+    head.handler = uri_;
+    writer_.on_event(scenarios::run_event(std::move(head)));
   }
 
  private:
@@ -154,9 +155,8 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
     error = backend.error().reason;
     return std::nullopt;
   }
-  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
-  scenarios::ExpectationChecker expectations;
-  std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  scenarios::Judge judge;
+  std::vector<scenarios::Listener*> listeners{&judge};
   std::unique_ptr<NamedTrace> writer;
   if (trace) {
     writer = std::make_unique<NamedTrace>(*trace, uri);
@@ -164,12 +164,12 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
   }
   scenarios::RunConfig cfg;
   cfg.seed = seed;
-  if (!scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners, error)) {
+  auto ran = scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners);
+  if (!ran) {
+    error = ran.error().message;
     return std::nullopt;
   }
-  if (conformance.failure()) return conformance.failure();
-  if (!expectations.failures().empty()) return expectations.failures().front();
-  return std::nullopt;
+  return judge.first_failure();
 }
 
 /// L1: one row per scenario folder.
@@ -272,19 +272,20 @@ CertifyRow race_row(const CertifyOptions& o, const std::string& uri,
   cfg.handler_uri = uri;
   cfg.seed = o.seed;
   cfg.factory = properties::isolated_backends(uri);
-  std::string error;
-  auto ex = sched::Explorer::make(sc, cfg, error);
-  if (!ex) {
+  auto made = sched::Explorer::make(sc, cfg);
+  if (!made) {
     row.verdict = "fail";
-    row.evidence = error;
+    row.evidence = made.error().message;
     return row;
   }
-  auto strategy = sched::make_strategy("portfolio", o.seed, error);
+  auto& ex = made.value();
+  auto strategy = std::move(sched::make_strategy("portfolio", o.seed).value());
   judge_schedules(
       o.schedules, [&](std::uint64_t i) { return ex->run_one(*strategy, i); },
       [&](const sched::ScheduleRun& r) {
-        return "sessionspec explore " + sc.file + " --handler '" + uri + "' --seed " +
-               std::to_string(o.seed) + " --replay " + ex->shrink(r).str();
+        return scenarios::ReplayLine{"explore", sc.file, {}, uri,
+                                     o.seed,    {},      {}, ex->shrink(r).str()}
+            .str();
       },
       ex->guarantees().concurrency, row);
   return row;
@@ -337,9 +338,9 @@ struct PhpBench {
   }
 };
 
-std::string oracle_replay(const CertifyOptions& o, const std::string& file,
-                          const std::string& uri) {
-  return "sessionspec oracle " + file + " --handler '" + uri + "' --seed " + std::to_string(o.seed);
+std::string oracle_replay(const CertifyOptions& o, const std::string& file, const std::string& uri,
+                          const std::string& schedule = {}) {
+  return scenarios::ReplayLine{"oracle", file, {}, uri, o.seed, {}, {}, schedule}.str();
 }
 
 /// L1 for a real module: the shipped scenarios in real-engine mode.
@@ -362,8 +363,9 @@ void php_level1(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
         writer = std::make_unique<NamedTrace>(*trace, uri);
         listeners.push_back(writer.get());
       }
-      auto r = oracle::run_real_engine(sc, b.module, b.store, b.setup, o.seed, listeners, error);
+      auto r = oracle::run_real_engine(sc, b.module, b.store, b.setup, o.seed, listeners);
       if (!r) {
+        error = r.error().message;
         row.replay = oracle_replay(o, sc.file, uri);
         break;
       }
@@ -415,13 +417,12 @@ void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
     if (failed_at && std::chrono::steady_clock::now() - *failed_at > php_shrink_budget) return;
     auto parsed = scenarios::parse_scenario(text, "generated.scn");
     if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) RC_FAIL(e->str());
-    std::string error;
     auto r = oracle::run_real_engine(std::get<scenarios::Scenario>(parsed), b.module, b.store,
-                                     b.setup, o.seed, {}, error);
+                                     b.setup, o.seed, {});
     if (!r || r->failure) {
       // The last failing case RapidCheck tries is the shrunk counterexample it reports.
       last_text = text;
-      last_failure = r ? r->failure->str() : "PHP could not run it: " + error;
+      last_failure = r ? r->failure->str() : "PHP could not run it: " + r.error().message;
       if (!failed_at) failed_at = std::chrono::steady_clock::now();
       RC_FAIL(last_failure);
     }
@@ -457,17 +458,18 @@ void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
     const auto t0 = std::chrono::steady_clock::now();
     CertifyRow row = make_row(uri, "L3.race." + sc.name,
                               "declared guarantee under " + sc.name + " (real PHP processes)", 3);
-    auto runner = oracle::RaceRunner::make(sc, b.module, setup, limits, o.seed, error);
-    auto strategy = sched::make_strategy("portfolio", o.seed, error);
-    if (!runner || !strategy) {
+    auto made = oracle::RaceRunner::make(sc, b.module, setup, limits, o.seed);
+    auto strategy = std::move(sched::make_strategy("portfolio", o.seed).value());
+    if (!made) {
       row.verdict = "fail";
-      row.evidence = error;
+      row.evidence = made.error().message;
     } else {
+      auto& runner = made.value();
       try {
         judge_schedules(
             o.process_schedules, [&](std::uint64_t i) { return runner->run_one(*strategy, i); },
             [&](const sched::ScheduleRun& r) {
-              return oracle_replay(o, sc.file, uri) + " --replay " + r.sched.schedule.str();
+              return oracle_replay(o, sc.file, uri, r.sched.schedule.str());
             },
             runner->guarantees().concurrency, row);
       } catch (const std::exception& ex) {

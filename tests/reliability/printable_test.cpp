@@ -66,26 +66,26 @@ TEST(TextTrace, D17_HostileIdsAndDataCannotForgeLinesOrReachTheTerminal) {
   scenarios::TextTraceWriter writer(out);
 
   scenarios::Event request;
-  request.kind = scenarios::EventKind::request;
   request.request = 1;
-  request.cookie = hostile;
+  request.payload = scenarios::RequestEvent{hostile};
   writer.on_event(request);
 
   scenarios::Event handler;
-  handler.kind = scenarios::EventKind::handler;
-  handler.hcall = model::HandlerCall{model::Method::read, {hostile}};
-  handler.answer = model::Answer::string_("k|s:4:\"\x1b[0m\";" + hostile);
+  handler.payload = scenarios::HandlerEvent{
+      model::HandlerCall{model::Method::read, {hostile}},
+      model::Answer::string_("k|s:4:\"\x1b[0m\";" + hostile), 0};
   writer.on_event(handler);
 
   scenarios::Event failed;
-  failed.kind = scenarios::EventKind::handler;
-  failed.hcall = model::HandlerCall{model::Method::write, {hostile, "x"}};
-  failed.answer = model::Answer::failure_(handlers::bad_id(hostile).reason);
+  failed.payload = scenarios::HandlerEvent{model::HandlerCall{model::Method::write, {hostile, "x"}},
+                                           model::Answer::failure_(handlers::bad_id(hostile).reason),
+                                           0};
   writer.on_event(failed);
 
   scenarios::Event end;
-  end.kind = scenarios::EventKind::response;
-  end.set_cookies = {hostile};
+  scenarios::ResponseEvent response;
+  response.set_cookies = {hostile};
+  end.payload = response;
   writer.on_event(end);
 
   const std::string text = out.str();
