@@ -29,13 +29,13 @@
 #include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
+#include "handlers/registry.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
 #include "properties/battery.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
@@ -150,7 +150,12 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
                                             std::uint64_t seed, std::ostream* trace,
                                             std::string& error) {
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = properties::HandlerTarget(uri).make(seed, clock);
+  auto spec = handlers::parse_handler_spec(uri);
+  if (!spec) {
+    error = spec.error().reason;
+    return std::nullopt;
+  }
+  auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) {
     error = backend.error().reason;
     return std::nullopt;
@@ -164,7 +169,7 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
   }
   scenarios::RunConfig cfg;
   cfg.seed = seed;
-  auto ran = scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners);
+  auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, listeners);
   if (!ran) {
     error = ran.error().message;
     return std::nullopt;
@@ -271,7 +276,7 @@ CertifyRow race_row(const CertifyOptions& o, const std::string& uri,
   sched::ExploreConfig cfg;
   cfg.handler_uri = uri;
   cfg.seed = o.seed;
-  cfg.factory = properties::isolated_backends(uri);
+  cfg.factory = handlers::isolated_factory(uri);
   auto made = sched::Explorer::make(sc, cfg);
   if (!made) {
     row.verdict = "fail";
@@ -579,17 +584,14 @@ void print_certify_table(const std::vector<CertifyRow>& rows) {
   }
 }
 
-/// The built-in handlers this machine can run, in every mode (Redis when REDIS_PORT is set).
+/// The built-in handlers this machine can run, in every mode their kind lists (Redis when
+/// REDIS_PORT is set).
 std::vector<std::string> all_handlers(const std::string& scratch) {
   std::vector<std::string> out;
-  for (const auto& uri : properties::available_handlers(scratch)) {
-    out.push_back(uri);
-    if (uri.rfind("sqlite:", 0) == 0) out.push_back(uri + "?lock=transactional");
-    if (uri.rfind("redis:", 0) == 0) {
-      out.back() += "?mode=none";
-      out.push_back(uri + "?mode=optimistic");
-      out.push_back(uri + "?mode=lock");
-    }
+  for (const auto& uri : handlers::available_handlers(scratch)) {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec) continue;
+    for (const auto& mode : handlers::modes_of(spec.value())) out.push_back(mode.text);
   }
   return out;
 }

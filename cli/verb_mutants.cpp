@@ -14,10 +14,9 @@
 #include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
-#include "handlers/handler_uri.hpp"
-#include "handlers/mutants.hpp"
+#include "handlers/registry.hpp"
+#include "handlers/testing/mutants.hpp"
 #include "properties/battery.hpp"
-#include "properties/target.hpp"
 
 namespace ss::cli {
 
@@ -118,12 +117,13 @@ std::optional<std::vector<handlers::MutantInfo>> selected(const MutantsOptions& 
 int run_mutants(const MutantsOptions& o) {
   if (o.list) return list_mutants();
   std::string error;
-  if (!handlers::parse_handler_uri(o.handler, error)) return input_error("--handler: " + error);
-  if (o.handler.rfind("mutant:", 0) == 0) return input_error("--handler: give the base handler");
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler: " + spec.error().reason);
+  if (!spec.value().decorators.empty()) return input_error("--handler: give the base handler");
   handlers::ManualClock clock(0);
-  auto base = properties::HandlerTarget(o.handler).make(o.seed, clock);
+  auto base = handlers::make_isolated(spec.value(), o.seed, clock);
   if (!base) return input_error("--handler " + o.handler + ": " + base.error().reason);
-  const handlers::Guarantees guarantees = base.value()->get().guarantees();
+  const handlers::Guarantees guarantees = base.value()->guarantees();
   base.value().reset();
   auto mutants = selected(o, error);
   if (!mutants) return input_error(error);
