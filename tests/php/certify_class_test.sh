@@ -75,6 +75,12 @@ certify after 1 --handler php:class:adapters/php/broken/lock-after-close.php $ra
 [ "$(row after L3.race.race-work-after-close)" = fail ] || fail "lock after close not caught"
 replays after L3.race.race-work-after-close "FAIL progress"
 
+# gc that deletes a session another request holds: that request writes into the unlinked file.
+certify gc 1 --handler php:class:adapters/php/broken/gc-locked.php \
+  --only L3.race.race-gc-mid-request
+[ "$(row gc L3.race.race-gc-mid-request)" = fail ] || fail "gc of a locked session not caught"
+replays gc L3.race.race-gc-mid-request "FAIL lost-update"
+
 # A hang is a progress failure naming the call, even where the guarantee allows lost updates.
 certify hang 1 --handler php:class:tests/php/handlers/hang-in-write.php \
   --only L3.race.race-two-tabs-counter --process-schedules 1
