@@ -1,0 +1,19 @@
+#pragma once
+// Where sessionspec's data is: the shipped scenarios and the report generator. Every lookup of
+// the certify library and the CLI goes through this one function, so that an installed
+// sessionspec can find its data from the binary's location instead of the source tree.
+
+#include <string>
+
+namespace ss::certify {
+
+struct DataPaths {
+  /// The shipped scenarios: a folder with gist/, lesson/, php/ and races/.
+  std::string scenario_dir;
+  /// reports/sessionspec_report.py, the HTML report generator.
+  std::string report_script;
+};
+
+[[nodiscard]] DataPaths data_paths();
+
+}  // namespace ss::certify

@@ -1,0 +1,116 @@
+// Targets for in-process backends: every handler URI the registry makes (memory, files:DIR,
+// table:NAME, sqlite:PATH, redis://..., exec:COMMAND, mutant:NAME+BASE), each scenario, case
+// and schedule in a fresh isolated store (properties/target.hpp).
+
+#include "certify/inprocess_target.hpp"
+
+#include "properties/battery.hpp"
+#include "properties/property.hpp"
+#include "properties/target.hpp"
+#include "scenarios/runner.hpp"
+
+namespace ss::certify {
+
+namespace {
+
+class ExplorerSession final : public RaceSession {
+ public:
+  ExplorerSession(std::unique_ptr<sched::Explorer> ex, std::unique_ptr<sched::Strategy> strategy,
+                  std::string replay_head)
+      : ex_(std::move(ex)), strategy_(std::move(strategy)), replay_head_(std::move(replay_head)) {}
+
+  std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string&) override {
+    return ex_->run_one(*strategy_, index);
+  }
+  std::string replay(const sched::ScheduleRun& failing) override {
+    return replay_head_ + " --replay " + ex_->shrink(failing).str();
+  }
+  handlers::Concurrency concurrency() const override { return ex_->guarantees().concurrency; }
+
+ private:
+  std::unique_ptr<sched::Explorer> ex_;
+  std::unique_ptr<sched::Strategy> strategy_;
+  std::string replay_head_;
+};
+
+}  // namespace
+
+InProcessTarget::InProcessTarget(std::string uri) : uri_(std::move(uri)) {}
+
+ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,
+                                              scenarios::Listener* trace) {
+  ScenarioOutcome out;
+  handlers::ManualClock clock(sc.clock_start_s);
+  auto backend = properties::HandlerTarget(uri_).make(seed, clock);
+  if (!backend) {
+    out.error = backend.error().reason;
+    return out;
+  }
+  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
+  scenarios::ExpectationChecker expectations;
+  std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  if (trace) listeners.push_back(trace);
+  scenarios::RunConfig cfg;
+  cfg.seed = seed;
+  if (!scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners, out.error)) {
+    return out;
+  }
+  if (conformance.failure()) {
+    out.failure = conformance.failure();
+  } else if (!expectations.failures().empty()) {
+    out.failure = expectations.failures().front();
+  }
+  return out;
+}
+
+std::string InProcessTarget::scenario_replay(const std::string& file, std::uint64_t seed) const {
+  return "sessionspec check " + file + " --handler '" + uri_ + "' --seed " + std::to_string(seed);
+}
+
+std::vector<ContractSuite> InProcessTarget::contract_suites() const {
+  std::vector<ContractSuite> out;
+  for (const model::EngineKind engine : properties::engines_for(uri_)) {
+    const std::string name(model::engine_name(engine));
+    out.push_back(
+        {"L2.contract." + name, "storage contract: random sequences (" + name + ")", name});
+  }
+  return out;
+}
+
+ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const Plan& plan) {
+  properties::PropertySpec spec{uri_, *model::parse_engine(suite.engine), {}};
+  properties::RunParams params;
+  params.seed = plan.seed;
+  params.max_success = plan.budgets.cases;
+  const properties::PropertyResult r = properties::run_property(spec, params);
+  ContractResult out;
+  out.passed = r.passed;
+  out.evidence = r.passed ? std::to_string(r.cases) + " generated cases agree with the model"
+                          : r.description.substr(0, 2000);
+  if (!r.passed && !r.reproduce.empty()) {
+    out.replay =
+        "RC_PARAMS=\"" + r.reproduce + "\" (property " + properties::property_id(spec) + ")";
+  }
+  return out;
+}
+
+std::size_t InProcessTarget::race_schedules(const Budgets& budgets) const {
+  return budgets.schedules;
+}
+
+std::unique_ptr<RaceSession> InProcessTarget::race(const scenarios::Scenario& sc, const Plan& plan,
+                                                   std::string& error) {
+  sched::ExploreConfig cfg;
+  cfg.handler_uri = uri_;
+  cfg.seed = plan.seed;
+  cfg.factory = properties::isolated_backends(uri_);
+  auto ex = sched::Explorer::make(sc, cfg, error);
+  if (!ex) return nullptr;
+  auto strategy = sched::make_strategy("portfolio", plan.seed, error);
+  if (!strategy) return nullptr;
+  return std::make_unique<ExplorerSession>(std::move(ex), std::move(strategy),
+                                           "sessionspec explore " + sc.file + " --handler '" +
+                                               uri_ + "' --seed " + std::to_string(plan.seed));
+}
+
+}  // namespace ss::certify

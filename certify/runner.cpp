@@ -1,0 +1,200 @@
+#include "certify/runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "scenarios/trace.hpp"
+
+namespace ss::certify {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void report(const RunHooks& hooks, const std::string& line) {
+  if (hooks.progress) hooks.progress(line);
+}
+
+Row make_row(const Target& t, std::string property, std::string title, int level) {
+  Row r;
+  r.handler = t.uri();
+  r.property = std::move(property);
+  r.title = std::move(title);
+  r.level = level;
+  return r;
+}
+
+/// Traces name the certified URI, not the scratch store each scenario ran in.
+class NamedTrace final : public scenarios::Listener {
+ public:
+  NamedTrace(std::ostream& out, std::string uri) : writer_(out), uri_(std::move(uri)) {}
+  void on_event(const scenarios::Event& e) override {
+    if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
+    scenarios::Event named = e;
+    named.handler = uri_;
+    writer_.on_event(named);
+  }
+
+ private:
+  scenarios::JsonTraceWriter writer_;
+  std::string uri_;
+};
+
+/// L1 row `folder`: every scenario of the folder, each in a fresh store.
+Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHooks& hooks) {
+  const std::string name(folder);
+  Row row = make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1);
+  std::string error;
+  const auto scs = load_folder((fs::path(plan.scenario_dir) / name).string(), error);
+  std::unique_ptr<NamedTrace> trace;
+  if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.uri());
+  std::size_t passed = 0;
+  for (const auto& sc : scs) {
+    report(hooks, t.uri() + ": L1 " + sc.name);
+    ScenarioOutcome out = t.run_scenario(sc, plan.seed, trace.get());
+    if (!out.error.empty()) {
+      error = out.error;
+      row.replay = t.scenario_replay(sc.file, plan.seed);
+      break;
+    }
+    if (out.failure && row.replay.empty()) {
+      row.evidence = out.failure->str();
+      row.replay = t.scenario_replay(sc.file, plan.seed);
+    }
+    if (!out.failure) ++passed;
+  }
+  const bool pass = error.empty() && passed == scs.size() && !scs.empty();
+  row.verdict = pass ? Verdict::pass : Verdict::fail;
+  if (!error.empty()) row.evidence = error;
+  if (pass) {
+    row.evidence =
+        std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
+  }
+  return row;
+}
+
+/// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
+/// strict mode belong to the engine and the application, not to the store.
+bool handler_property(const std::string& p) {
+  return p == "lost-update" || p == "no-resurrection" || p == "progress";
+}
+
+/// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing
+/// run fails the row with its replay line; violations the guarantee allows are findings.
+void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
+  std::set<std::string> findings;
+  for (std::size_t i = 0; i < schedules; ++i) {
+    std::string error;
+    const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
+    if (!r) {
+      row.verdict = Verdict::fail;
+      row.evidence = error;
+      return;
+    }
+    for (const auto& v : r->violations) {
+      if (!handler_property(v.property)) continue;
+      if (!v.failure) {
+        findings.insert(v.property);
+        continue;
+      }
+      row.verdict = Verdict::fail;
+      row.evidence = v.property + ": " + v.detail;
+      row.replay = session.replay(*r);
+      return;
+    }
+  }
+  row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
+  row.evidence = std::to_string(schedules) + " schedules; handler declares " +
+                 std::string(handlers::concurrency_name(session.concurrency()));
+  for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
+}
+
+Row race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc) {
+  const std::string suffix = t.where().empty() ? "" : " (real PHP processes)";
+  Row row = make_row(t, "L3.race." + sc.name, "declared guarantee under " + sc.name + suffix, 3);
+  std::string error;
+  auto session = t.race(sc, plan, error);
+  if (!session) {
+    row.verdict = Verdict::fail;
+    row.evidence = error;
+    return row;
+  }
+  judge_schedules(*session, t.race_schedules(plan.budgets), row);
+  return row;
+}
+
+void level1(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+  for (const std::string_view folder : level1_folders) {
+    if (!selected(plan, "L1." + std::string(folder))) continue;
+    const auto t0 = Clock::now();
+    Row row = level1_row(plan, t, folder, hooks);
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+void level2(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+  for (const ContractSuite& suite : t.contract_suites()) {
+    if (!selected(plan, suite.id)) continue;
+    const auto t0 = Clock::now();
+    report(hooks, t.uri() + ": L2 " + suite.title);
+    Row row = make_row(t, suite.id, suite.title, 2);
+    ContractResult r = t.run_contract(suite, plan);
+    row.verdict = r.passed ? Verdict::pass : Verdict::fail;
+    row.evidence = std::move(r.evidence);
+    row.replay = std::move(r.replay);
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+void level3(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+  std::string error;
+  const auto scs = load_folder((fs::path(plan.scenario_dir) / races_folder).string(), error);
+  for (const auto& sc : scs) {
+    if (!selected(plan, "L3.race." + sc.name)) continue;
+    report(hooks, t.uri() + ": L3 " + sc.name);
+    const auto t0 = Clock::now();
+    Row row = race_row(plan, t, sc);
+    row.time_ms = ms_since(t0);
+    rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace
+
+std::vector<scenarios::Scenario> load_folder(const std::string& dir, std::string& error) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".scn") files.push_back(e.path().string());
+  }
+  if (ec) error = dir + ": " + ec.message();
+  std::sort(files.begin(), files.end());
+  std::vector<scenarios::Scenario> out;
+  for (const auto& f : files) {
+    auto parsed = scenarios::load_scenario(f);
+    if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) {
+      error = e->str();
+      return {};
+    }
+    out.push_back(std::move(std::get<scenarios::Scenario>(parsed)));
+  }
+  return out;
+}
+
+void certify_target(const Plan& plan, Target& target, const RunHooks& hooks,
+                    std::vector<Row>& rows) {
+  level1(plan, target, hooks, rows);
+  if (plan.level >= 2) level2(plan, target, hooks, rows);
+  if (plan.level >= 3) level3(plan, target, hooks, rows);
+}
+
+}  // namespace ss::certify
