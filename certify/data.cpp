@@ -2,15 +2,16 @@
 
 #include <filesystem>
 
-#include "properties/battery.hpp"
+#ifndef SESSIONSPEC_SOURCE_DIR_DEFAULT
+#define SESSIONSPEC_SOURCE_DIR_DEFAULT "."
+#endif
 
 namespace ss::certify {
 
 DataPaths data_paths() {
   // Today the data is the source tree this binary was built from.
-  const std::filesystem::path scenarios = properties::default_scenario_dir();
-  return {scenarios.string(),
-          (scenarios.parent_path() / "reports" / "sessionspec_report.py").string()};
+  const std::filesystem::path root = SESSIONSPEC_SOURCE_DIR_DEFAULT;
+  return {(root / "scenarios").string(), (root / "reports" / "sessionspec_report.py").string()};
 }
 
 }  // namespace ss::certify

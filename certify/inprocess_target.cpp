@@ -4,7 +4,7 @@
 
 #include "certify/inprocess_target.hpp"
 
-#include "properties/battery.hpp"
+#include "certify/battery.hpp"
 #include "properties/property.hpp"
 #include "properties/target.hpp"
 #include "scenarios/runner.hpp"
@@ -69,7 +69,7 @@ std::string InProcessTarget::scenario_replay(const std::string& file, std::uint6
 
 std::vector<ContractSuite> InProcessTarget::contract_suites() const {
   std::vector<ContractSuite> out;
-  for (const model::EngineKind engine : properties::engines_for(uri_)) {
+  for (const model::EngineKind engine : engines_for(uri_)) {
     const std::string name(model::engine_name(engine));
     out.push_back(
         {"L2.contract." + name, "storage contract: random sequences (" + name + ")", name});

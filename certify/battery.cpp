@@ -1,23 +1,19 @@
-#include "properties/battery.hpp"
+#include "certify/battery.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
+#include "properties/harness.hpp"
 #include "properties/property.hpp"
 #include "properties/target.hpp"
 #include "scenarios/checks.hpp"
 #include "scenarios/runner.hpp"
 
-#ifndef SESSIONSPEC_SCENARIO_DIR_DEFAULT
-#define SESSIONSPEC_SCENARIO_DIR_DEFAULT "scenarios"
-#endif
-
-namespace ss::properties {
+namespace ss::certify {
 
 namespace {
 
@@ -84,7 +80,7 @@ class SequentialRun final : public scenarios::EventSink {
  private:
   const scenarios::Scenario& sc_;
   const std::vector<scenarios::Listener*>& listeners_;
-  NoWaitPoints points_;
+  properties::NoWaitPoints points_;
   int seq_ = 0;
 };
 
@@ -97,7 +93,7 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
   model::Variant variant = model::Variant::full;
   if (auto e = scenarios::resolve_options(sc, cfg, opts, variant)) return *e;
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = HandlerTarget(uri).make(seed, clock);
+  auto backend = properties::HandlerTarget(uri).make(seed, clock);
   if (!backend) return "cannot make the backend: " + backend.error().reason;
   scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
   scenarios::ExpectationChecker expectations;
@@ -118,8 +114,6 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
 }
 
 }  // namespace
-
-std::string default_scenario_dir() { return SESSIONSPEC_SCENARIO_DIR_DEFAULT; }
 
 std::vector<model::EngineKind> engines_for(const std::string&) {
   return {model::EngineKind::php82, model::EngineKind::legacy, model::EngineKind::zealphp};
@@ -170,7 +164,7 @@ std::vector<std::string> Battery::calibrate(const std::string& base_uri) {
   return dropped;
 }
 
-bool Battery::run_scenarios(const std::string& uri, Verdict& v) const {
+bool Battery::run_scenarios(const std::string& uri, BatteryResult& v) const {
   for (const auto& sc : scenarios_) {
     std::string where;
     std::string failure;
@@ -190,20 +184,22 @@ bool Battery::run_scenarios(const std::string& uri, Verdict& v) const {
 
 // Two rounds over the engine profiles: a short one first, so that a bug only one profile can
 // show (ZealPHP never calls close()) is found without waiting for the others' full budgets.
-bool Battery::run_properties(const std::string& uri, Verdict& v, const Progress& progress) const {
+bool Battery::run_properties(const std::string& uri, BatteryResult& v,
+                             const BatteryProgress& progress) const {
   const int rounds[] = {std::min(first_round_cases, options_.property_cases),
                         options_.property_cases};
   for (const int cases : rounds) {
     for (const model::EngineKind engine : engines_for(uri)) {
-      const PropertySpec spec{uri, engine, {}};
-      RunParams params;
+      const properties::PropertySpec spec{uri, engine, {}};
+      properties::RunParams params;
       params.seed = options_.seed;
       params.max_success = cases;
       params.shrink = options_.shrink;
-      const PropertyResult r = run_property(spec, params);
+      const properties::PropertyResult r = properties::run_property(spec, params);
       if (r.passed) {
         if (progress && cases == options_.property_cases) {
-          progress(property_id(spec) + ": " + std::to_string(r.cases) + " cases passed" +
+          progress(properties::property_id(spec) + ": " + std::to_string(r.cases) +
+                   " cases passed" +
                    (r.discarded ? ", " + std::to_string(r.discarded) + " discarded" : ""));
         }
         continue;
@@ -211,23 +207,23 @@ bool Battery::run_properties(const std::string& uri, Verdict& v, const Progress&
       v.rejected = true;
       v.by = "property " + std::string(model::engine_name(engine)) + " (case " +
              std::to_string(r.cases + 1) + " of " + std::to_string(cases) + ")";
-      v.detail = r.error ? r.description : format_failure(spec, params, r);
+      v.detail = r.error ? r.description : properties::format_failure(spec, params, r);
       return true;
     }
   }
   return false;
 }
 
-Verdict Battery::run(const std::string& handler_uri, const Progress& progress) const {
+BatteryResult Battery::run(const std::string& handler_uri, const BatteryProgress& progress) const {
   const auto start = Clock::now();
-  Verdict v;
+  BatteryResult v;
   if (!run_scenarios(handler_uri, v)) {
-    if (progress) progress(handler_uri + ": " + std::to_string(scenarios_.size()) +
-                           " scenarios passed");
+    if (progress)
+      progress(handler_uri + ": " + std::to_string(scenarios_.size()) + " scenarios passed");
     (void)run_properties(handler_uri, v, progress);
   }
   v.time_ms = elapsed_ms(start);
   return v;
 }
 
-}  // namespace ss::properties
+}  // namespace ss::certify
