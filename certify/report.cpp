@@ -1,14 +1,21 @@
 #include "certify/report.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "certify/data.hpp"
+#include "certify/spawn.hpp"
 
 namespace ss::certify {
 
+namespace {
+
 namespace fs = std::filesystem;
+
+/// The report generator takes about a second per 10,000 trace events; this bounds a stuck one.
+constexpr int report_timeout_ms = 300'000;
+
+}  // namespace
 
 std::optional<std::string> write_junit_file(const std::string& file, const Certificate& c) {
   std::ofstream out(file, std::ios::trunc);
@@ -21,15 +28,24 @@ std::optional<std::string> write_report(const std::string& dir_name, const Certi
   const fs::path dir(dir_name);
   std::ofstream(dir / "certificate.json", std::ios::trunc)
       << certificate_json(c).dump(1, ' ', true);
-  std::string cmd = "/usr/bin/python3 '" + data_paths().report_script +
-                    "' --title 'sessionspec certificate' --out '" + (dir / "report.html").string() +
-                    "' --certificate '" + (dir / "certificate.json").string() + "'";
+  // Debian's interpreter: a python3 earlier on PATH may lack Jinja2 (reports/README.md).
+  std::vector<std::string> argv{"/usr/bin/python3",
+                                data_paths().report_script,
+                                "--title",
+                                "sessionspec certificate",
+                                "--out",
+                                (dir / "report.html").string(),
+                                "--certificate",
+                                (dir / "certificate.json").string()};
   if (fs::exists(dir / "mutants.json")) {
-    cmd += " --mutants '" + (dir / "mutants.json").string() + "'";
+    argv.insert(argv.end(), {"--mutants", (dir / "mutants.json").string()});
   }
-  cmd += " '" + traces + "'";
-  if (std::system(cmd.c_str()) != 0) {
-    return "certify: the report generator failed (" + cmd + ")";
+  argv.push_back(traces);
+  const ProgramResult r = run_program(argv, report_timeout_ms);
+  if (!r.exited) return "certify: the report generator failed: " + r.error;
+  if (r.status != 0) {
+    return "certify: the report generator failed (exit " + std::to_string(r.status) + ", " +
+           data_paths().report_script + ")";
   }
   return std::nullopt;
 }
