@@ -6,14 +6,9 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
-#include "certify/data.hpp"
-#include "certify/handlers.hpp"
-#include "certify/report.hpp"
-#include "certify/runner.hpp"
-#include "certify/scratch.hpp"
+#include "certify/certification.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/race_runner.hpp"
@@ -24,9 +19,7 @@ namespace {
 
 struct CertifyOptions {
   certify::Plan plan;
-  bool all = false;
-  /// `--php-modules`: PHP's files module and, with REDIS_PORT, phpredis in its lock modes.
-  bool php_modules = false;
+  certify::HandlerSets sets;
 };
 
 void progress(const std::string& line) {
@@ -60,49 +53,18 @@ void print_table(const certify::Certificate& c) {
   fmt::print("\n{} passed, {} failed\n", c.rows.size() - static_cast<std::size_t>(failed), failed);
 }
 
-int certify_command(CertifyOptions o) {
-  certify::Plan& plan = o.plan;
-  if (plan.scenario_dir.empty()) plan.scenario_dir = certify::data_paths().scenario_dir;
-  const certify::ScratchDir scratch("sessionspec-certify");
-  if (!scratch.ok()) return input_error("certify: cannot create a scratch directory");
-  if (o.all) {
-    for (const auto& h : certify::all_handlers(scratch.path())) plan.handlers.push_back(h);
-  }
-  if (o.php_modules) {
-    for (const auto& h : certify::php_module_handlers()) plan.handlers.push_back(h);
-  }
-  if (plan.handlers.empty()) {
-    return input_error("certify: name a handler (--handler URI) or use --all or --php-modules");
-  }
-  // Every target is made before anything runs: a malformed URI is an input error.
-  std::vector<std::unique_ptr<certify::Target>> targets;
-  for (const auto& uri : plan.handlers) {
-    std::string error;
-    const std::string work_dir = scratch.path() + "/php-" + std::to_string(targets.size());
-    targets.push_back(certify::make_target(uri, work_dir, error));
-    if (!targets.back()) return input_error("certify: --handler: " + error);
-  }
-  std::ofstream trace;
-  const std::string traces = (std::filesystem::path(plan.report_dir) / "traces.jsonl").string();
-  if (!plan.report_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(plan.report_dir, ec);
-    trace.open(traces, std::ios::trunc);
-    if (ec || !trace) return input_error("--report: cannot write to '" + plan.report_dir + "'");
-  }
+int certify_command(const CertifyOptions& o) {
+  auto prepared = certify::Certification::prepare(o.plan, o.sets);
+  if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
+  certify::Certification& run = *std::get<std::unique_ptr<certify::Certification>>(prepared);
+  const certify::Plan& plan = run.plan();
   fmt::print("seed={} level=L{} cases={} schedules={} handlers={}\n", plan.seed, plan.level,
              plan.budgets.cases, plan.budgets.schedules, plan.handlers.size());
-  certify::Certificate cert;
-  const certify::RunHooks hooks{progress, trace.is_open() ? &trace : nullptr};
-  for (auto& target : targets) certify::certify_target(plan, *target, hooks, cert.rows);
+  const certify::Certificate cert = run.run(progress);
   if (::isatty(2)) fmt::print(stderr, "\r\033[K");
-  trace.close();
   print_table(cert);
-  if (!plan.junit_file.empty()) {
-    if (auto e = certify::write_junit_file(plan.junit_file, cert)) return input_error(*e);
-  }
+  if (auto e = run.write_outputs(cert)) return input_error(*e);
   if (!plan.report_dir.empty()) {
-    if (auto e = certify::write_report(plan.report_dir, cert, traces)) return input_error(*e);
     fmt::print("report: {}\n", (std::filesystem::path(plan.report_dir) / "report.html").string());
   }
   const certify::Outcome outcome = certify::outcome(certify::verdicts(cert));
@@ -119,7 +81,7 @@ Verb register_certify(CLI::App& app) {
       "Certify handlers: life-cycle scenarios (L1), storage contract (L2), declared "
       "concurrency guarantee (L3); certificate table, JUnit XML, HTML report");
   cmd->add_option("--handler", p.handlers, "Handler URI to certify (repeatable)");
-  cmd->add_flag("--all", o->all,
+  cmd->add_flag("--all", o->sets.all,
                 "Certify every built-in handler this machine can run "
                 "(Redis modes when REDIS_PORT names a server on 127.0.0.1)");
   cmd->add_option("--report", p.report_dir, "Write certificate.json, traces and report.html here");
@@ -136,7 +98,7 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--only", p.only,
                   "Run only the properties whose id starts with this (repeatable), e.g. L1 or "
                   "L3.race.race-two-tabs-counter");
-  cmd->add_flag("--php-modules", o->php_modules,
+  cmd->add_flag("--php-modules", o->sets.php_modules,
                 "Certify PHP's own session modules: php:files and, when REDIS_PORT names a "
                 "redis-server on 127.0.0.1, phpredis without locking, with its default lock and "
                 "with a lock that waits (docs/certified-handlers.md)");

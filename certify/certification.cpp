@@ -1,0 +1,63 @@
+#include "certify/certification.hpp"
+
+#include <filesystem>
+
+#include "certify/data.hpp"
+#include "certify/handlers.hpp"
+#include "certify/report.hpp"
+
+namespace ss::certify {
+
+namespace fs = std::filesystem;
+
+Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sessionspec-certify") {}
+
+std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare(Plan plan,
+                                                                                 HandlerSets sets) {
+  if (plan.scenario_dir.empty()) plan.scenario_dir = data_paths().scenario_dir;
+  std::unique_ptr<Certification> c(new Certification(std::move(plan)));
+  Plan& p = c->plan_;
+  if (!c->scratch_.ok()) return "certify: cannot create a scratch directory";
+  if (sets.all) {
+    for (const auto& h : all_handlers(c->scratch_.path())) p.handlers.push_back(h);
+  }
+  if (sets.php_modules) {
+    for (const auto& h : php_module_handlers()) p.handlers.push_back(h);
+  }
+  if (p.handlers.empty()) {
+    return "certify: name a handler (--handler URI) or use --all or --php-modules";
+  }
+  // Every target is made before anything runs: a malformed URI is an input error.
+  for (const auto& uri : p.handlers) {
+    std::string error;
+    const std::string work_dir = c->scratch_.path() + "/php-" + std::to_string(c->targets_.size());
+    c->targets_.push_back(make_target(uri, work_dir, error));
+    if (!c->targets_.back()) return "certify: --handler: " + error;
+  }
+  if (!p.report_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(p.report_dir, ec);
+    c->traces_file_ = (fs::path(p.report_dir) / "traces.jsonl").string();
+    c->traces_.open(c->traces_file_, std::ios::trunc);
+    if (ec || !c->traces_) return "--report: cannot write to '" + p.report_dir + "'";
+  }
+  return c;
+}
+
+Certificate Certification::run(const Progress& progress) {
+  Certificate cert;
+  const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr};
+  for (auto& target : targets_) certify_target(plan_, *target, hooks, cert.rows);
+  traces_.close();
+  return cert;
+}
+
+std::optional<std::string> Certification::write_outputs(const Certificate& c) {
+  if (!plan_.junit_file.empty()) {
+    if (auto e = write_junit_file(plan_.junit_file, c)) return e;
+  }
+  if (!plan_.report_dir.empty()) return write_report(plan_.report_dir, c, traces_file_);
+  return std::nullopt;
+}
+
+}  // namespace ss::certify
