@@ -1,9 +1,13 @@
 #include "certify/certification.hpp"
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
+#include "base/version.hpp"
 #include "certify/data.hpp"
 #include "certify/handlers.hpp"
+#include "certify/php_target.hpp"
 #include "certify/report.hpp"
 
 namespace ss::certify {
@@ -28,11 +32,16 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
     return "certify: name a handler (--handler URI) or use --all or --php-modules";
   }
   // Every target is made before anything runs: a malformed URI is an input error.
+  std::map<std::string, int> names;
   for (const auto& uri : p.handlers) {
     std::string error;
     const std::string work_dir = c->scratch_.path() + "/php-" + std::to_string(c->targets_.size());
     c->targets_.push_back(make_target(uri, work_dir, error));
     if (!c->targets_.back()) return "certify: --handler: " + error;
+    // Two handlers of one kind and mode (files in two directories) get numbered names.
+    const std::string name = display_name(uri);
+    const int seen = ++names[name];
+    c->targets_.back()->set_name(seen == 1 ? name : name + " #" + std::to_string(seen));
   }
   if (!p.report_dir.empty()) {
     std::error_code ec;
@@ -46,9 +55,20 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
 
 Certificate Certification::run(const Progress& progress) {
   Certificate cert;
+  cert.tool_version = base::version();
+  cert.tool_commit = base::commit();
+  cert.seed = plan_.seed;
+  cert.level_requested = plan_.level;
+  cert.budgets = plan_.budgets;
+  cert.only = plan_.only;
+  cert.started_at = utc_now();
+  const bool php = std::any_of(targets_.begin(), targets_.end(),
+                               [](const auto& t) { return t->kind() == "php-module"; });
+  if (php) cert.php_version = php_version();
   const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr};
-  for (auto& target : targets_) certify_target(plan_, *target, hooks, cert.rows);
+  for (auto& target : targets_) certify_target(plan_, *target, hooks, cert);
   traces_.close();
+  cert.finished_at = utc_now();
   return cert;
 }
 

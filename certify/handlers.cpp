@@ -25,6 +25,51 @@ std::vector<std::string> all_handlers(const std::string& scratch_dir) {
   return out;
 }
 
+namespace {
+
+/// The handler a mutant:NAME+BASE URI wraps, or `uri` itself.
+std::string base_of(const std::string& uri) {
+  const std::size_t plus = uri.find('+');
+  if (uri.rfind("mutant:", 0) == 0 && plus != std::string::npos) return uri.substr(plus + 1);
+  return uri;
+}
+
+/// exec:COMMAND: the command's last word names the handler (serve.php FILE CLASS) or is the
+/// program itself; its directory is not part of the name.
+std::string exec_name(std::string command) {
+  const std::size_t timeout = command.rfind("?timeout_ms=");
+  if (timeout != std::string::npos) command.resize(timeout);
+  const std::size_t end = command.find_last_not_of(" \t");
+  if (end == std::string::npos) return "exec";
+  const std::size_t start = command.find_last_of(" \t/", end);
+  return "exec:" + command.substr(start == std::string::npos ? 0 : start + 1,
+                                  end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+}  // namespace
+
+std::string display_name(const std::string& uri) {
+  const std::string base = base_of(uri);
+  if (base != uri) return uri.substr(0, uri.size() - base.size()) + display_name(base);
+  if (uri.rfind("php:", 0) == 0) return "php:" + display_name(uri.substr(4));
+  if (uri.rfind("exec:", 0) == 0) return exec_name(uri.substr(5));
+  const std::size_t q = uri.find('?');
+  const std::string head = uri.substr(0, q);
+  const std::string query = q == std::string::npos ? "" : uri.substr(q);
+  return head.substr(0, head.find(':')) + query;
+}
+
+std::vector<std::string> all_guarantee_fields() {
+  return {"concurrency", "expiry", "ttl_s", "id_bytes_max", "payload_bytes_max"};
+}
+
+std::vector<std::string> assumed_guarantees(const std::string& uri) {
+  // handlers/exec_handler.cpp: "Nothing is known about an external handler's concurrency:
+  // assume the weakest" -- and the protocol declares no store guarantee either.
+  if (base_of(uri).rfind("exec:", 0) == 0) return all_guarantee_fields();
+  return {};
+}
+
 std::vector<std::string> php_module_handlers() {
   std::vector<std::string> out{"php:files"};
   const char* port = std::getenv("REDIS_PORT");

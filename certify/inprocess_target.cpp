@@ -5,6 +5,7 @@
 #include "certify/inprocess_target.hpp"
 
 #include "certify/battery.hpp"
+#include "certify/handlers.hpp"
 #include "properties/property.hpp"
 #include "properties/target.hpp"
 #include "scenarios/runner.hpp"
@@ -36,6 +37,13 @@ class ExplorerSession final : public RaceSession {
 }  // namespace
 
 InProcessTarget::InProcessTarget(std::string uri) : uri_(std::move(uri)) {}
+
+DeclaredGuarantees InProcessTarget::guarantees() {
+  handlers::ManualClock clock(0);
+  auto backend = properties::HandlerTarget(uri_).make(1, clock);
+  if (!backend) return {handlers::Guarantees{}, all_guarantee_fields()};
+  return {backend.value()->get().guarantees(), assumed_guarantees(uri_)};
+}
 
 ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,
                                               scenarios::Listener* trace) {

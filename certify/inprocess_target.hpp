@@ -12,6 +12,8 @@ class InProcessTarget final : public Target {
   explicit InProcessTarget(std::string uri);
 
   const std::string& uri() const override { return uri_; }
+  std::string kind() const override { return "in-process"; }
+  DeclaredGuarantees guarantees() override;
   std::string where() const override { return ""; }
   std::string agreement() const override { return "agree with the reference models"; }
   ScenarioOutcome run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,

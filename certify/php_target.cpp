@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "certify/spawn.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
@@ -76,6 +77,13 @@ class ProcessSession final : public RaceSession {
 
 }  // namespace
 
+std::optional<std::string> php_version(const std::string& php) {
+  constexpr int version_timeout_ms = 10'000;
+  const ProgramResult r = run_program({php, "-n", "-r", "echo PHP_VERSION;"}, version_timeout_ms);
+  if (!r.exited || r.status != 0 || r.out.empty() || r.out.size() > 64) return std::nullopt;
+  return r.out;
+}
+
 PhpModuleTarget::PhpModuleTarget(oracle::PhpModuleUri module, const std::string& work_dir)
     : module_(std::move(module)) {
   setup_.harness_dir = oracle::find_harness_dir("");
@@ -95,6 +103,13 @@ PhpModuleTarget::~PhpModuleTarget() {
     (void)oracle::reset_module_store(*worker_, store_, {{"save_path", store_.save_path}}, {}, 0,
                                      error);
   }
+}
+
+// sessionspec declares what a module promises from its documented behaviour (php_module.hpp):
+// nothing is assumed. The TTL of phpredis is PHP's default gc_maxlifetime here; each scenario
+// judges by its own.
+DeclaredGuarantees PhpModuleTarget::guarantees() {
+  return {module_.guarantees(model::RunOptions{}), {}};
 }
 
 ScenarioOutcome PhpModuleTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,

@@ -11,6 +11,9 @@
 
 namespace ss::certify {
 
+/// PHP_VERSION of the `php` binary (real-engine mode runs `php -n`); nullopt when it does not run.
+[[nodiscard]] std::optional<std::string> php_version(const std::string& php = "php");
+
 class PhpModuleTarget final : public Target {
  public:
   /// Scratch files (programs, the files module's directories) go under `work_dir` (created).
@@ -18,6 +21,8 @@ class PhpModuleTarget final : public Target {
   ~PhpModuleTarget() override;
 
   const std::string& uri() const override { return module_.uri; }
+  std::string kind() const override { return "php-module"; }
+  DeclaredGuarantees guarantees() override;
   std::string where() const override { return " in real PHP"; }
   std::string agreement() const override {
     return "in real PHP agree with the reference store and the model";

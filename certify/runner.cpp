@@ -22,29 +22,33 @@ void report(const RunHooks& hooks, const std::string& line) {
   if (hooks.progress) hooks.progress(line);
 }
 
+/// The engine profile of L1 and L3 rows (the scenarios run under PHP 8.2's life-cycle).
+constexpr const char* php82 = "php-8.2";
+
 Row make_row(const Target& t, std::string property, std::string title, int level) {
   Row r;
-  r.handler = t.uri();
+  r.handler = t.name();
+  r.engine = php82;
   r.property = std::move(property);
   r.title = std::move(title);
   r.level = level;
   return r;
 }
 
-/// Traces name the certified URI, not the scratch store each scenario ran in.
+/// Traces name the certified handler, not the scratch store each scenario ran in.
 class NamedTrace final : public scenarios::Listener {
  public:
-  NamedTrace(std::ostream& out, std::string uri) : writer_(out), uri_(std::move(uri)) {}
+  NamedTrace(std::ostream& out, std::string name) : writer_(out), name_(std::move(name)) {}
   void on_event(const scenarios::Event& e) override {
     if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
     scenarios::Event named = e;
-    named.handler = uri_;
+    named.handler = name_;
     writer_.on_event(named);
   }
 
  private:
   scenarios::JsonTraceWriter writer_;
-  std::string uri_;
+  std::string name_;
 };
 
 /// L1 row `folder`: every scenario of the folder, each in a fresh store.
@@ -54,10 +58,10 @@ Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHo
   std::string error;
   const auto scs = load_folder((fs::path(plan.scenario_dir) / name).string(), error);
   std::unique_ptr<NamedTrace> trace;
-  if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.uri());
+  if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.name());
   std::size_t passed = 0;
   for (const auto& sc : scs) {
-    report(hooks, t.uri() + ": L1 " + sc.name);
+    report(hooks, t.name() + ": L1 " + sc.name);
     ScenarioOutcome out = t.run_scenario(sc, plan.seed, trace.get());
     if (!out.error.empty()) {
       error = out.error;
@@ -130,41 +134,51 @@ Row race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc) {
   return row;
 }
 
-void level1(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
   for (const std::string_view folder : level1_folders) {
-    if (!selected(plan, "L1." + std::string(folder))) continue;
+    if (!selected(plan, "L1." + std::string(folder))) {
+      c.handlers.back().filtered_levels.insert(1);
+      continue;
+    }
     const auto t0 = Clock::now();
     Row row = level1_row(plan, t, folder, hooks);
     row.time_ms = ms_since(t0);
-    rows.push_back(std::move(row));
+    c.rows.push_back(std::move(row));
   }
 }
 
-void level2(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+void level2(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
   for (const ContractSuite& suite : t.contract_suites()) {
-    if (!selected(plan, suite.id)) continue;
+    if (!selected(plan, suite.id)) {
+      c.handlers.back().filtered_levels.insert(2);
+      continue;
+    }
     const auto t0 = Clock::now();
-    report(hooks, t.uri() + ": L2 " + suite.title);
+    report(hooks, t.name() + ": L2 " + suite.title);
     Row row = make_row(t, suite.id, suite.title, 2);
+    row.engine = suite.engine;
     ContractResult r = t.run_contract(suite, plan);
     row.verdict = r.passed ? Verdict::pass : Verdict::fail;
     row.evidence = std::move(r.evidence);
     row.replay = std::move(r.replay);
     row.time_ms = ms_since(t0);
-    rows.push_back(std::move(row));
+    c.rows.push_back(std::move(row));
   }
 }
 
-void level3(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Row>& rows) {
+void level3(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
   std::string error;
   const auto scs = load_folder((fs::path(plan.scenario_dir) / races_folder).string(), error);
   for (const auto& sc : scs) {
-    if (!selected(plan, "L3.race." + sc.name)) continue;
-    report(hooks, t.uri() + ": L3 " + sc.name);
+    if (!selected(plan, "L3.race." + sc.name)) {
+      c.handlers.back().filtered_levels.insert(3);
+      continue;
+    }
+    report(hooks, t.name() + ": L3 " + sc.name);
     const auto t0 = Clock::now();
     Row row = race_row(plan, t, sc);
     row.time_ms = ms_since(t0);
-    rows.push_back(std::move(row));
+    c.rows.push_back(std::move(row));
   }
 }
 
@@ -190,11 +204,17 @@ std::vector<scenarios::Scenario> load_folder(const std::string& dir, std::string
   return out;
 }
 
-void certify_target(const Plan& plan, Target& target, const RunHooks& hooks,
-                    std::vector<Row>& rows) {
-  level1(plan, target, hooks, rows);
-  if (plan.level >= 2) level2(plan, target, hooks, rows);
-  if (plan.level >= 3) level3(plan, target, hooks, rows);
+void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Certificate& c) {
+  DeclaredGuarantees declared = target.guarantees();
+  c.handlers.push_back({target.name(),
+                        target.uri(),
+                        target.kind(),
+                        declared.guarantees,
+                        std::move(declared.assumed),
+                        {}});
+  level1(plan, target, hooks, c);
+  if (plan.level >= 2) level2(plan, target, hooks, c);
+  if (plan.level >= 3) level3(plan, target, hooks, c);
 }
 
 }  // namespace ss::certify

@@ -24,9 +24,9 @@ struct RunHooks {
   std::ostream* trace = nullptr;
 };
 
-/// Certifies `target` at every level the plan asks for; appends its rows to `rows`.
-void certify_target(const Plan& plan, Target& target, const RunHooks& hooks,
-                    std::vector<Row>& rows);
+/// Certifies `target` at every level the plan asks for: appends its handler record and its
+/// rows to `c`.
+void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Certificate& c);
 
 /// The `.scn` files of `dir` (not its subfolders), parsed, in file-name order; `error` gets
 /// the first parse error or why the folder cannot be read.

@@ -59,12 +59,29 @@ class RaceSession {
   [[nodiscard]] virtual handlers::Concurrency concurrency() const = 0;
 };
 
+/// What a handler promises, and which of the promises nobody declared (sessionspec assumes the
+/// weakest value for them: an exec: handler cannot declare any).
+struct DeclaredGuarantees {
+  handlers::Guarantees guarantees;
+  /// Names of the fields of `guarantees` that were assumed: concurrency, expiry, ttl_s,
+  /// id_bytes_max, payload_bytes_max.
+  std::vector<std::string> assumed;
+};
+
 class Target {
  public:
   virtual ~Target() = default;
 
   /// The handler URI as given.
   [[nodiscard]] virtual const std::string& uri() const = 0;
+  /// The handler's display name in rows, JUnit and traces: no scratch paths (set by whoever
+  /// knows the other targets, so that names are unique in a certificate).
+  [[nodiscard]] const std::string& name() const { return name_.empty() ? uri() : name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
+  /// "in-process" or "php-module".
+  [[nodiscard]] virtual std::string kind() const = 0;
+  /// What the handler promises; the rows are judged by it.
+  [[nodiscard]] virtual DeclaredGuarantees guarantees() = 0;
   /// What row titles add after what ran ("" or " in real PHP").
   [[nodiscard]] virtual std::string where() const = 0;
   /// How a passing L1 row words its evidence after "N/M scenarios".
@@ -86,6 +103,9 @@ class Target {
   /// L3: a session for race scenario `sc` (which must outlive it); nullptr with `error`.
   virtual std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                             std::string& error) = 0;
+
+ private:
+  std::string name_;
 };
 
 /// The target for `uri`: a real PHP module for php: URIs (its scratch files under `work_dir`),

@@ -1,12 +1,13 @@
 // The report directory and the report generator, which runs as a program without a shell.
 
+#include "certify/report.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
-#include "certify/report.hpp"
 #include "certify/runner.hpp"
 #include "certify/scratch.hpp"
 #include "certify/spawn.hpp"
@@ -28,7 +29,7 @@ Certificate gist_on_memory(const fs::path& traces) {
   Certificate c;
   std::string error;
   auto target = make_target("memory", "", error);
-  certify_target(plan, *target, RunHooks{{}, &trace}, c.rows);
+  certify_target(plan, *target, RunHooks{{}, &trace}, c);
   return c;
 }
 
@@ -61,8 +62,7 @@ TEST(Certify, D7_ReportDirectoryIsNeverShellSyntax) {
   const ScratchDir scratch("sessionspec-report-test");
   ASSERT_TRUE(scratch.ok());
   const fs::path planted = fs::path(scratch.path()) / "planted";
-  const fs::path dir =
-      fs::path(scratch.path()) / ("x';touch " + planted.string() + ";'y it's");
+  const fs::path dir = fs::path(scratch.path()) / ("x';touch " + planted.string() + ";'y it's");
   fs::create_directories(dir);
   const fs::path traces = dir / "traces.jsonl";
   const Certificate c = gist_on_memory(traces);
