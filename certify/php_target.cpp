@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "certify/spawn.hpp"
+#include "base/child_process.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
@@ -79,8 +79,9 @@ class ProcessSession final : public RaceSession {
 
 std::optional<std::string> php_version(const std::string& php) {
   constexpr int version_timeout_ms = 10'000;
-  const ProgramResult r = run_program({php, "-n", "-r", "echo PHP_VERSION;"}, version_timeout_ms);
-  if (!r.exited || r.status != 0 || r.out.empty() || r.out.size() > 64) return std::nullopt;
+  const base::ProcessResult r =
+      base::run_process({php, "-n", "-r", "echo PHP_VERSION;"}, version_timeout_ms);
+  if (!r.ok() || r.out.empty() || r.out.size() > 64) return std::nullopt;
   return r.out;
 }
 

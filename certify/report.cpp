@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/child_process.hpp"
 #include "certify/data.hpp"
-#include "certify/spawn.hpp"
 
 namespace ss::certify {
 
@@ -41,11 +41,15 @@ std::optional<std::string> write_report(const std::string& dir_name, const Certi
     argv.insert(argv.end(), {"--mutants", (dir / "mutants.json").string()});
   }
   argv.push_back(traces);
-  const ProgramResult r = run_program(argv, report_timeout_ms);
-  if (!r.exited) return "certify: the report generator failed: " + r.error;
-  if (r.status != 0) {
-    return "certify: the report generator failed (exit " + std::to_string(r.status) + ", " +
-           data_paths().report_script + ")";
+  const base::ProcessResult r = base::run_process(argv, report_timeout_ms);
+  if (!r.ok()) {
+    // The generator says what is wrong in one line on stderr (reports/README.md).
+    const std::string why =
+        !r.started    ? r.error
+        : r.timed_out ? "no result within " + std::to_string(report_timeout_ms / 1000) + " s"
+                      : r.err.substr(0, r.err.find('\n'));
+    return "certify: the report generator failed (" + base::describe_wait_status(r.status) +
+           "): " + why;
   }
   return std::nullopt;
 }
