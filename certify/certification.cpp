@@ -18,6 +18,7 @@ Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sess
 
 std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare(Plan plan,
                                                                                  HandlerSets sets) {
+  if (auto e = check_ranges(plan)) return *e;
   if (plan.scenario_dir.empty()) plan.scenario_dir = data_paths().scenario_dir;
   std::unique_ptr<Certification> c(new Certification(std::move(plan)));
   Plan& p = c->plan_;

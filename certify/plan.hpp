@@ -55,6 +55,9 @@ inline constexpr std::string_view level1_folders[] = {"gist", "lesson", "php"};
 /// The race catalogue's folder (level 3).
 inline constexpr std::string_view races_folder = "races";
 
+/// The first number of `plan` outside its bounds, as a one-line input error naming the option.
+[[nodiscard]] std::optional<std::string> check_ranges(const Plan& plan);
+
 /// Whether the plan's `--only` filters select the row `row_id` (all rows without filters).
 [[nodiscard]] bool selected(const Plan& plan, std::string_view row_id);
 

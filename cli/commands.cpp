@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -121,6 +122,24 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 int input_error(const std::string& message) {
   std::cerr << "sessionspec: " << message << "\n";
   return exit_input;
+}
+
+CLI::Validator integer_in(std::uint64_t min, std::uint64_t max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& input) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = input.data() + input.size();
+        const bool digits = !input.empty() && input.size() <= 20 &&
+                            input.find_first_not_of("0123456789") == std::string::npos;
+        const auto parsed = std::from_chars(input.data(), end, value);
+        if (digits && parsed.ec == std::errc() && parsed.ptr == end && value >= min &&
+            value <= max) {
+          return "";
+        }
+        return "value '" + input.substr(0, 40) + "' is not an integer in " + range;
+      },
+      "INT in " + range);
 }
 
 int run_command(const RunOptions& o) {

@@ -3,9 +3,12 @@
 // failure, 2 usage or input error.
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace ss::cli {
 
@@ -15,6 +18,14 @@ inline constexpr int exit_input = 2;
 
 /// Prints `sessionspec: MESSAGE` (one line) to stderr and returns exit_input.
 int input_error(const std::string& message);
+
+/// A validator for numeric options: a decimal integer in [min, max], digits only. CLI11 alone
+/// reads "-1" into an unsigned option as 2^64-1 and accepts 0x10 and 010; every numeric option
+/// of every verb uses this instead, so an out-of-range value is one line and exit 2.
+[[nodiscard]] CLI::Validator integer_in(std::uint64_t min, std::uint64_t max);
+
+/// The range of seeds: any unsigned 64-bit integer.
+inline constexpr std::uint64_t seed_max = std::numeric_limits<std::uint64_t>::max();
 
 struct CommonOptions {
   std::vector<std::string> scenarios;

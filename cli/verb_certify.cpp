@@ -87,12 +87,16 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--report", p.report_dir, "Write certificate.json, traces and report.html here");
   cmd->add_option("--junit", p.junit_file, "Write JUnit XML here");
   cmd->add_option("--level", p.level, "Highest level required: 1, 2 or 3")
-      ->check(CLI::Range(1, 3))
+      ->check(integer_in(1, certify::level_max))
       ->default_val(3);
-  cmd->add_option("--seed", p.seed, "Seed of every generated case and schedule")->default_val(1);
+  cmd->add_option("--seed", p.seed, "Seed of every generated case and schedule")
+      ->check(integer_in(0, seed_max))
+      ->default_val(1);
   cmd->add_option("--cases", p.budgets.cases, "Property cases per engine profile (L2)")
+      ->check(integer_in(1, certify::cases_max))
       ->default_val(100);
   cmd->add_option("--schedules", p.budgets.schedules, "Schedules per race scenario (L3)")
+      ->check(integer_in(1, certify::schedules_max))
       ->default_val(100);
   cmd->add_option("--scenarios", p.scenario_dir, "Folder with gist/, lesson/, php/ and races/");
   cmd->add_option("--only", p.only,
@@ -105,11 +109,11 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--process-schedules", p.budgets.process_schedules,
                   "Schedules of real PHP processes per race scenario (php: handlers, L3)")
       ->default_val(8)
-      ->check(CLI::Range(1, 100'000));
+      ->check(integer_in(1, certify::process_schedules_max));
   cmd->add_option("--block-ms", p.budgets.block_ms,
                   "php: handlers, L3: a process slower than this for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
-      ->check(CLI::Range(10, 60'000));
+      ->check(integer_in(certify::block_ms_min, certify::block_ms_max));
   return {cmd, [o] { return certify_command(*o); }};
 }
 

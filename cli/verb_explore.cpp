@@ -23,6 +23,12 @@ namespace ss::cli {
 
 namespace {
 
+/// Bounds of the numeric options: at about 60,000 schedules/s in-process, 10 million schedules
+/// take about three minutes (an out-of-process handler is much slower); a schedule longer than a
+/// million steps is a runaway, not a race.
+constexpr std::uint64_t schedules_max = 10'000'000;
+constexpr std::uint64_t steps_max_max = 1'000'000;
+
 struct ExploreOptions {
   std::string scenario;
   std::string engine = "php-8.2";
@@ -108,13 +114,19 @@ Verb register_explore(CLI::App& app) {
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
-  cmd->add_option("--schedules", o->schedules, "How many schedules to try")->default_val(10000);
-  cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")->default_val(1);
+  cmd->add_option("--schedules", o->schedules, "How many schedules to try")
+      ->check(integer_in(1, schedules_max))
+      ->default_val(10000);
+  cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")
+      ->check(integer_in(0, seed_max))
+      ->default_val(1);
   cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)");
   cmd->add_option("--trace", o->trace_file, "Write the JSON-lines trace of the reported schedule");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
   cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
-  cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")->default_val(10000);
+  cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
+      ->check(integer_in(1, steps_max_max))
+      ->default_val(10000);
   return {cmd, [o] { return explore_command(*o); }};
 }
 

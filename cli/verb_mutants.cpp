@@ -91,6 +91,7 @@ Verb register_mutants(CLI::App& app) {
   cmd->add_option("--handler", p.handler, "Base handler URI the mutants wrap")
       ->default_val("memory");
   cmd->add_option("--seed", p.seed, "Seed for the scenario runs and the properties")
+      ->check(integer_in(0, seed_max))
       ->default_val(1);
   cmd->add_option("--json", o->json_file, "Also write the results as JSON to FILE");
   cmd->add_flag("--list", o->list, "List the mutants and exit");
@@ -99,7 +100,7 @@ Verb register_mutants(CLI::App& app) {
   cmd->add_option("--mutant", p.only, "Run only this mutant (repeatable)");
   cmd->add_option("--cases", p.cases, "Property cases per engine profile")
       ->default_val(300)
-      ->check(CLI::Range(1, 1000000));
+      ->check(integer_in(1, 1'000'000));
   cmd->add_flag("--shrink", p.shrink, "Shrink property failures before reporting them");
   return {cmd, [o] { return run_mutants(*o); }};
 }

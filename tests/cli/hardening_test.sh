@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Hostile and broken input on the command line (issue #14: D8, D9, D10, D11, D12, D18): every
+# check is named after the defect it pins down. Bad input is exit 2 with ONE line on stderr that
+# names the option or file; nothing runs forever; nothing exits with a signal.
+# Usage: hardening_test.sh SESSIONSPEC_BINARY SOURCE_DIR
+set -u
+bin=$1
+src=$2
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+passed=0
+failed=0
+gist=$src/scenarios/gist/1-open-write-close.scn
+race=$src/scenarios/races/two-tabs-counter.scn
+
+# refused NAME PATTERN -- COMMAND...: exit 2 within 60 s, exactly one stderr line matching
+# PATTERN.
+refused() {
+  local name=$1 pattern=$2
+  shift 3
+  local err rc
+  err=$(timeout 60 "$@" 2>&1 >/dev/null)
+  rc=$?
+  if [[ $rc -eq 2 && $(printf '%s\n' "$err" | wc -l) -eq 1 ]] && grep -qE -- "$pattern" <<<"$err"
+  then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED $name: $* -> exit $rc (want 2 and one line matching '$pattern'):"
+    printf '%s\n' "$err" | head -5
+  fi
+}
+
+# D8: every numeric option of every verb has a range.
+refused D8_CertifyCasesNegative "--cases: value '-1' is not an integer in 1\.\.100000" -- \
+  "$bin" certify --handler memory --cases -1
+refused D8_CertifyCasesHuge "--cases: value '2147483647'" -- \
+  "$bin" certify --handler memory --cases 2147483647
+refused D8_CertifySchedulesNegative "--schedules" -- "$bin" certify --handler memory --schedules -1
+refused D8_CertifyLevelZero "--level" -- "$bin" certify --handler memory --level 0
+refused D8_CertifyProcessSchedulesZero "--process-schedules" -- \
+  "$bin" certify --handler php:files --process-schedules 0
+refused D8_CertifyBlockMsHuge "--block-ms" -- "$bin" certify --handler php:files --block-ms 99999999
+refused D8_ExploreSchedulesNegative "--schedules: value '-1'" -- "$bin" explore "$race" --schedules -1
+refused D8_ExploreSchedulesHex "--schedules: value '0x10'" -- "$bin" explore "$race" --schedules 0x10
+refused D8_ExploreStepsMaxZero "--steps-max" -- "$bin" explore "$race" --steps-max 0
+refused D8_MutantsCasesZero "--cases" -- "$bin" mutants --cases 0
+refused D8_OracleSchedulesNegative "--schedules" -- "$bin" oracle "$gist" --schedules -1
+for verb in run check; do
+  refused "D8_${verb}SeedOverflow" "--seed: value '18446744073709551616'" -- \
+    "$bin" $verb "$gist" --seed 18446744073709551616
+done
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
