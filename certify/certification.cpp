@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <set>
 
 #include "base/version.hpp"
 #include "certify/data.hpp"
@@ -13,6 +14,39 @@
 namespace ss::certify {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+/// Whether some row of `level` can be selected by the plan's filters (`prefix` is the common
+/// beginning of that level's row ids, e.g. "L3.race.").
+bool level_selectable(const Plan& p, int level, const std::string& prefix) {
+  if (p.level < level) return false;
+  if (p.only.empty()) return true;
+  return std::any_of(p.only.begin(), p.only.end(), [&](const std::string& o) {
+    return prefix.rfind(o, 0) == 0 || o.rfind(prefix, 0) == 0;
+  });
+}
+
+/// The scenario folders the plan reads must exist: a wrong --scenarios is an input error, not a
+/// certificate of failed rows.
+std::optional<std::string> check_folders(const Plan& p) {
+  std::vector<std::string> needed;
+  for (const std::string_view folder : level1_folders) {
+    if (level_selectable(p, 1, "L1." + std::string(folder))) needed.emplace_back(folder);
+  }
+  if (level_selectable(p, 3, "L3.race.")) needed.emplace_back(races_folder);
+  for (const auto& folder : needed) {
+    std::error_code ec;
+    const fs::path dir = fs::path(p.scenario_dir) / folder;
+    if (!fs::is_directory(dir, ec)) {
+      return "--scenarios: " + dir.string() + " is not a directory (want a folder with gist/, " +
+             "lesson/, php/ and races/)";
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sessionspec-certify") {}
 
@@ -32,6 +66,10 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
   if (p.handlers.empty()) {
     return "certify: name a handler (--handler URI) or use --all or --php-modules";
   }
+  // --all beside --handler names some handlers twice: each is certified once, first place kept.
+  std::set<std::string> seen;
+  std::erase_if(p.handlers, [&](const std::string& uri) { return !seen.insert(uri).second; });
+  if (auto e = check_folders(p)) return *e;
   // Every target is made before anything runs: a malformed URI is an input error.
   std::map<std::string, int> names;
   for (const auto& uri : p.handlers) {

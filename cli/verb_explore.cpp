@@ -114,13 +114,16 @@ Verb register_explore(CLI::App& app) {
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
-  cmd->add_option("--schedules", o->schedules, "How many schedules to try")
-      ->check(integer_in(1, schedules_max))
-      ->default_val(10000);
+  CLI::Option* schedules =
+      cmd->add_option("--schedules", o->schedules, "How many schedules to try")
+          ->check(integer_in(1, schedules_max))
+          ->default_val(10000);
   cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")
       ->check(integer_in(0, seed_max))
       ->default_val(1);
-  cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)");
+  // A replay runs exactly one schedule: a --schedules beside it would be silently ignored.
+  cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)")
+      ->excludes(schedules);
   cmd->add_option("--trace", o->trace_file, "Write the JSON-lines trace of the reported schedule");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
   cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");

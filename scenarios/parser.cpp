@@ -1,6 +1,7 @@
 // The scenario parser: line-oriented, one statement per line, JSON literals for values (parsed
 // by nlohmann-json, never by hand).
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -471,6 +472,12 @@ std::variant<Scenario, ParseError> parse_scenario(const std::string& text,
 }
 
 std::variant<Scenario, ParseError> load_scenario(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it, which would parse as an empty
+  // scenario ("expected at least one 'request'").
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return ParseError{path, 0, "is a directory, not a scenario file"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ParseError{path, 0, "cannot open scenario file"};
   std::string text;

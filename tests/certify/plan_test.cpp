@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "certify/certification.hpp"
@@ -44,6 +45,32 @@ TEST(Certify, D8_BudgetsOutOfRangeAreInputErrors) {
   p.level = 4;
   EXPECT_NE(refusal(p).find("--level: 4"), std::string::npos);
   EXPECT_EQ(refusal(plan_for("memory")), "");
+}
+
+// D18: `--all` beside `--handler` certified a handler twice.
+TEST(Certify, D18_AllBesideHandlerCertifiesEachOnce) {
+  Plan p = plan_for("memory");
+  p.handlers = {"memory", "memory"};
+  auto prepared = Certification::prepare(p, HandlerSets{.all = true});
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Certification>>(prepared));
+  const auto& handlers = std::get<std::unique_ptr<Certification>>(prepared)->plan().handlers;
+  EXPECT_EQ(std::count(handlers.begin(), handlers.end(), "memory"), 1);
+  EXPECT_EQ(handlers.front(), "memory");
+  EXPECT_GT(handlers.size(), 1u);  // --all added the others.
+}
+
+// D18: `certify --scenarios /nonexistent` gave fail rows instead of an input error.
+TEST(Certify, D18_MissingScenarioFolderIsInputError) {
+  Plan p = plan_for("memory");
+  p.scenario_dir = "/nonexistent";
+  EXPECT_EQ(refusal(p),
+            "--scenarios: /nonexistent/gist is not a directory (want a folder with gist/, lesson/, "
+            "php/ and races/)");
+  // Only what the plan reads must exist: L3 alone needs races/ only.
+  p.scenario_dir = ss::test::source_dir() + "/scenarios/races/..";
+  p.level = 3;
+  p.only = {"L3"};
+  EXPECT_EQ(refusal(p), "");
 }
 
 }  // namespace

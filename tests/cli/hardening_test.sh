@@ -51,5 +51,17 @@ for verb in run check; do
     "$bin" $verb "$gist" --seed 18446744073709551616
 done
 
+# D18: bad input accepted or misreported.
+refused D18_DirectoryAsScenarioCheck "scenarios/gist: is a directory, not a scenario file" -- \
+  "$bin" check "$src/scenarios/gist"
+refused D18_DirectoryAsScenarioExplore "is a directory" -- "$bin" explore "$src/scenarios/races"
+refused D18_DirectoryAsScenarioOracle "is a directory" -- "$bin" oracle "$src/scenarios/gist"
+refused D18_CertifySeedNegative "--seed: value '-1'" -- "$bin" certify --handler memory --seed -1
+refused D18_ExploreReplayWithSchedules "--replay excludes --schedules|--schedules excludes" -- \
+  "$bin" explore "$race" --replay 0 --schedules 5
+refused D18_OracleTimeoutZero "--timeout: value '0'" -- "$bin" oracle "$gist" --timeout 0
+refused D18_CertifyScenariosNonexistent "--scenarios: /nonexistent/gist is not a directory" -- \
+  "$bin" certify --handler memory --scenarios /nonexistent
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
