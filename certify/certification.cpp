@@ -46,6 +46,32 @@ std::optional<std::string> check_folders(const Plan& p) {
   return std::nullopt;
 }
 
+/// Every --only prefix must select some row: a typo would otherwise run nothing and pass.
+std::optional<std::string> check_filters(const Plan& p,
+                                         const std::vector<std::unique_ptr<Target>>& targets) {
+  std::vector<std::string> races;
+  if (p.level >= 3) {
+    std::string error;
+    for (const auto& sc : load_folder((fs::path(p.scenario_dir) / races_folder).string(), error)) {
+      races.push_back(sc.name);
+    }
+    if (!error.empty()) return "--scenarios: " + error;
+  }
+  std::set<std::string> ids;
+  for (const auto& t : targets) {
+    for (auto& id : row_ids(p, *t, races)) ids.insert(std::move(id));
+  }
+  for (const auto& prefix : p.only) {
+    if (std::none_of(ids.begin(), ids.end(),
+                     [&](const std::string& id) { return id.rfind(prefix, 0) == 0; })) {
+      return "--only " + prefix + ": matches no row at --level " + std::to_string(p.level) +
+             " (row ids: L1.gist, L1.lesson, L1.php, L2.contract.ENGINE or L2.generated, "
+             "L3.race.NAME)";
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sessionspec-certify") {}
@@ -82,6 +108,7 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
     const int seen = ++names[name];
     c->targets_.back()->set_name(seen == 1 ? name : name + " #" + std::to_string(seen));
   }
+  if (auto e = check_filters(p, c->targets_)) return *e;
   if (!p.report_dir.empty()) {
     std::error_code ec;
     fs::create_directories(p.report_dir, ec);

@@ -4,6 +4,8 @@
 
 #include "certify/inprocess_target.hpp"
 
+#include <algorithm>
+
 #include "certify/battery.hpp"
 #include "certify/handlers.hpp"
 #include "properties/property.hpp"
@@ -23,8 +25,10 @@ class ExplorerSession final : public RaceSession {
   std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string&) override {
     return ex_->run_one(*strategy_, index);
   }
-  std::string replay(const sched::ScheduleRun& failing) override {
-    return replay_head_ + " --replay " + ex_->shrink(failing).str();
+  std::string replay(const sched::ScheduleRun& run) override {
+    // Only a failing run can be shrunk (shrinking keeps the failure); others replay as they ran.
+    const sched::Schedule s = run.first_failure() ? ex_->shrink(run) : run.sched.schedule;
+    return replay_head_ + " --replay " + s.str();
   }
   handlers::Concurrency concurrency() const override { return ex_->guarantees().concurrency; }
 
@@ -93,6 +97,7 @@ ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const P
   const properties::PropertyResult r = properties::run_property(spec, params);
   ContractResult out;
   out.passed = r.passed;
+  out.cases = static_cast<std::size_t>(std::max(r.cases, 0));
   out.evidence = r.passed ? std::to_string(r.cases) + " generated cases agree with the model"
                           : r.description.substr(0, 2000);
   if (!r.passed && !r.reproduce.empty()) {

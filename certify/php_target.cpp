@@ -163,6 +163,7 @@ ContractResult PhpModuleTarget::run_contract(const ContractSuite&, const Plan& p
   out.passed =
       oracle::check_cases("L2.generated " + module_.uri, cases, plan.seed, property, message);
   if (out.passed) {
+    out.cases = cases;
     out.evidence = std::to_string(cases) + " generated scenarios in real PHP agree with the " +
                    "reference store and the model";
   } else {

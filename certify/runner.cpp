@@ -77,6 +77,11 @@ Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHo
   const bool pass = error.empty() && passed == scs.size() && !scs.empty();
   row.verdict = pass ? Verdict::pass : Verdict::fail;
   if (!error.empty()) row.evidence = error;
+  if (error.empty() && scs.empty()) {
+    // No scenario, no evidence: such a row is never a pass.
+    row.verdict = Verdict::error;
+    row.evidence = "no evidence: no scenario in " + (fs::path(plan.scenario_dir) / name).string();
+  }
   if (pass) {
     row.evidence =
         std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
@@ -94,6 +99,10 @@ bool handler_property(const std::string& p) {
 /// run fails the row with its replay line; violations the guarantee allows are findings.
 void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
   std::set<std::string> findings;
+  // A run that left no session in the store: if no run stored anything, lost update and
+  // resurrection had nothing to show on, and the row cannot pass.
+  std::optional<sched::ScheduleRun> empty_run;
+  bool stored = false;
   for (std::size_t i = 0; i < schedules; ++i) {
     std::string error;
     const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
@@ -102,6 +111,10 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
       row.evidence = error;
       return;
     }
+    const bool empty =
+        !r->final_state || (r->final_state->named.empty() && r->final_state->anonymous.empty());
+    stored = stored || !empty;
+    if (empty && !empty_run) empty_run = r;
     for (const auto& v : r->violations) {
       if (!handler_property(v.property)) continue;
       if (!v.failure) {
@@ -113,6 +126,19 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
       row.replay = session.replay(*r);
       return;
     }
+  }
+  if (schedules == 0) {
+    row.verdict = Verdict::error;
+    row.evidence = "no evidence: 0 schedules ran";
+    return;
+  }
+  if (!stored) {
+    row.verdict = Verdict::fail;
+    row.evidence = "no schedule left a session in the store (" + std::to_string(schedules) +
+                   " schedules): a handler that keeps nothing cannot lose an update, so the "
+                   "declared guarantee cannot be judged";
+    if (empty_run) row.replay = session.replay(*empty_run);
+    return;
   }
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
   row.evidence = std::to_string(schedules) + " schedules; handler declares " +
@@ -161,6 +187,10 @@ void level2(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) 
     row.verdict = r.passed ? Verdict::pass : Verdict::fail;
     row.evidence = std::move(r.evidence);
     row.replay = std::move(r.replay);
+    if (r.passed && r.cases == 0) {
+      row.verdict = Verdict::error;
+      row.evidence = "no evidence: no generated case ran";
+    }
     row.time_ms = ms_since(t0);
     c.rows.push_back(std::move(row));
   }
@@ -183,6 +213,19 @@ void level3(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) 
 }
 
 }  // namespace
+
+std::vector<std::string> row_ids(const Plan& plan, const Target& target,
+                                 const std::vector<std::string>& races) {
+  std::vector<std::string> out;
+  for (const std::string_view folder : level1_folders) out.push_back("L1." + std::string(folder));
+  if (plan.level >= 2) {
+    for (const ContractSuite& suite : target.contract_suites()) out.push_back(suite.id);
+  }
+  if (plan.level >= 3) {
+    for (const auto& name : races) out.push_back("L3.race." + name);
+  }
+  return out;
+}
 
 std::vector<scenarios::Scenario> load_folder(const std::string& dir, std::string& error) {
   std::vector<std::string> files;

@@ -28,6 +28,11 @@ struct RunHooks {
 /// rows to `c`.
 void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Certificate& c);
 
+/// Every row id `target` has at the plan's levels, filters not applied: L1 folders, the target's
+/// L2 suites, and `L3.race.NAME` for each of `races` (the race catalogue's scenario names).
+[[nodiscard]] std::vector<std::string> row_ids(const Plan& plan, const Target& target,
+                                               const std::vector<std::string>& races);
+
 /// The `.scn` files of `dir` (not its subfolders), parsed, in file-name order; `error` gets
 /// the first parse error or why the folder cannot be read.
 [[nodiscard]] std::vector<scenarios::Scenario> load_folder(const std::string& dir,

@@ -42,6 +42,8 @@ struct ContractSuite {
 /// What a level-2 suite found.
 struct ContractResult {
   bool passed = false;
+  /// Cases that ran and passed: a passing suite with none is no evidence.
+  std::size_t cases = 0;
   std::string evidence;
   std::string replay;
 };
@@ -53,8 +55,8 @@ class RaceSession {
   /// Schedule `index` of the target's strategy, judged; nullopt with `error` (one line) when
   /// the schedule could not run at all.
   virtual std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string& error) = 0;
-  /// The command that replays a failing run (shrunk first where the target can shrink).
-  virtual std::string replay(const sched::ScheduleRun& failing) = 0;
+  /// The command that replays `run` (a failing run shrunk first where the target can shrink).
+  virtual std::string replay(const sched::ScheduleRun& run) = 0;
   /// The concurrency guarantee the run is judged by.
   [[nodiscard]] virtual handlers::Concurrency concurrency() const = 0;
 };

@@ -24,6 +24,10 @@ std::string_view verdict_name(Verdict v) {
   return "error";
 }
 
+std::ostream& operator<<(std::ostream& os, Verdict v) {
+  return os << verdict_name(v);
+}
+
 std::optional<Verdict> parse_verdict(std::string_view name) {
   for (const auto& [verdict, text] : verdict_names) {
     if (text == name) return verdict;
@@ -36,7 +40,8 @@ Outcome outcome(const std::vector<Verdict>& verdicts) {
     return std::find(verdicts.begin(), verdicts.end(), v) != verdicts.end();
   };
   if (any(Verdict::fail)) return Outcome::not_certified;
-  if (any(Verdict::error)) return Outcome::incomplete;
+  // No rows is no evidence, like an error row.
+  if (verdicts.empty() || any(Verdict::error)) return Outcome::incomplete;
   return Outcome::certified;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,8 @@ enum class Verdict : std::uint8_t {
 
 /// "pass", "finding", "fail", "skip" or "error".
 [[nodiscard]] std::string_view verdict_name(Verdict v);
+/// Prints verdict_name (GoogleTest and log lines).
+std::ostream& operator<<(std::ostream& os, Verdict v);
 /// The inverse of verdict_name; nullopt for anything else.
 [[nodiscard]] std::optional<Verdict> parse_verdict(std::string_view name);
 
@@ -36,8 +39,8 @@ enum class Outcome : std::uint8_t {
   certified,
   /// Some row failed (exit 1), whatever else happened: a failure is a definite answer.
   not_certified,
-  /// No row failed, but some row could not judge (exit 3): the certificate is incomplete and
-  /// must not be read as a pass.
+  /// No row failed, but some row could not judge, or there are no rows (exit 3): the
+  /// certificate is incomplete and must not be read as a pass.
   incomplete,
 };
 

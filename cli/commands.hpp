@@ -1,6 +1,6 @@
 #pragma once
 // The verbs of `sessionspec`. Each returns the process exit code: 0 success, 1 conformance
-// failure, 2 usage or input error.
+// failure, 2 usage or input error, 3 internal or infrastructure error.
 
 #include <cstdint>
 #include <limits>
@@ -15,6 +15,8 @@ namespace ss::cli {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_conformance = 1;
 inline constexpr int exit_input = 2;
+/// An internal or infrastructure error: the verb could not reach a verdict.
+inline constexpr int exit_internal = 3;
 
 /// Prints `sessionspec: MESSAGE` (one line) to stderr and returns exit_input.
 int input_error(const std::string& message);

@@ -67,8 +67,12 @@ int certify_command(const CertifyOptions& o) {
   if (!plan.report_dir.empty()) {
     fmt::print("report: {}\n", (std::filesystem::path(plan.report_dir) / "report.html").string());
   }
-  const certify::Outcome outcome = certify::outcome(certify::verdicts(cert));
-  return outcome == certify::Outcome::certified ? exit_ok : exit_conformance;
+  switch (certify::outcome(certify::verdicts(cert))) {
+    case certify::Outcome::certified: return exit_ok;
+    case certify::Outcome::not_certified: return exit_conformance;
+    case certify::Outcome::incomplete: return exit_internal;
+  }
+  return exit_internal;
 }
 
 }  // namespace

@@ -32,6 +32,11 @@ TEST(Verdict, AnErrorIsNeverAPass) {
   EXPECT_EQ(outcome({Verdict::pass, Verdict::error}), Outcome::incomplete);
 }
 
+// D9: a certificate without rows holds no evidence.
+TEST(Certify, D9_NoRowsIsNoPass) {
+  EXPECT_EQ(outcome({}), Outcome::incomplete);
+}
+
 TEST(Plan, OnlySelectsRowsByPrefix) {
   Plan plan;
   EXPECT_TRUE(selected(plan, "L2.contract.php-8.2"));

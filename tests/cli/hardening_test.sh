@@ -51,6 +51,22 @@ for verb in run check; do
     "$bin" $verb "$gist" --seed 18446744073709551616
 done
 
+# D9: no vacuous passes.
+refused D9_OnlyTypo "--only L3.race.two-tabs-countr: matches no row" -- \
+  "$bin" certify --handler memory --only L3.race.two-tabs-countr
+refused D9_OnlyAboveLevel "--only L3: matches no row at --level 1" -- \
+  "$bin" certify --handler memory --only L3 --level 1
+out=$(timeout 120 "$bin" certify --handler "exec:php $src/tests/certify/fixtures/false_handler.php" \
+  --only L3.race.race-two-tabs-counter --schedules 3 2>/dev/null)
+rc=$?
+if [[ $rc -eq 1 ]] && grep -q "fail .*no schedule left a session" <<<"$out"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED D9_HandlerThatStoresNothing: exit $rc (want 1), output:"
+  printf '%s\n' "$out" | tail -4
+fi
+
 # D18: bad input accepted or misreported.
 refused D18_DirectoryAsScenarioCheck "scenarios/gist: is a directory, not a scenario file" -- \
   "$bin" check "$src/scenarios/gist"
