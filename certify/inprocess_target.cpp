@@ -22,12 +22,24 @@ class ExplorerSession final : public RaceSession {
                   std::string replay_head)
       : ex_(std::move(ex)), strategy_(std::move(strategy)), replay_head_(std::move(replay_head)) {}
 
-  std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string&) override {
-    return ex_->run_one(*strategy_, index);
+  // The explorer throws when the per-schedule backend factory fails (a server that went away,
+  // a store directory that was removed): that is an error value here.
+  std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string& error) override {
+    try {
+      return ex_->run_one(*strategy_, index);
+    } catch (const std::exception& e) {
+      error = e.what();
+      return std::nullopt;
+    }
   }
   std::string replay(const sched::ScheduleRun& run) override {
-    // Only a failing run can be shrunk (shrinking keeps the failure); others replay as they ran.
-    const sched::Schedule s = run.first_failure() ? ex_->shrink(run) : run.sched.schedule;
+    // Only a failing run can be shrunk (shrinking keeps the failure); others replay as they ran,
+    // and so does a failing one whose shrinking cannot make backends any more.
+    sched::Schedule s = run.sched.schedule;
+    try {
+      if (run.first_failure()) s = ex_->shrink(run);
+    } catch (const std::exception&) {
+    }
     return replay_head_ + " --replay " + s.str();
   }
   handlers::Concurrency concurrency() const override { return ex_->guarantees().concurrency; }
@@ -40,7 +52,9 @@ class ExplorerSession final : public RaceSession {
 
 }  // namespace
 
-InProcessTarget::InProcessTarget(std::string uri) : uri_(std::move(uri)) {}
+InProcessTarget::InProcessTarget(std::string uri, sched::BackendFactory factory)
+    : uri_(std::move(uri)),
+      factory_(factory ? std::move(factory) : properties::isolated_backends(uri_)) {}
 
 DeclaredGuarantees InProcessTarget::guarantees() {
   handlers::ManualClock clock(0);
@@ -53,18 +67,24 @@ ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std
                                               scenarios::Listener* trace) {
   ScenarioOutcome out;
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = properties::HandlerTarget(uri_).make(seed, clock);
+  auto backend = factory_(clock, seed);
   if (!backend) {
     out.error = backend.error().reason;
     return out;
   }
-  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
+  scenarios::ConformanceChecker conformance(backend.value()->guarantees().store);
   scenarios::ExpectationChecker expectations;
   std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
   if (trace) listeners.push_back(trace);
   scenarios::RunConfig cfg;
   cfg.seed = seed;
-  if (!scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners, out.error)) {
+  try {
+    if (!scenarios::run_scenario(sc, cfg, *backend.value(), clock, listeners, out.error)) {
+      return out;
+    }
+  } catch (const std::exception& e) {
+    // Handlers answer with values; an exception is a bug or exhaustion (std::bad_alloc).
+    out.error = std::string("the run threw: ") + e.what();
     return out;
   }
   if (conformance.failure()) {
@@ -116,7 +136,7 @@ std::unique_ptr<RaceSession> InProcessTarget::race(const scenarios::Scenario& sc
   sched::ExploreConfig cfg;
   cfg.handler_uri = uri_;
   cfg.seed = plan.seed;
-  cfg.factory = properties::isolated_backends(uri_);
+  cfg.factory = factory_;
   auto ex = sched::Explorer::make(sc, cfg, error);
   if (!ex) return nullptr;
   auto strategy = sched::make_strategy("portfolio", plan.seed, error);

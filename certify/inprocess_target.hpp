@@ -9,7 +9,9 @@ namespace ss::certify {
 
 class InProcessTarget final : public Target {
  public:
-  explicit InProcessTarget(std::string uri);
+  /// `factory` makes each scenario's, case's and schedule's backend; by default a fresh
+  /// isolated store of `uri` (properties::isolated_backends).
+  explicit InProcessTarget(std::string uri, sched::BackendFactory factory = {});
 
   const std::string& uri() const override { return uri_; }
   std::string kind() const override { return "in-process"; }
@@ -27,6 +29,7 @@ class InProcessTarget final : public Target {
 
  private:
   std::string uri_;
+  sched::BackendFactory factory_;
 };
 
 }  // namespace ss::certify

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "scenarios/trace.hpp"
@@ -51,10 +52,9 @@ class NamedTrace final : public scenarios::Listener {
   std::string name_;
 };
 
-/// L1 row `folder`: every scenario of the folder, each in a fresh store.
-Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHooks& hooks) {
-  const std::string name(folder);
-  Row row = make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1);
+/// L1 row `name`: every scenario of the folder, each in a fresh store.
+void level1_row(const Plan& plan, Target& t, const std::string& name, const RunHooks& hooks,
+                Row& row) {
   std::string error;
   const auto scs = load_folder((fs::path(plan.scenario_dir) / name).string(), error);
   std::unique_ptr<NamedTrace> trace;
@@ -76,7 +76,11 @@ Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHo
   }
   const bool pass = error.empty() && passed == scs.size() && !scs.empty();
   row.verdict = pass ? Verdict::pass : Verdict::fail;
-  if (!error.empty()) row.evidence = error;
+  if (!error.empty()) {
+    // A scenario that could not run says nothing about the handler's conformance.
+    row.verdict = Verdict::error;
+    row.evidence = error;
+  }
   if (error.empty() && scs.empty()) {
     // No scenario, no evidence: such a row is never a pass.
     row.verdict = Verdict::error;
@@ -86,7 +90,6 @@ Row level1_row(const Plan& plan, Target& t, std::string_view folder, const RunHo
     row.evidence =
         std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
   }
-  return row;
 }
 
 /// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
@@ -107,8 +110,8 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
     std::string error;
     const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
     if (!r) {
-      row.verdict = Verdict::fail;
-      row.evidence = error;
+      row.verdict = Verdict::error;
+      row.evidence = "schedule " + std::to_string(i) + " could not run: " + error;
       return;
     }
     const bool empty =
@@ -146,70 +149,94 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
 }
 
-Row race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc) {
-  const std::string suffix = t.where().empty() ? "" : " (real PHP processes)";
-  Row row = make_row(t, "L3.race." + sc.name, "declared guarantee under " + sc.name + suffix, 3);
+void race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc, Row& row) {
   std::string error;
   auto session = t.race(sc, plan, error);
   if (!session) {
-    row.verdict = Verdict::fail;
+    row.verdict = Verdict::error;
     row.evidence = error;
-    return row;
+    return;
   }
   judge_schedules(*session, t.race_schedules(plan.budgets), row);
-  return row;
 }
 
-void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
+/// One row to run: its identity, and what judges it (sets verdict, evidence and replay).
+struct RowJob {
+  Row row;
+  std::function<void(Row&)> judge;
+};
+
+void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
+            std::vector<RowJob>& jobs) {
   for (const std::string_view folder : level1_folders) {
     if (!selected(plan, "L1." + std::string(folder))) {
       c.handlers.back().filtered_levels.insert(1);
       continue;
     }
-    const auto t0 = Clock::now();
-    Row row = level1_row(plan, t, folder, hooks);
-    row.time_ms = ms_since(t0);
-    c.rows.push_back(std::move(row));
+    const std::string name(folder);
+    jobs.push_back(
+        {make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1),
+         [&plan, &t, &hooks, name](Row& row) { level1_row(plan, t, name, hooks, row); }});
   }
 }
 
-void level2(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
+void contract_row(const Plan& plan, Target& t, const ContractSuite& suite, Row& row) {
+  ContractResult r = t.run_contract(suite, plan);
+  row.verdict = r.passed ? Verdict::pass : Verdict::fail;
+  row.evidence = std::move(r.evidence);
+  row.replay = std::move(r.replay);
+  if (r.passed && r.cases == 0) {
+    row.verdict = Verdict::error;
+    row.evidence = "no evidence: no generated case ran";
+  }
+}
+
+void level2(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
+            std::vector<RowJob>& jobs) {
   for (const ContractSuite& suite : t.contract_suites()) {
     if (!selected(plan, suite.id)) {
       c.handlers.back().filtered_levels.insert(2);
       continue;
     }
-    const auto t0 = Clock::now();
-    report(hooks, t.name() + ": L2 " + suite.title);
     Row row = make_row(t, suite.id, suite.title, 2);
     row.engine = suite.engine;
-    ContractResult r = t.run_contract(suite, plan);
-    row.verdict = r.passed ? Verdict::pass : Verdict::fail;
-    row.evidence = std::move(r.evidence);
-    row.replay = std::move(r.replay);
-    if (r.passed && r.cases == 0) {
-      row.verdict = Verdict::error;
-      row.evidence = "no evidence: no generated case ran";
-    }
-    row.time_ms = ms_since(t0);
-    c.rows.push_back(std::move(row));
+    jobs.push_back({std::move(row), [&plan, &t, &hooks, suite](Row& r) {
+                      report(hooks, t.name() + ": L2 " + suite.title);
+                      contract_row(plan, t, suite, r);
+                    }});
   }
 }
 
-void level3(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c) {
-  std::string error;
-  const auto scs = load_folder((fs::path(plan.scenario_dir) / races_folder).string(), error);
-  for (const auto& sc : scs) {
+void level3(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
+            const std::vector<scenarios::Scenario>& races, std::vector<RowJob>& jobs) {
+  const std::string suffix = t.where().empty() ? "" : " (real PHP processes)";
+  for (const auto& sc : races) {
     if (!selected(plan, "L3.race." + sc.name)) {
       c.handlers.back().filtered_levels.insert(3);
       continue;
     }
-    report(hooks, t.name() + ": L3 " + sc.name);
-    const auto t0 = Clock::now();
-    Row row = race_row(plan, t, sc);
-    row.time_ms = ms_since(t0);
-    c.rows.push_back(std::move(row));
+    jobs.push_back(
+        {make_row(t, "L3.race." + sc.name, "declared guarantee under " + sc.name + suffix, 3),
+         [&plan, &t, &hooks, &sc](Row& row) {
+           report(hooks, t.name() + ": L3 " + sc.name);
+           race_row(plan, t, sc, row);
+         }});
   }
+}
+
+/// Runs one row: timed, and an exception (a bug, exhaustion) becomes an error row, so that
+/// certify never aborts and every output is still written.
+void run_row(RowJob& job, Certificate& c) {
+  const auto t0 = Clock::now();
+  try {
+    job.judge(job.row);
+  } catch (const std::exception& e) {
+    job.row.verdict = Verdict::error;
+    job.row.evidence = std::string("internal error: ") + e.what();
+    job.row.replay.clear();
+  }
+  job.row.time_ms = ms_since(t0);
+  c.rows.push_back(std::move(job.row));
 }
 
 }  // namespace
@@ -255,9 +282,16 @@ void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Cer
                         declared.guarantees,
                         std::move(declared.assumed),
                         {}});
-  level1(plan, target, hooks, c);
-  if (plan.level >= 2) level2(plan, target, hooks, c);
-  if (plan.level >= 3) level3(plan, target, hooks, c);
+  std::vector<scenarios::Scenario> races;
+  if (plan.level >= 3) {
+    std::string error;  // The catalogue was parsed when the plan was checked.
+    races = load_folder((fs::path(plan.scenario_dir) / races_folder).string(), error);
+  }
+  std::vector<RowJob> jobs;
+  level1(plan, target, hooks, c, jobs);
+  if (plan.level >= 2) level2(plan, target, hooks, c, jobs);
+  if (plan.level >= 3) level3(plan, target, hooks, c, races, jobs);
+  for (RowJob& job : jobs) run_row(job, c);
 }
 
 }  // namespace ss::certify

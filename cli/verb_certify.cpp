@@ -47,10 +47,15 @@ void print_table(const certify::Certificate& c) {
                certify::verdict_name(r.verdict), evidence);
     if (!r.replay.empty()) fmt::print("{:<28} {:<34} {:<8} replay: {}\n", "", "", "", r.replay);
   }
-  const auto failed = std::count_if(c.rows.begin(), c.rows.end(), [](const certify::Row& r) {
-    return r.verdict == certify::Verdict::fail;
-  });
-  fmt::print("\n{} passed, {} failed\n", c.rows.size() - static_cast<std::size_t>(failed), failed);
+  const auto count = [&](certify::Verdict v) {
+    return std::count_if(c.rows.begin(), c.rows.end(),
+                         [v](const certify::Row& r) { return r.verdict == v; });
+  };
+  const auto failed = count(certify::Verdict::fail);
+  const auto errors = count(certify::Verdict::error);
+  // An error row is neither passed nor failed: it could not judge.
+  fmt::print("\n{} passed, {} failed{}\n", std::ssize(c.rows) - failed - errors, failed,
+             errors ? fmt::format(", {} could not judge (error)", errors) : "");
 }
 
 int certify_command(const CertifyOptions& o) {
