@@ -103,6 +103,11 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
     const std::string work_dir = c->scratch_.path() + "/php-" + std::to_string(c->targets_.size());
     c->targets_.push_back(make_target(uri, work_dir, error));
     if (!c->targets_.back()) return "certify: --handler: " + error;
+    // A handler that cannot be used at all (a broken exec: command, a server that is not
+    // there) is an input error, before anything runs.
+    if (auto d = c->targets_.back()->probe()) {
+      return "certify: --handler " + uri + ": unusable: " + d->cause;
+    }
     // Two handlers of one kind and mode (files in two directories) get numbered names.
     const std::string name = display_name(uri);
     const int seen = ++names[name];

@@ -63,6 +63,10 @@ std::vector<std::string> all_guarantee_fields() {
   return {"concurrency", "expiry", "ttl_s", "id_bytes_max", "payload_bytes_max"};
 }
 
+bool own_process(const std::string& uri) {
+  return base_of(uri).rfind("exec:", 0) == 0;
+}
+
 std::vector<std::string> assumed_guarantees(const std::string& uri) {
   // handlers/exec_handler.cpp: "Nothing is known about an external handler's concurrency:
   // assume the weakest" -- and the protocol declares no store guarantee either.

@@ -24,6 +24,10 @@ namespace ss::certify {
 /// handler (the protocol has no way to declare them), none for the built-in backends.
 [[nodiscard]] std::vector<std::string> assumed_guarantees(const std::string& uri);
 
+/// Whether `uri`'s handler is a process of the handler author's own (exec:, also under a
+/// mutant): when it hangs, dies or speaks garbage, the handler failed, not the infrastructure.
+[[nodiscard]] bool own_process(const std::string& uri);
+
 /// PHP's own modules: php:files and, when REDIS_PORT is set, phpredis without locking, with its
 /// default lock and with a lock that waits. What `certify --php-modules` certifies.
 [[nodiscard]] std::vector<std::string> php_module_handlers();

@@ -54,7 +54,24 @@ class ExplorerSession final : public RaceSession {
 
 InProcessTarget::InProcessTarget(std::string uri, sched::BackendFactory factory)
     : uri_(std::move(uri)),
-      factory_(factory ? std::move(factory) : properties::isolated_backends(uri_)) {}
+      plain_factory_(factory ? std::move(factory) : properties::isolated_backends(uri_)),
+      health_(std::make_shared<Health>()),
+      factory_(watched(plain_factory_, health_)) {}
+
+std::optional<Diagnosis> InProcessTarget::probe() {
+  // An exec: handler is a process of the handler's own: when it hangs or dies, the handler
+  // failed. Every other backend that cannot be reached is infrastructure.
+  return probe_backend(plain_factory_, own_process(uri_));
+}
+
+// A connection error is the diagnosis itself, not a reason to probe: a handler that hangs only
+// on some calls would pass a probe and cost its timeout again on every later scenario.
+std::optional<Diagnosis> InProcessTarget::check_health() {
+  if (!health_->alarm()) return std::nullopt;
+  Diagnosis d{health_->alarm()->reason, own_process(uri_)};
+  health_->reset();
+  return d;
+}
 
 DeclaredGuarantees InProcessTarget::guarantees() {
   handlers::ManualClock clock(0);

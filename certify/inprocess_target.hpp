@@ -26,9 +26,14 @@ class InProcessTarget final : public Target {
   std::size_t race_schedules(const Budgets& budgets) const override;
   std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                     std::string& error) override;
+  std::optional<Diagnosis> probe() override;
+  std::optional<Diagnosis> check_health() override;
 
  private:
   std::string uri_;
+  /// Makes the stores; `factory_` is the same with every answer reported to `health_`.
+  sched::BackendFactory plain_factory_;
+  std::shared_ptr<Health> health_;
   sched::BackendFactory factory_;
 };
 

@@ -113,6 +113,16 @@ DeclaredGuarantees PhpModuleTarget::guarantees() {
   return {module_.guarantees(model::RunOptions{}), {}};
 }
 
+std::optional<Diagnosis> PhpModuleTarget::probe() {
+  // Emptying the module's store runs PHP with the module and reaches its server.
+  std::string error;
+  if (!oracle::reset_module_store(*worker_, store_, {{"save_path", store_.save_path}}, {}, 0,
+                                  error)) {
+    return Diagnosis{"real PHP cannot use the module: " + error, false};
+  }
+  return std::nullopt;
+}
+
 ScenarioOutcome PhpModuleTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,
                                               scenarios::Listener* trace) {
   ScenarioOutcome out;

@@ -35,6 +35,10 @@ class PhpModuleTarget final : public Target {
   std::size_t race_schedules(const Budgets& budgets) const override;
   std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                     std::string& error) override;
+  std::optional<Diagnosis> probe() override;
+  // A hanging module is a progress failure of its scenario (3 s each); PHP that cannot run a
+  // scenario ends its row at once, and the probe after it decides.
+  std::optional<Diagnosis> check_health() override { return std::nullopt; }
 
  private:
   oracle::PhpModuleUri module_;

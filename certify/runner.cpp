@@ -52,17 +52,21 @@ class NamedTrace final : public scenarios::Listener {
   std::string name_;
 };
 
-/// L1 row `name`: every scenario of the folder, each in a fresh store.
-void level1_row(const Plan& plan, Target& t, const std::string& name, const RunHooks& hooks,
-                Row& row) {
+/// L1 row `name`: every scenario of the folder, each in a fresh store. Stops at a scenario
+/// after which the handler is diagnosed unusable, and returns the diagnosis.
+std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::string& name,
+                                    const RunHooks& hooks, Row& row) {
   std::string error;
   const auto scs = load_folder((fs::path(plan.scenario_dir) / name).string(), error);
   std::unique_ptr<NamedTrace> trace;
   if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.name());
   std::size_t passed = 0;
+  std::optional<Diagnosis> diagnosis;
   for (const auto& sc : scs) {
     report(hooks, t.name() + ": L1 " + sc.name);
     ScenarioOutcome out = t.run_scenario(sc, plan.seed, trace.get());
+    diagnosis = t.check_health();
+    if (diagnosis && !out.failure && out.error.empty()) out.error = diagnosis->cause;
     if (!out.error.empty()) {
       error = out.error;
       row.replay = t.scenario_replay(sc.file, plan.seed);
@@ -73,6 +77,7 @@ void level1_row(const Plan& plan, Target& t, const std::string& name, const RunH
       row.replay = t.scenario_replay(sc.file, plan.seed);
     }
     if (!out.failure) ++passed;
+    if (diagnosis) break;
   }
   const bool pass = error.empty() && passed == scs.size() && !scs.empty();
   row.verdict = pass ? Verdict::pass : Verdict::fail;
@@ -90,6 +95,7 @@ void level1_row(const Plan& plan, Target& t, const std::string& name, const RunH
     row.evidence =
         std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
   }
+  return diagnosis;
 }
 
 /// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
@@ -99,8 +105,10 @@ bool handler_property(const std::string& p) {
 }
 
 /// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing
-/// run fails the row with its replay line; violations the guarantee allows are findings.
-void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
+/// run fails the row with its replay line; violations the guarantee allows are findings. Stops
+/// when the handler is diagnosed unusable, and returns the diagnosis.
+std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::size_t schedules,
+                                         Row& row) {
   std::set<std::string> findings;
   // A run that left no session in the store: if no run stored anything, lost update and
   // resurrection had nothing to show on, and the row cannot pass.
@@ -109,10 +117,15 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
   for (std::size_t i = 0; i < schedules; ++i) {
     std::string error;
     const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
+    if (auto diagnosis = t.check_health()) {
+      row.verdict = Verdict::fail;
+      row.evidence = "schedule " + std::to_string(i) + (r ? "" : ": " + error);
+      return diagnosis;
+    }
     if (!r) {
       row.verdict = Verdict::error;
       row.evidence = "schedule " + std::to_string(i) + " could not run: " + error;
-      return;
+      return std::nullopt;
     }
     const bool empty =
         !r->final_state || (r->final_state->named.empty() && r->final_state->anonymous.empty());
@@ -127,13 +140,13 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
       row.verdict = Verdict::fail;
       row.evidence = v.property + ": " + v.detail;
       row.replay = session.replay(*r);
-      return;
+      return std::nullopt;
     }
   }
   if (schedules == 0) {
     row.verdict = Verdict::error;
     row.evidence = "no evidence: 0 schedules ran";
-    return;
+    return std::nullopt;
   }
   if (!stored) {
     row.verdict = Verdict::fail;
@@ -141,29 +154,32 @@ void judge_schedules(RaceSession& session, std::size_t schedules, Row& row) {
                    " schedules): a handler that keeps nothing cannot lose an update, so the "
                    "declared guarantee cannot be judged";
     if (empty_run) row.replay = session.replay(*empty_run);
-    return;
+    return std::nullopt;
   }
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
   row.evidence = std::to_string(schedules) + " schedules; handler declares " +
                  std::string(handlers::concurrency_name(session.concurrency()));
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
+  return std::nullopt;
 }
 
-void race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc, Row& row) {
+std::optional<Diagnosis> race_row(const Plan& plan, Target& t, const scenarios::Scenario& sc,
+                                  Row& row) {
   std::string error;
   auto session = t.race(sc, plan, error);
   if (!session) {
     row.verdict = Verdict::error;
     row.evidence = error;
-    return;
+    return std::nullopt;
   }
-  judge_schedules(*session, t.race_schedules(plan.budgets), row);
+  return judge_schedules(t, *session, t.race_schedules(plan.budgets), row);
 }
 
-/// One row to run: its identity, and what judges it (sets verdict, evidence and replay).
+/// One row to run: its identity, and what judges it (sets verdict, evidence and replay; returns
+/// a diagnosis when it found the handler unusable).
 struct RowJob {
   Row row;
-  std::function<void(Row&)> judge;
+  std::function<std::optional<Diagnosis>(Row&)> judge;
 };
 
 void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
@@ -176,7 +192,7 @@ void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
     const std::string name(folder);
     jobs.push_back(
         {make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1),
-         [&plan, &t, &hooks, name](Row& row) { level1_row(plan, t, name, hooks, row); }});
+         [&plan, &t, &hooks, name](Row& row) { return level1_row(plan, t, name, hooks, row); }});
   }
 }
 
@@ -203,6 +219,7 @@ void level2(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
     jobs.push_back({std::move(row), [&plan, &t, &hooks, suite](Row& r) {
                       report(hooks, t.name() + ": L2 " + suite.title);
                       contract_row(plan, t, suite, r);
+                      return std::optional<Diagnosis>();
                     }});
   }
 }
@@ -219,24 +236,56 @@ void level3(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
         {make_row(t, "L3.race." + sc.name, "declared guarantee under " + sc.name + suffix, 3),
          [&plan, &t, &hooks, &sc](Row& row) {
            report(hooks, t.name() + ": L3 " + sc.name);
-           race_row(plan, t, sc, row);
+           return race_row(plan, t, sc, row);
          }});
   }
 }
 
 /// Runs one row: timed, and an exception (a bug, exhaustion) becomes an error row, so that
-/// certify never aborts and every output is still written.
-void run_row(RowJob& job, Certificate& c) {
+/// certify never aborts and every output is still written. A row that did not pass is followed
+/// by a probe: a handler that turns out unusable makes the row a failure (the handler hangs or
+/// died) or an error (the infrastructure is gone, so a replay would reproduce nothing), and the
+/// diagnosis is returned.
+std::optional<Diagnosis> run_row(Target& t, RowJob& job) {
+  Row& row = job.row;
   const auto t0 = Clock::now();
+  std::optional<Diagnosis> diagnosis;
   try {
-    job.judge(job.row);
+    diagnosis = job.judge(row);
+    if (!diagnosis && (row.verdict == Verdict::fail || row.verdict == Verdict::error)) {
+      diagnosis = t.probe();
+    }
   } catch (const std::exception& e) {
-    job.row.verdict = Verdict::error;
-    job.row.evidence = std::string("internal error: ") + e.what();
-    job.row.replay.clear();
+    row.verdict = Verdict::error;
+    row.evidence = std::string("internal error: ") + e.what();
+    row.replay.clear();
   }
-  job.row.time_ms = ms_since(t0);
-  c.rows.push_back(std::move(job.row));
+  if (diagnosis) {
+    row.verdict = diagnosis->handler_fault ? Verdict::fail : Verdict::error;
+    row.evidence = (diagnosis->handler_fault ? "the handler is unusable: "
+                                             : "infrastructure, not the handler: ") +
+                   diagnosis->cause + (row.evidence.empty() ? "" : "\n" + row.evidence);
+    if (!diagnosis->handler_fault) row.replay.clear();
+  }
+  row.time_ms = ms_since(t0);
+  return diagnosis;
+}
+
+/// Runs the rows in order. Once the handler is diagnosed unusable, the remaining rows are
+/// errors at once, naming the cause, instead of each paying the handler's timeouts again.
+void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
+  std::optional<Diagnosis> unusable;
+  std::string found_in;
+  for (RowJob& job : jobs) {
+    if (unusable) {
+      job.row.verdict = Verdict::error;
+      job.row.evidence =
+          "not run: " + t.name() + " was found unusable in " + found_in + ": " + unusable->cause;
+    } else if ((unusable = run_row(t, job))) {
+      found_in = job.row.property;
+    }
+    c.rows.push_back(std::move(job.row));
+  }
 }
 
 }  // namespace
@@ -291,7 +340,7 @@ void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Cer
   level1(plan, target, hooks, c, jobs);
   if (plan.level >= 2) level2(plan, target, hooks, c, jobs);
   if (plan.level >= 3) level3(plan, target, hooks, c, races, jobs);
-  for (RowJob& job : jobs) run_row(job, c);
+  run_rows(target, jobs, c);
 }
 
 }  // namespace ss::certify

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "certify/health.hpp"
 #include "certify/plan.hpp"
 #include "handlers/seam.hpp"
 #include "scenarios/checks.hpp"
@@ -105,6 +106,13 @@ class Target {
   /// L3: a session for race scenario `sc` (which must outlive it); nullptr with `error`.
   virtual std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                             std::string& error) = 0;
+
+  /// Talks to a fresh store of the handler once (certify/health.hpp); a diagnosis when the
+  /// handler is unusable. Before anything runs, a diagnosis is an input error.
+  virtual std::optional<Diagnosis> probe() = 0;
+  /// A diagnosis when something that ran since the last call answered that the handler is
+  /// gone (certify/health.hpp, Health); cheap.
+  virtual std::optional<Diagnosis> check_health() = 0;
 
  private:
   std::string name_;

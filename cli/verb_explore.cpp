@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include "certify/health.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
@@ -229,6 +230,12 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
   }
   progress.stop();
   if (failing) {
+    // A server that went away makes every call fail: that is no violation of the handler's.
+    if (auto d = certify::probe_backend(ex.config().factory, false)) {
+      std::cerr << "sessionspec: explore: --handler " << o.handler
+                << ": infrastructure error, not a violation: " << d->cause << "\n";
+      return exit_internal;
+    }
     fmt::print("found a violation at schedule {} (strategy {})\n", done, strategy.name());
     sched::Schedule minimal = ex.shrink(*failing);
     sched::ScheduleRun again = ex.replay(minimal);
@@ -276,8 +283,9 @@ int explore_command(const ExploreOptions& o) {
     }
     return explore_loop(o, *ex, *strategy, ex->tasks());
   } catch (const std::exception& e) {
+    // The per-schedule backend factory failed (a server that went away): not a violation.
     std::cerr << "sessionspec: explore: " << e.what() << "\n";
-    return 3;
+    return exit_internal;
   }
 }
 

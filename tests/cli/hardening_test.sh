@@ -7,7 +7,12 @@ set -u
 bin=$1
 src=$2
 scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
+redis_pid=
+cleanup() {
+  [[ -n $redis_pid ]] && kill -9 "$redis_pid" 2>/dev/null
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 gist=$src/scenarios/gist/1-open-write-close.scn
@@ -65,6 +70,63 @@ else
   failed=$((failed + 1))
   echo "FAILED D9_HandlerThatStoresNothing: exit $rc (want 1), output:"
   printf '%s\n' "$out" | tail -4
+fi
+
+# D10: an unusable handler is an input error before anything runs; a handler found hung is
+# remembered and its remaining rows are decided at once.
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+dead=$(free_port)
+refused D10_UnreachableRedisAtStart "--handler redis://127.0.0.1:$dead: unusable: .*Connection refused" -- \
+  "$bin" certify --handler "redis://127.0.0.1:$dead"
+# The exec child's own shell may print a line too: count sessionspec's lines only.
+err=$("$bin" certify --handler exec:/nonexistent/handler 2>&1 >/dev/null)
+rc=$?
+if [[ $rc -eq 2 && $(grep -c '^sessionspec:' <<<"$err") -eq 1 ]] && grep -q "unusable: exec handler" <<<"$err"
+then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED D10_BrokenExecCommand: exit $rc, stderr: $err"
+fi
+start=$(date +%s)
+out=$(timeout 120 "$bin" certify --cases 10 --schedules 5 \
+  --handler "exec:php $src/tests/certify/fixtures/hang_later_handler.php?timeout_ms=300" 2>/dev/null)
+rc=$?
+took=$(($(date +%s) - start))
+if [[ $rc -eq 1 && $took -lt 60 ]] && grep -q "L1.gist .*fail .*the handler is unusable" <<<"$out" &&
+  [[ $(grep -c "error .*not run: exec:hang_later_handler.php was found unusable" <<<"$out") -eq 17 ]]
+then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED D10_HangRemembered: exit $rc (want 1) after ${took}s (want < 60), output:"
+  printf '%s\n' "$out" | head -8
+fi
+
+# D12: a Redis server that dies during explore is an infrastructure error (exit 3, or 2 when it
+# is gone before the first schedule), never "found a violation".
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --logfile '' \
+  --dir "$scratch" >/dev/null 2>&1 &
+redis_pid=$!
+disown "$redis_pid"
+for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+(sleep 1; kill -9 "$redis_pid") &
+killer=$!
+out=$(timeout 120 "$bin" explore "$race" --handler "redis://127.0.0.1:$port?mode=none" \
+  --schedules 10000000 2>"$scratch/explore.err")
+rc=$?
+wait "$killer"
+if [[ ($rc -eq 3 || $rc -eq 2) && $(grep -c '^sessionspec:' "$scratch/explore.err") -eq 1 ]] &&
+  grep -qi "connect" "$scratch/explore.err" && ! grep -q "found a violation" <<<"$out"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED D12_ExploreRedisKilled: exit $rc (want 3 or 2), stdout:"
+  printf '%s\n' "$out" | head -3
+  head -3 "$scratch/explore.err"
 fi
 
 # D18: bad input accepted or misreported.
