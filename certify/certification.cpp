@@ -1,6 +1,8 @@
 #include "certify/certification.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -72,6 +74,11 @@ std::optional<std::string> check_filters(const Plan& p,
   return std::nullopt;
 }
 
+/// ": REASON" of the last failed system call, or "" when there is none to tell.
+std::string why() {
+  return errno != 0 ? std::string(": ") + std::strerror(errno) : "";
+}
+
 }  // namespace
 
 Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sessionspec-certify") {}
@@ -81,10 +88,19 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
   if (auto e = check_ranges(plan)) return *e;
   if (plan.scenario_dir.empty()) plan.scenario_dir = data_paths().scenario_dir;
   std::unique_ptr<Certification> c(new Certification(std::move(plan)));
-  Plan& p = c->plan_;
   if (!c->scratch_.ok()) return "certify: cannot create a scratch directory";
+  if (auto e = c->add_handlers(sets)) return *e;
+  if (auto e = check_folders(c->plan_)) return *e;
+  if (auto e = c->make_targets()) return *e;
+  if (auto e = check_filters(c->plan_, c->targets_)) return *e;
+  if (auto e = c->open_outputs()) return *e;
+  return c;
+}
+
+std::optional<std::string> Certification::add_handlers(HandlerSets sets) {
+  Plan& p = plan_;
   if (sets.all) {
-    for (const auto& h : all_handlers(c->scratch_.path())) p.handlers.push_back(h);
+    for (const auto& h : all_handlers(scratch_.path())) p.handlers.push_back(h);
   }
   if (sets.php_modules) {
     for (const auto& h : php_module_handlers()) p.handlers.push_back(h);
@@ -95,33 +111,50 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
   // --all beside --handler names some handlers twice: each is certified once, first place kept.
   std::set<std::string> seen;
   std::erase_if(p.handlers, [&](const std::string& uri) { return !seen.insert(uri).second; });
-  if (auto e = check_folders(p)) return *e;
-  // Every target is made before anything runs: a malformed URI is an input error.
+  return std::nullopt;
+}
+
+std::optional<std::string> Certification::make_targets() {
   std::map<std::string, int> names;
-  for (const auto& uri : p.handlers) {
+  for (const auto& uri : plan_.handlers) {
     std::string error;
-    const std::string work_dir = c->scratch_.path() + "/php-" + std::to_string(c->targets_.size());
-    c->targets_.push_back(make_target(uri, work_dir, error));
-    if (!c->targets_.back()) return "certify: --handler: " + error;
+    const std::string work_dir = scratch_.path() + "/php-" + std::to_string(targets_.size());
+    targets_.push_back(make_target(uri, work_dir, error));
+    if (!targets_.back()) return "certify: --handler: " + error;
     // A handler that cannot be used at all (a broken exec: command, a server that is not
     // there) is an input error, before anything runs.
-    if (auto d = c->targets_.back()->probe()) {
+    if (auto d = targets_.back()->probe()) {
       return "certify: --handler " + uri + ": unusable: " + d->cause;
     }
     // Two handlers of one kind and mode (files in two directories) get numbered names.
     const std::string name = display_name(uri);
     const int seen = ++names[name];
-    c->targets_.back()->set_name(seen == 1 ? name : name + " #" + std::to_string(seen));
+    targets_.back()->set_name(seen == 1 ? name : name + " #" + std::to_string(seen));
   }
-  if (auto e = check_filters(p, c->targets_)) return *e;
-  if (!p.report_dir.empty()) {
+  return std::nullopt;
+}
+
+// Outputs are opened before anything runs, so that one that cannot be written (a directory
+// given as --junit) is an input error at once, not after the whole run.
+std::optional<std::string> Certification::open_outputs() {
+  errno = 0;
+  // The report directory first: --junit may name a file inside it (--report out --junit
+  // out/junit.xml).
+  if (!plan_.report_dir.empty()) {
     std::error_code ec;
-    fs::create_directories(p.report_dir, ec);
-    c->traces_file_ = (fs::path(p.report_dir) / "traces.jsonl").string();
-    c->traces_.open(c->traces_file_, std::ios::trunc);
-    if (ec || !c->traces_) return "--report: cannot write to '" + p.report_dir + "'";
+    fs::create_directories(plan_.report_dir, ec);
+    traces_file_ = (fs::path(plan_.report_dir) / "traces.jsonl").string();
+    if (!ec) traces_.open(traces_file_, std::ios::binary | std::ios::trunc);
+    if (ec || !traces_) {
+      return "--report: cannot write to '" + plan_.report_dir + "'" +
+             (ec ? ": " + ec.message() : why());
+    }
   }
-  return c;
+  if (!plan_.junit_file.empty()) {
+    junit_.open(plan_.junit_file, std::ios::binary | std::ios::trunc);
+    if (!junit_) return "--junit: cannot write '" + plan_.junit_file + "'" + why();
+  }
+  return std::nullopt;
 }
 
 Certificate Certification::run(const Progress& progress) {
@@ -138,17 +171,21 @@ Certificate Certification::run(const Progress& progress) {
   if (php) cert.php_version = php_version();
   const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr};
   for (auto& target : targets_) certify_target(plan_, *target, hooks, cert);
-  traces_.close();
   cert.finished_at = utc_now();
   return cert;
 }
 
 std::optional<std::string> Certification::write_outputs(const Certificate& c) {
-  if (!plan_.junit_file.empty()) {
-    if (auto e = write_junit_file(plan_.junit_file, c)) return e;
+  errno = 0;
+  if (junit_.is_open()) {
+    write_junit(junit_, c);
+    junit_.close();
+    if (!junit_) return "--junit: cannot write '" + plan_.junit_file + "'" + why();
   }
-  if (!plan_.report_dir.empty()) return write_report(plan_.report_dir, c, traces_file_);
-  return std::nullopt;
+  if (!traces_.is_open()) return std::nullopt;
+  traces_.close();
+  if (!traces_) return "--report: cannot write '" + traces_file_ + "'" + why();
+  return write_report(plan_.report_dir, c, traces_file_);
 }
 
 }  // namespace ss::certify

@@ -41,10 +41,14 @@ class Certification {
 
  private:
   explicit Certification(Plan plan);
+  std::optional<std::string> add_handlers(HandlerSets sets);
+  std::optional<std::string> make_targets();
+  std::optional<std::string> open_outputs();
 
   Plan plan_;
   ScratchDir scratch_;
   std::vector<std::unique_ptr<Target>> targets_;
+  std::ofstream junit_;
   std::string traces_file_;
   std::ofstream traces_;
 };

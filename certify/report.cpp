@@ -17,17 +17,15 @@ constexpr int report_timeout_ms = 300'000;
 
 }  // namespace
 
-std::optional<std::string> write_junit_file(const std::string& file, const Certificate& c) {
-  std::ofstream out(file, std::ios::trunc);
-  write_junit(out, c);
-  return std::nullopt;
-}
-
 std::optional<std::string> write_report(const std::string& dir_name, const Certificate& c,
                                         const std::string& traces) {
   const fs::path dir(dir_name);
-  std::ofstream(dir / "certificate.json", std::ios::trunc)
-      << certificate_json(c).dump(1, ' ', true);
+  {
+    std::ofstream out(dir / "certificate.json", std::ios::binary | std::ios::trunc);
+    out << certificate_json(c).dump(1, ' ', true);
+    out.close();
+    if (!out) return "--report: cannot write '" + (dir / "certificate.json").string() + "'";
+  }
   // Debian's interpreter: a python3 earlier on PATH may lack Jinja2 (reports/README.md).
   std::vector<std::string> argv{"/usr/bin/python3",
                                 data_paths().report_script,

@@ -109,6 +109,13 @@ bool open_trace(const CommonOptions& o, Prepared& p) {
   return p.trace->good();
 }
 
+/// Flushes the trace file; false when some of it could not be written (a full disk, /dev/full).
+bool trace_written(const CommonOptions& o, Prepared& p) {
+  if (o.trace_file.empty()) return true;
+  p.trace->flush();
+  return p.trace->good();
+}
+
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
   std::string line = "sessionspec " + verb + " " + file + " --engine " + o.engine + " --handler '" +
                      o.handler + "' --seed " + std::to_string(o.seed);
@@ -166,6 +173,7 @@ int run_command(const RunOptions& o) {
     }
     if (o.format == "text") std::cout << "\n";
   }
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   return exit_ok;
 }
 
@@ -201,6 +209,8 @@ int check_command(const CommonOptions& o) {
     fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found.front().str(),
                replay_line("check", o, sc.file));
   }
+  // A trace that could not be written is an error, whatever the verdicts (D11).
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
   return failed ? exit_conformance : exit_ok;
 }

@@ -138,16 +138,20 @@ namespace {
 
 std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
 
-void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
-  if (o.trace_file.empty()) return;
+/// Writes the trace file (if asked for); false when it could not be written (D11).
+bool write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
+  if (o.trace_file.empty()) return true;
   run.events.front().schedule = s.str();
   run.events.front().trace_hash = hash_text(sched::Explorer::trace_hash(run.events));
   std::ofstream out(o.trace_file, std::ios::binary | std::ios::trunc);
   scenarios::JsonTraceWriter writer(out);
   for (const auto& e : run.events) writer.on_event(e);
+  out.close();
+  return out.good();
 }
 
-void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
+/// Prints the run and writes its trace; false when the trace file could not be written.
+bool report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
             int requests) {
   const sched::Violation* v = run.first_failure();
   if (v) fmt::print("VIOLATION {}: {}\n", v->property, v->detail);
@@ -157,7 +161,11 @@ void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Sched
   print_lanes(run.events);
   fmt::print("trace hash: {}\n", hash_text(sched::Explorer::trace_hash(run.events)));
   fmt::print("replay: {}\n", replay_command(o, s));
-  write_trace(o, run, s);
+  return write_trace(o, run, s);
+}
+
+int trace_error(const ExploreOptions& o) {
+  return input_error("--trace: cannot write '" + o.trace_file + "'");
 }
 
 /// Progress: a bar on a terminal, a plain line every 10% otherwise.
@@ -239,7 +247,7 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
     fmt::print("found a violation at schedule {} (strategy {})\n", done, strategy.name());
     sched::Schedule minimal = ex.shrink(*failing);
     sched::ScheduleRun again = ex.replay(minimal);
-    report(o, again, minimal, requests);
+    if (!report(o, again, minimal, requests)) return trace_error(o);
     return exit_conformance;
   }
   fmt::print("no violation in {} schedules (strategy {}{})\n", done, strategy.name(),
@@ -273,12 +281,15 @@ int explore_command(const ExploreOptions& o) {
     strategy = sched::make_strategy(o.strategy, o.seed, error);
     if (!strategy) return input_error("--strategy: " + error);
   }
+  if (!o.trace_file.empty() && !std::ofstream(o.trace_file, std::ios::binary | std::ios::trunc)) {
+    return trace_error(o);
+  }
   fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
              o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
   try {
     if (replay) {
       sched::ScheduleRun run = ex->replay(*replay);
-      report(o, run, *replay, ex->tasks());
+      if (!report(o, run, *replay, ex->tasks())) return trace_error(o);
       return run.first_failure() ? exit_conformance : exit_ok;
     }
     return explore_loop(o, *ex, *strategy, ex->tasks());

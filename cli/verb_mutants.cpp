@@ -53,6 +53,8 @@ void print_mutant_table(const std::vector<certify::MutantRow>& rows) {
 bool write_json(const std::string& file, const std::vector<certify::MutantRow>& rows) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out << certify::mutants_json(rows).dump(2) << "\n";
+  // The stream buffers: only closing it shows whether the file was written (D11).
+  out.close();
   return out.good();
 }
 
@@ -61,6 +63,10 @@ int run_mutants(const MutantsOptions& o) {
   auto prepared = certify::MutantRun::prepare(o.plan);
   if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
   auto& run = std::get<certify::MutantRun>(prepared);
+  // An output that cannot be written is refused before minutes of mutants (D11).
+  if (!o.json_file.empty() && !std::ofstream(o.json_file, std::ios::binary | std::ios::app)) {
+    return input_error("--json: cannot write '" + o.json_file + "'");
+  }
   mutants_progress("control run: the unmodified " + o.plan.handler + " must pass");
   for (const auto& line : run.calibrate()) mutants_progress("not judging with scenario " + line);
   fmt::print("seed={} handler={} scenarios={} property_cases={}\n", o.plan.seed, o.plan.handler,

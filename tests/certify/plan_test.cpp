@@ -73,5 +73,29 @@ TEST(Certify, D18_MissingScenarioFolderIsInputError) {
   EXPECT_EQ(refusal(p), "");
 }
 
+// D11: `--junit /tmp` (a directory) exited 0 with nothing written.
+TEST(Certify, D11_UnwritableOutputIsInputErrorBeforeAnythingRuns) {
+  Plan p = plan_for("memory");
+  p.junit_file = "/tmp";
+  EXPECT_EQ(refusal(p).rfind("--junit: cannot write '/tmp'", 0), 0u) << refusal(p);
+  p.junit_file.clear();
+  p.report_dir = "/dev/full";
+  EXPECT_EQ(refusal(p).rfind("--report: cannot write to '/dev/full'", 0), 0u) << refusal(p);
+}
+
+// D11: a JUnit file whose writing fails (a full disk) is an error, not a success.
+TEST(Certify, D11_FailedJunitWriteIsAnError) {
+  Plan p = plan_for("memory");
+  p.only = {"L1.gist"};
+  p.junit_file = "/dev/full";
+  auto prepared = Certification::prepare(p, {});
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<Certification>>(prepared));
+  auto& run = *std::get<std::unique_ptr<Certification>>(prepared);
+  const Certificate c = run.run({});
+  const auto error = run.write_outputs(c);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->rfind("--junit: cannot write '/dev/full'", 0), 0u) << *error;
+}
+
 }  // namespace
 }  // namespace ss::certify

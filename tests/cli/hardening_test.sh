@@ -129,6 +129,31 @@ else
   head -3 "$scratch/explore.err"
 fi
 
+# D11: output write errors are errors; nothing claims success.
+refused D11_CertifyJunitDirectory "--junit: cannot write '$scratch': Is a directory" -- \
+  "$bin" certify --handler memory --junit "$scratch"
+refused D11_CertifyReportOnAFile "--report: cannot write to '/dev/full'" -- \
+  "$bin" certify --handler memory --report /dev/full
+for verb in run check; do
+  refused "D11_${verb}TraceDevFull" "--trace: cannot write '/dev/full'" -- \
+    "$bin" $verb "$gist" --trace /dev/full
+done
+refused D11_ExploreTraceDevFull "--trace: cannot write '/dev/full'" -- \
+  "$bin" explore "$race" --replay 0 --trace /dev/full
+refused D11_ExploreTraceNoDirectory "--trace: cannot write '$scratch/none/t.jsonl'" -- \
+  "$bin" explore "$race" --trace "$scratch/none/t.jsonl"
+refused D11_MutantsJsonDirectory "--json: cannot write '$scratch'" -- \
+  "$bin" mutants --json "$scratch"
+out=$("$bin" certify --handler memory --level 1 --junit /dev/full 2>"$scratch/err")
+rc=$?
+if [[ $rc -eq 2 ]] && grep -q "^sessionspec: --junit: cannot write '/dev/full'" "$scratch/err" &&
+  ! grep -q "^report:" <<<"$out"; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED D11_CertifyJunitDevFull: exit $rc (want 2): $(tail -2 "$scratch/err")"
+fi
+
 # D18: bad input accepted or misreported.
 refused D18_DirectoryAsScenarioCheck "scenarios/gist: is a directory, not a scenario file" -- \
   "$bin" check "$src/scenarios/gist"
