@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
+#include "base/data_dir.hpp"
 #include "base/version.hpp"
-#include "certify/data.hpp"
 #include "certify/handlers.hpp"
 #include "certify/php_target.hpp"
 #include "certify/report.hpp"
@@ -86,8 +86,8 @@ Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sess
 std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare(Plan plan,
                                                                                  HandlerSets sets) {
   if (auto e = check_ranges(plan)) return *e;
-  if (plan.scenario_dir.empty()) plan.scenario_dir = data_paths().scenario_dir;
   std::unique_ptr<Certification> c(new Certification(std::move(plan)));
+  if (auto e = c->find_data()) return *e;
   if (!c->scratch_.ok()) return "certify: cannot create a scratch directory";
   if (auto e = c->add_handlers(sets)) return *e;
   if (auto e = check_folders(c->plan_)) return *e;
@@ -95,6 +95,21 @@ std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare
   if (auto e = check_filters(c->plan_, c->targets_)) return *e;
   if (auto e = c->open_outputs()) return *e;
   return c;
+}
+
+// Data files are looked for before anything runs, not after an hour of certification.
+std::optional<std::string> Certification::find_data() {
+  if (plan_.scenario_dir.empty()) {
+    const base::DataPath shipped = base::data_path("scenarios");
+    if (!shipped) return "certify: " + shipped.error;
+    plan_.scenario_dir = shipped.path;
+  }
+  if (!plan_.report_dir.empty()) {
+    const base::DataPath generator = base::data_path("reports/sessionspec_report.py");
+    if (!generator) return "certify: " + generator.error;
+    report_script_ = generator.path;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> Certification::add_handlers(HandlerSets sets) {
@@ -185,7 +200,7 @@ std::optional<std::string> Certification::write_outputs(const Certificate& c) {
   if (!traces_.is_open()) return std::nullopt;
   traces_.close();
   if (!traces_) return "--report: cannot write '" + traces_file_ + "'" + why();
-  return write_report(plan_.report_dir, c, traces_file_);
+  return write_report(plan_.report_dir, c, traces_file_, report_script_);
 }
 
 }  // namespace ss::certify

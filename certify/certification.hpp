@@ -28,8 +28,9 @@ struct HandlerSets {
 
 class Certification {
  public:
-  /// Completes the plan (default scenario folder, handler sets), checks it and makes every
-  /// target; a one-line input error otherwise.
+  /// Completes the plan (the shipped scenarios when it names no folder, handler sets), checks
+  /// it, finds the report generator (base::data_path) and makes every target; a one-line input
+  /// error otherwise.
   static std::variant<std::unique_ptr<Certification>, std::string> prepare(Plan plan,
                                                                            HandlerSets sets);
 
@@ -41,6 +42,7 @@ class Certification {
 
  private:
   explicit Certification(Plan plan);
+  std::optional<std::string> find_data();
   std::optional<std::string> add_handlers(HandlerSets sets);
   std::optional<std::string> make_targets();
   std::optional<std::string> open_outputs();
@@ -51,6 +53,8 @@ class Certification {
   std::ofstream junit_;
   std::string traces_file_;
   std::ofstream traces_;
+  /// reports/sessionspec_report.py in the data directory (with a report directory).
+  std::string report_script_;
 };
 
 }  // namespace ss::certify

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/data_dir.hpp"
 #include "handlers/handler_uri.hpp"
 #include "properties/target.hpp"
 
@@ -58,8 +59,13 @@ std::variant<MutantRun, std::string> MutantRun::prepare(const MutantsPlan& plan)
   base.value().reset();
   auto mutants = selected_mutants(plan, error);
   if (!mutants) return error;
-  auto loaded =
-      Battery::load(BatteryOptions{plan.scenario_dir, plan.seed, plan.cases, plan.shrink});
+  std::string dir = plan.scenario_dir;
+  if (dir.empty()) {
+    const base::DataPath shipped = base::data_path("scenarios");
+    if (!shipped) return shipped.error;
+    dir = shipped.path;
+  }
+  auto loaded = Battery::load(BatteryOptions{dir, plan.seed, plan.cases, plan.shrink});
   if (auto* e = std::get_if<std::string>(&loaded)) return *e;
   return MutantRun(plan, guarantees, std::move(*mutants), std::move(std::get<Battery>(loaded)));
 }

@@ -19,6 +19,7 @@ struct MutantsPlan {
   /// The base handler the mutants wrap.
   std::string handler = "memory";
   std::uint64_t seed = 1;
+  /// A folder with gist/, lesson/ and php/; "": the shipped scenarios (base::data_path).
   std::string scenario_dir;
   /// Mutant names to run (`--mutant`); empty: all.
   std::vector<std::string> only;

@@ -13,7 +13,6 @@
 #include <fstream>
 
 #include "base/child_process.hpp"
-#include "certify/data.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
@@ -88,7 +87,7 @@ std::optional<std::string> php_version(const std::string& php) {
 
 PhpModuleTarget::PhpModuleTarget(oracle::PhpModuleUri module, const std::string& work_dir)
     : module_(std::move(module)) {
-  setup_.harness_dir = data_paths().harness_dir;
+  setup_.harness_dir = oracle::find_harness_dir("");
   setup_.work_dir = work_dir;
   setup_.php_args = module_.php_args();
   setup_.timeout_s = php_request_timeout_s;

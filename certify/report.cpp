@@ -4,7 +4,6 @@
 #include <fstream>
 
 #include "base/child_process.hpp"
-#include "certify/data.hpp"
 
 namespace ss::certify {
 
@@ -18,7 +17,7 @@ constexpr int report_timeout_ms = 300'000;
 }  // namespace
 
 std::optional<std::string> write_report(const std::string& dir_name, const Certificate& c,
-                                        const std::string& traces) {
+                                        const std::string& traces, const std::string& script) {
   const fs::path dir(dir_name);
   {
     std::ofstream out(dir / "certificate.json", std::ios::binary | std::ios::trunc);
@@ -28,7 +27,7 @@ std::optional<std::string> write_report(const std::string& dir_name, const Certi
   }
   // Debian's interpreter: a python3 earlier on PATH may lack Jinja2 (reports/README.md).
   std::vector<std::string> argv{"/usr/bin/python3",
-                                data_paths().report_script,
+                                script,
                                 "--title",
                                 "sessionspec certificate",
                                 "--out",

@@ -34,6 +34,8 @@ int dispatch(CLI::App& app, const std::vector<Verb>& verbs, int argc, const char
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "sessionspec: " << e.what() << " (see --help)\n";
     return exit_input;

@@ -1,7 +1,9 @@
 // sessionspec: a conformance test framework for PHP session save handlers.
 
+#include <string>
 #include <vector>
 
+#include "base/version.hpp"
 #include "cli/dispatch.hpp"
 #include "cli/verbs.hpp"
 
@@ -9,6 +11,8 @@ int main(int argc, char** argv) {
   CLI::App app{"sessionspec: simulate and check PHP session save-handler life-cycles"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every verb");
+  app.set_version_flag("--version", std::string("sessionspec ") + std::string(ss::base::version()) +
+                                        " (commit " + std::string(ss::base::commit()) + ")");
 
   // Verbs in the order --help lists them.
   const std::vector<ss::cli::Verb> verbs = {

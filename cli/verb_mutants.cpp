@@ -10,7 +10,6 @@
 #include <iostream>
 #include <memory>
 
-#include "certify/data.hpp"
 #include "certify/mutants.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
@@ -101,8 +100,8 @@ Verb register_mutants(CLI::App& app) {
       ->default_val(1);
   cmd->add_option("--json", o->json_file, "Also write the results as JSON to FILE");
   cmd->add_flag("--list", o->list, "List the mutants and exit");
-  cmd->add_option("--scenarios", p.scenario_dir, "Directory with gist/, lesson/ and php/")
-      ->default_val(certify::data_paths().scenario_dir);
+  cmd->add_option("--scenarios", p.scenario_dir,
+                  "Directory with gist/, lesson/ and php/ (default: the shipped scenarios)");
   cmd->add_option("--mutant", p.only, "Run only this mutant (repeatable)");
   cmd->add_option("--cases", p.cases, "Property cases per engine profile")
       ->default_val(300)

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/php_module.hpp"
@@ -252,7 +253,8 @@ int oracle_command(const OracleOptions& o) {
   setup.timeout_s = o.timeout_s;
   setup.harness_dir = oracle::find_harness_dir(o.oracle_dir);
   if (setup.harness_dir.empty()) {
-    return oracle_input_error("cannot find oracle/harness.php (pass --oracle-dir DIR)");
+    return oracle_input_error(base::data_path("oracle/harness.php").error +
+                              " (or pass --oracle-dir DIR)");
   }
   if (!oracle::php_runs(setup)) {
     return oracle_input_error("cannot run '" + o.php +

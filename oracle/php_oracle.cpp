@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "base/data_dir.hpp"
 #include "handlers/memory_handler.hpp"
 #include "model/codec.hpp"
 #include "scenarios/trace.hpp"
@@ -163,18 +164,9 @@ json call_program(const model::ScriptCall& c) {
 }
 
 std::string find_harness_dir(const std::string& given) {
-  namespace fs = std::filesystem;
   if (!given.empty()) return given;
-  std::vector<fs::path> candidates;
-  if (const char* src = std::getenv("SESSIONSPEC_SOURCE_DIR")) candidates.emplace_back(src);
-  candidates.emplace_back(fs::current_path());
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path().parent_path().parent_path());
-  for (const auto& base : candidates) {
-    if (fs::exists(base / "oracle" / "harness.php", ec)) return (base / "oracle").string();
-  }
-  return {};
+  const base::DataPath harness = base::data_path("oracle/harness.php");
+  return harness ? std::filesystem::path(harness.path).parent_path().string() : std::string();
 }
 
 bool php_runs(const OracleSetup& setup) {

@@ -107,8 +107,8 @@ struct OracleResult {
                                                            std::string& error,
                                                            bool* hung = nullptr);
 
-/// The directory holding harness.php: `given`, $SESSIONSPEC_SOURCE_DIR/oracle, ./oracle, or the
-/// source tree three levels above the running binary (build/cli/sessionspec). "" when none has it.
+/// The directory holding harness.php: `given`, or oracle/ in the data directory
+/// (base::data_path: installed, in the build tree, or $SESSIONSPEC_DATA_DIR). "" when not found.
 [[nodiscard]] std::string find_harness_dir(const std::string& given);
 
 /// Whether `php -n [php_args...]` starts (php8.2-cli installed; extensions loadable).

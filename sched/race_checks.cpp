@@ -6,7 +6,7 @@
 #include <map>
 
 #include "model/codec.hpp"
-#include "model/engine_common.hpp"
+#include "model/engine.hpp"
 
 namespace ss::sched {
 

@@ -42,7 +42,8 @@ TEST(Certify, D7_ReportDirectoryIsNeverShellSyntax) {
   const fs::path traces = dir / "traces.jsonl";
   const Certificate c = gist_on_memory(traces);
   ASSERT_EQ(c.rows.size(), 1u);
-  const auto error = write_report(dir.string(), c, traces.string());
+  const auto error = write_report(dir.string(), c, traces.string(),
+                                  ss::test::source_dir() + "/reports/sessionspec_report.py");
   EXPECT_FALSE(error) << *error;
   EXPECT_FALSE(fs::exists(planted)) << "the directory name ran as a shell command";
   EXPECT_TRUE(fs::exists(dir / "report.html"));

@@ -28,6 +28,7 @@ expect() {
 
 gist=("$src"/scenarios/gist/*.scn)
 expect 0 'Usage|usage' -- "$bin" --help
+expect 0 '^sessionspec [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]+(-dirty)?|unknown)\)$' -- "$bin" --version
 expect 0 'scenario' -- "$bin" run --help
 expect 0 'scenario' -- "$bin" check --help
 expect 2 "unknown engine 'php-9'" -- "$bin" run "${gist[0]}" --engine php-9

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <memory>
 
+#include "conformance/suite.hpp"
 #include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
 
 namespace ss::conformance {
 namespace {

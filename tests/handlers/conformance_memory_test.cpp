@@ -1,7 +1,7 @@
 // The conformance suite on `memory`, the in-process reference implementation.
 
+#include "conformance/suite.hpp"
 #include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
 
 namespace ss::conformance {
 namespace {

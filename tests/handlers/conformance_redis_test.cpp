@@ -6,8 +6,8 @@
 
 #include <cstdlib>
 
+#include "conformance/suite.hpp"
 #include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
 
 namespace ss::conformance {
 namespace {

@@ -17,10 +17,10 @@
 #include <memory>
 #include <sstream>
 
+#include "conformance/suite.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
 #include "handlers/table_handler.hpp"
-#include "tests/handlers/conformance_suite.hpp"
 #include "tests/support/run_task.hpp"
 
 namespace ss::conformance {
