@@ -115,10 +115,9 @@ Verb register_explore(CLI::App& app) {
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
-  CLI::Option* schedules =
-      cmd->add_option("--schedules", o->schedules, "How many schedules to try")
-          ->check(integer_in(1, schedules_max))
-          ->default_val(10000);
+  CLI::Option* schedules = cmd->add_option("--schedules", o->schedules, "How many schedules to try")
+                               ->check(integer_in(1, schedules_max))
+                               ->default_val(10000);
   cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")
       ->check(integer_in(0, seed_max))
       ->default_val(1);
