@@ -70,17 +70,15 @@ ExploreConfig memory_config(const std::string& engine, std::uint64_t seed) {
 
 std::unique_ptr<Explorer> make_explorer(const scenarios::Scenario& sc, const std::string& engine,
                                         std::uint64_t seed) {
-  std::string error;
-  auto ex = Explorer::make(sc, memory_config(engine, seed), error);
-  if (!ex) throw std::runtime_error(error);
-  return ex;
+  auto ex = Explorer::make(sc, memory_config(engine, seed));
+  if (!ex) throw std::runtime_error(ex.error().message);
+  return std::move(ex.value());
 }
 
 std::unique_ptr<Strategy> strategy(const std::string& spec, std::uint64_t seed) {
-  std::string error;
-  auto s = make_strategy(spec, seed, error);
-  if (!s) throw std::runtime_error(error);
-  return s;
+  auto s = make_strategy(spec, seed);
+  if (!s) throw std::runtime_error(s.error().message);
+  return std::move(s.value());
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -151,11 +149,10 @@ void scheduler_baseline(benchmark::State& state) {
 void sequential_runner(benchmark::State& state) {
   const auto& sc = scenario(tabs_scenario(state.range(0)));
   const scenarios::RunConfig cfg;
-  std::string error;
   for (auto _ : state) {
     handlers::ManualClock clock(sc.clock_start_s);
     auto backend = properties::isolated_backends("memory")(clock, 1);
-    benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}, error));
+    benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}).ok());
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -1,9 +1,7 @@
 #include "certify/health.hpp"
 
-#include <boost/asio/io_context.hpp>
-
 #include "handlers/mutants.hpp"
-#include "sched/race_checks.hpp"
+#include "handlers/run_task.hpp"
 
 namespace ss::certify {
 
@@ -120,8 +118,7 @@ std::optional<Diagnosis> probe_backend(const sched::BackendFactory& factory, boo
   NoWait points;
   auto handler = made.value()->connect(handlers::RequestEnv{&clock, &points, 1});
   std::optional<handlers::HandlerError> gone;
-  boost::asio::io_context io;
-  sched::run_plain(io, exercise(*handler, gone));
+  handlers::run_task(exercise(*handler, gone));
   if (gone) return Diagnosis{gone->reason, handler_fault};
   return std::nullopt;
 }

@@ -10,6 +10,7 @@
 #include "certify/handlers.hpp"
 #include "properties/property.hpp"
 #include "properties/target.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 
 namespace ss::certify {
@@ -19,8 +20,8 @@ namespace {
 class ExplorerSession final : public RaceSession {
  public:
   ExplorerSession(std::unique_ptr<sched::Explorer> ex, std::unique_ptr<sched::Strategy> strategy,
-                  std::string replay_head)
-      : ex_(std::move(ex)), strategy_(std::move(strategy)), replay_head_(std::move(replay_head)) {}
+                  scenarios::ReplayLine replay)
+      : ex_(std::move(ex)), strategy_(std::move(strategy)), replay_(std::move(replay)) {}
 
   // The explorer throws when the per-schedule backend factory fails (a server that went away,
   // a store directory that was removed): that is an error value here.
@@ -40,14 +41,17 @@ class ExplorerSession final : public RaceSession {
       if (run.first_failure()) s = ex_->shrink(run);
     } catch (const std::exception&) {
     }
-    return replay_head_ + " --replay " + s.str();
+    scenarios::ReplayLine line = replay_;
+    line.schedule = s.str();
+    return line.str();
   }
   handlers::Concurrency concurrency() const override { return ex_->guarantees().concurrency; }
 
  private:
   std::unique_ptr<sched::Explorer> ex_;
   std::unique_ptr<sched::Strategy> strategy_;
-  std::string replay_head_;
+  /// The replay line of this scenario, without a schedule.
+  scenarios::ReplayLine replay_;
 };
 
 }  // namespace
@@ -89,14 +93,15 @@ ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std
     out.error = backend.error().reason;
     return out;
   }
-  scenarios::ConformanceChecker conformance(backend.value()->guarantees().store);
-  scenarios::ExpectationChecker expectations;
-  std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  scenarios::Judge judge;
+  std::vector<scenarios::Listener*> listeners{&judge};
   if (trace) listeners.push_back(trace);
   scenarios::RunConfig cfg;
   cfg.seed = seed;
   try {
-    if (!scenarios::run_scenario(sc, cfg, *backend.value(), clock, listeners, out.error)) {
+    auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, listeners);
+    if (!ran) {
+      out.error = ran.error().message;
       return out;
     }
   } catch (const std::exception& e) {
@@ -104,16 +109,12 @@ ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std
     out.error = std::string("the run threw: ") + e.what();
     return out;
   }
-  if (conformance.failure()) {
-    out.failure = conformance.failure();
-  } else if (!expectations.failures().empty()) {
-    out.failure = expectations.failures().front();
-  }
+  out.failure = judge.first_failure();
   return out;
 }
 
 std::string InProcessTarget::scenario_replay(const std::string& file, std::uint64_t seed) const {
-  return "sessionspec check " + file + " --handler '" + uri_ + "' --seed " + std::to_string(seed);
+  return scenarios::ReplayLine{"check", file, {}, uri_, seed, {}, {}, {}}.str();
 }
 
 std::vector<ContractSuite> InProcessTarget::contract_suites() const {
@@ -154,13 +155,19 @@ std::unique_ptr<RaceSession> InProcessTarget::race(const scenarios::Scenario& sc
   cfg.handler_uri = uri_;
   cfg.seed = plan.seed;
   cfg.factory = factory_;
-  auto ex = sched::Explorer::make(sc, cfg, error);
-  if (!ex) return nullptr;
-  auto strategy = sched::make_strategy("portfolio", plan.seed, error);
-  if (!strategy) return nullptr;
-  return std::make_unique<ExplorerSession>(std::move(ex), std::move(strategy),
-                                           "sessionspec explore " + sc.file + " --handler '" +
-                                               uri_ + "' --seed " + std::to_string(plan.seed));
+  auto ex = sched::Explorer::make(sc, cfg);
+  if (!ex) {
+    error = ex.error().message;
+    return nullptr;
+  }
+  auto strategy = sched::make_strategy("portfolio", plan.seed);
+  if (!strategy) {
+    error = strategy.error().message;
+    return nullptr;
+  }
+  return std::make_unique<ExplorerSession>(
+      std::move(ex.value()), std::move(strategy.value()),
+      scenarios::ReplayLine{"explore", sc.file, {}, uri_, plan.seed, {}, {}, {}});
 }
 
 }  // namespace ss::certify

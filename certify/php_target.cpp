@@ -16,6 +16,7 @@
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
+#include "scenarios/replay.hpp"
 
 namespace ss::certify {
 
@@ -29,8 +30,9 @@ constexpr std::chrono::seconds php_shrink_budget{30};
 /// a lock it holds itself) fails after it instead of stalling the certificate.
 constexpr int php_request_timeout_s = 3;
 
-std::string oracle_replay(const std::string& file, const std::string& uri, std::uint64_t seed) {
-  return "sessionspec oracle " + file + " --handler '" + uri + "' --seed " + std::to_string(seed);
+std::string oracle_replay(const std::string& file, const std::string& uri, std::uint64_t seed,
+                          const std::string& schedule = {}) {
+  return scenarios::ReplayLine{"oracle", file, {}, uri, seed, {}, {}, schedule}.str();
 }
 
 /// Where a generated counterexample is kept for its replay line: the report directory, or the
@@ -50,10 +52,13 @@ std::string save_counterexample(const Plan& plan, const std::string& uri, const 
 class ProcessSession final : public RaceSession {
  public:
   ProcessSession(std::unique_ptr<oracle::RaceRunner> runner,
-                 std::unique_ptr<sched::Strategy> strategy, std::string replay_head)
+                 std::unique_ptr<sched::Strategy> strategy, std::string file, std::string uri,
+                 std::uint64_t seed)
       : runner_(std::move(runner)),
         strategy_(std::move(strategy)),
-        replay_head_(std::move(replay_head)) {}
+        file_(std::move(file)),
+        uri_(std::move(uri)),
+        seed_(seed) {}
 
   std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string& error) override {
     try {
@@ -65,14 +70,16 @@ class ProcessSession final : public RaceSession {
   }
   // Schedules of real processes are not shrunk: the failing one is replayed as it ran.
   std::string replay(const sched::ScheduleRun& failing) override {
-    return replay_head_ + " --replay " + failing.sched.schedule.str();
+    return oracle_replay(file_, uri_, seed_, failing.sched.schedule.str());
   }
   handlers::Concurrency concurrency() const override { return runner_->guarantees().concurrency; }
 
  private:
   std::unique_ptr<oracle::RaceRunner> runner_;
   std::unique_ptr<sched::Strategy> strategy_;
-  std::string replay_head_;
+  std::string file_;
+  std::string uri_;
+  std::uint64_t seed_;
 };
 
 }  // namespace
@@ -128,10 +135,9 @@ ScenarioOutcome PhpModuleTarget::run_scenario(const scenarios::Scenario& sc, std
   ScenarioOutcome out;
   std::vector<scenarios::Listener*> listeners;
   if (trace) listeners.push_back(trace);
-  std::string error;
-  auto r = oracle::run_real_engine(sc, module_, store_, setup_, seed, listeners, error);
+  auto r = oracle::run_real_engine(sc, module_, store_, setup_, seed, listeners);
   if (!r) {
-    out.error = "real PHP could not run it: " + error;
+    out.error = "real PHP could not run it: " + r.error().message;
   } else {
     out.failure = std::move(r->failure);
   }
@@ -156,13 +162,12 @@ ContractResult PhpModuleTarget::run_contract(const ContractSuite&, const Plan& p
     if (failed_at && std::chrono::steady_clock::now() - *failed_at > php_shrink_budget) return;
     auto parsed = scenarios::parse_scenario(text, "generated.scn");
     if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) RC_FAIL(e->str());
-    std::string error;
     auto r = oracle::run_real_engine(std::get<scenarios::Scenario>(parsed), module_, store_, setup_,
-                                     plan.seed, {}, error);
+                                     plan.seed, {});
     if (!r || r->failure) {
       // The last failing case RapidCheck tries is the shrunk counterexample it reports.
       last_text = text;
-      last_failure = r ? r->failure->str() : "PHP could not run it: " + error;
+      last_failure = r ? r->failure->str() : "PHP could not run it: " + r.error().message;
       if (!failed_at) failed_at = std::chrono::steady_clock::now();
       RC_FAIL(last_failure);
     }
@@ -197,12 +202,18 @@ std::unique_ptr<RaceSession> PhpModuleTarget::race(const scenarios::Scenario& sc
   setup.work_dir = setup_.work_dir + "/races";
   oracle::RaceLimits limits;
   limits.block_ms = plan.budgets.block_ms;
-  auto runner = oracle::RaceRunner::make(sc, module_, setup, limits, plan.seed, error);
-  if (!runner) return nullptr;
-  auto strategy = sched::make_strategy("portfolio", plan.seed, error);
-  if (!strategy) return nullptr;
-  return std::make_unique<ProcessSession>(std::move(runner), std::move(strategy),
-                                          oracle_replay(sc.file, module_.uri, plan.seed));
+  auto runner = oracle::RaceRunner::make(sc, module_, setup, limits, plan.seed);
+  if (!runner) {
+    error = runner.error().message;
+    return nullptr;
+  }
+  auto strategy = sched::make_strategy("portfolio", plan.seed);
+  if (!strategy) {
+    error = strategy.error().message;
+    return nullptr;
+  }
+  return std::make_unique<ProcessSession>(std::move(runner.value()), std::move(strategy.value()),
+                                          sc.file, module_.uri, plan.seed);
 }
 
 }  // namespace ss::certify

@@ -41,10 +41,10 @@ class NamedTrace final : public scenarios::Listener {
  public:
   NamedTrace(std::ostream& out, std::string name) : writer_(out), name_(std::move(name)) {}
   void on_event(const scenarios::Event& e) override {
-    if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
-    scenarios::Event named = e;
-    named.handler = name_;
-    writer_.on_event(named);
+    if (e.kind() != scenarios::EventKind::run) return writer_.on_event(e);
+    scenarios::RunHeader head = e.run();
+    head.handler = name_;
+    writer_.on_event(scenarios::run_event(std::move(head)));
   }
 
  private:

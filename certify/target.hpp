@@ -14,8 +14,8 @@
 #include "certify/health.hpp"
 #include "certify/plan.hpp"
 #include "handlers/seam.hpp"
-#include "scenarios/checks.hpp"
 #include "scenarios/events.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/scenario.hpp"
 #include "sched/explorer.hpp"
 

@@ -13,7 +13,8 @@
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
 #include "properties/target.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 
@@ -117,11 +118,7 @@ bool trace_written(const CommonOptions& o, Prepared& p) {
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
-  std::string line = "sessionspec " + verb + " " + file + " --engine " + o.engine + " --handler '" +
-                     o.handler + "' --seed " + std::to_string(o.seed);
-  for (const auto& kv : o.ini) line += " --ini " + kv;
-  if (!o.variant.empty()) line += " --variant " + o.variant;
-  return line;
+  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}}.str();
 }
 
 }  // namespace
@@ -168,8 +165,8 @@ int run_command(const RunOptions& o) {
     std::string error;
     auto backend = backend_for(p, sc, clock, error);
     if (!backend) return input_error(error);
-    if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
-      return input_error(error);
+    if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
+      return input_error(ran.error().message);
     }
     if (o.format == "text") std::cout << "\n";
   }
@@ -188,25 +185,23 @@ int check_command(const CommonOptions& o) {
     std::string error;
     auto backend = backend_for(p, sc, clock, error);
     if (!backend) return input_error(error);
-    scenarios::ConformanceChecker conformance(backend->guarantees().store);
-    scenarios::ExpectationChecker expectations;
-    std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+    scenarios::Judge judge;
+    std::vector<scenarios::Listener*> listeners{&judge};
     std::unique_ptr<scenarios::JsonTraceWriter> writer;
     if (p.trace) {
       writer = std::make_unique<scenarios::JsonTraceWriter>(*p.trace);
       listeners.push_back(writer.get());
     }
-    if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
-      return input_error(error);
+    if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
+      return input_error(ran.error().message);
     }
-    std::vector<scenarios::Failure> found = expectations.failures();
-    if (conformance.failure()) found.insert(found.begin(), *conformance.failure());
-    if (found.empty()) {
+    const std::optional<scenarios::Failure> found = judge.first_failure();
+    if (!found) {
       fmt::print("ok    {}\n", sc.name);
       continue;
     }
     ++failed;
-    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found.front().str(),
+    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found->str(),
                replay_line("check", o, sc.file));
   }
   // A trace that could not be written is an error, whatever the verdicts (D11).

@@ -123,7 +123,10 @@ std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::Ru
   handlers::MemoryBackend backend(cfg.seed, clock);
   std::ostringstream out;
   scenarios::JsonTraceWriter writer(out);
-  if (!scenarios::run_scenario(sc, cfg, backend, clock, {&writer}, error)) return {};
+  if (auto ran = scenarios::run_scenario(sc, cfg, backend, clock, {&writer}); !ran) {
+    error = ran.error().message;
+    return {};
+  }
   return parse_lines(out.str(), error);
 }
 

@@ -81,9 +81,9 @@ ScheduleRun run_batch(const Batch& b, const std::string& engine, std::unique_ptr
   cfg.engine_label = engine;
   if (engine == "shared-array") cfg.manager = Manager::shared_array;
   cfg.factory = properties::isolated_backends("memory");
-  std::string error;
-  ex = Explorer::make(sc, cfg, error);
-  RC_ASSERT(static_cast<bool>(ex));
+  auto made = Explorer::make(sc, cfg);
+  RC_ASSERT(made.ok());
+  ex = std::move(made.value());
   ChoiceStrategy choices(b.choices);
   return ex->run_one(choices, 0);
 }

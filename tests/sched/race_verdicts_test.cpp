@@ -83,11 +83,10 @@ TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
   ASSERT_TRUE(configure(c.verdict.engine, cfg)) << c.verdict.engine;
   cfg.handler_uri = uri;
   cfg.factory = properties::isolated_backends(uri);
-  std::string error;
-  auto ex = Explorer::make(sc, cfg, error);
-  if (!ex) GTEST_SKIP() << "cannot build " << uri << ": " << error;
-  std::string error2;
-  auto strategy = make_strategy("portfolio", 1, error2);
+  auto made = Explorer::make(sc, cfg);
+  if (!made) GTEST_SKIP() << "cannot build " << uri << ": " << made.error().message;
+  auto& ex = made.value();
+  auto strategy = std::move(make_strategy("portfolio", 1).value());
   std::set<std::string> findings;
   const Violation* failure = nullptr;
   std::optional<ScheduleRun> failing;

@@ -44,10 +44,9 @@ std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, Manager manage
     return std::unique_ptr<handlers::Backend>(
         std::make_unique<handlers::MemoryBackend>(seed, clock));
   };
-  std::string error;
-  auto ex = Explorer::make(sc, cfg, error);
-  if (!ex) throw std::runtime_error(error);
-  return ex;
+  auto ex = Explorer::make(sc, cfg);
+  if (!ex) throw std::runtime_error(ex.error().message);
+  return std::move(ex.value());
 }
 
 bool shows(const ScheduleRun& run, const std::string& property) {
