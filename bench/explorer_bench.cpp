@@ -25,7 +25,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "scenarios/runner.hpp"
 #include "sched/explorer.hpp"
 #include "sched/stress.hpp"
@@ -60,10 +60,9 @@ std::string tabs_scenario(std::int64_t tabs) {
 
 ExploreConfig memory_config(const std::string& engine, std::uint64_t seed) {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  (void)select_engine(engine, cfg);
   cfg.handler_uri = "memory";
-  cfg.factory = properties::isolated_backends("memory");
+  cfg.factory = handlers::isolated_factory("memory");
   cfg.seed = seed;
   return cfg;
 }
@@ -151,7 +150,7 @@ void sequential_runner(benchmark::State& state) {
   const scenarios::RunConfig cfg;
   for (auto _ : state) {
     handlers::ManualClock clock(sc.clock_start_s);
-    auto backend = properties::isolated_backends("memory")(clock, 1);
+    auto backend = handlers::isolated_factory("memory")(clock, 1);
     benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}).ok());
   }
   state.SetItemsProcessed(state.iterations());

@@ -1,13 +1,15 @@
 #include "certify/battery.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
 
+#include "handlers/registry.hpp"
 #include "properties/harness.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/runner.hpp"
 
@@ -36,11 +38,13 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
   scenarios::RunConfig cfg;
   cfg.seed = seed;
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = properties::HandlerTarget(uri).make(seed, clock);
+  auto spec = handlers::parse_handler_spec(uri);
+  if (!spec) return "cannot make the backend: " + spec.error().reason;
+  auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) return "cannot make the backend: " + backend.error().reason;
   scenarios::Judge judge;
   properties::NoWaitPoints points;
-  auto ran = scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, {&judge}, &points);
+  auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, {&judge}, &points);
   if (!ran) return ran.error().message;
   std::optional<scenarios::Failure> first = judge.first_failure();
   if (!first) return "";

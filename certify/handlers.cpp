@@ -6,32 +6,29 @@
 #include "certify/inprocess_target.hpp"
 #include "certify/php_target.hpp"
 #include "certify/target.hpp"
+#include "handlers/registry.hpp"
 #include "oracle/php_module.hpp"
-#include "properties/target.hpp"
 
 namespace ss::certify {
 
 std::vector<std::string> all_handlers(const std::string& scratch_dir) {
   std::vector<std::string> out;
-  for (const auto& uri : properties::available_handlers(scratch_dir)) {
-    out.push_back(uri);
-    if (uri.rfind("sqlite:", 0) == 0) out.push_back(uri + "?lock=transactional");
-    if (uri.rfind("redis:", 0) == 0) {
-      out.back() += "?mode=none";
-      out.push_back(uri + "?mode=optimistic");
-      out.push_back(uri + "?mode=lock");
-    }
+  for (const auto& uri : handlers::available_handlers(scratch_dir)) {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec) continue;
+    // Each kind lists its own modes (redis: none, optimistic, lock; sqlite: two lock modes).
+    for (const auto& mode : handlers::modes_of(spec.value())) out.push_back(mode.text);
   }
   return out;
 }
 
 namespace {
 
-/// The handler a mutant:NAME+BASE URI wraps, or `uri` itself.
+/// The base handler of `uri` (what its decorators wrap), as the registry parses it; `uri`
+/// itself when it does not parse (the registry then refuses it anyway).
 std::string base_of(const std::string& uri) {
-  const std::size_t plus = uri.find('+');
-  if (uri.rfind("mutant:", 0) == 0 && plus != std::string::npos) return uri.substr(plus + 1);
-  return uri;
+  auto spec = handlers::parse_handler_spec(uri);
+  return spec ? spec.value().base.text : uri;
 }
 
 /// exec:COMMAND: the command's last word names the handler (serve.php FILE CLASS) or is the

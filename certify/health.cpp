@@ -1,6 +1,5 @@
 #include "certify/health.hpp"
 
-#include "handlers/mutants.hpp"
 #include "handlers/run_task.hpp"
 
 namespace ss::certify {
@@ -12,10 +11,10 @@ bool unresponsive(const handlers::HandlerError& e) {
 }
 
 /// Forwards every call and reports each error answer to the health record.
-class WatchedHandler final : public handlers::ForwardingHandler {
+class WatchedHandler final : public handlers::SessionHandler {
  public:
   WatchedHandler(std::unique_ptr<handlers::SessionHandler> inner, std::shared_ptr<Health> health)
-      : ForwardingHandler(std::move(inner)), health_(std::move(health)) {}
+      : inner_(std::move(inner)), health_(std::move(health)) {}
 
   handlers::Task<handlers::Status> open(std::string p, std::string n) override {
     co_return note(co_await inner().open(std::move(p), std::move(n)));
@@ -44,12 +43,14 @@ class WatchedHandler final : public handlers::ForwardingHandler {
   }
 
  private:
+  handlers::SessionHandler& inner() { return *inner_; }
   template <class R>
   R note(R r) {
     if (!r) health_->observe(r.error());
     return r;
   }
 
+  std::unique_ptr<handlers::SessionHandler> inner_;
   std::shared_ptr<Health> health_;
 };
 

@@ -1,6 +1,6 @@
 // Targets for in-process backends: every handler URI the registry makes (memory, files:DIR,
 // table:NAME, sqlite:PATH, redis://..., exec:COMMAND, mutant:NAME+BASE), each scenario, case
-// and schedule in a fresh isolated store (properties/target.hpp).
+// and schedule in a fresh isolated store (handlers/registry.hpp, isolated_factory).
 
 #include "certify/inprocess_target.hpp"
 
@@ -8,8 +8,8 @@
 
 #include "certify/battery.hpp"
 #include "certify/handlers.hpp"
+#include "handlers/registry.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 
@@ -58,7 +58,7 @@ class ExplorerSession final : public RaceSession {
 
 InProcessTarget::InProcessTarget(std::string uri, sched::BackendFactory factory)
     : uri_(std::move(uri)),
-      plain_factory_(factory ? std::move(factory) : properties::isolated_backends(uri_)),
+      plain_factory_(factory ? std::move(factory) : handlers::isolated_factory(uri_)),
       health_(std::make_shared<Health>()),
       factory_(watched(plain_factory_, health_)) {}
 
@@ -79,9 +79,9 @@ std::optional<Diagnosis> InProcessTarget::check_health() {
 
 DeclaredGuarantees InProcessTarget::guarantees() {
   handlers::ManualClock clock(0);
-  auto backend = properties::HandlerTarget(uri_).make(1, clock);
+  auto backend = plain_factory_(clock, 1);
   if (!backend) return {handlers::Guarantees{}, all_guarantee_fields()};
-  return {backend.value()->get().guarantees(), assumed_guarantees(uri_)};
+  return {backend.value()->guarantees(), assumed_guarantees(uri_)};
 }
 
 ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,

@@ -10,7 +10,7 @@ namespace ss::certify {
 class InProcessTarget final : public Target {
  public:
   /// `factory` makes each scenario's, case's and schedule's backend; by default a fresh
-  /// isolated store of `uri` (properties::isolated_backends).
+  /// isolated store of `uri` (handlers::isolated_factory).
   explicit InProcessTarget(std::string uri, sched::BackendFactory factory = {});
 
   const std::string& uri() const override { return uri_; }

@@ -5,8 +5,7 @@
 #include <algorithm>
 
 #include "base/data_dir.hpp"
-#include "handlers/handler_uri.hpp"
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 
 namespace ss::certify {
 
@@ -50,12 +49,13 @@ MutantRun::MutantRun(MutantsPlan plan, handlers::Guarantees g, std::vector<handl
 
 std::variant<MutantRun, std::string> MutantRun::prepare(const MutantsPlan& plan) {
   std::string error;
-  if (!handlers::parse_handler_uri(plan.handler, error)) return "--handler: " + error;
-  if (plan.handler.rfind("mutant:", 0) == 0) return "--handler: give the base handler";
+  auto spec = handlers::parse_handler_spec(plan.handler);
+  if (!spec) return "--handler: " + spec.error().reason;
+  if (!spec.value().decorators.empty()) return "--handler: give the base handler";
   handlers::ManualClock clock(0);
-  auto base = properties::HandlerTarget(plan.handler).make(plan.seed, clock);
+  auto base = handlers::make_isolated(spec.value(), plan.seed, clock);
   if (!base) return "--handler " + plan.handler + ": " + base.error().reason;
-  const handlers::Guarantees guarantees = base.value()->get().guarantees();
+  const handlers::Guarantees guarantees = base.value()->guarantees();
   base.value().reset();
   auto mutants = selected_mutants(plan, error);
   if (!mutants) return error;

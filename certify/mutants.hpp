@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "certify/battery.hpp"
-#include "handlers/mutants.hpp"
+#include "handlers/testing/mutants.hpp"
 
 namespace ss::certify {
 

@@ -3,11 +3,18 @@
 #include <string>
 #include <vector>
 
+#include "base/child_process.hpp"
 #include "base/version.hpp"
 #include "cli/dispatch.hpp"
 #include "cli/verbs.hpp"
+#include "handlers/testing/mutants.hpp"
 
 int main(int argc, char** argv) {
+  // Children (exec handlers, PHP) run in process groups of their own, out of reach of the
+  // terminal's Ctrl-C: a termination signal kills their groups before sessionspec dies of it.
+  ss::base::install_child_cleanup_on_signals();
+  // `--handler mutant:NAME+BASE` works in every verb, and the mutants verb needs it.
+  ss::handlers::register_mutants();
   CLI::App app{"sessionspec: simulate and check PHP session save-handler life-cycles"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every verb");

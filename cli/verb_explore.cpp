@@ -1,5 +1,6 @@
 // `sessionspec explore`: the deterministic interleaving explorer.
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,14 +10,11 @@
 #include <iostream>
 #include <map>
 
-#include <fmt/core.h>
-
 #include "certify/health.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
-#include "properties/target.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
@@ -44,20 +42,6 @@ struct ExploreOptions {
   std::string variant;
   std::size_t steps_max = 10'000;
 };
-
-/// Maps --engine to an engine profile and a session manager.
-bool engine_for(const std::string& name, sched::ExploreConfig& cfg) {
-  cfg.engine_label = name;
-  if (name == "shared-array") {
-    cfg.engine = model::EngineKind::php82;
-    cfg.manager = sched::Manager::shared_array;
-    return true;
-  }
-  auto kind = model::parse_engine(name);
-  if (!kind) return false;
-  cfg.engine = *kind;
-  return true;
-}
 
 std::string lane_cell(const scenarios::Event& e) {
   std::string text;
@@ -209,12 +193,14 @@ class Progress {
 };
 
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
-  if (!engine_for(o.engine, cfg)) {
+  if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
                        "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler " + o.handler + ": " + spec.error().reason);
   cfg.handler_uri = o.handler;
-  cfg.factory = properties::isolated_backends(o.handler);
+  cfg.factory = handlers::isolated_factory(std::move(spec.value()));
   cfg.seed = o.seed;
   cfg.steps_max = o.steps_max;
   for (const auto& kv : o.ini) {

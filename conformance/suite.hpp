@@ -31,7 +31,8 @@
 //
 // `make` is called once per test (in SetUp) and must return an empty store; `cleanup` runs after
 // each test. Backends with files on disk set `data_dir` so that the suite can check that
-// malformed and unknown ids leave the directory alone.
+// malformed and unknown ids leave the directory alone. The built-in handlers' instantiations take
+// isolated instances from the registry instead (tests/support/isolated_case.hpp).
 
 #include <gtest/gtest.h>
 
@@ -42,13 +43,13 @@
 #include <string>
 #include <vector>
 
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 
 namespace ss::conformance {
 
 /// Makes a fresh, empty backend on `clock` (a virtual clock the suite advances).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+using BackendFactory = handlers::BackendFactory;
 
 /// One backend under test. Only `label` and `make` are required.
 struct BackendCase {

@@ -48,6 +48,9 @@ struct Answer {
   std::int64_t n = 0;
   /// failure: the handler's reason (PHP only sees false); exception: the message.
   std::string reason;
+  /// failure: the handler refused for lack of room (a full table, a payload over a row's size).
+  /// PHP only sees false; the reference store accepts it within its declared limits.
+  bool capacity_refusal = false;
 
   static Answer boolean_(bool v) { return Answer{Kind::boolean, v, {}, 0, {}}; }
   static Answer string_(std::string v) { return Answer{Kind::string, true, std::move(v), 0, {}}; }

@@ -5,6 +5,7 @@
 // (create_sid returns any unused, well-formed id).
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,6 +31,11 @@ struct StoreConfig {
   /// The longest id the store keeps (PHP's limit is 256; a sess_<id> file name allows 250).
   /// Longer, otherwise well-formed ids are refused like malformed ones.
   std::size_t id_bytes_max = 256;
+  /// A declared capacity: the store may refuse to store a new session (a full table) once it
+  /// holds some, at most this many. No limit by default.
+  std::size_t sessions_max = std::numeric_limits<std::size_t>::max();
+  /// A declared payload limit: the store may refuse a larger session. No limit by default.
+  std::size_t payload_bytes_max = std::numeric_limits<std::size_t>::max();
 };
 
 struct StoredSession {
@@ -66,6 +72,9 @@ class StoreModel {
 
  private:
   void apply(const HandlerCall& call, const Answer& answer, std::int64_t now_s);
+  /// Whether `actual` is a capacity refusal the store's declared limits allow for `call`.
+  [[nodiscard]] bool refusal_allowed(const HandlerCall& call, const Answer& actual,
+                                     std::int64_t now_s) const;
   void expire(std::int64_t now_s);
 
   StoreConfig config_;

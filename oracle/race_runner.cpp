@@ -10,6 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "base/child_process.hpp"
 #include "handlers/run_task.hpp"
 #include "oracle/php_events.hpp"
 #include "scenarios/judge.hpp"
@@ -28,9 +29,12 @@ namespace {
 
 // ---- one real PHP process in step mode -------------------------------------------------------
 
+/// How long a process that closed its stdout gets to exit before it is killed.
+constexpr std::int64_t exit_wait_ms = 2000;
+
 struct Task {
   enum class State { running, parked, blocked, finished };
-  PhpChild child;
+  base::ChildProcess child;
   State state = State::running;
   /// The point it is parked (or blocked) at: "start", "yield" or a handler method.
   std::string at = "start";
@@ -48,9 +52,11 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
   std::string line;
   for (;;) {
     const auto r = t.child.read_line(line, deadline_ms);
-    if (r == PhpChild::Read::timeout) return;
-    if (r == PhpChild::Read::eof) {
-      const int status = t.child.reap();
+    if (r == base::ChildProcess::Read::timeout) return;
+    if (r != base::ChildProcess::Read::line) {
+      // End of output (or a line too long to be ours): the process is done; it gets
+      // exit_wait_ms to exit before it is killed.
+      const int status = t.child.finish(base::steady_ms() + exit_wait_ms).status;
       t.state = Task::State::finished;
       if (status != 0) t.failure = "exited with wait status " + std::to_string(status);
       return;
@@ -73,7 +79,7 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
 /// Waits at most `ms` for blocked tasks to wake (park or exit): until one woke or, with
 /// `until_all`, until every one did. Returns whether any woke.
 bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all) {
-  const std::int64_t deadline = steady_ms() + ms;
+  const std::int64_t deadline = base::steady_ms() + ms;
   bool woke = false;
   for (;;) {
     std::vector<pollfd> fds;
@@ -84,13 +90,13 @@ bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all)
       which.push_back(i);
     }
     if (fds.empty() || (woke && !until_all)) return woke;
-    const auto left = deadline - steady_ms();
+    const auto left = deadline - base::steady_ms();
     if (left <= 0) return woke;
     if (::poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) continue;
     for (std::size_t k = 0; k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
       Task& t = tasks[which[k]];
-      pump(t, lines, steady_ms());
+      pump(t, lines, base::steady_ms());
       woke = woke || t.state != Task::State::blocked;
     }
   }
@@ -103,14 +109,14 @@ class Batch {
   Batch(const RaceLimits& limits, int first, Lines& lines)
       : limits_(limits), first_(first), lines_(lines) {}
   ~Batch() {
-    for (auto& t : tasks_) t.child.stop();
+    for (auto& t : tasks_) t.child.kill();
   }
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
   void spawn(const std::vector<std::string>& argv) {
     std::string why;
-    if (!tasks_.emplace_back().child.start(argv, why)) throw std::runtime_error(why);
+    if (!tasks_.emplace_back().child.start(argv, {}, why)) throw std::runtime_error(why);
   }
 
   /// Every process boots in parallel and parks at "start" before anything happens.
@@ -125,7 +131,7 @@ class Batch {
 
   void boot() {
     for (auto& t : tasks_) {
-      pump(t, lines_, steady_ms() + limits_.start_ms);
+      pump(t, lines_, base::steady_ms() + limits_.start_ms);
       if (t.state != Task::State::parked) {
         throw std::runtime_error("a PHP process did not reach its start point" +
                                  (t.failure.empty() ? std::string() : ": " + t.failure));
@@ -179,10 +185,10 @@ class Batch {
   void step(Task& t) {
     const int calls_before = t.calls;
     t.state = Task::State::running;
-    if (!t.child.write("\n", steady_ms() + limits_.block_ms)) {
+    if (!t.child.write("\n", base::steady_ms() + limits_.block_ms)) {
       throw std::runtime_error("a PHP process stopped taking steps at " + t.at);
     }
-    pump(t, lines_, steady_ms() + limits_.block_ms);
+    pump(t, lines_, base::steady_ms() + limits_.block_ms);
     if (t.state == Task::State::running) t.state = Task::State::blocked;
     const bool called = t.state == Task::State::finished ||
                         (t.state == Task::State::parked && t.calls > calls_before);

@@ -130,18 +130,14 @@ struct Harness::LockTracker {
   }
 };
 
-Tolerances tolerances_for(const std::string& handler_uri) {
-  std::string base = handler_uri;
-  if (base.rfind("mutant:", 0) == 0 && base.find('+') != std::string::npos) {
-    base = base.substr(base.find('+') + 1);
-  }
+Tolerances tolerances_for(const handlers::HandlerSpec&) {
   Tolerances t;
   // The files handler re-creates a session gc removed under its lock: nothing to excuse.
   t.gc_of_held_session = false;
   return t;
 }
 
-Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
                  Tolerances tolerances)
     : cfg_(cfg),
       checked_(checked),
@@ -151,13 +147,13 @@ Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checke
       locks_(std::make_unique<LockTracker>()),
       tolerances_(tolerances) {
   points_ = points_owner_.get();
-  auto made = target.make(cfg.seed, clock_);
+  auto made = handlers::make_isolated(target, cfg.seed, clock_);
   if (!made) {
     failure_ = "setup: " + made.error().reason;
     return;
   }
   backend_ = std::move(made.value());
-  const handlers::Guarantees g = backend_->get().guarantees();
+  const handlers::Guarantees g = backend_->guarantees();
   serialised_ = g.concurrency == handlers::Concurrency::serialised;
   ttl_store_ = g.store.expiry == model::Expiry::ttl;
   ttl_s_ = g.store.ttl_s;
@@ -168,7 +164,7 @@ Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checke
     scenarios::RunHeader head;
     head.engine_label = std::string(model::engine_name(cfg.engine));
     head.engine = cfg.engine;
-    head.handler = target.uri();
+    head.handler = target.text;
     head.variant = cfg.variant;
     head.options = cfg.options;
     head.seed = cfg.seed;
@@ -188,7 +184,7 @@ std::unique_ptr<Harness::Lane> Harness::open_lane(std::optional<std::string> coo
   lane->cookie = cookie;
   model::RequestContext ctx{cfg_.options, cfg_.variant, std::move(cookie)};
   lane->sut = model::make_engine(cfg_.engine, ctx, sut_rng_);
-  lane->handler = backend_->get().connect(handlers::RequestEnv{&clock_, points_, lane->number});
+  lane->handler = backend_->connect(handlers::RequestEnv{&clock_, points_, lane->number});
   return lane;
 }
 
@@ -412,7 +408,7 @@ void Harness::probe() {
   ++steps_;
   where_ = Where{Where::Kind::probe, steps_, requests_ + 1, nullptr, {}};
   if (serialised_ && !locks_->known) return;
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   if (serialised_ && locks_->held) {
     const std::string& held = *locks_->held;
@@ -445,7 +441,7 @@ void Harness::finish() {
 void Harness::audit() {
   if (!checked_ || failure_ || inconclusive_) return;
   where_ = Where{Where::Kind::audit, steps_, requests_ + 1, nullptr, {}};
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   // One batch: the calls do not depend on the answers, and judging stops at the first wrong one.
   std::vector<HandlerCall> calls{open};

@@ -9,6 +9,7 @@
 // lock, and a final audit of the store. The first disagreement is kept and every later step does
 // nothing.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -19,12 +20,10 @@
 #include <tuple>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "handlers/clock.hpp"
+#include "handlers/registry.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
-#include "properties/target.hpp"
 #include "scenarios/judge.hpp"
 
 namespace ss::properties {
@@ -62,8 +61,8 @@ struct Tolerances {
   bool gc_of_held_session = false;
 };
 
-/// The tolerances a handler URI (or a mutant over it) gets: see docs/properties.md.
-[[nodiscard]] Tolerances tolerances_for(const std::string& handler_uri);
+/// The tolerances a handler (or a mutant over it) gets: see docs/properties.md.
+[[nodiscard]] Tolerances tolerances_for(const handlers::HandlerSpec& handler);
 
 /// A script call as PHP code would name it: `session_start(['read_and_close' => '1'])`.
 [[nodiscard]] std::string show_call(const model::ScriptCall& call);
@@ -79,9 +78,9 @@ struct CookieChoice {
 /// Drives one case. Not copyable: it owns the backend, the clock and the engines.
 class Harness {
  public:
-  /// Builds the case's backend from `target` (a failure to build it is the case's failure) and
-  /// starts the first request, without a cookie.
-  Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+  /// Builds the case's backend, an isolated instance of `target` (a failure to build it is the
+  /// case's failure), and starts the first request, without a cookie.
+  Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
           Tolerances tolerances = {});
 
   /// Prints every step with its handler calls to `out` (replays use it to show the failing
@@ -162,7 +161,7 @@ class Harness {
   CaseConfig cfg_;
   bool checked_;
   handlers::ManualClock clock_;
-  std::unique_ptr<CaseBackend> backend_;
+  std::unique_ptr<handlers::IsolatedBackend> backend_;
   bool serialised_ = false;
   bool ttl_store_ = false;
   std::int64_t ttl_s_ = 0;

@@ -73,13 +73,20 @@ std::vector<model::Value> script_args(const model::ScriptCall& call) {
 
 namespace {
 
+/// A handler's failure as PHP sees it (false), marked when it is a refusal for lack of room.
+Answer failure_answer(const handlers::HandlerError& e) {
+  Answer a = Answer::failure_(e.reason);
+  a.capacity_refusal = e.code == handlers::ErrorCode::capacity;
+  return a;
+}
+
 Answer status_answer(const handlers::Status& s) {
-  return s ? Answer::boolean_(true) : Answer::failure_(s.error().reason);
+  return s ? Answer::boolean_(true) : failure_answer(s.error());
 }
 
 template <class T>
 Answer value_answer(const handlers::Result<T>& r) {
-  if (!r) return Answer::failure_(r.error().reason);
+  if (!r) return failure_answer(r.error());
   if constexpr (std::is_same_v<T, std::string>) {
     return Answer::string_(r.value());
   } else if constexpr (std::is_same_v<T, bool>) {

@@ -16,6 +16,20 @@ namespace ss::sched {
 using scenarios::Event;
 using scenarios::EventKind;
 
+bool select_engine(const std::string& name, ExploreConfig& cfg) {
+  if (name == shared_array_engine) {
+    cfg.engine = model::EngineKind::php82;
+    cfg.manager = Manager::shared_array;
+  } else {
+    auto kind = model::parse_engine(name);
+    if (!kind) return false;
+    cfg.engine = *kind;
+    cfg.manager = Manager::per_request;
+  }
+  cfg.engine_label = name;
+  return true;
+}
+
 const Violation* ScheduleRun::first_failure() const {
   for (const auto& v : violations) {
     if (v.failure) return &v;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
 #include "scenarios/analysis.hpp"
@@ -31,9 +32,9 @@ enum class Manager : std::uint8_t {
   shared_array,
 };
 
-/// Makes a fresh backend for one schedule (its clock, the run's seed).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+/// Makes a fresh backend for one schedule (its clock, the run's seed): the registry's
+/// handlers::isolated_factory, or a test's own.
+using BackendFactory = handlers::BackendFactory;
 
 struct ExploreConfig {
   model::EngineKind engine = model::EngineKind::php82;
@@ -47,6 +48,15 @@ struct ExploreConfig {
   /// The step budget of one schedule: a run that needs more is a progress violation.
   std::size_t steps_max = 10'000;
 };
+
+/// The engine name of the lesson's bug: php-8.2 with one $_SESSION per process
+/// (Manager::shared_array). Traces, verdict lines and --engine spell it this way.
+inline constexpr const char* shared_array_engine = "shared-array";
+
+/// Sets cfg.engine, cfg.manager and cfg.engine_label from an engine name as the explorer takes it
+/// (--engine, `verdict` lines): an engine profile (php-8.2, php-legacy, zealphp) or
+/// shared_array_engine. False for an unknown name.
+bool select_engine(const std::string& name, ExploreConfig& cfg);
 
 /// A violated property (the judge's verdicts), and the normalised stored state after a run.
 using Violation = scenarios::Violation;

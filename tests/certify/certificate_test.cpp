@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "certify/handlers.hpp"
+#include "handlers/testing/mutants.hpp"
 
 namespace ss::certify {
 namespace {
@@ -154,6 +155,7 @@ TEST(Junit, BytesAreEscapedReadably) {
 }
 
 TEST(Handlers, DisplayNamesHoldNoPathsHostsOrPorts) {
+  handlers::register_mutants();
   EXPECT_EQ(display_name("memory"), "memory");
   EXPECT_EQ(display_name("files:/tmp/sessionspec-certify-Ab12Cd"), "files");
   EXPECT_EQ(display_name("sqlite:/tmp/x/sessions.db?lock=transactional"),
@@ -171,6 +173,7 @@ TEST(Handlers, DisplayNamesHoldNoPathsHostsOrPorts) {
 }
 
 TEST(Handlers, OnlyExecHandlersHaveAssumedGuarantees) {
+  handlers::register_mutants();
   EXPECT_TRUE(assumed_guarantees("memory").empty());
   EXPECT_TRUE(assumed_guarantees("redis://127.0.0.1:1?mode=lock").empty());
   EXPECT_EQ(assumed_guarantees("exec:php serve.php H.php H"), all_guarantee_fields());

@@ -12,7 +12,7 @@
 #include "certify/inprocess_target.hpp"
 #include "certify/runner.hpp"
 #include "certify/scratch.hpp"
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "tests/certify/private_redis.hpp"
 #include "tests/support/source_dir.hpp"
 
@@ -34,7 +34,7 @@ Plan plan_for(const std::string& handler, int level, std::vector<std::string> on
 
 /// The real isolated-backend factory of `uri`, which runs `before` ahead of its `n`th call.
 sched::BackendFactory failing_at(const std::string& uri, int n, std::function<void()> before) {
-  auto real = properties::isolated_backends(uri);
+  auto real = handlers::isolated_factory(uri);
   auto calls = std::make_shared<int>(0);
   return [real, calls, n, before](handlers::Clock& clock, std::uint64_t seed) {
     if (++*calls == n) before();

@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "base/assert.hpp"
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
@@ -35,10 +35,9 @@ scenarios::Scenario parse(const std::string& text) {
 std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, const std::string& engine,
                                    const std::string& uri = "memory") {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  if (!select_engine(engine, cfg)) throw std::runtime_error("unknown engine " + engine);
   cfg.handler_uri = uri;
-  cfg.factory = properties::isolated_backends(uri);
+  cfg.factory = handlers::isolated_factory(uri);
   auto ex = Explorer::make(sc, cfg);
   if (!ex) throw std::runtime_error(ex.error().message);
   return std::move(ex.value());

@@ -37,8 +37,7 @@ scenarios::Scenario load(const std::string& name) {
 
 std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, Manager manager) {
   ExploreConfig cfg;
-  cfg.manager = manager;
-  cfg.engine_label = manager == Manager::shared_array ? "shared-array" : "php-8.2";
+  (void)select_engine(manager == Manager::shared_array ? shared_array_engine : "php-8.2", cfg);
   cfg.factory = [](handlers::Clock& clock,
                    std::uint64_t seed) -> handlers::Result<std::unique_ptr<handlers::Backend>> {
     return std::unique_ptr<handlers::Backend>(
