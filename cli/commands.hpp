@@ -2,13 +2,12 @@
 // The verbs of `sessionspec`. Each returns the process exit code: 0 success, 1 conformance
 // failure, 2 usage or input error, 3 internal or infrastructure error.
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 namespace ss::cli {
 

@@ -60,7 +60,9 @@ TEST(Certify, D2_StoreDirectoryRemovedMidRaceIsAnErrorRow) {
   const Certificate c = certify_one(plan_for(uri, 3, {"L3.race.race-two-tabs-counter"}), target);
   ASSERT_EQ(c.rows.size(), 1u);
   EXPECT_EQ(c.rows[0].verdict, Verdict::error);
-  EXPECT_NE(c.rows[0].evidence.find("cannot create a directory in " + store), std::string::npos)
+  // The row names the cause: the registry's one line about the vanished save path.
+  EXPECT_NE(c.rows[0].evidence.find("save path " + store + ": No such file or directory"),
+            std::string::npos)
       << c.rows[0].evidence;
   EXPECT_EQ(outcome(verdicts(c)), Outcome::incomplete);
 }
