@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/printable.hpp"
 #include "certify/certification.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
@@ -41,7 +42,7 @@ std::string elide(const std::string& text, std::size_t width) {
 void print_table(const certify::Certificate& c) {
   fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
   for (const auto& r : c.rows) {
-    std::string evidence = r.evidence.substr(0, r.evidence.find('\n'));
+    std::string evidence = base::printable(r.evidence.substr(0, r.evidence.find('\n')));
     if (evidence.size() > 90) evidence = evidence.substr(0, 87) + "...";
     fmt::print("{:<28} {:<34} {:<8} {}\n", elide(r.handler, 28), r.property.substr(0, 34),
                certify::verdict_name(r.verdict), evidence);
