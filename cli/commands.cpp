@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -79,6 +80,13 @@ bool open_trace(const CommonOptions& o, Prepared& p) {
   return p.trace->good();
 }
 
+/// Flushes the trace file; false when some of it could not be written (a full disk, /dev/full).
+bool trace_written(const CommonOptions& o, Prepared& p) {
+  if (o.trace_file.empty()) return true;
+  p.trace->flush();
+  return p.trace->good();
+}
+
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
   return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}}.str();
 }
@@ -88,6 +96,24 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 int input_error(const std::string& message) {
   std::cerr << "sessionspec: " << base::printable(message) << "\n";
   return exit_input;
+}
+
+CLI::Validator integer_in(std::uint64_t min, std::uint64_t max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& input) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = input.data() + input.size();
+        const bool digits = !input.empty() && input.size() <= 20 &&
+                            input.find_first_not_of("0123456789") == std::string::npos;
+        const auto parsed = std::from_chars(input.data(), end, value);
+        if (digits && parsed.ec == std::errc() && parsed.ptr == end && value >= min &&
+            value <= max) {
+          return "";
+        }
+        return "value '" + input.substr(0, 40) + "' is not an integer in " + range;
+      },
+      "INT in " + range);
 }
 
 int run_command(const RunOptions& o) {
@@ -116,6 +142,7 @@ int run_command(const RunOptions& o) {
     if (p.handler.scheme() == "files") (void)backend->keep();
     if (o.format == "text") std::cout << "\n";
   }
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   return exit_ok;
 }
 
@@ -153,6 +180,8 @@ int check_command(const CommonOptions& o) {
       fmt::print("  store kept: {}\n", base::printable(kept));
     }
   }
+  // A trace that could not be written is an error, whatever the verdicts (D11).
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
   return failed ? exit_conformance : exit_ok;
 }

@@ -2,11 +2,11 @@
 // by nlohmann-json, never by hand).
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "model/codec.hpp"
 #include "model/engine.hpp"
@@ -486,6 +486,12 @@ std::variant<Scenario, ParseError> parse_scenario(const std::string& text,
 }
 
 std::variant<Scenario, ParseError> load_scenario(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it, which would parse as an empty
+  // scenario ("expected at least one 'request'").
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return ParseError{path, 0, "is a directory, not a scenario file"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ParseError{path, 0, "cannot open scenario file"};
   std::string text;

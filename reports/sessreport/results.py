@@ -10,7 +10,7 @@ import os
 from .errors import ReportError
 from .traces import load_inline_events, load_trace_file
 
-VERDICTS = ("pass", "fail", "skip", "finding")
+VERDICTS = ("pass", "fail", "skip", "finding", "error")
 
 
 def _load_json(path):

@@ -250,7 +250,8 @@ def scenario_views(runs, options):
 
 # ---------------------------------------------------------------- result files
 
-_VERDICT_MARK = {"pass": "✔ pass", "fail": "✘ fail", "skip": "– skip", "finding": "! finding"}
+_VERDICT_MARK = {"pass": "✔ pass", "fail": "✘ fail", "skip": "– skip", "finding": "! finding",
+                 "error": "⚠ error"}
 
 
 def certificate_view(cert):
@@ -269,7 +270,7 @@ def certificate_view(cert):
             cells.append({"mark": _VERDICT_MARK[verdict["verdict"]], "cls": f"verdict-{verdict['verdict']}",
                           "tip": tip})
         rows.append({"handler": handler, "cells": cells})
-    notable = [v for v in cert["verdicts"] if v["verdict"] in ("fail", "finding")]
+    notable = [v for v in cert["verdicts"] if v["verdict"] in ("fail", "error", "finding")]
     return {"properties": cert["properties"], "rows": rows, "counts": cert["counts"], "notable": notable}
 
 

@@ -1,0 +1,36 @@
+#include "certify/plan.hpp"
+
+#include <algorithm>
+
+namespace ss::certify {
+
+namespace {
+
+template <class T>
+std::optional<std::string> out_of(const char* option, T value, T min, T max) {
+  if (value >= min && value <= max) return std::nullopt;
+  return std::string(option) + ": " + std::to_string(value) + " is not in " + std::to_string(min) +
+         ".." + std::to_string(max);
+}
+
+}  // namespace
+
+std::optional<std::string> check_ranges(const Plan& plan) {
+  const Budgets& b = plan.budgets;
+  if (auto e = out_of("--level", plan.level, 1, level_max)) return e;
+  if (auto e = out_of("--cases", b.cases, 1, cases_max)) return e;
+  if (auto e = out_of("--schedules", b.schedules, std::size_t{1}, schedules_max)) return e;
+  if (auto e = out_of("--process-schedules", b.process_schedules, std::size_t{1},
+                      process_schedules_max)) {
+    return e;
+  }
+  return out_of("--block-ms", b.block_ms, block_ms_min, block_ms_max);
+}
+
+bool selected(const Plan& plan, std::string_view row_id) {
+  if (plan.only.empty()) return true;
+  return std::any_of(plan.only.begin(), plan.only.end(),
+                     [&](const std::string& prefix) { return row_id.rfind(prefix, 0) == 0; });
+}
+
+}  // namespace ss::certify
