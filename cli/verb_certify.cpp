@@ -5,8 +5,9 @@
 //   L1 life-cycle       the shipped scenarios (gist, lesson, php) against the reference models;
 //   L2 storage contract model-based random sequences (RapidCheck) under every engine profile;
 //   L3 concurrency      the race catalogue explored, judged by the handler's declared guarantee.
-// Real PHP modules (php:files, php:redis://...) run the same levels inside real PHP 8.2: the
-// shipped scenarios and generated ones in real-engine mode, the races as real PHP processes.
+// Real PHP modules (php:files, php:redis://..., php:rediscluster://...) run the same levels
+// inside real PHP 8.2: the shipped scenarios and generated ones in real-engine mode, the races as
+// real PHP processes.
 
 #include <fmt/core.h>
 #include <sys/stat.h>
@@ -307,7 +308,7 @@ void level3(const CertifyOptions& o, const std::string& uri, std::vector<Certify
   }
 }
 
-// ---- real PHP modules (php:files, php:redis://...) -------------------------------------------
+// ---- real PHP modules (php:files, php:redis://..., php:rediscluster://...) -------------------
 
 /// How long L2 on a real module may spend shrinking a counterexample.
 constexpr std::chrono::seconds php_shrink_budget{30};
@@ -595,7 +596,8 @@ std::vector<std::string> all_handlers(const std::string& scratch) {
   return out;
 }
 
-/// The URIs `--php-modules` certifies (phpredis only when REDIS_PORT is set).
+/// The URIs `--php-modules` certifies (phpredis only when REDIS_PORT is set, its cluster module
+/// only when REDIS_CLUSTER_SEEDS names the seed nodes of a Redis Cluster: HOST:PORT,...).
 std::vector<std::string> php_module_handlers() {
   std::vector<std::string> out{"php:files"};
   const char* port = std::getenv("REDIS_PORT");
@@ -605,6 +607,8 @@ std::vector<std::string> php_module_handlers() {
     out.push_back(base + "?locking=1");
     out.push_back(base + "?locking=1&lock_retries=-1");
   }
+  const char* seeds = std::getenv("REDIS_CLUSTER_SEEDS");
+  if (seeds != nullptr && *seeds != '\0') out.push_back(std::string("php:rediscluster://") + seeds);
   return out;
 }
 
@@ -731,7 +735,9 @@ Verb register_certify(CLI::App& app) {
   cmd->add_flag("--php-modules", o->php_modules,
                 "Certify PHP's own session modules: php:files and, when REDIS_PORT names a "
                 "redis-server on 127.0.0.1, phpredis without locking, with its default lock and "
-                "with a lock that waits (docs/certified-handlers.md)");
+                "with a lock that waits; when REDIS_CLUSTER_SEEDS names the nodes of a Redis "
+                "Cluster (HOST:PORT,...), phpredis's rediscluster module "
+                "(docs/certified-handlers.md)");
   cmd->add_option("--process-schedules", o->process_schedules,
                   "Schedules of real PHP processes per race scenario (php: handlers, L3)")
       ->default_val(8)
