@@ -315,7 +315,8 @@ Verb register_oracle(CLI::App& app) {
       ->default_val(20);
   cmd->add_option("--handler", o->handler,
                   "Real-engine mode: PHP's own module stores (php:files, "
-                  "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
+                  "php:redis://127.0.0.1:PORT?locking=0|1, "
+                  "php:rediscluster://127.0.0.1:PORT,...); docs/certify.md");
   cmd->add_option("--schedules", o->schedules,
                   "Race scenarios with --handler: schedules of real PHP processes")
       ->default_val(10)

@@ -142,15 +142,16 @@ final class Harness
     {
         $module = $this->program->module;
         if ($module !== null && ini_set('session.save_handler', $module) === false) {
-            throw new ProgramError("session module $module is not available (for redis: php -d extension=redis.so)");
+            throw new ProgramError("session module $module is not available (for redis and rediscluster: php -d extension=redis.so)");
         }
     }
 
     private function makeHandler(): \SessionHandlerInterface
     {
         if ($this->program->variant === 'sessionhandler') {
-            $this->moduleStore = $this->program->module === 'redis'
-                ? new RedisKeys(session_save_path())
+            $module = $this->program->module;
+            $this->moduleStore = $module === 'redis' || $module === 'rediscluster'
+                ? RedisKeys::forModule($module, session_save_path())
                 : new FilesDir(session_save_path());
             if ($this->program->fresh) {
                 $this->moduleStore->clear();

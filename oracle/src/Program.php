@@ -14,7 +14,7 @@ final class Program
 {
     public const VARIANTS = ['full', 'basic', 'sessionhandler'];
     /** Session modules a `sessionhandler` wrapper may proxy in real-engine mode (README, "Modules"). */
-    public const MODULES = ['files', 'redis'];
+    public const MODULES = ['files', 'redis', 'rediscluster'];
 
     /**
      * @param array<string, string> $ini session ini settings, keys without the "session." prefix
