@@ -1,6 +1,8 @@
 #include "model/calls.hpp"
 
 #include <array>
+#include <type_traits>
+#include <variant>
 
 namespace ss::model {
 
@@ -58,6 +60,7 @@ std::string_view level_name(Diagnostic::Level l) {
     case Diagnostic::Level::notice: return "notice";
     case Diagnostic::Level::warning: return "warning";
     case Diagnostic::Level::deprecated: return "deprecated";
+    case Diagnostic::Level::error: return "error";
   }
   return "?";
 }
@@ -68,7 +71,8 @@ bool Answer::ok() const {
     case Kind::string:
     case Kind::integer: return true;
     case Kind::failure:
-    case Kind::exception: return false;
+    case Kind::exception:
+    case Kind::other: return false;
   }
   return false;
 }
@@ -81,8 +85,53 @@ bool Answer::same_for_php(const Answer& o) const {
     case Kind::integer: return n == o.n;
     case Kind::failure: return true;
     case Kind::exception: return reason == o.reason;
+    case Kind::other: return other == o.other;
   }
   return false;
+}
+
+Value answer_value(const Answer& a) {
+  switch (a.kind) {
+    case Answer::Kind::boolean: return Value{a.b};
+    case Answer::Kind::string: return Value{a.s};
+    case Answer::Kind::integer: return Value{a.n};
+    case Answer::Kind::failure: return Value{false};
+    case Answer::Kind::exception: return Value{};
+    case Answer::Kind::other: return a.other;
+  }
+  return Value{};
+}
+
+std::string answer_type_name(const Answer& a) {
+  const Value v = answer_value(a);
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "null";
+        if constexpr (std::is_same_v<T, bool>) return "bool";
+        if constexpr (std::is_same_v<T, std::int64_t>) return "int";
+        if constexpr (std::is_same_v<T, double>) return "float";
+        if constexpr (std::is_same_v<T, std::string>) return "string";
+        if constexpr (std::is_same_v<T, Array>) return "array";
+        if constexpr (std::is_same_v<T, Object>) return x.class_name;
+        return "?";
+      },
+      v.v);
+}
+
+Answer injected_answer(const Value& v) {
+  if (const auto* b = std::get_if<bool>(&v.v)) return Answer::boolean_(*b);
+  if (const auto* i = std::get_if<std::int64_t>(&v.v)) return Answer::integer_(*i);
+  if (const auto* s = std::get_if<std::string>(&v.v)) return Answer::string_(*s);
+  return Answer::other_(v);
+}
+
+std::optional<Answer> FaultPlan::take(Method m) {
+  const int n = ++seen_[static_cast<std::size_t>(m)];
+  for (const Fault& f : faults_) {
+    if (f.method == m && f.occurrence == n) return f.answer;
+  }
+  return std::nullopt;
 }
 
 std::string show(const Answer& a) {
@@ -92,6 +141,7 @@ std::string show(const Answer& a) {
     case Answer::Kind::integer: return std::to_string(a.n);
     case Answer::Kind::failure: return "false (" + a.reason + ")";
     case Answer::Kind::exception: return "throw " + show(Value{a.reason});
+    case Answer::Kind::other: return show(a.other);
   }
   return "?";
 }

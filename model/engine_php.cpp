@@ -37,19 +37,27 @@ class PhpEngine final : public Engine {
     (v.emplace_back(std::forward<S>(args)), ...);
     return call_v(m, std::move(v));
   }
-  Proc<Answer> call_v(Method m, std::vector<std::string> args);
+  Proc<Answer> call_v(Method m, std::vector<std::string> args,
+                      std::optional<Answer> preset = std::nullopt);
   void absorb_exception(const Answer& a);
+  bool bool_result(const Answer& a, Outcome& out);
+  void deprecated(Outcome& out, const std::string& message) const;
 
   Proc<Outcome> start(const ScriptCall& call);
   Proc<bool> initialize(Outcome& out);
   Proc<bool> choose_id(Outcome& out);
   Proc<bool> read_and_decode(Outcome& out);
+  Proc<bool> abort_session(Outcome& out);
+  Proc<bool> cancel_decode(Outcome& out);
+  Proc<bool> destroy_session(Outcome& out);
   Proc<Outcome> write_close(std::string_view function);
-  Proc<bool> save_state(Outcome& out, std::string_view function);
-  Proc<bool> close_handler();
+  Proc<bool> save_state(Outcome& out);
+  Proc<bool> regenerate_old(Outcome& out, bool delete_old);
+  Proc<bool> close_handler(Outcome& out);
   Proc<Outcome> regenerate(bool delete_old);
   Proc<Outcome> regenerate_legacy(bool delete_old);
   Proc<bool> regenerate_new_id(Outcome& out);
+  Proc<bool> regenerate_collisions(Outcome& out);
   Proc<Outcome> reset();
   Proc<Outcome> destroy();
   Proc<Outcome> abort();
@@ -68,9 +76,14 @@ class PhpEngine final : public Engine {
   Capabilities caps_;
   Rng& rng_;
   bool legacy_;
+  /// The session function running now: PHP prefixes its diagnostics with it.
+  std::string function_ = "session_start";
 
   bool active_ = false;
   bool handler_open_ = false;
+  /// The module tracks $_SESSION (php_session_track_init ran and no destroy since): a failed
+  /// session_start() empties it.
+  bool tracked_ = false;
   std::string id_;
   std::optional<Array> vars_;
   std::optional<std::string> lazy_snapshot_;
@@ -78,19 +91,53 @@ class PhpEngine final : public Engine {
   std::optional<std::string> cookie_out_;
 };
 
-Proc<Answer> PhpEngine::call_v(Method m, std::vector<std::string> args) {
+Proc<Answer> PhpEngine::call_v(Method m, std::vector<std::string> args,
+                               std::optional<Answer> preset) {
   if (pending_exception_) co_return Answer::failure_("skipped: exception pending");
   // Built as a named local: g++ 12 copies aggregate temporaries inside co_await bitwise.
   HandlerCall c;
   c.method = m;
   c.args = std::move(args);
-  Answer a = co_await ask_call(std::move(c));
+  Answer a;
+  if (preset) {
+    a = co_await ask_preset(std::move(c), std::move(*preset));
+  } else {
+    a = co_await ask_call(std::move(c));
+  }
   absorb_exception(a);
   co_return a;
 }
 
 void PhpEngine::absorb_exception(const Answer& a) {
   if (a.kind == Answer::Kind::exception) pending_exception_ = a.reason;
+}
+
+void PhpEngine::deprecated(Outcome& out, const std::string& message) const {
+  out.diagnostics.push_back(
+      Diagnostic{Diagnostic::Level::deprecated, function_ + "(): " + message});
+}
+
+// verify_bool_return_type_userland_calls() of mod_user.c: what PHP makes of the answer of a
+// method that should return a bool (all but read, gc and create_sid). A handler's own failure
+// is false; 0 and -1 pass with a deprecation; any other type is a TypeError.
+bool PhpEngine::bool_result(const Answer& a, Outcome& out) {
+  switch (a.kind) {
+    case Answer::Kind::boolean: return a.b;
+    case Answer::Kind::failure:
+    case Answer::Kind::exception: return false;
+    case Answer::Kind::integer:
+      if (a.n != 0 && a.n != -1) break;
+      if (!pending_exception_) {
+        deprecated(out, "Session callback must have a return value of type bool, int returned");
+      }
+      return a.n == 0;
+    default: break;
+  }
+  if (!pending_exception_) {
+    pending_exception_ = "TypeError: Session callback must have a return value of type bool, " +
+                         answer_type_name(a) + " returned";
+  }
+  return false;
 }
 
 // A script call that left an exception pending throws it.
@@ -102,6 +149,7 @@ Outcome PhpEngine::finish(Outcome out) {
 }
 
 Proc<Outcome> PhpEngine::script(const ScriptCall& call) {
+  function_ = std::string(op_name(call.op));
   switch (call.op) {
     case Op::session_start: co_return co_await start(call);
     case Op::session_write_close:
@@ -137,32 +185,49 @@ Proc<Outcome> PhpEngine::start(const ScriptCall& call) {
   const bool read_and_close = opts_.read_and_close;
   opts_.read_and_close = read_and_close_default;
   const bool ok = co_await initialize(out);
-  if (ok && read_and_close) {
-    co_await close_handler();
+  // php_session_start() forgets the id of a start that failed; session_start() then empties a
+  // $_SESSION the module tracks. A decode failure "succeeds" with the session destroyed.
+  if (!ok || !active_) {
+    active_ = false;
+    id_.clear();
+    if (tracked_) vars_ = Array{};
+    out.result = false;
+    co_return finish(std::move(out));
+  }
+  if (read_and_close) {
+    co_await close_handler(out);
     active_ = false;
   }
-  out.result = ok;
+  out.result = true;
   co_return finish(std::move(out));
 }
 
-// php_session_initialize(): open, choose or validate the id, read, gc, decode.
+// php_session_abort(): close a handler that is open; the session is no longer active.
+Proc<bool> PhpEngine::abort_session(Outcome& out) {
+  co_await close_handler(out);
+  active_ = false;
+  co_return false;
+}
+
+// php_session_initialize(): open, choose or validate the id, read, gc, decode. The session is
+// active from the first call on (PHP sets the status before open).
 Proc<bool> PhpEngine::initialize(Outcome& out) {
+  active_ = true;
   Answer opened = co_await call(Method::open, opts_.save_path, opts_.name);
   handler_open_ = true;  // mod_user sets this whatever open() returned.
-  if (!opened.ok()) {
+  if (!bool_result(opened, out)) {
+    co_await abort_session(out);
     if (!pending_exception_) {
-      warn(out, "session_start(): Failed to initialize storage module: user (path: " + path() + ")");
+      warn(out, function_ + "(): Failed to initialize storage module: user (path: " + path() + ")");
     }
-    co_await close_handler();
-    vars_.reset();
     co_return false;
   }
-  if (!co_await choose_id(out)) co_return false;
+  if (!co_await choose_id(out)) co_return co_await abort_session(out);
   co_return co_await read_and_decode(out);
 }
 
 // Picks the id: the one set by session_id(), else the cookie, else a new one; strict mode asks
-// validateId and replaces an unknown id.
+// validateId and replaces an id it does not confirm.
 Proc<bool> PhpEngine::choose_id(Outcome& out) {
   // An id that could split headers is dropped before any handler call, whatever its source; a
   // dropped session_id() value does not fall back to the cookie (PHP makes a new id).
@@ -172,119 +237,160 @@ Proc<bool> PhpEngine::choose_id(Outcome& out) {
       cookie_id_acceptable(*ctx_.cookie)) {
     id_ = *ctx_.cookie;
   }
-  bool fresh = id_.empty();
-  if (!fresh && opts_.use_strict_mode && caps_.validate_id && !legacy_) {
-    Answer v = co_await call(Method::validate_id, id_);
-    if (v.kind == Answer::Kind::exception) {
-      pending_exception_ = "Error: Session id must be a string";
-      co_return false;
-    }
-    fresh = !(v.kind == Answer::Kind::boolean && v.b);
-  }
-  if (fresh) {
+  if (id_.empty()) {
     auto made = co_await new_id(out);
     if (!made) co_return false;
     id_ = *made;
+    send_cookie();
+    co_return true;
   }
-  if (fresh || !ctx_.cookie || *ctx_.cookie != id_) send_cookie();
+  if (opts_.use_strict_mode && caps_.validate_id && !legacy_) {
+    Answer v = co_await call(Method::validate_id, id_);
+    if (!bool_result(v, out)) {
+      // An id create_sid failed to make is replaced by one PHP makes; the exception that
+      // create_sid left pending then skips the read.
+      auto made = co_await new_id(out);
+      id_ = made ? *made : php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character);
+      send_cookie();
+      co_return true;
+    }
+  }
+  if (!ctx_.cookie || *ctx_.cookie != id_) send_cookie();
   co_return true;
 }
 
-// create_sid() when the handler has it, else an id PHP makes itself.
+// create_sid() when the handler has it, else an id PHP makes itself. mod_user throws "Session
+// id must be a string" for anything but a string, also when a pending exception skipped the
+// call (the new Error then wraps the pending one).
 Proc<std::optional<std::string>> PhpEngine::new_id(Outcome&) {
   if (!caps_.create_sid) {
     co_return php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character);
   }
-  Answer a = co_await call(Method::create_sid);
+  // SessionHandler::create_sid() is PHP's own id maker (sid_length, sid_bits_per_character),
+  // as the files module's: the store under it is not asked.
+  std::optional<Answer> preset;
+  if (ctx_.variant == Variant::sessionhandler) {
+    preset = Answer::string_(php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character));
+  }
+  Answer a = co_await call_v(Method::create_sid, {}, std::move(preset));
   if (a.kind != Answer::Kind::string) {
-    if (!pending_exception_ || a.kind == Answer::Kind::exception) {
-      pending_exception_ = "Error: Session id must be a string";
-    }
+    pending_exception_ = "Error: Session id must be a string";
     co_return std::nullopt;
   }
   co_return a.s;
 }
 
 Proc<bool> PhpEngine::read_and_decode(Outcome& out) {
+  // php_session_track_init(): a new, empty $_SESSION before the read.
+  vars_ = Array{};
+  tracked_ = true;
   Answer r = co_await call(Method::read, id_);
   if (r.kind != Answer::Kind::string) {
-    if (!pending_exception_ && ctx_.variant == Variant::sessionhandler && !valid_session_id(id_)) {
+    if (!pending_exception_ && !r.injected && ctx_.variant == Variant::sessionhandler &&
+        !valid_session_id(id_)) {
       // SessionHandler::read() proxies the files module, which rejects the id with its own warning.
       warn(out, "SessionHandler::read(): Session ID is too long or contains illegal characters. "
                 "Only the A-Z, a-z, 0-9, \"-\", and \",\" characters are allowed");
     }
+    co_await abort_session(out);
     if (!pending_exception_) {
-      warn(out, "session_start(): Failed to read session data: user (path: " + path() + ")");
+      warn(out, function_ + "(): Failed to read session data: user (path: " + path() + ")");
     }
-    co_await close_handler();
-    // As after a decode failure, PHP clears the id and leaves an empty $_SESSION.
-    id_.clear();
-    vars_ = Array{};
     co_return false;
   }
   if (!legacy_ && gc_hits(rng_, opts_)) {
     co_await call(Method::gc, std::to_string(opts_.gc_maxlifetime));
   }
-  auto decoded = decode_session(r.s, opts_.serialize_handler);
-  if (auto* err = std::get_if<DecodeError>(&decoded)) {
-    (void)err;
-    co_await call(Method::destroy, id_);
-    co_await close_handler();
-    // php_session_destroy() frees the id; $_SESSION is left as the empty array decoding began.
-    id_.clear();
-    vars_ = Array{};
-    warn(out, "session_start(): Failed to decode session object. Session has been destroyed");
-    co_return false;
-  }
-  vars_ = std::move(std::get<Array>(decoded));
   lazy_snapshot_.reset();
   if (opts_.lazy_write) lazy_snapshot_ = r.s;
-  active_ = true;
+  auto decoded = decode_session(r.s, opts_.serialize_handler);
+  if (std::holds_alternative<DecodeError>(decoded)) {
+    co_await cancel_decode(out);
+    co_return true;  // php_session_initialize() does not look at the decode's result
+  }
+  vars_ = std::move(std::get<Array>(decoded));
   co_return true;
 }
 
-Proc<bool> PhpEngine::close_handler() {
-  if (!handler_open_) co_return true;
-  handler_open_ = false;  // Cleared even when a pending exception skips the call.
-  Answer a = co_await call(Method::close);
-  co_return a.ok();
+// php_session_cancel_decode(): php_session_destroy(), a new empty $_SESSION, a warning.
+Proc<bool> PhpEngine::cancel_decode(Outcome& out) {
+  co_await destroy_session(out);
+  vars_ = Array{};
+  tracked_ = true;
+  warn(out, function_ + "(): Failed to decode session object. Session has been destroyed");
+  co_return true;
 }
 
-Proc<Outcome> PhpEngine::write_close(std::string_view function) {
+// php_session_destroy() once the session is known to be active: destroy(id), then the request's
+// session globals go (the handler is closed, the id and the lazy snapshot forgotten; $_SESSION
+// stays, no longer tracked).
+Proc<bool> PhpEngine::destroy_session(Outcome& out) {
+  Answer d = co_await call(Method::destroy, id_);
+  const bool ok = bool_result(d, out);
+  if (!ok && !pending_exception_) warn(out, function_ + "(): Session object destruction failed");
+  tracked_ = false;
+  co_await close_handler(out);
+  active_ = false;
+  if (!legacy_) id_.clear();
+  lazy_snapshot_.reset();
+  co_return ok;
+}
+
+// The user module's close: skipped (and forgotten) once the handler is closed.
+// A SessionHandler subclass's close() after the session ended (RSHUTDOWN, after a failed
+// regenerate) reaches SessionHandler::close(), whose sanity check throws before the module.
+Proc<bool> PhpEngine::close_handler(Outcome& out) {
+  if (!handler_open_) co_return true;
+  handler_open_ = false;  // Cleared even when a pending exception skips the call.
+  std::optional<Answer> preset;
+  if (ctx_.variant == Variant::sessionhandler && !active_) {
+    preset = Answer::exception_("Error: Session is not active");
+  }
+  Answer a = co_await call_v(Method::close, {}, std::move(preset));
+  co_return bool_result(a, out);
+}
+
+Proc<Outcome> PhpEngine::write_close(std::string_view) {
   Outcome out;
   if (!active_) {
     out.result = false;
     co_return out;
   }
-  co_await save_state(out, function);
-  co_await close_handler();
+  co_await save_state(out);
   active_ = false;
   out.result = true;  // PHP returns true even when write() failed.
   co_return finish(std::move(out));
 }
 
-// php_session_save_current_state(): updateTimestamp when lazy and unchanged, else write.
-// `function` is what PHP attributes the warnings to: the script function, or session_write_close
-// for the shutdown write (PHP registers session_write_close as a shutdown function).
-Proc<bool> PhpEngine::save_state(Outcome& out, std::string_view function) {
-  EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler, function);
+// php_session_save_current_state(1): updateTimestamp when lazy and unchanged, else write; the
+// warning names the method; then close. Diagnostics carry the running function's name: the
+// script's, or session_write_close for the shutdown write (PHP registers session_write_close as
+// a shutdown function).
+Proc<bool> PhpEngine::save_state(Outcome& out) {
+  EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler, function_);
   const bool lazy = !legacy_ && opts_.lazy_write && lazy_snapshot_ && !enc.bytes.empty() &&
                     enc.bytes == *lazy_snapshot_;
-  Answer a;
+  bool ok = false;
   std::string method = "write";
-  if (lazy) {
-    method = "updateTimestamp";
-    const Method m = caps_.update_timestamp ? Method::update_timestamp : Method::write;
-    a = co_await call(m, id_, enc.bytes);
-  } else {
-    a = co_await call(Method::write, id_, enc.bytes);
+  if (handler_open_) {
+    Answer a;
+    if (lazy) {
+      method = "updateTimestamp";
+      const Method m = caps_.update_timestamp ? Method::update_timestamp : Method::write;
+      a = co_await call(m, id_, enc.bytes);
+    } else {
+      a = co_await call(Method::write, id_, enc.bytes);
+    }
+    ok = bool_result(a, out);
   }
-  if (!a.ok() && !pending_exception_) {
-    warn(out, std::string(function) + "(): Failed to write session data using user defined save "
-              "handler. (session.save_path: " + path() + ", handler: " +
-              handler_class(ctx_.variant) + "::" + method + ")");
+  if (!ok && !pending_exception_) {
+    warn(out, function_ +
+                  "(): Failed to write session data using user defined save handler. "
+                  "(session.save_path: " +
+                  path() + ", handler: " + handler_class(ctx_.variant) + "::" + method + ")");
   }
-  co_return a.ok();
+  co_await close_handler(out);
+  co_return ok;
 }
 
 Proc<Outcome> PhpEngine::regenerate(bool delete_old) {
@@ -295,42 +401,45 @@ Proc<Outcome> PhpEngine::regenerate(bool delete_old) {
     out.result = false;
     co_return out;
   }
-  if (delete_old) {
-    Answer d = co_await call(Method::destroy, id_);
-    if (!d.ok()) {
-      co_await close_handler();
-      active_ = false;
-      if (!pending_exception_) {
-        warn(out, "session_regenerate_id(): Session object destruction failed. ID: user (path: " +
-                      path() + ")");
-      }
-      out.result = false;
-      co_return finish(std::move(out));
-    }
-  } else {
-    EncodeResult enc =
-        encode_for_write(out, *vars_, opts_.serialize_handler, "session_regenerate_id");
-    Answer w = co_await call(Method::write, id_, enc.bytes);
-    if (!w.ok()) {
-      co_await close_handler();
-      active_ = false;
-      if (!pending_exception_) {
-        warn(out, "session_regenerate_id(): Session write failed. ID: user (path: " + path() + ")");
-      }
-      out.result = false;
-      co_return finish(std::move(out));
-    }
+  if (!co_await regenerate_old(out, delete_old)) {
+    out.result = false;
+    co_return finish(std::move(out));
   }
-  co_await close_handler();
+  co_await close_handler(out);
+  lazy_snapshot_.reset();  // After regenerate PHP always writes.
+  id_.clear();
   out.result = co_await regenerate_new_id(out);
   co_return finish(std::move(out));
 }
 
-// The second half of regenerate: open, a new id (strict: collision loop), read(new).
+// The old session: destroyed (delete_old) or written; a failure closes the handler and ends
+// the session.
+Proc<bool> PhpEngine::regenerate_old(Outcome& out, bool delete_old) {
+  std::string warning;
+  if (delete_old) {
+    Answer d = co_await call(Method::destroy, id_);
+    if (bool_result(d, out)) co_return true;
+    warning = "Session object destruction failed";
+  } else {
+    EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler, function_);
+    Answer w = co_await call(Method::write, id_, enc.bytes);
+    if (bool_result(w, out)) co_return true;
+    warning = "Session write failed";
+  }
+  co_await close_handler(out);
+  active_ = false;
+  if (!pending_exception_) {
+    warn(out, function_ + "(): " + warning + ". ID: user (path: " + path() + ")");
+  }
+  co_return false;
+}
+
+// The second half of regenerate: open, a new id (strict: collision loop), read(new). A failure
+// throws; only a failed read closes the handler (else RSHUTDOWN does).
 Proc<bool> PhpEngine::regenerate_new_id(Outcome& out) {
   Answer opened = co_await call(Method::open, opts_.save_path, opts_.name);
   handler_open_ = true;
-  if (!opened.ok()) {
+  if (!bool_result(opened, out)) {
     active_ = false;
     if (!pending_exception_) {
       pending_exception_ = "Error: Failed to open session: user (path: " + path() + ")";
@@ -343,28 +452,36 @@ Proc<bool> PhpEngine::regenerate_new_id(Outcome& out) {
     co_return false;
   }
   id_ = *made;
-  if (opts_.use_strict_mode && caps_.validate_id) {
-    // validateId true means the new id collides: PHP retries create_sid 3 times, then uses the
-    // 4th id unvalidated.
-    for (int tries = 0; tries < 3; ++tries) {
-      Answer v = co_await call(Method::validate_id, id_);
-      if (!(v.kind == Answer::Kind::boolean && v.b)) break;
-      auto again = co_await new_id(out);
-      if (!again) co_return false;
-      id_ = *again;
-    }
+  if (opts_.use_strict_mode && caps_.validate_id && !co_await regenerate_collisions(out)) {
+    co_return false;
   }
   Answer r = co_await call(Method::read, id_);
   if (r.kind != Answer::Kind::string) {
-    co_await close_handler();
+    co_await close_handler(out);
     active_ = false;
     if (!pending_exception_) {
       pending_exception_ = "Error: Failed to create(read) session ID: user (path: " + path() + ")";
     }
     co_return false;
   }
-  lazy_snapshot_.reset();  // After regenerate PHP always writes.
   send_cookie();
+  co_return true;
+}
+
+// validateId true means the new id collides: PHP asks create_sid again, 3 times at most, then
+// uses the last id unvalidated. A create_sid failure here closes the handler.
+Proc<bool> PhpEngine::regenerate_collisions(Outcome& out) {
+  for (int tries = 0; tries < 3; ++tries) {
+    Answer v = co_await call(Method::validate_id, id_);
+    if (!bool_result(v, out)) co_return true;
+    auto again = co_await new_id(out);
+    if (!again) {
+      co_await close_handler(out);
+      active_ = false;
+      co_return false;
+    }
+    id_ = *again;
+  }
   co_return true;
 }
 
@@ -388,15 +505,16 @@ Proc<Outcome> PhpEngine::regenerate_legacy(bool delete_old) {
   co_return finish(std::move(out));
 }
 
+// php_session_reset(): initialize again with no close first. session_reset() of 8.2 returns
+// true whatever the initialisation did (a failed open ends the session all the same).
 Proc<Outcome> PhpEngine::reset() {
   Outcome out;
   if (!active_) {
     out.result = false;
     co_return out;
   }
-  // php_session_reset(): initialize again with no close first.
-  active_ = false;
-  out.result = co_await initialize(out);
+  co_await initialize(out);
+  out.result = true;
   co_return finish(std::move(out));
 }
 
@@ -420,14 +538,7 @@ Proc<Outcome> PhpEngine::destroy() {
     out.result = false;
     co_return out;
   }
-  Answer d = co_await call(Method::destroy, id_);
-  if (!d.ok() && !pending_exception_) {
-    warn(out, "session_destroy(): Session object destruction failed");
-  }
-  co_await close_handler();
-  active_ = false;
-  if (!legacy_) id_.clear();
-  out.result = d.ok();
+  out.result = co_await destroy_session(out);
   co_return finish(std::move(out));
 }
 
@@ -437,8 +548,7 @@ Proc<Outcome> PhpEngine::abort() {
     out.result = false;
     co_return out;
   }
-  co_await close_handler();
-  active_ = false;
+  co_await abort_session(out);
   out.result = true;
   co_return finish(std::move(out));
 }
@@ -453,13 +563,12 @@ Proc<Outcome> PhpEngine::gc() {
   Answer a = co_await call(Method::gc, std::to_string(opts_.gc_maxlifetime));
   if (a.kind == Answer::Kind::integer && a.n >= 0) {
     out.result = a.n;
-  } else if (a.kind == Answer::Kind::integer) {
-    // PHP's session_gc() returns false for a negative count (real PHP: phpredis's gc() answers
-    // -1, and session_gc() is false; docs/certified-handlers.md).
-    out.result = false;
   } else if (a.kind == Answer::Kind::boolean && a.b) {
     out.result = std::int64_t{1};
   } else {
+    // PS_GC_FUNC(user) counts anything else, a negative count included, as -1 deleted, and
+    // session_gc() answers false for that (real PHP: phpredis's gc() answers -1;
+    // docs/certified-handlers.md).
     out.result = false;
   }
   co_return finish(std::move(out));
@@ -480,15 +589,15 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
   }
   // Active with create_sid: ask for ids until validateId says the id is unused (3 tries).
   for (int tries = 0; tries < 3; ++tries) {
-    Answer a = co_await call(Method::create_sid);
-    if (a.kind != Answer::Kind::string) break;
+    auto made = co_await new_id(out);
+    if (!made) break;
     if (!caps_.validate_id) {
-      out.result = prefix + a.s;
+      out.result = prefix + *made;
       co_return finish(std::move(out));
     }
-    Answer v = co_await call(Method::validate_id, a.s);
-    if (!(v.kind == Answer::Kind::boolean && v.b)) {
-      out.result = prefix + a.s;
+    Answer v = co_await call(Method::validate_id, *made);
+    if (!bool_result(v, out)) {
+      out.result = prefix + *made;
       co_return finish(std::move(out));
     }
   }
@@ -497,16 +606,28 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
   co_return finish(std::move(out));
 }
 
-// RSHUTDOWN: a still-active session is written and closed; a handler left open is closed.
+// The end of the request: the shutdown function session_write_close writes and closes a session
+// still active; then RSHUTDOWN closes a handler left open. What that close raises happens after
+// the response (the harness cannot attach it anywhere): it is not part of the outcome.
 Proc<Outcome> PhpEngine::end_request() {
   Outcome out;
+  function_ = "session_write_close";
   if (active_) {
-    co_await save_state(out, "session_write_close");
-    co_await close_handler();
+    co_await save_state(out);
     active_ = false;
   }
-  if (handler_open_) co_await close_handler();
-  co_return finish(std::move(out));
+  // An exception out of the shutdown function is uncaught: a fatal error, after which PHP runs
+  // no further PHP code of the request (destructors aside).
+  if (pending_exception_) {
+    out.diagnostics.push_back(
+        Diagnostic{Diagnostic::Level::error, "Uncaught " + *std::exchange(pending_exception_, {})});
+  }
+  if (handler_open_) {
+    Outcome late;
+    co_await close_handler(late);
+    pending_exception_.reset();
+  }
+  co_return out;
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ require __DIR__ . '/src/ModuleStore.php';
 require __DIR__ . '/src/FilesDir.php';
 require __DIR__ . '/src/RedisKeys.php';
 require __DIR__ . '/src/Pauser.php';
+require __DIR__ . '/src/Faults.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
 require __DIR__ . '/src/Values.php';

@@ -113,6 +113,8 @@ class Converter {
       out.level = L::notice;
     } else if (level == "deprecated") {
       out.level = L::deprecated;
+    } else if (level == "error") {
+      out.level = L::error;
     } else if (level != "warning") {
       // PHP errors and the harness's own notes have no model level: kept visible, so that a
       // checker reports them as a difference rather than letting them vanish.
@@ -144,9 +146,13 @@ class Converter {
       e.answer = model::Answer::integer_(r.get<std::int64_t>());
     } else if (r.is_object() && r.contains("exception")) {
       e.answer = model::Answer::exception_(bytes(r["exception"]));
+    } else if (r.is_null() || (r.is_object() && r.contains("php"))) {
+      // A `fault` line's null, float, array or object.
+      e.answer = model::Answer::other_(value(r));
     } else {
       throw std::runtime_error("unreadable handler result " + r.dump());
     }
+    e.answer.injected = j.value("injected", false);
     e.now_s = now_s_;
   }
 

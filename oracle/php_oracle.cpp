@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -162,6 +163,22 @@ json call_program(const model::ScriptCall& c) {
   return j;
 }
 
+json fault_program(const model::Fault& f) {
+  bool bin = false;
+  json j = {{"method", std::string(model::method_name(f.method))}, {"n", f.occurrence}};
+  const std::string prefix = "RuntimeException: ";
+  if (f.answer.kind == model::Answer::Kind::exception) {
+    const std::string& r = f.answer.reason;
+    j["throw"] = scenarios::bytes_json(r.rfind(prefix, 0) == 0 ? r.substr(prefix.size()) : r, bin);
+  } else if (f.answer.kind == model::Answer::Kind::failure) {
+    j["timeout"] = true;
+  } else {
+    j["return"] = scenarios::bytes_json(model::serialize(model::answer_value(f.answer)), bin);
+  }
+  if (bin) j["bin"] = true;
+  return j;
+}
+
 std::string find_harness_dir(const std::string& given) {
   namespace fs = std::filesystem;
   if (!given.empty()) return given;
@@ -217,9 +234,30 @@ void normalise_ids(std::vector<json>& events) {
   for (auto& e : events) normalise_event(e, ids);
 }
 
+namespace {
+
+/// A "bin" event's strings back to the bytes they stand for (docs/trace-format.md): the model
+/// escapes every byte >= 0x80, PHP only when a string is not UTF-8, so the two sides agree on
+/// bytes, not on JSON text.
+void to_bytes(json& v) {
+  if (v.is_string()) {
+    v = scenarios::json_bytes(v, true);
+  } else if (v.is_array() || v.is_object()) {
+    for (auto& item : v) to_bytes(item);
+  }
+}
+
+}  // namespace
+
 json comparable(const json& e) {
   json out;
   if (!e.is_object()) return json();
+  if (e.contains("bin") && e["bin"] == true) {
+    json bytes = e;
+    bytes.erase("bin");
+    to_bytes(bytes);
+    return comparable(bytes);
+  }
   for (const char* field : {"kind", "name", "request", "step", "args", "result"}) {
     if (e.contains(field)) out[field] = e[field];
   }
@@ -229,6 +267,8 @@ json comparable(const json& e) {
       out["result"].contains("error")) {
     out["result"] = false;
   }
+  // Both sides must inject the same answers into the same calls.
+  if (kind == "handler") out["injected"] = e.contains("injected") && e["injected"] == true;
   if (kind == "script" || kind == "response") {
     for (const char* field : {"status", "id", "session"}) {
       if (e.contains(field)) out[field] = e[field];
@@ -290,14 +330,21 @@ std::optional<std::vector<json>> run_php_request(const PhpRun& run, const json& 
     hung = true;
     return std::nullopt;
   }
-  if (status != 0) {
+  auto events = parse_lines(text, error);
+  // A fatal error at the end of the request (e.g. the shutdown write threw) exits 255 after the
+  // harness wrote the response event from its destructor: the trace is complete.
+  constexpr int fatal_exit = 255;
+  const bool fatal_end = WIFEXITED(status) && WEXITSTATUS(status) == fatal_exit && error.empty() &&
+                         std::any_of(events.begin(), events.end(), [](const json& e) {
+                           return text_field(e, "kind") == "response";
+                         });
+  if (status != 0 && !fatal_end) {
     std::ifstream err(err_file);
     std::string why((std::istreambuf_iterator<char>(err)), {});
     error = "PHP request " + std::to_string(number) + " failed (status " + std::to_string(status) +
             "): " + why.substr(0, 500);
     return std::nullopt;
   }
-  auto events = parse_lines(text, error);
   if (!error.empty()) return std::nullopt;
   return events;
 }
@@ -333,6 +380,9 @@ json program_for(const PhpRun& run, std::size_t index, const std::optional<std::
   json calls = json::array();
   for (const auto& st : run.sc.requests[index].steps) calls.push_back(call_program(st.call));
   prog["calls"] = calls;
+  json faults = json::array();
+  for (const auto& f : run.sc.requests[index].faults) faults.push_back(fault_program(f));
+  if (!faults.empty()) prog["faults"] = faults;
   return prog;
 }
 
@@ -342,19 +392,34 @@ std::string first_difference(const std::vector<json>& model, const std::vector<j
     const json a = comparable(model[i]);
     const json b = comparable(php[i]);
     if (a != b) {
+      constexpr auto lenient = json::error_handler_t::replace;  // bytes that are not UTF-8
       return "event " + std::to_string(i + 1) + " (request " +
              std::to_string(int_field(a, "request")) + ", step " +
-             std::to_string(int_field(a, "step")) + ")\n  model: " + a.dump() +
-             "\n  php:   " + b.dump();
+             std::to_string(int_field(a, "step")) +
+             ")\n  model: " + a.dump(-1, ' ', false, lenient) +
+             "\n  php:   " + b.dump(-1, ' ', false, lenient);
     }
   }
   if (model.size() != php.size()) {
     const auto& longer = model.size() > php.size() ? model : php;
     return std::string(model.size() > php.size() ? "the model" : "PHP") +
-           " has more events, from " + comparable(longer[n]).dump();
+           " has more events, from " +
+           comparable(longer[n]).dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return {};
 }
+
+}  // namespace
+
+std::optional<std::string> trace_difference(std::vector<json> model, std::vector<json> php) {
+  normalise_ids(model);
+  normalise_ids(php);
+  std::string diff = first_difference(model, php);
+  if (diff.empty()) return std::nullopt;
+  return diff;
+}
+
+namespace {
 
 /// Runs the requests of `run.sc` in PHP (through `worker`, or one process each when it is null)
 /// and appends their normalised events to `out`. Fails on the first request PHP could not run;
@@ -516,6 +581,7 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
     }
     const std::string status = j.value("worker", "");
     message = j.value("message", "");
+    if (status == "done" && j.value("restart", false)) child_.stop();  // it exits by itself
     if (status == "done") return Reply::done;
     if (status == "bad_program") return Reply::bad_program;
     child_.stop();  // it exits after a fallback anyway

@@ -123,8 +123,16 @@ bool reset_module_store(PhpWorker& worker, const ModuleSetup& store, const nlohm
 /// A script call as the harness takes it (oracle/README.md, "Program format").
 [[nodiscard]] nlohmann::json call_program(const model::ScriptCall& call);
 
+/// A `fault` line as the harness takes it (oracle/README.md, "Program format").
+[[nodiscard]] nlohmann::json fault_program(const model::Fault& fault);
+
 /// Replaces session ids in a trace by <idN> placeholders, in order of first appearance.
 void normalise_ids(std::vector<nlohmann::json>& events);
+
+/// The first difference between a model trace and PHP's, both as written (real ids), after both
+/// are normalised: what compare_with_php reports. Controls use it on deliberately wrong traces.
+[[nodiscard]] std::optional<std::string> trace_difference(std::vector<nlohmann::json> model,
+                                                          std::vector<nlohmann::json> php);
 
 /// The fields of an event that both sides must agree on (drops seq, lane, bin and unknowns).
 [[nodiscard]] nlohmann::json comparable(const nlohmann::json& event);

@@ -10,6 +10,9 @@
  *   in:  a program (oracle/README.md, "Program format"), on ONE line
  *   out: the trace lines of that request, then exactly one status line:
  *        {"worker":"done"}                       the request ran; its trace is complete
+ *        {"worker":"done","restart":true}       the same, but the module still holds the request's session
+ *                                                 (a skipped close left a file locked): the worker exits,
+ *                                                 as a real PHP process would, and the client starts another
  *        {"worker":"bad_program","message":M}   like harness.php's exit 2 (no trace lines before it)
  *        {"worker":"fallback","message":M}      the request cannot be reproduced in-process (a fatal
  *                                                 error in a real request); rerun the scenario one
@@ -33,6 +36,7 @@ require __DIR__ . '/src/ModuleStore.php';
 require __DIR__ . '/src/FilesDir.php';
 require __DIR__ . '/src/RedisKeys.php';
 require __DIR__ . '/src/Pauser.php';
+require __DIR__ . '/src/Faults.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
 require __DIR__ . '/src/Values.php';
@@ -138,6 +142,9 @@ function serveRequest(string $line): array
     try {
         $harness->run();
         $harness->endRequestInProcess();
+        if ($harness->moduleLeftOpen()) {
+            $status = ['done', 'restart' => true];
+        }
     } catch (ProgramError $e) {
         $status = ['bad_program', 'message' => $e->getMessage()];
     } catch (Throwable $e) {
@@ -169,7 +176,7 @@ while (($line = fgets(STDIN)) !== false) {
         $status = ['fallback', 'message' => 'reset: ' . $e->getMessage()];
     }
     reply($status);
-    if ($status[0] === 'fallback') {
+    if ($status[0] === 'fallback' || ($status['restart'] ?? false)) {
         exit(0);
     }
 }

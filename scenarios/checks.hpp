@@ -39,6 +39,7 @@ class ConformanceChecker final : public Listener {
   void finalize();
   void begin_group(const Event& e);
   void check_group(Group& g);
+  model::Judgement judge(const Event& call, const model::Answer* preset);
   void fail(const Event& at, std::string what, std::string expected, std::string actual);
 
   model::StoreConfig store_config_;

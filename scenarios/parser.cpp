@@ -1,6 +1,8 @@
 // The scenario parser: line-oriented, one statement per line, JSON literals for values (parsed
 // by nlohmann-json, never by hand).
 
+#include <cctype>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -74,6 +76,12 @@ bool json_depth_ok(const std::string& text) {
   return true;
 }
 
+/// A '#' between a letter and a digit is a `fault` line's occurrence (`read#2`), not a comment.
+bool occurrence_mark(const std::string& raw, std::size_t i) {
+  return i > 0 && i + 1 < raw.size() && std::isalpha(static_cast<unsigned char>(raw[i - 1])) &&
+         std::isdigit(static_cast<unsigned char>(raw[i + 1]));
+}
+
 /// Removes a trailing comment ('#' outside a JSON string) and surrounding blanks.
 std::string strip(const std::string& raw) {
   bool in_string = false;
@@ -84,7 +92,7 @@ std::string strip(const std::string& raw) {
       ++i;
     } else if (c == '"') {
       in_string = !in_string;
-    } else if (c == '#' && !in_string) {
+    } else if (c == '#' && !in_string && !occurrence_mark(raw, i)) {
       end = i;
       break;
     }
@@ -138,6 +146,8 @@ class Parser {
   bool verdict(std::string rest);
   bool step(const std::string& word, std::string rest);
   bool expect(std::string rest, const std::string& engine);
+  bool fault(std::string rest);
+  bool fault_answer(std::string rest, model::Fault& f);
   bool json_value(const std::string& text, model::Value& out, const std::string& what);
   bool json_string(const std::string& tok, std::string& out, const std::string& what);
   bool key(std::string& rest, model::Key& out);
@@ -261,6 +271,7 @@ bool Parser::header(const std::string& word, std::string rest) {
     sc_.store.push_back(std::move(seed));
     return true;
   }
+  if (word == "fault") return error("'fault' belongs inside a request (after its 'request' line)");
   return error("unknown statement '" + word +
                "' (before the first request: scenario, ini, variant, clock, store or request)");
 }
@@ -420,6 +431,66 @@ bool Parser::expect(std::string rest, const std::string& engine) {
   return true;
 }
 
+/// `fault METHOD[#N] ANSWER`: the Nth call of METHOD in this request answers ANSWER.
+bool Parser::fault(std::string rest) {
+  Request& req = sc_.requests.back();
+  if (req.faults.size() >= model::faults_per_request_max) return error("too many faults");
+  model::Fault f;
+  f.source = "fault " + trim(rest);
+  const std::string target = next_token(rest);
+  const std::string name = target.substr(0, target.find('#'));
+  const auto method = model::parse_method(name);
+  if (!method) {
+    return error("expected 'fault METHOD[#N] ANSWER' with a handler method, got '" + target + "'");
+  }
+  f.method = *method;
+  if (name.size() < target.size()) {
+    const std::string n = target.substr(name.size() + 1);
+    constexpr int occurrence_max = 10'000;
+    int v = 0;
+    auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+    if (ec != std::errc() || p != n.data() + n.size() || v < 1 || v > occurrence_max) {
+      return error("expected an occurrence 1.." + std::to_string(occurrence_max) +
+                   " after '#', got '" + n + "'");
+    }
+    f.occurrence = v;
+  }
+  for (const auto& other : req.faults) {
+    if (other.method == f.method && other.occurrence == f.occurrence) {
+      return error("a second fault for " + target + " in the same request");
+    }
+  }
+  if (!fault_answer(trim(rest), f)) return false;
+  req.faults.push_back(std::move(f));
+  return true;
+}
+
+/// ANSWER: a JSON literal, `object`, `throw ["message"]` or `timeout`.
+bool Parser::fault_answer(std::string rest, model::Fault& f) {
+  const std::string word = next_token(rest);
+  if (word.empty()) return error("expected an answer after '" + f.source + "'");
+  if (word == "throw") {
+    std::string message = "injected";
+    const std::string tok = trim(rest);
+    if (!tok.empty() && !json_string(tok, message, "the exception message")) return false;
+    f.answer = model::Answer::exception_("RuntimeException: " + message);
+  } else if (word == "timeout" || word == "object") {
+    if (!trim(rest).empty()) return error("'" + word + "' takes nothing after it");
+    f.answer = word == "timeout"
+                   ? model::Answer::failure_("no answer (timeout)")
+                   : model::Answer::other_(model::Value{model::Object{"stdClass", {}}});
+  } else {
+    model::Value v;
+    if (!json_value(trim(word + " " + rest), v,
+                    "the answer (a JSON literal, object, throw or timeout)")) {
+      return false;
+    }
+    f.answer = model::injected_answer(v);
+  }
+  f.answer.injected = true;
+  return true;
+}
+
 std::variant<Scenario, ParseError> Parser::run() {
   sc_.file = file_;
   std::istringstream in(text_);
@@ -443,6 +514,8 @@ std::variant<Scenario, ParseError> Parser::run() {
       ok = header(word, rest);
     } else if (word == "expect") {
       ok = expect(rest, "");
+    } else if (word == "fault") {
+      ok = fault(rest);
     } else if (word.rfind("expect@", 0) == 0) {
       ok = expect(rest, word.substr(7));
     } else {

@@ -104,9 +104,27 @@ handlers::Task<Answer> perform(handlers::SessionHandler& h, const HandlerCall& c
   co_return Answer::failure_("unknown method");
 }
 
+namespace {
+
+/// One handler call, or the answer a `fault` line injects in its place: the handler is not
+/// asked, except open and close, whose own answer is replaced (docs/scenario-format.md).
+/// PHP's own answer (`preset`, SessionHandler's code) does not reach the handler either.
+handlers::Task<Answer> answer_call(handlers::SessionHandler& handler, const HandlerCall& call,
+                                   model::FaultPlan* faults, const Answer* preset) {
+  std::optional<Answer> injected = faults ? faults->take(call.method) : std::nullopt;
+  if (!injected && preset) co_return *preset;
+  if (!injected || model::FaultPlan::reaches_handler(call.method)) {
+    Answer a = co_await perform(handler, call);
+    if (!injected) co_return a;
+  }
+  co_return *injected;
+}
+
+}  // namespace
+
 handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
                                      handlers::SessionHandler& handler, handlers::Clock& clock,
-                                     CallObserver& observer, int step) {
+                                     CallObserver& observer, int step, model::FaultPlan* faults) {
   model::Machine<model::Outcome> m(std::move(proc));
   m.start();
   // Engines make a handful of calls per script call; the bound only stops a runaway model.
@@ -116,7 +134,7 @@ handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
     // The pending call stays in the machine until resume(): no copy needed.
     const HandlerCall& call = *c;
     co_await observer.before_call(call);
-    Answer a = co_await perform(handler, call);
+    Answer a = co_await answer_call(handler, call, faults, m.preset());
     observer.after_call(step, call, a, clock.now_s());
     m.resume(std::move(a));
   }
@@ -163,7 +181,8 @@ using CallLog = std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>;
 /// One request's run: the engine against the handler, every step reported to the sink.
 class RequestRun final : public CallObserver {
  public:
-  RequestRun(const RequestPlan& plan, EventSink& sink) : p_(plan), sink_(sink) {}
+  RequestRun(const RequestPlan& plan, EventSink& sink)
+      : p_(plan), sink_(sink), faults_(plan.request->faults) {}
   handlers::Task<std::vector<std::string>> run();
 
   // Every handler call is a scheduling point (a no-op outside the explorer). The point's own
@@ -183,7 +202,7 @@ class RequestRun final : public CallObserver {
  private:
   handlers::Task<model::Outcome> step(model::Proc<model::Outcome> proc, int step) {
     log_.clear();
-    return drive(std::move(proc), *p_.handler, *p_.clock, *this, step);
+    return drive(std::move(proc), *p_.handler, *p_.clock, *this, step, &faults_);
   }
   void emit_calls(int step) {
     for (const auto& [call, answer, now] : log_) emit_call(step, call, answer, now);
@@ -214,6 +233,7 @@ class RequestRun final : public CallObserver {
 
   const RequestPlan& p_;
   EventSink& sink_;
+  model::FaultPlan faults_;
   std::vector<std::tuple<HandlerCall, Answer, std::int64_t>> log_;
 };
 

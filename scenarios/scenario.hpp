@@ -43,6 +43,8 @@ struct Request {
   std::vector<Step> steps;
   /// `expect cookies N` lines written after the last step.
   std::vector<Expectation> expects;
+  /// `fault METHOD[#N] ANSWER` lines: handler answers injected in this request.
+  std::vector<model::Fault> faults;
   int line = 0;
   /// Requests with the same batch number run concurrently under the explorer (a `concurrent`
   /// block); every other request has a batch of its own. Sequential runs ignore batches.

@@ -61,6 +61,7 @@ json answer_json(const model::Answer& a, bool& bin) {
     case model::Answer::Kind::integer: return a.n;
     case model::Answer::Kind::failure: return json{{"error", bytes_json(a.reason, bin)}};
     case model::Answer::Kind::exception: return json{{"exception", bytes_json(a.reason, bin)}};
+    case model::Answer::Kind::other: return value_json(a.other, bin);
   }
   return nullptr;
 }
@@ -135,6 +136,7 @@ json event_json(const Event& e) {
       name = std::string(model::method_name(e.hcall.method));
       args = handler_args(e.hcall, bin);
       result = answer_json(e.answer, bin);
+      if (e.answer.injected) j["injected"] = true;
       break;
     case EventKind::response: {
       name = "end";

@@ -20,6 +20,7 @@ final class Harness
     private ?ModuleStore $moduleStore = null;
     private ?Pauser $pauser = null;
     private bool $finished = false;
+    private ?\SessionHandlerInterface $handler = null;
 
     public function __construct(private readonly Program $program)
     {
@@ -66,15 +67,29 @@ final class Harness
      * regenerate) only session_module_name() does from PHP code: it runs the same
      * `if (mod_data || mod_user_implemented) s_close()`. Those calls come after the response, "live".
      *
-     * An exception from the write is a fatal error in a real request (no response event, exit 255):
-     * it propagates, and the worker tells its client to run the scenario one process per request.
+     * An exception from the write is a fatal error in a real request: PHP runs the destructors (so the
+     * response event is written, with the error) and exits 255. Here it is caught and recorded the same way.
      */
     public function endRequestInProcess(): void
     {
-        session_write_close();
+        try {
+            session_write_close();
+        } catch (\Throwable $e) {
+            // Uncaught in a real request: a fatal error after which only destructors run.
+            $this->tracer->fatal(Values::uncaught($e));
+        }
         $this->finished = true;
         $this->tracer->finish(Values::sessionState());
         session_module_name('files');
+    }
+
+    /**
+     * Whether the module behind a SessionHandler wrapper still holds this request's session (its close()
+     * was skipped): only the end of the process releases it, so a worker must not serve another request.
+     */
+    public function moduleLeftOpen(): bool
+    {
+        return $this->handler instanceof \WrappedHandler && $this->handler->parentOpen;
     }
 
     /** Runs after every shutdown function (see the class comment). */
@@ -82,7 +97,21 @@ final class Harness
     {
         if (!$this->finished) {
             $this->finished = true;
+            $this->noteFatal();
             $this->tracer->finish(Values::sessionState());
+        }
+    }
+
+    /**
+     * A fatal error in a shutdown function (e.g. an exception out of the end-of-request write) ends the
+     * request; destructors still run, and this one finds it in error_get_last() (PHP exits 255 then).
+     */
+    private function noteFatal(): void
+    {
+        $last = error_get_last();
+        $fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
+        if ($last !== null && ($last['type'] & $fatal) !== 0) {
+            $this->tracer->fatal(Values::fatalMessage($last['message']));
         }
     }
 
@@ -147,6 +176,14 @@ final class Harness
     }
 
     private function makeHandler(): \SessionHandlerInterface
+    {
+        $handler = $this->makeTracingHandler();
+        $handler->injectFaults($this->program->faults);
+        $this->handler = $handler;
+        return $handler;
+    }
+
+    private function makeTracingHandler(): \SessionHandlerInterface
     {
         if ($this->program->variant === 'sessionhandler') {
             $this->moduleStore = $this->program->module === 'redis'

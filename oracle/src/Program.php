@@ -35,6 +35,7 @@ final class Program
         public readonly ?string $module = null,
         public readonly bool $fresh = false,
         public readonly bool $pause = false,
+        public readonly ?Faults $faults = null,
     ) {
     }
 
@@ -96,6 +97,7 @@ final class Program
             module: $module,
             fresh: self::field($p, 'fresh', 'boolean', false),
             pause: self::field($p, 'pause', 'boolean', false),
+            faults: Faults::fromJson(self::field($p, 'faults', 'array', [])),
         );
     }
 

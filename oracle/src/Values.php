@@ -36,4 +36,26 @@ final class Values
             'session' => isset($_SESSION) ? serialize($_SESSION) : null,
         ];
     }
+
+    /**
+     * A fatal error's message as the trace records it. PHP's "Uncaught ..." text holds the exception's
+     * __toString(): the innermost exception first, each outer one after "Next ", each with file, line and
+     * stack trace. The trace keeps "Uncaught <Class>: <message>" of the outermost one (what a catch would
+     * have caught), as the worker records it from the exception object.
+     */
+    public static function fatalMessage(string $message): string
+    {
+        if (!str_starts_with($message, 'Uncaught ')) {
+            return $message;
+        }
+        $parts = explode("\n\nNext ", substr($message, strlen('Uncaught ')));
+        $outer = explode("\nStack trace:", (string) end($parts))[0];
+        return 'Uncaught ' . preg_replace('/^(.*) in [^\n]*:\d+$/s', '$1', $outer);
+    }
+
+    /** What the trace records of an exception that escaped the end of the request (worker). */
+    public static function uncaught(\Throwable $e): string
+    {
+        return 'Uncaught ' . $e::class . ': ' . $e->getMessage();
+    }
 }

@@ -25,13 +25,14 @@ struct Case {
   model::Variant variant;
 };
 
+/// Every .scn under the folder, subfolders included (scenarios/php/failures/, shutdown/, api/).
 std::vector<Case> shipped_cases() {
   std::vector<Case> out;
   for (const char* dir : {"scenarios/gist", "scenarios/lesson", "scenarios/php"}) {
     const fs::path p = fs::path(source_dir()) / dir;
     if (!fs::exists(p)) continue;
     std::vector<std::string> files;
-    for (const auto& e : fs::directory_iterator(p)) {
+    for (const auto& e : fs::recursive_directory_iterator(p)) {
       if (e.path().extension() == ".scn") files.push_back(e.path().string());
     }
     std::sort(files.begin(), files.end());
@@ -88,9 +89,67 @@ TEST(PhpOracleControl, LegacyEngineDiffersFromRealPhp) {
   fs::remove_all(setup.work_dir);
 }
 
+/// A shipped scenario in the model and in real PHP; they must agree (the controls below then
+/// make the model's side wrong on purpose).
+std::optional<OracleResult> agreeing_run(const std::string& file, model::Variant variant) {
+  auto parsed = scenarios::load_scenario(source_dir() + "/" + file);
+  if (!std::holds_alternative<scenarios::Scenario>(parsed)) return std::nullopt;
+  scenarios::RunConfig cfg;
+  cfg.variant = variant;
+  OracleSetup setup;
+  setup.harness_dir = source_dir() + "/oracle";
+  setup.work_dir =
+      (fs::temp_directory_path() / ("sessionspec-oracle-ctl-" + std::to_string(::getpid())))
+          .string();
+  std::string error;
+  auto result = compare_with_php(std::get<scenarios::Scenario>(parsed), cfg, setup, error);
+  fs::remove_all(setup.work_dir);
+  if (!result || result->difference) return std::nullopt;
+  return result;
+}
+
+/// The index of the first handler event of `method` after `from`, or the trace's size.
+std::size_t find_call(const std::vector<nlohmann::json>& trace, const std::string& method,
+                      std::size_t from = 0) {
+  for (std::size_t i = from; i < trace.size(); ++i) {
+    if (trace[i].value("kind", "") == "handler" && trace[i].value("name", "") == method) return i;
+  }
+  return trace.size();
+}
+
+// Handler failures: a model that forgets the close() PHP makes after a failed read is caught.
+TEST(PhpOracleControl, FailureFamilyCatchesAMissingClose) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto r = agreeing_run("scenarios/php/failures/read-false.scn", model::Variant::full);
+  ASSERT_TRUE(r) << "read-false.scn must agree with PHP before the control can mean anything";
+  auto wrong = r->model_raw;
+  const std::size_t close = find_call(wrong, "close", find_call(wrong, "read"));
+  ASSERT_LT(close, wrong.size());
+  wrong.erase(wrong.begin() + static_cast<std::ptrdiff_t>(close));
+  auto diff = trace_difference(wrong, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("\"name\":\"close\""), std::string::npos) << *diff;
+}
+
+// Handler failures: both sides must inject into the same call (the "injected" mark compares).
+TEST(PhpOracleControl, FailureFamilyComparesWhereTheFaultWent) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto r = agreeing_run("scenarios/php/failures/read-false.scn", model::Variant::full);
+  ASSERT_TRUE(r);
+  auto wrong = r->model_raw;
+  const std::size_t read = find_call(wrong, "read");
+  ASSERT_LT(read, wrong.size());
+  wrong[read].erase("injected");
+  auto diff = trace_difference(wrong, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("\"injected\":true"), std::string::npos) << *diff;
+}
+
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  std::string name = fs::path(info.param.file).parent_path().filename().string() + "_" +
-                     fs::path(info.param.file).stem().string() + "_" +
+  // The path below scenarios/: php/failures/read-false.scn -> php_failures_read_false_full.
+  const fs::path rel =
+      fs::path(info.param.file).lexically_relative(fs::path(source_dir()) / "scenarios");
+  std::string name = rel.parent_path().string() + "_" + rel.stem().string() + "_" +
                      std::string(model::variant_name(info.param.variant));
   for (char& ch : name) {
     if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';

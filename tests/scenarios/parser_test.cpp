@@ -74,6 +74,56 @@ TEST(ScenarioParser, ErrorsNameFileLineAndWhatWasExpected) {
             "t.scn:3: unknown handler method 'opn'");
 }
 
+TEST(ScenarioParser, FaultLinesInjectAnswersByMethodAndOccurrence) {
+  Scenario sc = parse_ok(R"(request
+  fault read false
+  fault read#2 ""    # the second read answers an empty string
+  fault write -1
+  fault open null
+  fault close [1]
+  fault gc object
+  fault destroy throw "boom"
+  fault validateId throw
+  fault updateTimestamp timeout
+  session_start
+)");
+  const auto& f = sc.requests[0].faults;
+  ASSERT_EQ(f.size(), 9u);
+  EXPECT_EQ(f[0].method, model::Method::read);
+  EXPECT_EQ(f[0].occurrence, 1);
+  EXPECT_EQ(f[0].answer.kind, model::Answer::Kind::boolean);
+  EXPECT_FALSE(f[0].answer.b);
+  EXPECT_EQ(f[1].occurrence, 2);
+  EXPECT_EQ(f[1].answer.kind, model::Answer::Kind::string);
+  EXPECT_EQ(f[2].answer.n, -1);
+  EXPECT_EQ(model::answer_type_name(f[3].answer), "null");
+  EXPECT_EQ(model::answer_type_name(f[4].answer), "array");
+  EXPECT_EQ(model::answer_type_name(f[5].answer), "stdClass");
+  EXPECT_EQ(f[6].answer.reason, "RuntimeException: boom");
+  EXPECT_EQ(f[7].answer.reason, "RuntimeException: injected");
+  EXPECT_EQ(f[8].answer.kind, model::Answer::Kind::failure);
+  for (const auto& one : f) EXPECT_TRUE(one.answer.injected) << one.source;
+  EXPECT_EQ(sc.requests[0].steps.size(), 1u);  // fault lines are not script calls
+}
+
+TEST(ScenarioParser, BadFaultLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("fault read false\nrequest\n"),
+            "t.scn:1: 'fault' belongs inside a request (after its 'request' line)");
+  EXPECT_EQ(parse_error("request\n  fault reed false\n"),
+            "t.scn:2: expected 'fault METHOD[#N] ANSWER' with a handler method, got 'reed'");
+  EXPECT_EQ(parse_error("request\n  fault read#0 false\n"),
+            "t.scn:2: expected an occurrence 1..10000 after '#', got '0'");
+  EXPECT_EQ(parse_error("request\n  fault read\n"),
+            "t.scn:2: expected an answer after 'fault read'");
+  EXPECT_EQ(parse_error("request\n  fault read maybe\n"),
+            "t.scn:2: expected the answer (a JSON literal, object, throw or timeout) as a JSON "
+            "literal, got 'maybe'");
+  EXPECT_EQ(parse_error("request\n  fault read false\n  fault read#1 true\n"),
+            "t.scn:3: a second fault for read#1 in the same request");
+  EXPECT_EQ(parse_error("request\n  fault read throw boom\n"),
+            "t.scn:2: expected the exception message as a JSON string, got 'boom'");
+}
+
 TEST(ScenarioParser, MissingFileIsAnError) {
   auto r = load_scenario("/nonexistent/x.scn");
   ASSERT_TRUE(std::holds_alternative<ParseError>(r));
