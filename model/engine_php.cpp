@@ -140,10 +140,11 @@ bool PhpEngine::bool_result(const Answer& a, Outcome& out) {
   return false;
 }
 
-// A script call that left an exception pending throws it.
+// A script call that left an exception pending throws it, and returns nothing.
 Outcome PhpEngine::finish(Outcome out) {
   if (pending_exception_) {
     out.thrown = std::exchange(pending_exception_, std::nullopt);
+    out.result = Value{};
   }
   return out;
 }
