@@ -150,12 +150,35 @@ int run_command(const RunOptions& o) {
   return exit_ok;
 }
 
+namespace {
+
+/// The hardening property of a handler's id policy: PHP hands a user handler any id but one that
+/// could split headers, so keeping "x.y;z" conforms; refusing ids outside [A-Za-z0-9,-], as PHP's
+/// files module does, is the stricter, optional choice. Reported, never a failure.
+void print_id_hardening(const model::OddIdObservation& odd) {
+  if (!odd.seen) return;
+  if (odd.accepted) {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. '{}'): PHP-legal; refusing "
+        "them, as PHP's files module does, would be stricter\n",
+        odd.example);
+  } else {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. '{}'), as PHP's files "
+        "module does\n",
+        odd.example);
+  }
+}
+
+}  // namespace
+
 int check_command(const CommonOptions& o) {
   Prepared p;
   if (auto code = prepare(o, p)) return *code;
   if (!open_trace(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("seed={} engine={} handler={}\n", o.seed, o.engine, o.handler);
   int failed = 0;
+  model::OddIdObservation odd_ids;
   for (const auto& sc : p.scenarios) {
     handlers::ManualClock clock(sc.clock_start_s);
     std::string error;
@@ -172,6 +195,7 @@ int check_command(const CommonOptions& o) {
     if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
       return input_error(error);
     }
+    if (!odd_ids.seen) odd_ids = conformance.odd_ids();
     std::vector<scenarios::Failure> found = expectations.failures();
     if (conformance.failure()) found.insert(found.begin(), *conformance.failure());
     if (found.empty()) {
@@ -183,6 +207,7 @@ int check_command(const CommonOptions& o) {
                replay_line("check", o, sc.file));
   }
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
+  print_id_hardening(odd_ids);
   return failed ? exit_conformance : exit_ok;
 }
 

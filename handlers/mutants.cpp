@@ -457,8 +457,7 @@ const std::vector<Entry>& entries() {
        wrap<GcDeletesFresh>()},
       {{"gc-never-deletes", "gc() deletes nothing and returns 0", collected},
        wrap<GcNeverDeletes>()},
-      {{"touch-rewrites-stale", "updateTimestamp() writes back the data read at start",
-        overlaps},
+      {{"touch-rewrites-stale", "updateTimestamp() writes back the data read at start", overlaps},
        wrap<TouchRewritesStale>()},
       {{"empty-write-dropped", "write() of an empty session is skipped"},
        wrap<EmptyWriteNotStored>()},
@@ -476,10 +475,10 @@ const std::vector<Entry>& entries() {
        wrap<TouchNoop>()},
       {{"id-case-folded", "ids compared case-insensitively ('ABC123' is 'abc123')"},
        wrap<IdCaseFolded>()},
-      {{"id-unchecked", "malformed ids ('../etc/passwd') accepted (stored under a safe key)"},
+      {{"id-unchecked", "malformed ids ('../etc/passwd') accepted (stored under a safe key)",
+        MutantApplies::refuses_odd_ids},
        wrap<IdUnchecked>()},
-      {{"payload-truncated", "write() silently cuts data to 128 bytes"},
-       wrap<PayloadTruncated>()},
+      {{"payload-truncated", "write() silently cuts data to 128 bytes"}, wrap<PayloadTruncated>()},
       {{"unknown-read-creates", "read() of an unknown id creates an empty record"},
        wrap<UnknownReadCreates>()},
       {{"validate-always-false", "validateId() says no id exists"}, wrap<ValidateAlwaysFalse>()},
@@ -547,6 +546,7 @@ bool mutant_applies(const MutantInfo& info, const Guarantees& g) {
     case MutantApplies::last_writer_wins:
       return g.concurrency == Concurrency::last_writer_wins;
     case MutantApplies::gc_collected: return g.store.expiry != model::Expiry::ttl;
+    case MutantApplies::refuses_odd_ids: return g.store.ids == model::IdPolicy::files_charset;
   }
   return true;
 }

@@ -25,13 +25,26 @@ namespace {
 /// A PHP trace longer than this is cut off (a runaway harness must not exhaust memory).
 constexpr std::size_t php_output_lines_max = 100'000;
 
-/// Assigns <idN> placeholders in order of first appearance and remembers both directions.
+/// The smallest of PHP's id alphabets an id fits: hex (sid_bits_per_character 4, [0-9a-f]), b32
+/// (5, [0-9a-v]), b64 (6, [0-9a-zA-Z,-]), or other. A random id of a larger alphabet falls into a
+/// smaller one by chance only with probability 2^-length (2^-26 for PHP's default ids).
+std::string id_alphabet(const std::string& id) {
+  if (id.find_first_not_of("0123456789abcdef") == std::string::npos) return "hex";
+  if (id.find_first_not_of("0123456789abcdefghijklmnopqrstuv") == std::string::npos) return "b32";
+  static const std::string b64 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ,-";
+  return id.find_first_not_of(b64) == std::string::npos ? "b64" : "other";
+}
+
+/// Assigns <idN:LENGTH:ALPHABET> placeholders in order of first appearance and remembers both
+/// directions: ids are random on both sides, but their length and alphabet are not, so those
+/// stay in the placeholder and are compared.
 class IdMap {
  public:
   std::string placeholder(const std::string& id) {
     auto [it, inserted] = to_placeholder_.try_emplace(id, "");
     if (inserted) {
-      it->second = "<id" + std::to_string(to_placeholder_.size()) + ">";
+      it->second = "<id" + std::to_string(to_placeholder_.size()) + ":" +
+                   std::to_string(id.size()) + ":" + id_alphabet(id) + ">";
       to_id_[it->second] = id;
     }
     return it->second;
@@ -117,10 +130,22 @@ std::vector<json> parse_lines(const std::string& text, std::string& error) {
   return out;
 }
 
+/// The model's side: the memory handler keeps any id, as the harness's tracing store of a user
+/// handler does; a SessionHandler subclass proxies PHP's files module, which refuses ids outside
+/// [A-Za-z0-9,-], and so does the memory handler then.
 std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::RunConfig& cfg,
                               std::string& error) {
   handlers::ManualClock clock(sc.clock_start_s);
-  handlers::MemoryBackend backend(cfg.seed, clock);
+  model::RunOptions opts;
+  model::Variant variant = model::Variant::full;
+  if (auto e = scenarios::resolve_options(sc, cfg, opts, variant)) {
+    error = *e;
+    return {};
+  }
+  handlers::MemoryBackend backend(cfg.seed, clock,
+                                  variant == model::Variant::sessionhandler
+                                      ? model::IdPolicy::files_charset
+                                      : model::IdPolicy::any);
   std::ostringstream out;
   scenarios::JsonTraceWriter writer(out);
   if (!scenarios::run_scenario(sc, cfg, backend, clock, {&writer}, error)) return {};

@@ -3,7 +3,8 @@
 // per request) or oracle/worker.php (one persistent PHP process, see PhpWorker), with a shared
 // tracing store, and compares PHP's trace with the model's, event by event.
 // Session ids are random on both sides, so both traces are normalised (each distinct id becomes
-// <id1>, <id2>, ... in order of first appearance) before they are compared.
+// <id1:26:b32>, <id2:...>, ... in order of first appearance, keeping its length and the PHP
+// alphabet it fits) before they are compared.
 
 #include <cstdint>
 #include <map>
@@ -126,7 +127,8 @@ bool reset_module_store(PhpWorker& worker, const ModuleSetup& store, const nlohm
 /// A `fault` line as the harness takes it (oracle/README.md, "Program format").
 [[nodiscard]] nlohmann::json fault_program(const model::Fault& fault);
 
-/// Replaces session ids in a trace by <idN> placeholders, in order of first appearance.
+/// Replaces session ids in a trace by <idN:LENGTH:ALPHABET> placeholders, in order of first
+/// appearance.
 void normalise_ids(std::vector<nlohmann::json>& events);
 
 /// The first difference between a model trace and PHP's, both as written (real ids), after both

@@ -33,6 +33,10 @@ class ConformanceChecker final : public Listener {
   void on_event(const Event& e) override;
   void on_finish() override;
   [[nodiscard]] const std::optional<Failure>& failure() const { return failure_; }
+  /// What the last run showed of the handler's id policy (docs/handlers.md, "Ids").
+  [[nodiscard]] model::OddIdObservation odd_ids() const {
+    return store_ ? store_->odd_ids() : model::OddIdObservation{};
+  }
 
  private:
   struct Group;

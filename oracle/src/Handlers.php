@@ -216,7 +216,7 @@ final class WrappedHandler extends SessionHandler
             return $this->traced('read', [$id], fn (): string|false => parent::read($id));
         }
         $file = $this->dir . '/sess_' . $id;
-        $existed = TraceStore::validId($id) && is_file($file);
+        $existed = TraceStore::filesId($id) && is_file($file);
         $result = $this->traced('read', [$id], fn (): string|false => parent::read($id));
         $again = $file === $this->createdByRead;  // session_reset() reads the same id again
         $this->createdByRead = ($result !== false && (!$existed || $again)) ? $file : null;
@@ -239,7 +239,7 @@ final class WrappedHandler extends SessionHandler
             }
             $file = $this->dir . '/sess_' . $id;
             clearstatcache();
-            if ($ok && TraceStore::validId($id) && !is_file($file)) {
+            if ($ok && TraceStore::filesId($id) && !is_file($file)) {
                 file_put_contents($file, $data);
                 chmod($file, 0600);
             }
@@ -259,7 +259,7 @@ final class WrappedHandler extends SessionHandler
             $ok = parent::destroy($id);
             $file = $this->dir . '/sess_' . $id;
             clearstatcache();
-            if ($this->corrected && $ok && TraceStore::validId($id) && is_file($file)) {
+            if ($this->corrected && $ok && TraceStore::filesId($id) && is_file($file)) {
                 unlink($file);
             }
             return $ok;

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "tests/support/source_dir.hpp"
 
@@ -143,6 +144,58 @@ TEST(PhpOracleControl, FailureFamilyComparesWhereTheFaultWent) {
   auto diff = trace_difference(wrong, r->php_raw);
   ASSERT_TRUE(diff);
   EXPECT_NE(diff->find("\"injected\":true"), std::string::npos) << *diff;
+}
+
+/// Every string equal to `from` in the trace becomes `to` (a model that made another id).
+void rename_id(std::vector<nlohmann::json>& trace, const std::string& from, const std::string& to) {
+  std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& v) {
+    if (v.is_string() && v.get<std::string>() == from) v = to;
+    if (v.is_array() || v.is_object()) {
+      for (auto& item : v) walk(item);
+    }
+  };
+  for (auto& e : trace) walk(e);
+}
+
+/// The id the first create_sid call answered.
+std::string first_created_id(const std::vector<nlohmann::json>& trace) {
+  const std::size_t i = find_call(trace, "create_sid");
+  return i < trace.size() && trace[i]["result"].is_string() ? trace[i]["result"].get<std::string>()
+                                                            : std::string();
+}
+
+// SessionHandler::create_sid() follows sid_length and sid_bits_per_character in the model as in
+// PHP; the oracle renames ids but keeps their length and alphabet, so a model that gets either
+// wrong is caught.
+TEST(PhpOracleControl, IdLengthAndAlphabetAreCompared) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto parsed = scenarios::load_scenario(source_dir() + "/scenarios/gist/1-open-write-close.scn");
+  ASSERT_TRUE(std::holds_alternative<scenarios::Scenario>(parsed));
+  scenarios::RunConfig cfg;
+  cfg.variant = model::Variant::sessionhandler;
+  cfg.ini = {{"sid_length", "40"}, {"sid_bits_per_character", "6"}};
+  OracleSetup setup;
+  setup.harness_dir = source_dir() + "/oracle";
+  setup.work_dir =
+      (fs::temp_directory_path() / ("sessionspec-oracle-ids-" + std::to_string(::getpid())))
+          .string();
+  std::string error;
+  auto r = compare_with_php(std::get<scenarios::Scenario>(parsed), cfg, setup, error);
+  fs::remove_all(setup.work_dir);
+  ASSERT_TRUE(r) << error;
+  ASSERT_FALSE(r->difference) << *r->difference;
+  const std::string id = first_created_id(r->model_raw);
+  ASSERT_EQ(id.size(), 40u);
+  auto shorter = r->model_raw;
+  rename_id(shorter, id, id.substr(1));
+  auto diff = trace_difference(shorter, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find(":39:"), std::string::npos) << *diff;
+  auto hex = r->model_raw;
+  rename_id(hex, id, std::string(40, 'a'));
+  diff = trace_difference(hex, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find(":40:hex>"), std::string::npos) << *diff;
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
