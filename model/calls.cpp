@@ -44,15 +44,26 @@ std::string_view op_name(Op op) {
     case Op::get: return "get";
     case Op::advance: return "advance";
     case Op::yield: return "yield";
+    case Op::exit_: return "exit";
+    case Op::throw_: return "throw";
+    case Op::fatal: return "fatal";
+    case Op::exhaust_memory: return "exhaust_memory";
+    case Op::on_shutdown: return "on_shutdown";
+    case Op::session_register_shutdown: return "session_register_shutdown";
   }
   return "?";
 }
 
 std::optional<Op> parse_op(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Op::yield); ++i) {
+  for (int i = 0; i <= static_cast<int>(last_op); ++i) {
     if (op_name(static_cast<Op>(i)) == name) return static_cast<Op>(i);
   }
   return std::nullopt;
+}
+
+std::string memory_exhausted_message() {
+  return "Allowed memory size of " + std::to_string(exhaust_memory_limit_bytes) +
+         " bytes exhausted";
 }
 
 std::string_view level_name(Diagnostic::Level l) {

@@ -170,7 +170,21 @@ enum class Op : std::uint8_t {
   /// A script-level suspension point (a database query in the middle of a request): nothing
   /// happens in the session module, but a coroutine server may run another request here.
   yield,
+  /// Abnormal ends of the script (PHP's shutdown functions and RSHUTDOWN still run): `exit`, an
+  /// exception the script does not catch, a fatal error (E_USER_ERROR), running out of memory.
+  exit_,
+  throw_,
+  fatal,
+  exhaust_memory,
+  /// register_shutdown_function() of a script call (ScriptCall::deferred), run at the end of the
+  /// request in registration order with PHP's own end-of-request write.
+  on_shutdown,
+  /// session_register_shutdown(): session_write_close() as a shutdown function, now.
+  session_register_shutdown,
 };
+
+/// The last Op, for loops over all of them.
+inline constexpr Op last_op = Op::session_register_shutdown;
 
 [[nodiscard]] std::string_view op_name(Op op);
 [[nodiscard]] std::optional<Op> parse_op(std::string_view name);
@@ -190,7 +204,14 @@ struct ScriptCall {
   Value value;
   /// advance: seconds.
   std::int64_t seconds = 0;
+  /// on_shutdown: the call registered (exactly one).
+  std::vector<ScriptCall> deferred;
 };
+
+/// The memory limit the harness lowers to before `exhaust_memory`, and PHP's message for it
+/// (without the "(tried to allocate N bytes)" that depends on the allocation).
+inline constexpr std::int64_t exhaust_memory_limit_bytes = 32 * 1024 * 1024;
+[[nodiscard]] std::string memory_exhausted_message();
 
 /// A PHP diagnostic raised during a script call. `error` is a fatal error: the request ended
 /// there (e.g. "Uncaught RuntimeException: ..." out of the end-of-request write).
@@ -209,6 +230,9 @@ struct Outcome {
   Value result;
   /// Set when the call threw (uncaught: the driver ends the script and runs shutdown).
   std::optional<std::string> thrown;
+  /// The script ended here without an exception (exit, a fatal error): the driver runs no
+  /// further call and ends the request.
+  bool ended = false;
   std::vector<Diagnostic> diagnostics;
 };
 

@@ -136,7 +136,13 @@ Outcome apply_array_op(const ScriptCall& call, bool active, std::optional<Array>
       out.result = true;
       return out;
     case Op::advance:
-    case Op::yield: return out;
+    case Op::yield:
+    case Op::on_shutdown:
+    case Op::session_register_shutdown: return out;
+    case Op::exit_:
+    case Op::fatal:
+    case Op::exhaust_memory: out.ended = true; return out;
+    case Op::throw_: out.thrown = "RuntimeException: " + call.text.value_or(""); return out;
     default: break;
   }
   if (call.op == Op::get) {

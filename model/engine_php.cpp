@@ -19,9 +19,13 @@ class PhpEngine final : public Engine {
   Proc<Outcome> script(const ScriptCall& call) override;
   Proc<Outcome> end_request() override;
 
-  Status status() const override { return active_ ? Status::active : Status::none; }
-  std::string session_id() const override { return id_; }
-  const std::optional<Array>& session() const override { return vars_; }
+  // Once the request has ended these are what the response saw (Shown).
+  Status status() const override {
+    if (shown_) return shown_->status;
+    return active_ ? Status::active : Status::none;
+  }
+  std::string session_id() const override { return shown_ ? shown_->id : id_; }
+  const std::optional<Array>& session() const override { return shown_ ? shown_->session : vars_; }
   void set_session(std::optional<Array> s) override { vars_ = std::move(s); }
   std::vector<std::string> set_cookies() const override {
     if (!cookie_out_) return {};
@@ -63,6 +67,9 @@ class PhpEngine final : public Engine {
   Proc<Outcome> abort();
   Proc<Outcome> gc();
   Proc<Outcome> create_id(const ScriptCall& call);
+  Outcome end_script(const ScriptCall& call);
+  Proc<bool> run_shutdown_functions(Outcome& out);
+  Proc<bool> rshutdown();
   Proc<std::optional<std::string>> new_id(Outcome& out);
   Outcome set_id(const ScriptCall& call);
   Outcome finish(Outcome out);
@@ -78,6 +85,22 @@ class PhpEngine final : public Engine {
   bool legacy_;
   /// The session function running now: PHP prefixes its diagnostics with it.
   std::string function_ = "session_start";
+
+  /// What the script registered for the end of the request, in order: a call (on_shutdown)
+  /// or session_write_close (session_register_shutdown, when `call` is empty).
+  struct ShutdownItem {
+    std::optional<ScriptCall> call;
+  };
+  std::vector<ShutdownItem> shutdown_;
+  /// The fatal error that ended the script (fatal, exhaust_memory), for the response.
+  std::optional<std::string> fatal_;
+  /// The state the response was sent with, once the request has ended (RSHUTDOWN comes later).
+  struct Shown {
+    Status status = Status::none;
+    std::string id;
+    std::optional<Array> session;
+  };
+  std::optional<Shown> shown_;
 
   bool active_ = false;
   bool handler_open_ = false;
@@ -164,6 +187,10 @@ Proc<Outcome> PhpEngine::script(const ScriptCall& call) {
     case Op::session_abort: co_return co_await abort();
     case Op::session_gc: co_return co_await gc();
     case Op::session_create_id: co_return co_await create_id(call);
+    case Op::fatal:
+    case Op::exhaust_memory:
+    case Op::on_shutdown:
+    case Op::session_register_shutdown: co_return end_script(call);
     default: co_return apply_array_op(call, active_, vars_);
   }
 }
@@ -607,28 +634,88 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
   co_return finish(std::move(out));
 }
 
-// The end of the request: the shutdown function session_write_close writes and closes a session
-// still active; then RSHUTDOWN closes a handler left open. What that close raises happens after
-// the response (the harness cannot attach it anywhere): it is not part of the outcome.
+// The script's own ways to end (and to register work for the end): a fatal error is remembered
+// for the response; registrations join the shutdown list.
+Outcome PhpEngine::end_script(const ScriptCall& call) {
+  Outcome out;
+  switch (call.op) {
+    case Op::fatal:
+      fatal_ = call.text.value_or("");
+      out.ended = true;
+      break;
+    case Op::exhaust_memory:
+      fatal_ = memory_exhausted_message();
+      out.ended = true;
+      break;
+    case Op::on_shutdown: shutdown_.push_back({call.deferred.at(0)}); break;
+    case Op::session_register_shutdown: shutdown_.push_back({std::nullopt}); break;
+    default: break;
+  }
+  return out;
+}
+
+// The end of the request, in PHP's order: the shutdown functions (session_set_save_handler's
+// session_register_shutdown first, which appends session_write_close; then what the script
+// registered), the response, then RSHUTDOWN, whose work (a write left to it, the close of a
+// handler left open) happens after the response and raises nothing the response can carry.
 Proc<Outcome> PhpEngine::end_request() {
   Outcome out;
-  function_ = "session_write_close";
+  co_await run_shutdown_functions(out);
+  // error_get_last(): the last fatal error, of the shutdown functions or else of the script.
+  if (pending_exception_) fatal_ = "Uncaught " + *std::exchange(pending_exception_, {});
+  if (fatal_) out.diagnostics.push_back(Diagnostic{Diagnostic::Level::error, *fatal_});
+  shown_ = Shown{active_ ? Status::active : Status::none, id_, vars_};
+  co_await rshutdown();
+  co_return out;
+}
+
+// php_call_shutdown_functions(): the list grows while it runs; an exception escaping one is a
+// fatal error after which no further shutdown function runs.
+Proc<bool> PhpEngine::run_shutdown_functions(Outcome& out) {
+  std::vector<ShutdownItem> list;
+  if (ctx_.register_shutdown) {
+    ScriptCall register_write;  // session_set_save_handler()'s session_register_shutdown
+    register_write.op = Op::session_register_shutdown;
+    list.push_back({register_write});
+  }
+  list.insert(list.end(), shutdown_.begin(), shutdown_.end());
+  constexpr std::size_t shutdown_functions_max = 64;
+  for (std::size_t i = 0; i < list.size() && i < shutdown_functions_max; ++i) {
+    if (list[i].call && list[i].call->op == Op::session_register_shutdown) {
+      list.push_back({std::nullopt});
+      continue;
+    }
+    if (!list[i].call) {
+      function_ = "session_write_close";
+      if (active_) {
+        co_await save_state(out);
+        active_ = false;
+      }
+      if (pending_exception_) co_return false;
+      continue;
+    }
+    Outcome one = co_await script(*list[i].call);
+    out.diagnostics.insert(out.diagnostics.end(), one.diagnostics.begin(), one.diagnostics.end());
+    if (one.thrown) {
+      pending_exception_ = one.thrown;
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+// PHP_RSHUTDOWN_FUNCTION(session): a session still active is written (register_shutdown=false,
+// or one started by a shutdown function after PHP's write), then a handler left open is closed.
+Proc<bool> PhpEngine::rshutdown() {
+  Outcome late;
+  function_ = "Unknown";
   if (active_) {
-    co_await save_state(out);
+    co_await save_state(late);
     active_ = false;
   }
-  // An exception out of the shutdown function is uncaught: a fatal error, after which PHP runs
-  // no further PHP code of the request (destructors aside).
-  if (pending_exception_) {
-    out.diagnostics.push_back(
-        Diagnostic{Diagnostic::Level::error, "Uncaught " + *std::exchange(pending_exception_, {})});
-  }
-  if (handler_open_) {
-    Outcome late;
-    co_await close_handler(late);
-    pending_exception_.reset();
-  }
-  co_return out;
+  if (handler_open_) co_await close_handler(late);
+  pending_exception_.reset();
+  co_return true;
 }
 
 }  // namespace

@@ -28,6 +28,7 @@ require __DIR__ . '/src/Pauser.php';
 require __DIR__ . '/src/Faults.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
+require __DIR__ . '/src/Shutdown.php';
 require __DIR__ . '/src/Values.php';
 require __DIR__ . '/src/Handlers.php';
 require __DIR__ . '/src/Harness.php';

@@ -182,6 +182,14 @@ json call_program(const model::ScriptCall& c) {
     case Op::unset:
     case Op::get: j["key"] = key(); break;
     case Op::advance: j["seconds"] = c.seconds; break;
+    case Op::throw_:
+    case Op::fatal:
+      if (c.text) j["message"] = scenarios::bytes_json(*c.text, bin);
+      break;
+    case Op::on_shutdown:
+      j["call"] = call_program(c.deferred.at(0));
+      j["text"] = scenarios::bytes_json(scenarios::deferred_text(c.deferred.at(0)), bin);
+      break;
     default: break;
   }
   if (bin) j["bin"] = true;
@@ -408,6 +416,7 @@ json program_for(const PhpRun& run, std::size_t index, const std::optional<std::
   json faults = json::array();
   for (const auto& f : run.sc.requests[index].faults) faults.push_back(fault_program(f));
   if (!faults.empty()) prog["faults"] = faults;
+  if (!run.sc.requests[index].register_shutdown) prog["register_shutdown"] = false;
   return prog;
 }
 

@@ -39,6 +39,7 @@ require __DIR__ . '/src/Pauser.php';
 require __DIR__ . '/src/Faults.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
+require __DIR__ . '/src/Shutdown.php';
 require __DIR__ . '/src/Values.php';
 require __DIR__ . '/src/Handlers.php';
 require __DIR__ . '/src/Harness.php';
@@ -137,7 +138,7 @@ function serveRequest(string $line): array
         return ['bad_program', 'message' => 'step mode ("pause") needs harness.php, one process per request'];
     }
     $obLevel = ob_get_level();
-    $harness = new Harness($program);
+    $harness = new Harness($program, true);
     $status = ['done'];
     try {
         $harness->run();

@@ -77,7 +77,8 @@ void ConformanceChecker::on_event(const Event& e) {
 
 void ConformanceChecker::begin_group(const Event& e) {
   if (e.kind == EventKind::request) {
-    model::RequestContext ctx{opts_, variant_, e.cookie};
+    const bool register_shutdown = !e.origin_request || e.origin_request->register_shutdown;
+    model::RequestContext ctx{opts_, variant_, e.cookie, register_shutdown};
     engine_ = model::make_engine(engine_kind_, ctx, *rng_);
   }
   if (!engine_) return;

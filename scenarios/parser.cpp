@@ -145,6 +145,8 @@ class Parser {
   bool request(std::string rest);
   bool verdict(std::string rest);
   bool step(const std::string& word, std::string rest);
+  bool call(const std::string& word, std::string rest, model::ScriptCall& c);
+  bool deferred(std::string rest, model::ScriptCall& out);
   bool expect(std::string rest, const std::string& engine);
   bool fault(std::string rest);
   bool fault_answer(std::string rest, model::Fault& f);
@@ -303,8 +305,11 @@ bool Parser::request(std::string rest) {
       r.cookie = v;
     } else if (k == "name") {
       r.name = v;
+    } else if (k == "register_shutdown" && (v == "0" || v == "1")) {
+      r.register_shutdown = v == "1";
     } else {
-      return error("unknown request option '" + k + "' (want cookie=ID|none or name=NAME)");
+      return error("unknown request option '" + k + "=" + v +
+                   "' (want cookie=ID|none, name=NAME or register_shutdown=0|1)");
     }
   }
   if (r.name.empty()) r.name = "r" + std::to_string(sc_.requests.size() + 1);
@@ -314,12 +319,38 @@ bool Parser::request(std::string rest) {
 }
 
 bool Parser::step(const std::string& word, std::string rest) {
-  auto op = model::parse_op(word);
-  if (!op) return error("unknown script call '" + word + "' (see docs/scenario-format.md)");
   Request& req = sc_.requests.back();
   if (req.steps.size() >= steps_per_request_max) return error("too many calls in one request");
   Step st;
   st.line = line_no_;
+  if (!call(word, rest, st.call)) return false;
+  st.source = trim(word + " " + trim(rest));
+  req.steps.push_back(std::move(st));
+  return true;
+}
+
+/// `on_shutdown CALL`: CALL is any script call that can run in a shutdown function.
+bool Parser::deferred(std::string rest, model::ScriptCall& out) {
+  const std::string word = next_token(rest);
+  const auto op = model::parse_op(word);
+  if (word.empty() || (op && (*op == Op::on_shutdown || *op == Op::exit_ || *op == Op::fatal ||
+                              *op == Op::exhaust_memory || *op == Op::yield || *op == Op::advance ||
+                              *op == Op::session_register_shutdown))) {
+    return error(
+        "expected 'on_shutdown CALL' with a session function or $_SESSION operation, got '" + word +
+        "'");
+  }
+  model::ScriptCall inner;
+  if (!call(word, rest, inner)) return false;
+  out.deferred.push_back(std::move(inner));
+  return true;
+}
+
+/// One script call's words (the step line without expectations).
+bool Parser::call(const std::string& word, std::string rest, model::ScriptCall& c) {
+  auto op = model::parse_op(word);
+  if (!op) return error("unknown script call '" + word + "' (see docs/scenario-format.md)");
+  Step st;
   st.call.op = *op;
   switch (*op) {
     case Op::session_start:
@@ -335,6 +366,11 @@ bool Parser::step(const std::string& word, std::string rest) {
       st.call.flag = t == "true";
       break;
     }
+    case Op::on_shutdown:
+      if (!deferred(rest, st.call)) return false;
+      break;
+    case Op::throw_:
+    case Op::fatal:
     case Op::session_id:
     case Op::session_create_id: {
       const std::string tok = next_token(rest);
@@ -368,8 +404,7 @@ bool Parser::step(const std::string& word, std::string rest) {
       if (!trim(rest).empty()) return error("'" + word + "' takes no arguments");
       break;
   }
-  st.source = trim(word + " " + trim(rest));
-  req.steps.push_back(std::move(st));
+  c = std::move(st.call);
   return true;
 }
 

@@ -24,6 +24,12 @@ std::string_view event_kind_name(EventKind k) {
   return "?";
 }
 
+std::string deferred_text(const model::ScriptCall& call) {
+  std::string out(model::op_name(call.op));
+  for (const auto& v : script_args(call)) out += " " + model::show(v);
+  return out;
+}
+
 std::vector<model::Value> script_args(const model::ScriptCall& call) {
   using model::Op;
   std::vector<model::Value> args;
@@ -53,6 +59,11 @@ std::vector<model::Value> script_args(const model::ScriptCall& call) {
     case Op::unset:
     case Op::get: args.push_back(key_value()); break;
     case Op::advance: args.emplace_back(call.seconds); break;
+    case Op::throw_:
+    case Op::fatal:
+      if (call.text) args.emplace_back(*call.text);
+      break;
+    case Op::on_shutdown: args.emplace_back(deferred_text(call.deferred.at(0))); break;
     default: break;
   }
   return args;
@@ -258,11 +269,11 @@ handlers::Task<std::vector<std::string>> RequestRun::run() {
     e.call = &st.call;
     e.origin_step = &st;
     e.source = st.source;
-    const bool threw = out.thrown.has_value();
+    const bool ended = out.thrown.has_value() || out.ended;
     e.outcome = std::move(out);
     sink_.emit(std::move(e));
     emit_calls(number);
-    if (threw) break;  // An uncaught exception ends the script; shutdown still runs.
+    if (ended) break;  // An uncaught exception, exit or a fatal error; shutdown still runs.
   }
   model::Outcome end = co_await step(p_.engine->end_request(), number + 1);
   Event resp = state_event(EventKind::response, number + 1);
@@ -315,7 +326,7 @@ handlers::Task<void> ScenarioRun::run(const model::RunOptions& opts, model::Vari
   std::optional<std::string> jar;
   int number = 0;
   for (const Request& req : sc_.requests) {
-    model::RequestContext ctx{opts, variant, cookie_for(req, jar)};
+    model::RequestContext ctx{opts, variant, cookie_for(req, jar), req.register_shutdown};
     auto engine = model::make_engine(cfg_.engine, ctx, rng_);
     ++number;
     auto handler = backend_.connect(

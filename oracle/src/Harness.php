@@ -21,11 +21,16 @@ final class Harness
     private ?Pauser $pauser = null;
     private bool $finished = false;
     private ?\SessionHandlerInterface $handler = null;
+    private readonly Shutdown $shutdown;
+    /** @var array<string, string> default session_start() options (ini read_and_close) */
+    private array $startOptions = [];
 
-    public function __construct(private readonly Program $program)
+    /** $inProcess: the worker runs this request in a process that must survive it (oracle/worker.php). */
+    public function __construct(private readonly Program $program, private readonly bool $inProcess = false)
     {
         $this->tracer = new Tracer($program->scenario, $program->request, $program->seqStart, STDOUT);
         $this->clock = new Clock($program->now);
+        $this->shutdown = new Shutdown($inProcess, $program->registerShutdown);
         if ($program->pause) {
             $this->pauser = new Pauser(STDIN, STDOUT);
         }
@@ -36,7 +41,7 @@ final class Harness
         set_error_handler($this->tracer->onError(...));
         $this->guardOutput();
         try {
-            $startOptions = $this->applyIni();
+            $this->startOptions = $this->applyIni();
             $this->selectModule();
             $this->sendCookie();
             $this->register($this->makeHandler());
@@ -48,7 +53,7 @@ final class Harness
         $this->pauser?->pause('start');
 
         foreach ($this->program->calls as $call) {
-            if (!$this->runCall($call, $startOptions)) {
+            if (!$this->runCall($call, $this->startOptions)) {
                 // PHP aborts the script at an uncaught throw; the end of request still happens.
                 break;
             }
@@ -72,14 +77,20 @@ final class Harness
      */
     public function endRequestInProcess(): void
     {
-        try {
-            session_write_close();
-        } catch (\Throwable $e) {
-            // Uncaught in a real request: a fatal error after which only destructors run.
-            $this->tracer->fatal(Values::uncaught($e));
+        $fatal = $this->shutdown->runInProcess(fn (Call $call): mixed => $this->perform($call, $this->startOptions));
+        if ($fatal !== null) {
+            $this->tracer->fatal($fatal);
         }
         $this->finished = true;
         $this->tracer->finish(Values::sessionState());
+        // RSHUTDOWN: a session still active is written (php_session_flush), then a handler left open
+        // is closed; both after the response, so what they raise is not traced ("live").
+        try {
+            if (session_status() === PHP_SESSION_ACTIVE) {
+                session_write_close();
+            }
+        } catch (\Throwable) {
+        }
         session_module_name('files');
     }
 
@@ -92,8 +103,17 @@ final class Harness
         return $this->handler instanceof \WrappedHandler && $this->handler->parentOpen;
     }
 
-    /** Runs after every shutdown function (see the class comment). */
+    /**
+     * The response event, once: from the last shutdown function (register()), or, when a fatal error
+     * stopped the shutdown functions (an exception out of the end-of-request write), from here:
+     * destructors still run then.
+     */
     public function __destruct()
+    {
+        $this->finishOnce();
+    }
+
+    private function finishOnce(): void
     {
         if (!$this->finished) {
             $this->finished = true;
@@ -213,17 +233,34 @@ final class Harness
      */
     private function register(\SessionHandlerInterface $handler): void
     {
-        if (!session_set_save_handler($handler, true)) {
+        if (!session_set_save_handler($handler, $this->program->registerShutdown)) {
             throw new ProgramError('session_set_save_handler() refused the handler');
         }
+        if ($this->inProcess) {
+            return;
+        }
+        // The response is written by the last shutdown function: registered from a shutdown function
+        // that runs after session_set_save_handler()'s own (which appends session_write_close), it runs
+        // after PHP's end-of-request write and after every shutdown function the script registered, and
+        // also after a fatal error or exit() ended the script (which skip destructors or output).
+        register_shutdown_function(function (): void {
+            register_shutdown_function(fn () => $this->finishOnce());
+        });
     }
 
-    /** @return bool false when the call threw */
+    /** @return bool false when the call threw or ended the script */
     private function runCall(Call $call, array $startOptions): bool
     {
         $this->tracer->beginStep();
         if ($call->op === 'yield') {
             $this->pauser?->pause('yield');
+        }
+        if (in_array($call->op, ['exit', 'fatal', 'exhaust_memory'], true)) {
+            // The call does not return: its event is written first.
+            $this->tracer->endStep($call->op, $call->args, null, Values::sessionState());
+            $this->tracer->beginShutdown();
+            $this->endScript($call);
+            return false;
         }
         $ok = true;
         try {
@@ -260,7 +297,22 @@ final class Harness
             'get' => $_SESSION[$p['key']] ?? null,
             'advance' => $this->advance($p['seconds']),
             'yield' => null,
+            'throw' => throw new \RuntimeException($p['message'] ?? ''),
+            'on_shutdown' => $this->shutdown->onShutdown($p['call'], fn (Call $c): mixed => $this->perform($c, $this->startOptions)),
+            'session_register_shutdown' => $this->shutdown->registerWriteClose(),
         };
+    }
+
+    /** exit(), or a fatal error: in the worker the script just stops here (Shutdown::endScript). */
+    private function endScript(Call $call): void
+    {
+        if ($call->op === 'exit') {
+            if (!$this->inProcess) {
+                exit(0);
+            }
+            return;
+        }
+        $this->shutdown->endScript($call->op, $call->params['message'] ?? '', $this->tracer->onError(...));
     }
 
     private static function set(int|string $key, mixed $value): null

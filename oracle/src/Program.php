@@ -36,6 +36,7 @@ final class Program
         public readonly bool $fresh = false,
         public readonly bool $pause = false,
         public readonly ?Faults $faults = null,
+        public readonly bool $registerShutdown = true,
     ) {
     }
 
@@ -98,6 +99,7 @@ final class Program
             fresh: self::field($p, 'fresh', 'boolean', false),
             pause: self::field($p, 'pause', 'boolean', false),
             faults: Faults::fromJson(self::field($p, 'faults', 'array', [])),
+            registerShutdown: self::field($p, 'register_shutdown', 'boolean', true),
         );
     }
 

@@ -116,6 +116,9 @@ final class Tracer
     /** The script is over; what follows is PHP's end of request. */
     public function beginShutdown(): void
     {
+        if ($this->phase === self::SHUTDOWN) {
+            return; // exit() or a fatal error began it already
+        }
         $this->step++;
         $this->phase = self::SHUTDOWN;
     }

@@ -7,6 +7,15 @@ namespace SessionSpec\Oracle;
 /** How PHP values appear in the trace. */
 final class Values
 {
+    /** The memory limit before "exhaust_memory" (model::exhaust_memory_limit_bytes). */
+    public const EXHAUST_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
+
+    /** PHP's memory-limit message without "(tried to allocate N bytes)", which depends on the allocation. */
+    public static function memoryExhausted(): string
+    {
+        return 'Allowed memory size of ' . self::EXHAUST_MEMORY_LIMIT_BYTES . ' bytes exhausted';
+    }
+
     /**
      * null, bool, int and string as JSON; anything else (float, array, object) as {"php": serialize(v)},
      * because JSON would lose the difference between 2.0 and 2, list and map, or an object's class.
@@ -45,6 +54,9 @@ final class Values
      */
     public static function fatalMessage(string $message): string
     {
+        if (str_starts_with($message, 'Allowed memory size of ')) {
+            return explode(' (tried to allocate', $message)[0];
+        }
         if (!str_starts_with($message, 'Uncaught ')) {
             return $message;
         }

@@ -146,6 +146,36 @@ TEST(PhpOracleControl, FailureFamilyComparesWhereTheFaultWent) {
   EXPECT_NE(diff->find("\"injected\":true"), std::string::npos) << *diff;
 }
 
+// Abnormal ends: a model that lets a shutdown function registered after session_register_shutdown()
+// change what PHP writes (it runs after the write in PHP) is caught.
+TEST(PhpOracleControl, ShutdownFamilyCatchesAWriteThatSawALateShutdownFunction) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto r = agreeing_run("scenarios/php/shutdown/shutdown-function-after-write.scn",
+                        model::Variant::full);
+  ASSERT_TRUE(r);
+  auto wrong = r->model_raw;
+  const std::size_t write = find_call(wrong, "write");
+  ASSERT_LT(write, wrong.size());
+  wrong[write]["args"][1] = "a|i:1;b|i:2;";
+  auto diff = trace_difference(wrong, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("b|i:2;"), std::string::npos) << *diff;
+}
+
+// Abnormal ends: the fatal error a request ended with is compared too.
+TEST(PhpOracleControl, ShutdownFamilyComparesTheFatalError) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto r = agreeing_run("scenarios/php/shutdown/memory-limit.scn", model::Variant::basic);
+  ASSERT_TRUE(r);
+  auto wrong = r->model_raw;
+  for (auto& e : wrong) {
+    if (e.value("kind", "") == "response") e["diagnostics"] = nlohmann::json::array();
+  }
+  auto diff = trace_difference(wrong, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("Allowed memory size of"), std::string::npos) << *diff;
+}
+
 /// Every string equal to `from` in the trace becomes `to` (a model that made another id).
 void rename_id(std::vector<nlohmann::json>& trace, const std::string& from, const std::string& to) {
   std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& v) {

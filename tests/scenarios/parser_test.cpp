@@ -124,6 +124,44 @@ TEST(ScenarioParser, BadFaultLinesNameFileAndLine) {
             "t.scn:2: expected the exception message as a JSON string, got 'boom'");
 }
 
+TEST(ScenarioParser, AbnormalEndsAndShutdownFunctions) {
+  Scenario sc = parse_ok(R"(request register_shutdown=0
+  session_start
+  on_shutdown set seen 1
+  on_shutdown session_regenerate_id true
+  session_register_shutdown
+  throw "boom"
+request
+  exit
+request
+  fatal "bad"
+  exhaust_memory
+)");
+  const auto& r1 = sc.requests[0];
+  EXPECT_FALSE(r1.register_shutdown);
+  ASSERT_EQ(r1.steps[1].call.deferred.size(), 1u);
+  EXPECT_EQ(r1.steps[1].call.deferred[0].op, model::Op::set);
+  EXPECT_TRUE(r1.steps[2].call.deferred[0].flag);
+  EXPECT_EQ(r1.steps[3].call.op, model::Op::session_register_shutdown);
+  EXPECT_EQ(r1.steps[4].call.text, std::optional<std::string>("boom"));
+  EXPECT_EQ(sc.requests[1].steps[0].call.op, model::Op::exit_);
+  EXPECT_EQ(sc.requests[2].steps[0].call.text, std::optional<std::string>("bad"));
+  EXPECT_EQ(sc.requests[2].steps[1].call.op, model::Op::exhaust_memory);
+  EXPECT_TRUE(sc.requests[1].register_shutdown);
+}
+
+TEST(ScenarioParser, BadShutdownLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("request\n  on_shutdown exit\n"),
+            "t.scn:2: expected 'on_shutdown CALL' with a session function or $_SESSION "
+            "operation, got 'exit'");
+  EXPECT_EQ(parse_error("request\n  on_shutdown sett a 1\n"),
+            "t.scn:2: unknown script call 'sett' (see docs/scenario-format.md)");
+  EXPECT_EQ(parse_error("request register_shutdown=maybe\n"),
+            "t.scn:1: unknown request option 'register_shutdown=maybe' (want cookie=ID|none, "
+            "name=NAME or register_shutdown=0|1)");
+  EXPECT_EQ(parse_error("request\n  exit now\n"), "t.scn:2: 'exit' takes no arguments");
+}
+
 TEST(ScenarioParser, MissingFileIsAnError) {
   auto r = load_scenario("/nonexistent/x.scn");
   ASSERT_TRUE(std::holds_alternative<ParseError>(r));
