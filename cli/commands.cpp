@@ -157,16 +157,17 @@ namespace {
 /// files module does, is the stricter, optional choice. Reported, never a failure.
 void print_id_hardening(const model::OddIdObservation& odd) {
   if (!odd.seen) return;
+  const std::string example = odd.example.empty() ? "the empty id" : "'" + odd.example + "'";
   if (odd.accepted) {
     fmt::print(
-        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. '{}'): PHP-legal; refusing "
+        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. {}): PHP-legal; refusing "
         "them, as PHP's files module does, would be stricter\n",
-        odd.example);
+        example);
   } else {
     fmt::print(
-        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. '{}'), as PHP's files "
+        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. {}), as PHP's files "
         "module does\n",
-        odd.example);
+        example);
   }
 }
 

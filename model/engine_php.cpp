@@ -45,6 +45,9 @@ class PhpEngine final : public Engine {
                       std::optional<Answer> preset = std::nullopt);
   void absorb_exception(const Answer& a);
   bool bool_result(const Answer& a, Outcome& out);
+  void raise(Outcome& out, std::string message) const;
+  void raise_notice(Outcome& out, std::string message) const;
+  void files_refused_id(Outcome& out, const Answer& a, std::string_view method);
   void deprecated(Outcome& out, const std::string& message) const;
 
   Proc<Outcome> start(const ScriptCall& call);
@@ -73,6 +76,14 @@ class PhpEngine final : public Engine {
   Proc<std::optional<std::string>> new_id(Outcome& out);
   Outcome set_id(const ScriptCall& call);
   Outcome finish(Outcome out);
+  void forget_id() {
+    id_.clear();
+    id_null_ = true;
+  }
+  void set_id_value(std::string id) {
+    id_ = std::move(id);
+    id_null_ = false;
+  }
   void send_cookie() {
     if (opts_.use_cookies) cookie_out_ = id_;
   }
@@ -107,7 +118,13 @@ class PhpEngine final : public Engine {
   /// The module tracks $_SESSION (php_session_track_init ran and no destroy since): a failed
   /// session_start() empties it.
   bool tracked_ = false;
+  /// PS(mod_user_class_name) is set (session_set_save_handler() with an object) and not yet
+  /// released by a php_session_destroy(): write warnings name "Class::method" while it is.
+  bool class_known_ = true;
   std::string id_;
+  /// PS(id) is NULL (no id at all), as opposed to "" (session_id(""), or create_sid answered "");
+  /// the cookie is only looked at for a NULL id.
+  bool id_null_ = true;
   std::optional<Array> vars_;
   std::optional<std::string> lazy_snapshot_;
   std::optional<std::string> pending_exception_;
@@ -133,6 +150,16 @@ Proc<Answer> PhpEngine::call_v(Method m, std::vector<std::string> args,
 
 void PhpEngine::absorb_exception(const Answer& a) {
   if (a.kind == Answer::Kind::exception) pending_exception_ = a.reason;
+}
+
+// php_error_docref() reaches the user error handler only when no exception is pending (the
+// call of the handler is skipped then): a diagnostic raised meanwhile is lost.
+void PhpEngine::raise(Outcome& out, std::string message) const {
+  if (!pending_exception_) warn(out, std::move(message));
+}
+
+void PhpEngine::raise_notice(Outcome& out, std::string message) const {
+  if (!pending_exception_) notice(out, std::move(message));
 }
 
 void PhpEngine::deprecated(Outcome& out, const std::string& message) const {
@@ -199,14 +226,15 @@ Proc<Outcome> PhpEngine::start(const ScriptCall& call) {
   Outcome out;
   if (active_) {
     out.result = true;
-    notice(out, "session_start(): Ignoring session_start() because a session is already active");
+    raise_notice(out,
+                 "session_start(): Ignoring session_start() because a session is already active");
     co_return out;
   }
   // session_start() options are ini_set()s: they stay for the rest of the request, except
   // read_and_close, which only this start sees.
   const bool read_and_close_default = opts_.read_and_close;
   if (auto err = apply_start_options(opts_, call.options)) {
-    warn(out, "session_start(): " + *err);
+    raise(out, "session_start(): " + *err);
     out.result = false;
     co_return out;
   }
@@ -217,7 +245,7 @@ Proc<Outcome> PhpEngine::start(const ScriptCall& call) {
   // $_SESSION the module tracks. A decode failure "succeeds" with the session destroyed.
   if (!ok || !active_) {
     active_ = false;
-    id_.clear();
+    forget_id();
     if (tracked_) vars_ = Array{};
     out.result = false;
     co_return finish(std::move(out));
@@ -246,7 +274,8 @@ Proc<bool> PhpEngine::initialize(Outcome& out) {
   if (!bool_result(opened, out)) {
     co_await abort_session(out);
     if (!pending_exception_) {
-      warn(out, function_ + "(): Failed to initialize storage module: user (path: " + path() + ")");
+      raise(out,
+            function_ + "(): Failed to initialize storage module: user (path: " + path() + ")");
     }
     co_return false;
   }
@@ -257,18 +286,15 @@ Proc<bool> PhpEngine::initialize(Outcome& out) {
 // Picks the id: the one set by session_id(), else the cookie, else a new one; strict mode asks
 // validateId and replaces an id it does not confirm.
 Proc<bool> PhpEngine::choose_id(Outcome& out) {
-  // An id that could split headers is dropped before any handler call, whatever its source; a
-  // dropped session_id() value does not fall back to the cookie (PHP makes a new id).
-  const bool dropped = !id_.empty() && !cookie_id_acceptable(id_);
-  if (dropped) id_.clear();
-  if (id_.empty() && !dropped && opts_.use_cookies && ctx_.cookie &&
-      cookie_id_acceptable(*ctx_.cookie)) {
-    id_ = *ctx_.cookie;
-  }
+  // php_session_start(): the cookie only when no id is set (session_id() sets one, even ""); then
+  // an id that could split headers is dropped before any handler call, whatever its source (a
+  // dropped session_id() value does not fall back to the cookie: PHP makes a new id).
+  if (id_null_ && opts_.use_cookies && ctx_.cookie) set_id_value(*ctx_.cookie);
+  if (!id_.empty() && !cookie_id_acceptable(id_)) forget_id();
   if (id_.empty()) {
     auto made = co_await new_id(out);
     if (!made) co_return false;
-    id_ = *made;
+    set_id_value(*made);
     send_cookie();
     co_return true;
   }
@@ -278,7 +304,8 @@ Proc<bool> PhpEngine::choose_id(Outcome& out) {
       // An id create_sid failed to make is replaced by one PHP makes; the exception that
       // create_sid left pending then skips the read.
       auto made = co_await new_id(out);
-      id_ = made ? *made : php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character);
+      set_id_value(made ? *made
+                        : php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character));
       send_cookie();
       co_return true;
     }
@@ -314,15 +341,10 @@ Proc<bool> PhpEngine::read_and_decode(Outcome& out) {
   tracked_ = true;
   Answer r = co_await call(Method::read, id_);
   if (r.kind != Answer::Kind::string) {
-    if (!pending_exception_ && !r.injected && ctx_.variant == Variant::sessionhandler &&
-        !valid_session_id(id_)) {
-      // SessionHandler::read() proxies the files module, which rejects the id with its own warning.
-      warn(out, "SessionHandler::read(): Session ID is too long or contains illegal characters. "
-                "Only the A-Z, a-z, 0-9, \"-\", and \",\" characters are allowed");
-    }
+    files_refused_id(out, r, "read");
     co_await abort_session(out);
     if (!pending_exception_) {
-      warn(out, function_ + "(): Failed to read session data: user (path: " + path() + ")");
+      raise(out, function_ + "(): Failed to read session data: user (path: " + path() + ")");
     }
     co_return false;
   }
@@ -340,12 +362,27 @@ Proc<bool> PhpEngine::read_and_decode(Outcome& out) {
   co_return true;
 }
 
+// SessionHandler::read()/write() proxy the files module, whose ps_files_open() refuses an id
+// outside [A-Za-z0-9,-] with a warning of its own (destroy() does not look at the id).
+void PhpEngine::files_refused_id(Outcome& out, const Answer& a, std::string_view method) {
+  if (pending_exception_ || a.injected || a.ok() || ctx_.variant != Variant::sessionhandler ||
+      valid_session_id(id_)) {
+    return;
+  }
+  raise(out, "SessionHandler::" + std::string(method) +
+                 "(): Session ID is too long or contains illegal characters. Only the A-Z, a-z, "
+                 "0-9, \"-\", and \",\" characters are allowed");
+}
+
 // php_session_cancel_decode(): php_session_destroy(), a new empty $_SESSION, a warning.
 Proc<bool> PhpEngine::cancel_decode(Outcome& out) {
   co_await destroy_session(out);
   vars_ = Array{};
   tracked_ = true;
-  warn(out, function_ + "(): Failed to decode session object. Session has been destroyed");
+  // php_error_docref() reaches a user error handler only when no exception is pending.
+  if (!pending_exception_) {
+    raise(out, function_ + "(): Failed to decode session object. Session has been destroyed");
+  }
   co_return true;
 }
 
@@ -355,11 +392,12 @@ Proc<bool> PhpEngine::cancel_decode(Outcome& out) {
 Proc<bool> PhpEngine::destroy_session(Outcome& out) {
   Answer d = co_await call(Method::destroy, id_);
   const bool ok = bool_result(d, out);
-  if (!ok && !pending_exception_) warn(out, function_ + "(): Session object destruction failed");
+  if (!ok && !pending_exception_) raise(out, function_ + "(): Session object destruction failed");
   tracked_ = false;
+  class_known_ = false;  // php_rshutdown_session_globals() releases mod_user_class_name
   co_await close_handler(out);
   active_ = false;
-  if (!legacy_) id_.clear();
+  if (!legacy_) forget_id();
   lazy_snapshot_.reset();
   co_return ok;
 }
@@ -409,13 +447,18 @@ Proc<bool> PhpEngine::save_state(Outcome& out) {
     } else {
       a = co_await call(Method::write, id_, enc.bytes);
     }
+    files_refused_id(out, a, "write");
     ok = bool_result(a, out);
   }
   if (!ok && !pending_exception_) {
-    warn(out, function_ +
-                  "(): Failed to write session data using user defined save handler. "
-                  "(session.save_path: " +
-                  path() + ", handler: " + handler_class(ctx_.variant) + "::" + method + ")");
+    // Without the class name (php_session_destroy() forgot it) PHP names the procedural callback.
+    const std::string handler = class_known_        ? handler_class(ctx_.variant) + "::" + method
+                                : method == "write" ? method
+                                                    : std::string("update_timestamp");
+    raise(out, function_ +
+                   "(): Failed to write session data using user defined save handler. "
+                   "(session.save_path: " +
+                   path() + ", handler: " + handler + ")");
   }
   co_await close_handler(out);
   co_return ok;
@@ -424,8 +467,9 @@ Proc<bool> PhpEngine::save_state(Outcome& out) {
 Proc<Outcome> PhpEngine::regenerate(bool delete_old) {
   Outcome out;
   if (!active_) {
-    warn(out, "session_regenerate_id(): Session ID cannot be regenerated when there is no active "
-              "session");
+    raise(out,
+          "session_regenerate_id(): Session ID cannot be regenerated when there is no active "
+          "session");
     out.result = false;
     co_return out;
   }
@@ -435,7 +479,7 @@ Proc<Outcome> PhpEngine::regenerate(bool delete_old) {
   }
   co_await close_handler(out);
   lazy_snapshot_.reset();  // After regenerate PHP always writes.
-  id_.clear();
+  forget_id();
   out.result = co_await regenerate_new_id(out);
   co_return finish(std::move(out));
 }
@@ -457,7 +501,7 @@ Proc<bool> PhpEngine::regenerate_old(Outcome& out, bool delete_old) {
   co_await close_handler(out);
   active_ = false;
   if (!pending_exception_) {
-    warn(out, function_ + "(): " + warning + ". ID: user (path: " + path() + ")");
+    raise(out, function_ + "(): " + warning + ". ID: user (path: " + path() + ")");
   }
   co_return false;
 }
@@ -479,12 +523,13 @@ Proc<bool> PhpEngine::regenerate_new_id(Outcome& out) {
     active_ = false;
     co_return false;
   }
-  id_ = *made;
+  set_id_value(*made);
   if (opts_.use_strict_mode && caps_.validate_id && !co_await regenerate_collisions(out)) {
     co_return false;
   }
   Answer r = co_await call(Method::read, id_);
   if (r.kind != Answer::Kind::string) {
+    files_refused_id(out, r, "read");
     co_await close_handler(out);
     active_ = false;
     if (!pending_exception_) {
@@ -508,7 +553,7 @@ Proc<bool> PhpEngine::regenerate_collisions(Outcome& out) {
       active_ = false;
       co_return false;
     }
-    id_ = *again;
+    set_id_value(*again);
   }
   co_return true;
 }
@@ -517,7 +562,7 @@ Proc<bool> PhpEngine::regenerate_collisions(Outcome& out) {
 Proc<Outcome> PhpEngine::regenerate_legacy(bool delete_old) {
   Outcome out;
   if (!active_) {
-    warn(out, "session_regenerate_id(): Cannot regenerate session id - session is not active");
+    raise(out, "session_regenerate_id(): Cannot regenerate session id - session is not active");
     out.result = false;
     co_return out;
   }
@@ -527,7 +572,7 @@ Proc<Outcome> PhpEngine::regenerate_legacy(bool delete_old) {
     out.result = false;
     co_return finish(std::move(out));
   }
-  id_ = *made;
+  set_id_value(*made);
   send_cookie();
   out.result = true;
   co_return finish(std::move(out));
@@ -551,18 +596,18 @@ Outcome PhpEngine::set_id(const ScriptCall& call) {
   out.result = id_;
   if (!call.text) return out;
   if (active_ && !legacy_) {
-    warn(out, "session_id(): Session ID cannot be changed when a session is active");
+    raise(out, "session_id(): Session ID cannot be changed when a session is active");
     out.result = false;
     return out;
   }
-  id_ = *call.text;
+  set_id_value(*call.text);
   return out;
 }
 
 Proc<Outcome> PhpEngine::destroy() {
   Outcome out;
   if (!active_) {
-    warn(out, "session_destroy(): Trying to destroy uninitialized session");
+    raise(out, "session_destroy(): Trying to destroy uninitialized session");
     out.result = false;
     co_return out;
   }
@@ -584,7 +629,7 @@ Proc<Outcome> PhpEngine::abort() {
 Proc<Outcome> PhpEngine::gc() {
   Outcome out;
   if (!active_) {
-    warn(out, "session_gc(): Session cannot be garbage collected when there is no active session");
+    raise(out, "session_gc(): Session cannot be garbage collected when there is no active session");
     out.result = false;
     co_return out;
   }
@@ -606,8 +651,9 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
   Outcome out;
   const std::string prefix = sc.text.value_or("");
   if (!valid_id_prefix(prefix)) {
-    warn(out, "session_create_id(): Prefix cannot contain special characters. Only the A-Z, a-z, "
-              "0-9, \"-\", and \",\" characters are allowed");
+    raise(out,
+          "session_create_id(): Prefix cannot contain special characters. Only the A-Z, a-z, "
+          "0-9, \"-\", and \",\" characters are allowed");
     out.result = false;
     co_return out;
   }
@@ -629,7 +675,7 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
       co_return finish(std::move(out));
     }
   }
-  warn(out, "session_create_id(): Failed to create new ID");
+  raise(out, "session_create_id(): Failed to create new ID");
   out.result = false;
   co_return finish(std::move(out));
 }

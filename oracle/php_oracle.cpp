@@ -50,6 +50,11 @@ class IdMap {
     return it->second;
   }
   [[nodiscard]] bool known(const std::string& id) const { return to_placeholder_.count(id) > 0; }
+  [[nodiscard]] std::optional<std::string> placeholder_of(const std::string& id) const {
+    auto it = to_placeholder_.find(id);
+    if (it == to_placeholder_.end()) return std::nullopt;
+    return it->second;
+  }
   [[nodiscard]] std::optional<std::string> id_of(const std::string& p) const {
     auto it = to_id_.find(p);
     if (it == to_id_.end()) return std::nullopt;
@@ -106,11 +111,10 @@ void normalise_event(json& e, IdMap& ids) {
   }
   if (e.contains("result")) rewrite(e["result"]);
   if (e.contains("id")) rewrite(e["id"]);
+  // Set-Cookie ids are not learned: PHP's trace has none (the CLI keeps no headers), so an id
+  // only a Set-Cookie line names would number the model's ids ahead of PHP's.
   if (e.contains("set_cookie") && e["set_cookie"].is_array()) {
-    for (auto& c : e["set_cookie"]) {
-      learn(c);
-      rewrite(c);
-    }
+    for (auto& c : e["set_cookie"]) rewrite(c);
   }
 }
 
@@ -458,9 +462,9 @@ namespace {
 /// Runs the requests of `run.sc` in PHP (through `worker`, or one process each when it is null)
 /// and appends their normalised events to `out`. Fails on the first request PHP could not run;
 /// `fallback` is set when the worker asked for one-process-per-request.
-bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* worker,
-               std::vector<json>& out, std::vector<json>& raw, bool& fallback, bool& hung,
-               std::string& error) {
+bool php_trace(const PhpRun& run, const std::vector<json>& model_raw, const IdMap& model_ids,
+               PhpWorker* worker, std::vector<json>& out, std::vector<json>& raw, bool& fallback,
+               bool& hung, std::string& error) {
   const auto& sc = run.sc;
   std::remove(run.store_file.c_str());
   std::error_code ec;
@@ -511,12 +515,18 @@ bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* wor
         now += e["args"][0].get<std::int64_t>();
       }
     }
-    // The browser keeps the id PHP issued where the model says a Set-Cookie was sent.
-    for (const auto& e : model) {
+    // The browser keeps the id PHP issued where the model says a Set-Cookie was sent: the
+    // model's id, by its place in the model's whole trace, is PHP's id of that place.
+    for (const auto& e : model_raw) {
       if (text_field(e, "kind") != "response" || int_field(e, "request") != int(k) + 1) continue;
       const auto& sent = e["set_cookie"];
       if (sent.is_array() && !sent.empty() && sent.back().is_string()) {
-        jar = php_ids.id_of(sent.back().get<std::string>());
+        const std::string cookie_id = scenarios::json_bytes(sent.back(), e.value("bin", false));
+        const auto placeholder = model_ids.placeholder_of(sent.back().get<std::string>());
+        if (placeholder) jar = php_ids.id_of(*placeholder);
+        // An id PHP's trace never names (a Set-Cookie sent by a start that then failed, or an
+        // empty one): the browser sends what the model's run sent.
+        if (!placeholder || !jar) jar = cookie_id;
       }
     }
   }
@@ -555,15 +565,18 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
     if (hung) *hung = stuck;
     return std::nullopt;
   };
-  if (!php_trace(run, model, setup.worker, result.php, result.php_raw, fallback, stuck, error)) {
+  if (!php_trace(run, result.model_raw, model_ids, setup.worker, result.php, result.php_raw,
+                 fallback, stuck, error)) {
     if (!fallback) return stop();
     // The worker could not reproduce a request in-process: the whole scenario again, from an
     // empty store, one PHP process per request.
     result.fell_back = true;
+    result.fallback_reason = error;
     result.php.clear();
     result.php_raw.clear();
     error.clear();
-    if (!php_trace(run, model, nullptr, result.php, result.php_raw, fallback, stuck, error)) {
+    if (!php_trace(run, result.model_raw, model_ids, nullptr, result.php, result.php_raw, fallback,
+                   stuck, error)) {
       return stop();
     }
   }

@@ -209,6 +209,22 @@ final class WrappedHandler extends SessionHandler
         return $result;
     }
 
+    /**
+     * The end of a request whose close() PHP skipped (an exception was pending) while the session is over:
+     * the empty file read() created for an unknown id would outlive it; close() would have removed it.
+     */
+    public function endedWithoutClose(): void
+    {
+        if ($this->corrected && $this->parentOpen && session_status() !== PHP_SESSION_ACTIVE
+            && $this->createdByRead !== null) {
+            clearstatcache();
+            if (is_file($this->createdByRead) && filesize($this->createdByRead) === 0) {
+                unlink($this->createdByRead);
+            }
+            $this->createdByRead = null;
+        }
+    }
+
     #[\ReturnTypeWillChange]
     public function read(string $id)
     {
@@ -231,8 +247,8 @@ final class WrappedHandler extends SessionHandler
     #[\ReturnTypeWillChange]
     public function write(string $id, string $data)
     {
-        $this->createdByRead = null;
         return $this->traced('write', [$id, $data], function () use ($id, $data): bool {
+            $this->createdByRead = null; // the file is a session now (not when a fault answered)
             $ok = parent::write($id, $data);
             if (!$this->corrected) {
                 return $ok;
@@ -250,12 +266,17 @@ final class WrappedHandler extends SessionHandler
     /**
      * The files module only unlinks a session file it holds open (from read()); when a fault answered the
      * read instead, the file would survive the destroy. A correct store removes it, so it goes by name.
+     * An id the files module refuses in read() and write() is refused here too (files itself does not
+     * look at it in destroy()), as the reference store of a files-charset store does.
      */
     #[\ReturnTypeWillChange]
     public function destroy(string $id)
     {
-        $this->createdByRead = null;
         return $this->traced('destroy', [$id], function () use ($id): bool {
+            $this->createdByRead = null;
+            if ($this->corrected && !TraceStore::filesId($id)) {
+                return false; // the files module refuses such ids in read and write; a store refuses them all
+            }
             $ok = parent::destroy($id);
             $file = $this->dir . '/sess_' . $id;
             clearstatcache();

@@ -82,16 +82,22 @@ final class Harness
             $this->tracer->fatal($fatal);
         }
         $this->finished = true;
+        $this->handler instanceof \WrappedHandler && $this->handler->endedWithoutClose();
         $this->tracer->finish(Values::sessionState());
         // RSHUTDOWN: a session still active is written (php_session_flush), then a handler left open
         // is closed; both after the response, so what they raise is not traced ("live").
+        // What they throw (a SessionHandler subclass's close() after the session ended: "Session is
+        // not active") is lost there too.
         try {
             if (session_status() === PHP_SESSION_ACTIVE) {
                 session_write_close();
             }
         } catch (\Throwable) {
         }
-        session_module_name('files');
+        try {
+            session_module_name('files');
+        } catch (\Throwable) {
+        }
     }
 
     /**
@@ -117,6 +123,7 @@ final class Harness
     {
         if (!$this->finished) {
             $this->finished = true;
+            $this->handler instanceof \WrappedHandler && $this->handler->endedWithoutClose();
             $this->noteFatal();
             $this->tracer->finish(Values::sessionState());
         }

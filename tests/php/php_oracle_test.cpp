@@ -38,7 +38,12 @@ std::vector<Case> shipped_cases() {
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
+      // A scenario that pins a variant is about that handler shape (and may be one PHP crashes
+      // on in another: failures/create-id-warning-lost.scn); the others run in all three.
+      auto parsed = scenarios::load_scenario(f);
+      const auto* sc = std::get_if<scenarios::Scenario>(&parsed);
       for (auto v : {model::Variant::full, model::Variant::basic, model::Variant::sessionhandler}) {
+        if (sc && sc->variant && *sc->variant != v) continue;
         out.push_back({f, v});
       }
     }
