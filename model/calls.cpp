@@ -50,6 +50,12 @@ std::string_view op_name(Op op) {
     case Op::exhaust_memory: return "exhaust_memory";
     case Op::on_shutdown: return "on_shutdown";
     case Op::session_register_shutdown: return "session_register_shutdown";
+    case Op::session_encode: return "session_encode";
+    case Op::session_decode: return "session_decode";
+    case Op::ini_get: return "ini_get";
+    case Op::ini_set: return "ini_set";
+    case Op::sid: return "sid";
+    case Op::dump: return "dump";
   }
   return "?";
 }

@@ -181,10 +181,21 @@ enum class Op : std::uint8_t {
   on_shutdown,
   /// session_register_shutdown(): session_write_close() as a shutdown function, now.
   session_register_shutdown,
+  /// session_encode() / session_decode(DATA) (ScriptCall::text).
+  session_encode,
+  session_decode,
+  /// ini_get("session." KEY) / ini_set("session." KEY, VALUE): ScriptCall::text is KEY,
+  /// options["value"] VALUE.
+  ini_get,
+  ini_set,
+  /// The SID constant (null while it is not defined).
+  sid,
+  /// $_SESSION as a whole ($_SESSION ?? null).
+  dump,
 };
 
 /// The last Op, for loops over all of them.
-inline constexpr Op last_op = Op::session_register_shutdown;
+inline constexpr Op last_op = Op::dump;
 
 [[nodiscard]] std::string_view op_name(Op op);
 [[nodiscard]] std::optional<Op> parse_op(std::string_view name);

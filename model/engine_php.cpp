@@ -12,8 +12,14 @@ namespace {
 class PhpEngine final : public Engine {
  public:
   PhpEngine(RequestContext ctx, Rng& rng, bool legacy)
-      : ctx_(std::move(ctx)), opts_(ctx_.options), caps_(capabilities_of(ctx_.variant)),
-        rng_(rng), legacy_(legacy) {}
+      : ctx_(std::move(ctx)),
+        opts_(ctx_.options),
+        caps_(capabilities_of(ctx_.variant)),
+        rng_(rng),
+        legacy_(legacy),
+        ini_(opts_.to_ini()) {
+    ini_.erase("read_and_close");  // a session_start() option, not an ini setting
+  }
 
   Proc<Outcome> begin_request() override { co_return Outcome{}; }
   Proc<Outcome> script(const ScriptCall& call) override;
@@ -53,6 +59,11 @@ class PhpEngine final : public Engine {
   Proc<Outcome> start(const ScriptCall& call);
   Proc<bool> initialize(Outcome& out);
   Proc<bool> choose_id(Outcome& out);
+  void id_sources();
+  void reset_id();
+  Outcome encode();
+  Proc<Outcome> decode(const ScriptCall& call);
+  Outcome ini(const ScriptCall& call);
   Proc<bool> read_and_decode(Outcome& out);
   Proc<bool> abort_session(Outcome& out);
   Proc<bool> cancel_decode(Outcome& out);
@@ -129,6 +140,12 @@ class PhpEngine final : public Engine {
   std::optional<std::string> lazy_snapshot_;
   std::optional<std::string> pending_exception_;
   std::optional<std::string> cookie_out_;
+  /// PS(send_cookie) and PS(define_sid) of php_session_start(); the SID constant once defined.
+  bool send_cookie_flag_ = false;
+  bool define_sid_ = true;
+  std::optional<std::string> sid_;
+  /// The session ini settings as ini_get() shows them (the strings they were set with).
+  std::map<std::string, std::string> ini_;
 };
 
 Proc<Answer> PhpEngine::call_v(Method m, std::vector<std::string> args,
@@ -218,6 +235,20 @@ Proc<Outcome> PhpEngine::script(const ScriptCall& call) {
     case Op::exhaust_memory:
     case Op::on_shutdown:
     case Op::session_register_shutdown: co_return end_script(call);
+    case Op::session_encode: co_return encode();
+    case Op::session_decode: co_return co_await decode(call);
+    case Op::ini_get:
+    case Op::ini_set: co_return ini(call);
+    case Op::sid: {
+      Outcome out;
+      if (sid_) out.result = *sid_;
+      co_return out;
+    }
+    case Op::dump: {
+      Outcome out;
+      if (vars_) out.result = Value{*vars_};
+      co_return out;
+    }
     default: co_return apply_array_op(call, active_, vars_);
   }
 }
@@ -240,6 +271,10 @@ Proc<Outcome> PhpEngine::start(const ScriptCall& call) {
   }
   const bool read_and_close = opts_.read_and_close;
   opts_.read_and_close = read_and_close_default;
+  for (const auto& [k, v] : call.options) {
+    if (k != "read_and_close") ini_[k] = v;
+  }
+  id_sources();
   const bool ok = co_await initialize(out);
   // php_session_start() forgets the id of a start that failed; session_start() then empties a
   // $_SESSION the module tracks. A decode failure "succeeds" with the session destroyed.
@@ -283,22 +318,34 @@ Proc<bool> PhpEngine::initialize(Outcome& out) {
   co_return co_await read_and_decode(out);
 }
 
-// Picks the id: the one set by session_id(), else the cookie, else a new one; strict mode asks
-// validateId and replaces an id it does not confirm.
-Proc<bool> PhpEngine::choose_id(Outcome& out) {
-  // php_session_start(): the cookie only when no id is set (session_id() sets one, even ""); then
-  // an id that could split headers is dropped before any handler call, whatever its source (a
-  // dropped session_id() value does not fall back to the cookie: PHP makes a new id).
-  if (id_null_ && opts_.use_cookies && ctx_.cookie) set_id_value(*ctx_.cookie);
+// php_session_start()'s id sources: the cookie only when no id is set (session_id() sets one,
+// even ""), then the query string when use_only_cookies=0; then an id that could split headers
+// is dropped before any handler call, whatever its source (a dropped session_id() value does
+// not fall back to the cookie: PHP makes a new id). An id the browser sent needs no cookie.
+void PhpEngine::id_sources() {
+  define_sid_ = !opts_.use_only_cookies;
+  send_cookie_flag_ = opts_.use_cookies || opts_.use_only_cookies;
+  if (id_null_ && opts_.use_cookies && ctx_.cookie) {
+    set_id_value(*ctx_.cookie);
+    send_cookie_flag_ = false;
+    define_sid_ = false;
+  }
+  if (id_null_ && !opts_.use_only_cookies && ctx_.query) {
+    set_id_value(*ctx_.query);
+    send_cookie_flag_ = false;
+  }
   if (!id_.empty() && !cookie_id_acceptable(id_)) forget_id();
+}
+
+// php_session_initialize()'s choice: a new id when there is none, strict mode asks validateId
+// and replaces an id it does not confirm; then php_session_reset_id().
+Proc<bool> PhpEngine::choose_id(Outcome& out) {
   if (id_.empty()) {
     auto made = co_await new_id(out);
     if (!made) co_return false;
     set_id_value(*made);
-    send_cookie();
-    co_return true;
-  }
-  if (opts_.use_strict_mode && caps_.validate_id && !legacy_) {
+    if (opts_.use_cookies) send_cookie_flag_ = true;
+  } else if (opts_.use_strict_mode && caps_.validate_id && !legacy_) {
     Answer v = co_await call(Method::validate_id, id_);
     if (!bool_result(v, out)) {
       // An id create_sid failed to make is replaced by one PHP makes; the exception that
@@ -306,12 +353,20 @@ Proc<bool> PhpEngine::choose_id(Outcome& out) {
       auto made = co_await new_id(out);
       set_id_value(made ? *made
                         : php_made_id(rng_, opts_.sid_length, opts_.sid_bits_per_character));
-      send_cookie();
-      co_return true;
+      if (opts_.use_cookies) send_cookie_flag_ = true;
     }
   }
-  if (!ctx_.cookie || *ctx_.cookie != id_) send_cookie();
+  reset_id();
   co_return true;
+}
+
+// php_session_reset_id(): the pending Set-Cookie goes out, and the SID constant is (re)defined.
+void PhpEngine::reset_id() {
+  if (opts_.use_cookies && send_cookie_flag_) {
+    cookie_out_ = id_;
+    send_cookie_flag_ = false;
+  }
+  sid_ = define_sid_ ? opts_.name + "=" + id_ : std::string();
 }
 
 // create_sid() when the handler has it, else an id PHP makes itself. mod_user throws "Session
@@ -537,7 +592,8 @@ Proc<bool> PhpEngine::regenerate_new_id(Outcome& out) {
     }
     co_return false;
   }
-  send_cookie();
+  if (opts_.use_cookies) send_cookie_flag_ = true;
+  reset_id();
   co_return true;
 }
 
@@ -678,6 +734,94 @@ Proc<Outcome> PhpEngine::create_id(const ScriptCall& sc) {
   raise(out, "session_create_id(): Failed to create new ID");
   out.result = false;
   co_return finish(std::move(out));
+}
+
+// session_encode(): the tracked $_SESSION (also after the session was closed) in the session
+// serializer's format; an empty encoding is false.
+Outcome PhpEngine::encode() {
+  Outcome out;
+  if (!tracked_ || !vars_) {
+    raise(out, "session_encode(): Cannot encode non-existent session");
+    out.result = false;
+    return out;
+  }
+  EncodeResult enc = encode_for_write(out, *vars_, opts_.serialize_handler, "session_encode");
+  if (enc.bytes.empty()) {
+    out.result = false;
+  } else {
+    out.result = enc.bytes;
+  }
+  return out;
+}
+
+// session_decode(): into the active session's $_SESSION (php, php_binary: key by key over what
+// is there; php_serialize: the array replaces it). Undecodable data destroys the session, as an
+// undecodable read does.
+Proc<Outcome> PhpEngine::decode(const ScriptCall& call) {
+  Outcome out;
+  if (!active_) {
+    raise(out, "session_decode(): Session data cannot be decoded when there is no active session");
+    out.result = false;
+    co_return out;
+  }
+  auto decoded = decode_session(call.text.value_or(""), opts_.serialize_handler);
+  const bool failed = std::holds_alternative<DecodeError>(decoded);
+  if (!failed) {
+    Array& got = std::get<Array>(decoded);
+    if (opts_.serialize_handler == Serializer::php_serialize || !vars_) {
+      vars_ = std::move(got);
+    } else {
+      for (auto& e : got.items) vars_->set(e.key, std::move(e.value));
+    }
+  }
+  // The php and php_binary decoders end with php_session_normalize_vars(), whose loop warns
+  // about every integer key of $_SESSION: php's whether the decode worked or not, php_binary's
+  // only when it did (its failures return before).
+  const bool normalises = opts_.serialize_handler == Serializer::php ||
+                          (opts_.serialize_handler == Serializer::php_binary && !failed);
+  if (normalises && vars_) {
+    for (const auto& e : vars_->items) {
+      if (const auto* n = std::get_if<std::int64_t>(&e.key)) {
+        raise(out, "session_decode(): Skipping numeric key " + std::to_string(*n));
+      }
+    }
+  }
+  if (failed) {
+    co_await cancel_decode(out);
+    out.result = false;
+    co_return finish(std::move(out));
+  }
+  out.result = true;
+  co_return out;
+}
+
+// ini_get()/ini_set() of a session setting at runtime (engine_common: php_ini_set).
+Outcome PhpEngine::ini(const ScriptCall& call) {
+  Outcome out;
+  const std::string key = call.text.value_or("");
+  const auto it = ini_.find(key);
+  if (it == ini_.end()) {
+    out.result = false;  // no such ini entry: false, without a warning
+    return out;
+  }
+  if (call.op == Op::ini_get) {
+    out.result = it->second;
+    return out;
+  }
+  if (active_) {
+    raise(out, "ini_set(): Session ini settings cannot be changed when a session is active");
+    out.result = false;
+    return out;
+  }
+  const std::string value = call.options.count("value") ? call.options.at("value") : "";
+  if (auto warning = php_ini_set(opts_, key, value)) {
+    raise(out, "ini_set(): " + *warning);
+    out.result = false;
+    return out;
+  }
+  out.result = it->second;
+  it->second = value;
+  return out;
 }
 
 // The script's own ways to end (and to register work for the end): a fatal error is remembered

@@ -190,6 +190,13 @@ json call_program(const model::ScriptCall& c) {
     case Op::fatal:
       if (c.text) j["message"] = scenarios::bytes_json(*c.text, bin);
       break;
+    case Op::session_decode: j["data"] = scenarios::bytes_json(c.text.value_or(""), bin); break;
+    case Op::ini_get: j["key"] = c.text.value_or(""); break;
+    case Op::ini_set:
+      j["key"] = c.text.value_or("");
+      j["value"] =
+          scenarios::bytes_json(c.options.count("value") ? c.options.at("value") : "", bin);
+      break;
     case Op::on_shutdown:
       j["call"] = call_program(c.deferred.at(0));
       j["text"] = scenarios::bytes_json(scenarios::deferred_text(c.deferred.at(0)), bin);
@@ -421,6 +428,7 @@ json program_for(const PhpRun& run, std::size_t index, const std::optional<std::
   for (const auto& f : run.sc.requests[index].faults) faults.push_back(fault_program(f));
   if (!faults.empty()) prog["faults"] = faults;
   if (!run.sc.requests[index].register_shutdown) prog["register_shutdown"] = false;
+  if (run.sc.requests[index].query) prog["query"] = *run.sc.requests[index].query;
   return prog;
 }
 

@@ -137,6 +137,13 @@ function serveRequest(string $line): array
         // stdin carries the programs here; step mode needs a process of its own (harness.php).
         return ['bad_program', 'message' => 'step mode ("pause") needs harness.php, one process per request'];
     }
+    foreach ($program->calls as $call) {
+        if ($call->op === 'sid') {
+            // A constant cannot be undefined: once a session started here, SID exists in every later
+            // request of this process, where a new process has none until its session starts.
+            return ['fallback', 'message' => 'SID is defined once per process; this request needs one of its own'];
+        }
+    }
     $obLevel = ob_get_level();
     $harness = new Harness($program, true);
     $status = ['done'];

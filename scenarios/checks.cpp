@@ -78,7 +78,8 @@ void ConformanceChecker::on_event(const Event& e) {
 void ConformanceChecker::begin_group(const Event& e) {
   if (e.kind == EventKind::request) {
     const bool register_shutdown = !e.origin_request || e.origin_request->register_shutdown;
-    model::RequestContext ctx{opts_, variant_, e.cookie, register_shutdown};
+    const auto query = e.origin_request ? e.origin_request->query : std::nullopt;
+    model::RequestContext ctx{opts_, variant_, e.cookie, register_shutdown, query};
     engine_ = model::make_engine(engine_kind_, ctx, *rng_);
   }
   if (!engine_) return;

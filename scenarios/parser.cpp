@@ -165,6 +165,18 @@ class Parser {
 };
 
 bool Parser::json_value(const std::string& text, model::Value& out, const std::string& what) {
+  // php:"..." is a PHP serialize() string: objects (stdClass, or a class PHP will not know:
+  // __PHP_Incomplete_Class), floats and arrays exactly as PHP writes them.
+  if (text.rfind("php:", 0) == 0) {
+    std::string bytes;
+    if (!json_string(text.substr(4), bytes, what + " (php:\"<serialize() text>\")")) return false;
+    auto parsed = model::unserialize(bytes);
+    if (auto* err = std::get_if<model::DecodeError>(&parsed)) {
+      return error(what + " is not a serialize() string: " + err->message);
+    }
+    out = std::get<model::Value>(std::move(parsed));
+    return true;
+  }
   if (!json_depth_ok(text)) {
     return error(what + " nests deeper than " + std::to_string(json_depth_max) + " levels");
   }
@@ -307,9 +319,11 @@ bool Parser::request(std::string rest) {
       r.name = v;
     } else if (k == "register_shutdown" && (v == "0" || v == "1")) {
       r.register_shutdown = v == "1";
+    } else if (k == "query") {
+      r.query = v;
     } else {
       return error("unknown request option '" + k + "=" + v +
-                   "' (want cookie=ID|none, name=NAME or register_shutdown=0|1)");
+                   "' (want cookie=ID|none, name=NAME, query=ID or register_shutdown=0|1)");
     }
   }
   if (r.name.empty()) r.name = "r" + std::to_string(sc_.requests.size() + 1);
@@ -369,6 +383,21 @@ bool Parser::call(const std::string& word, std::string rest, model::ScriptCall& 
     case Op::on_shutdown:
       if (!deferred(rest, st.call)) return false;
       break;
+    case Op::ini_get:
+    case Op::ini_set: {
+      const std::string key = next_token(rest);
+      if (key.empty() || key[0] == '"')
+        return error("expected a session ini name after '" + word + "'");
+      st.call.text = key;
+      if (*op == Op::ini_get) break;
+      std::string value = trim(rest);
+      if (value.empty()) return error("expected a value after 'ini_set " + key + "'");
+      if (value[0] == '"' && !json_string(value, value, "the ini value")) return false;
+      st.call.options["value"] = value;
+      rest.clear();
+      break;
+    }
+    case Op::session_decode:
     case Op::throw_:
     case Op::fatal:
     case Op::session_id:

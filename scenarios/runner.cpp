@@ -64,6 +64,14 @@ std::vector<model::Value> script_args(const model::ScriptCall& call) {
       if (call.text) args.emplace_back(*call.text);
       break;
     case Op::on_shutdown: args.emplace_back(deferred_text(call.deferred.at(0))); break;
+    case Op::session_decode:
+    case Op::ini_get:
+      if (call.text) args.emplace_back(*call.text);
+      break;
+    case Op::ini_set:
+      args.emplace_back(call.text.value_or(""));
+      args.emplace_back(call.options.count("value") ? call.options.at("value") : "");
+      break;
     default: break;
   }
   return args;
@@ -326,7 +334,8 @@ handlers::Task<void> ScenarioRun::run(const model::RunOptions& opts, model::Vari
   std::optional<std::string> jar;
   int number = 0;
   for (const Request& req : sc_.requests) {
-    model::RequestContext ctx{opts, variant, cookie_for(req, jar), req.register_shutdown};
+    model::RequestContext ctx{opts, variant, cookie_for(req, jar), req.register_shutdown,
+                              req.query};
     auto engine = model::make_engine(cfg_.engine, ctx, rng_);
     ++number;
     auto handler = backend_.connect(

@@ -37,6 +37,12 @@ final class Call
         'exhaust_memory' => [],
         'on_shutdown' => ['call' => 'array', 'text' => 'string'],
         'session_register_shutdown' => [],
+        'session_encode' => [],
+        'session_decode' => ['data' => 'string'],
+        'ini_get' => ['key' => 'string'],
+        'ini_set' => ['key' => 'string', 'value' => 'string'],
+        'sid' => [],
+        'dump' => [],
     ];
     private const REQUIRED = ['key', 'value', 'seconds', 'call', 'text'];
     /** Calls a shutdown function may make (not one that ends or shapes the request itself). */
@@ -70,9 +76,9 @@ final class Call
             if ($bin && is_string($value)) {
                 $value = TraceJson::codePointsToBytes($value); // "bin": strings are byte strings
             }
-            $params[$name] = match ($name) {
-                'value' => self::unserialize($op, $value),
-                'call' => self::deferred($value),
+            $params[$name] = match (true) {
+                $name === 'value' && $op !== 'ini_set' => self::unserialize($op, $value),
+                $name === 'call' => self::deferred($value),
                 default => $value,
             };
         }

@@ -181,12 +181,16 @@ final class Harness
         return $startOptions;
     }
 
-    /** The CLI has no HTTP request: put the browser's cookie where the session module looks for it. */
+    /**
+     * The CLI has no HTTP request: put the browser's cookie, and an id in the URL's query string, where
+     * the session module looks for them.
+     */
     private function sendCookie(): void
     {
         if ($this->program->cookie !== null) {
             $_COOKIE[session_name()] = $this->program->cookie;
         }
+        $_GET = $this->program->query !== null ? [session_name() => $this->program->query] : [];
     }
 
     /**
@@ -307,6 +311,12 @@ final class Harness
             'throw' => throw new \RuntimeException($p['message'] ?? ''),
             'on_shutdown' => $this->shutdown->onShutdown($p['call'], fn (Call $c): mixed => $this->perform($c, $this->startOptions)),
             'session_register_shutdown' => $this->shutdown->registerWriteClose(),
+            'session_encode' => session_encode(),
+            'session_decode' => session_decode($p['data'] ?? ''),
+            'ini_get' => ini_get('session.' . $p['key']),
+            'ini_set' => ini_set('session.' . $p['key'], $p['value'] ?? ''),
+            'sid' => defined('SID') ? constant('SID') : null,
+            'dump' => $_SESSION ?? null,
         };
     }
 

@@ -37,6 +37,7 @@ final class Program
         public readonly bool $pause = false,
         public readonly ?Faults $faults = null,
         public readonly bool $registerShutdown = true,
+        public readonly ?string $query = null,
     ) {
     }
 
@@ -100,6 +101,7 @@ final class Program
             pause: self::field($p, 'pause', 'boolean', false),
             faults: Faults::fromJson(self::field($p, 'faults', 'array', [])),
             registerShutdown: self::field($p, 'register_shutdown', 'boolean', true),
+            query: self::field($p, 'query', 'string', null),
         );
     }
 

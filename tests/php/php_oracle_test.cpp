@@ -181,6 +181,25 @@ TEST(PhpOracleControl, ShutdownFamilyComparesTheFatalError) {
   EXPECT_NE(diff->find("Allowed memory size of"), std::string::npos) << *diff;
 }
 
+// The rest of the API: a model whose session_encode() or ini_get() answered otherwise is caught.
+TEST(PhpOracleControl, ApiFamilyCatchesAWrongAnswer) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto r = agreeing_run("scenarios/php/api/ini-at-runtime.scn", model::Variant::full);
+  ASSERT_TRUE(r);
+  auto wrong = r->model_raw;
+  bool changed = false;
+  for (auto& e : wrong) {
+    if (!changed && e.value("name", "") == "ini_get" && e["result"] == "on") {
+      e["result"] = "1";  // a model that normalised the string it was set with
+      changed = true;
+    }
+  }
+  ASSERT_TRUE(changed);
+  auto diff = trace_difference(wrong, r->php_raw);
+  ASSERT_TRUE(diff);
+  EXPECT_NE(diff->find("\"name\":\"ini_get\""), std::string::npos) << *diff;
+}
+
 /// Every string equal to `from` in the trace becomes `to` (a model that made another id).
 void rename_id(std::vector<nlohmann::json>& trace, const std::string& from, const std::string& to) {
   std::function<void(nlohmann::json&)> walk = [&](nlohmann::json& v) {

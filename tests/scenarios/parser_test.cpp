@@ -158,8 +158,39 @@ TEST(ScenarioParser, BadShutdownLinesNameFileAndLine) {
             "t.scn:2: unknown script call 'sett' (see docs/scenario-format.md)");
   EXPECT_EQ(parse_error("request register_shutdown=maybe\n"),
             "t.scn:1: unknown request option 'register_shutdown=maybe' (want cookie=ID|none, "
-            "name=NAME or register_shutdown=0|1)");
+            "name=NAME, query=ID or register_shutdown=0|1)");
   EXPECT_EQ(parse_error("request\n  exit now\n"), "t.scn:2: 'exit' takes no arguments");
+}
+
+TEST(ScenarioParser, TheRestOfTheApi) {
+  Scenario sc = parse_ok(R"(request cookie=none query=abc123
+  session_encode
+  session_decode "a|i:1;"
+  ini_get lazy_write
+  ini_set name "MYSESS"
+  ini_set sid_length 40
+  sid
+  dump
+  set o php:"O:8:\"stdClass\":1:{s:1:\"p\";i:1;}"
+)");
+  const auto& r = sc.requests[0];
+  EXPECT_EQ(r.query, std::optional<std::string>("abc123"));
+  EXPECT_EQ(r.steps[1].call.text, std::optional<std::string>("a|i:1;"));
+  EXPECT_EQ(r.steps[2].call.text, std::optional<std::string>("lazy_write"));
+  EXPECT_EQ(r.steps[3].call.options.at("value"), "MYSESS");
+  EXPECT_EQ(r.steps[4].call.options.at("value"), "40");
+  EXPECT_EQ(r.steps[5].call.op, model::Op::sid);
+  const auto& o = std::get<model::Object>(r.steps[7].call.value.v);
+  EXPECT_EQ(o.class_name, "stdClass");
+}
+
+TEST(ScenarioParser, BadApiLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("request\n  ini_set lazy_write\n"),
+            "t.scn:2: expected a value after 'ini_set lazy_write'");
+  EXPECT_EQ(parse_error("request\n  ini_get\n"),
+            "t.scn:2: expected a session ini name after 'ini_get'");
+  EXPECT_EQ(parse_error("request\n  set o php:\"O:1:\"\n"),
+            "t.scn:2: the value is not a serialize() string: malformed object");
 }
 
 TEST(ScenarioParser, MissingFileIsAnError) {
