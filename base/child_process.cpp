@@ -23,6 +23,9 @@ namespace {
 constexpr std::size_t chunk_bytes = 64 * 1024;
 /// The longest sleep between two checks of whether a child exited (finish()).
 constexpr std::int64_t exit_poll_ms_max = 10;
+/// After the child is reaped, at most this many reads take what its stderr still holds (a process
+/// outside its group could keep the pipe open and writing).
+constexpr int stderr_drain_reads_max = 64;
 
 // ---- the process groups to kill on a termination signal ----------------------------------------
 
@@ -383,7 +386,7 @@ int ChildProcess::kill_and_reap() {
     pid_ = -1;
   }
   // Captured stderr that is already there is kept (a reason for a failure), without waiting.
-  while (stderr_from_child_ >= 0) {
+  for (int reads = 0; reads < stderr_drain_reads_max && stderr_from_child_ >= 0; ++reads) {
     pollfd p{stderr_from_child_, POLLIN, 0};
     if (::poll(&p, 1, 0) <= 0) break;
     drain_stderr();

@@ -25,7 +25,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "scenarios/runner.hpp"
 #include "sched/explorer.hpp"
 #include "sched/stress.hpp"
@@ -60,27 +60,24 @@ std::string tabs_scenario(std::int64_t tabs) {
 
 ExploreConfig memory_config(const std::string& engine, std::uint64_t seed) {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  (void)select_engine(engine, cfg);
   cfg.handler_uri = "memory";
-  cfg.factory = properties::isolated_backends("memory");
+  cfg.factory = handlers::isolated_factory("memory");
   cfg.seed = seed;
   return cfg;
 }
 
 std::unique_ptr<Explorer> make_explorer(const scenarios::Scenario& sc, const std::string& engine,
                                         std::uint64_t seed) {
-  std::string error;
-  auto ex = Explorer::make(sc, memory_config(engine, seed), error);
-  if (!ex) throw std::runtime_error(error);
-  return ex;
+  auto ex = Explorer::make(sc, memory_config(engine, seed));
+  if (!ex) throw std::runtime_error(ex.error().message);
+  return std::move(ex.value());
 }
 
 std::unique_ptr<Strategy> strategy(const std::string& spec, std::uint64_t seed) {
-  std::string error;
-  auto s = make_strategy(spec, seed, error);
-  if (!s) throw std::runtime_error(error);
-  return s;
+  auto s = make_strategy(spec, seed);
+  if (!s) throw std::runtime_error(s.error().message);
+  return std::move(s.value());
 }
 
 double seconds_since(Clock::time_point t0) {
@@ -151,11 +148,10 @@ void scheduler_baseline(benchmark::State& state) {
 void sequential_runner(benchmark::State& state) {
   const auto& sc = scenario(tabs_scenario(state.range(0)));
   const scenarios::RunConfig cfg;
-  std::string error;
   for (auto _ : state) {
     handlers::ManualClock clock(sc.clock_start_s);
-    auto backend = properties::isolated_backends("memory")(clock, 1);
-    benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}, error));
+    auto backend = handlers::isolated_factory("memory")(clock, 1);
+    benchmark::DoNotOptimize(scenarios::run_scenario(sc, cfg, *backend.value(), clock, {}).ok());
   }
   state.SetItemsProcessed(state.iterations());
 }

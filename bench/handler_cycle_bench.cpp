@@ -16,8 +16,8 @@
 
 #include "bench/cycle.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/run_task.hpp"
 #include "handlers/table_handler.hpp"
-#include "tests/support/run_task.hpp"
 
 namespace ss::bench {
 namespace {
@@ -34,7 +34,7 @@ Task<Status> one_cycle(handlers::SessionHandler& h, const std::string& data) {
   co_return co_await h.close();
 }
 
-/// The timed loop, inside one coroutine on one io_context (tests/support/run_task.hpp): each
+/// The timed loop, inside one coroutine on one io_context (handlers/run_task.hpp): each
 /// iteration is one request with its own handler instance, as in the scenario runner.
 Task<Status> cycles(benchmark::State& state, handlers::Backend& backend, handlers::Clock& clock) {
   handlers::IoPoints points;
@@ -58,7 +58,7 @@ void run_handler(benchmark::State& state, const std::string& uri) {
     state.SkipWithError(("cannot make " + uri + ": " + backend.error().reason).c_str());
     return;
   }
-  Status done = testing_support::run_task(cycles(state, *backend.value(), clock));
+  Status done = handlers::run_task(cycles(state, *backend.value(), clock));
   if (!done) state.SkipWithError((uri + ": " + done.error().reason).c_str());
 }
 
@@ -91,7 +91,7 @@ class NoopBackend final : public handlers::Backend {
 void seam_noop(benchmark::State& state) {
   handlers::ManualClock clock(1'700'000'000);
   NoopBackend backend;
-  Status done = testing_support::run_task(cycles(state, backend, clock));
+  Status done = handlers::run_task(cycles(state, backend, clock));
   if (!done) state.SkipWithError(done.error().reason.c_str());
 }
 BENCHMARK(seam_noop)->Name("cycle/seam/noop")->UseRealTime();

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "handlers/registry.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 
 namespace ss::properties {
 namespace {
@@ -51,13 +51,17 @@ std::string scratch_dir() {
 /// Runs every case of `cases` once against `uri`; counts cases and commands.
 void run_corpus(benchmark::State& state, const std::string& uri,
                 const std::vector<GeneratedCase>& cases, bool checked) {
-  const HandlerTarget target(uri);
-  const Tolerances tolerances = tolerances_for(uri);
+  const auto target = handlers::parse_handler_spec(uri);
+  if (!target) {
+    state.SkipWithError(target.error().reason.c_str());
+    return;
+  }
+  const Tolerances tolerances = tolerances_for(target.value());
   std::int64_t commands = 0;
   std::int64_t failures = 0;
   for (auto _ : state) {
     for (const auto& c : cases) {
-      Harness h(c.config, target, checked, tolerances);
+      Harness h(c.config, target.value(), checked, tolerances);
       const GenState initial{c.config.engine, h.overlap_allowed(), false};
       const std::size_t ran = run_commands(c.commands, initial, h);
       if (ran == c.commands.size()) h.finish();
@@ -95,11 +99,13 @@ BENCHMARK(memory_checked)->Name("properties/memory/checked")->Unit(benchmark::kM
 struct RegisterPerHandler {
   RegisterPerHandler() {
     handlers::ManualClock clock(0);
-    for (const auto& uri : available_handlers(scratch_dir())) {
-      auto made = HandlerTarget(uri).make(1, clock);
+    for (const auto& uri : handlers::available_handlers(scratch_dir())) {
+      auto spec = handlers::parse_handler_spec(uri);
+      if (!spec) continue;
+      auto made = handlers::make_isolated(spec.value(), 1, clock);
       if (!made) continue;
-      const bool lww = made.value()->get().guarantees().concurrency ==
-                       handlers::Concurrency::last_writer_wins;
+      const bool lww =
+          made.value()->guarantees().concurrency == handlers::Concurrency::last_writer_wins;
       made.value().reset();
       const std::string name = "properties/cases/" + uri.substr(0, uri.find(':'));
       // Wall time: files, SQLite and Redis wait on the kernel and the disk, not on the CPU.

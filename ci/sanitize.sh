@@ -57,6 +57,8 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 exclude=(
   # Python and Chromium only: the report generator's tests run no instrumented code.
   reports_pytest
+  # Python only: the report generator's packaging and the include-layer check.
+  reports_package layers layers_selftest
 )
 args=(--test-dir "$build_dir" --output-on-failure -j "$jobs" -E "^($(IFS='|'; echo "${exclude[*]}"))\$")
 [[ -n "${TESTS:-}" ]] && args+=(-R "$TESTS")

@@ -1,18 +1,15 @@
 #include "cli/commands.hpp"
 
-#include <stdlib.h>
+#include <fmt/core.h>
 
 #include <cctype>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
-#include <fmt/core.h>
-
-#include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
-#include "properties/target.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 
@@ -24,8 +21,7 @@ namespace {
 struct Prepared {
   std::vector<scenarios::Scenario> scenarios;
   scenarios::RunConfig config;
-  handlers::HandlerUri uri;
-  std::string uri_text;
+  handlers::HandlerSpec handler;
   std::unique_ptr<std::ofstream> trace;
 };
 
@@ -45,14 +41,9 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
     if (auto e = probe.set(kv.substr(0, eq), kv.substr(eq + 1))) return input_error("--ini " + kv + ": " + *e);
     p.config.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  std::string err;
-  // A mutant URI wraps a base handler: validate the base.
-  const bool mutant = o.handler.rfind("mutant:", 0) == 0 && o.handler.find('+') != std::string::npos;
-  const std::string base = mutant ? o.handler.substr(o.handler.find('+') + 1) : o.handler;
-  auto uri = handlers::parse_handler_uri(base, err);
-  if (!uri) return input_error("--handler: " + err);
-  p.uri = *uri;
-  p.uri_text = o.handler;
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler: " + spec.error().reason);
+  p.handler = std::move(spec.value());
   for (const auto& file : o.scenarios) {
     auto parsed = scenarios::load_scenario(file);
     if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
@@ -61,45 +52,24 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
   return std::nullopt;
 }
 
-/// A fresh backend for one scenario. A files handler gets its own new subdirectory of DIR, so
-/// that scenarios never see each other's sessions and nothing is written outside DIR.
-std::unique_ptr<handlers::Backend> backend_for(const Prepared& p, const scenarios::Scenario& sc,
-                                               handlers::Clock& clock, std::string& error) {
-  std::string uri = p.uri_text;
-  if (p.uri.scheme == "files") {
-    // The base directory must already exist and be writable; it is never created here.
-    auto probe = handlers::make_backend(p.uri_text, p.config.seed, clock);
-    if (!probe) {
-      error = "--handler " + p.uri_text + ": " + probe.error().reason;
-      return nullptr;
-    }
-    std::string name;
-    for (char c : sc.name.substr(0, 40)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-    std::string tmpl = p.uri.target + "/scn-" + name + "-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      error = "--handler " + p.uri_text + ": cannot create a directory in " + p.uri.target;
-      return nullptr;
-    }
-    // Keep a mutant prefix (mutant:NAME+) in front of the per-scenario files URI.
-    const std::size_t plus = p.uri_text.rfind("mutant:", 0) == 0 ? p.uri_text.find('+') : 0;
-    uri = (plus ? p.uri_text.substr(0, plus + 1) : std::string()) + "files:" + tmpl;
+/// A fresh isolated backend for one scenario (handlers/registry.hpp), so that scenarios never see
+/// each other's sessions: a files handler gets a new subdirectory `scn-NAME-XXXXXX` of DIR (DIR
+/// must exist; nothing is written outside it), persistent stores a fresh table, database file or
+/// key prefix. The store goes with the backend unless the verb keeps it.
+std::unique_ptr<handlers::IsolatedBackend> backend_for(const Prepared& p,
+                                                       const scenarios::Scenario& sc,
+                                                       handlers::Clock& clock, std::string& error) {
+  handlers::IsolationOptions options;
+  options.label = "scn-";
+  for (char c : sc.name.substr(0, 40)) {
+    options.label += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   }
-  if (p.uri.scheme == "files" || p.uri.scheme == "memory" || p.uri.scheme == "exec") {
-    auto made = handlers::make_backend(uri, p.config.seed, clock);
-    if (!made) {
-      error = "--handler " + p.uri_text + ": " + made.error().reason;
-      return nullptr;
-    }
-    return std::move(made.value());
-  }
-  // Persistent stores (table, SQLite, Redis) get a fresh isolated store per scenario (a new table
-  // name, database file or key prefix), so scenarios never see each other's sessions.
-  auto made = properties::HandlerTarget(uri).make(p.config.seed, clock);
+  auto made = handlers::make_isolated(p.handler, p.config.seed, clock, options);
   if (!made) {
-    error = "--handler " + p.uri_text + ": " + made.error().reason;
+    error = "--handler " + p.handler.text + ": " + made.error().reason;
     return nullptr;
   }
-  return properties::as_backend(std::move(made.value()));
+  return std::move(made.value());
 }
 
 bool open_trace(const CommonOptions& o, Prepared& p) {
@@ -109,11 +79,7 @@ bool open_trace(const CommonOptions& o, Prepared& p) {
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
-  std::string line = "sessionspec " + verb + " " + file + " --engine " + o.engine + " --handler '" +
-                     o.handler + "' --seed " + std::to_string(o.seed);
-  for (const auto& kv : o.ini) line += " --ini " + kv;
-  if (!o.variant.empty()) line += " --variant " + o.variant;
-  return line;
+  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}}.str();
 }
 
 }  // namespace
@@ -142,9 +108,11 @@ int run_command(const RunOptions& o) {
     std::string error;
     auto backend = backend_for(p, sc, clock, error);
     if (!backend) return input_error(error);
-    if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
-      return input_error(error);
+    if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
+      return input_error(ran.error().message);
     }
+    // `run` keeps the scenario directories under a files save path, for a human to look at.
+    if (p.handler.scheme() == "files") (void)backend->keep();
     if (o.format == "text") std::cout << "\n";
   }
   return exit_ok;
@@ -185,27 +153,29 @@ int check_command(const CommonOptions& o) {
     std::string error;
     auto backend = backend_for(p, sc, clock, error);
     if (!backend) return input_error(error);
-    scenarios::ConformanceChecker conformance(backend->guarantees().store);
-    scenarios::ExpectationChecker expectations;
-    std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+    scenarios::Judge judge;
+    std::vector<scenarios::Listener*> listeners{&judge};
     std::unique_ptr<scenarios::JsonTraceWriter> writer;
     if (p.trace) {
       writer = std::make_unique<scenarios::JsonTraceWriter>(*p.trace);
       listeners.push_back(writer.get());
     }
-    if (!scenarios::run_scenario(sc, p.config, *backend, clock, listeners, error)) {
-      return input_error(error);
+    if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
+      return input_error(ran.error().message);
     }
-    if (!odd_ids.seen) odd_ids = conformance.odd_ids();
-    std::vector<scenarios::Failure> found = expectations.failures();
-    if (conformance.failure()) found.insert(found.begin(), *conformance.failure());
-    if (found.empty()) {
+    if (!odd_ids.seen) odd_ids = judge.store().odd_ids();
+    const std::optional<scenarios::Failure> found = judge.first_failure();
+    if (!found) {
       fmt::print("ok    {}\n", sc.name);
-      continue;
+      continue;  // the scenario's store goes with its backend
     }
     ++failed;
-    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found.front().str(),
+    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found->str(),
                replay_line("check", o, sc.file));
+    // A failing scenario's directory stays, and says where it is.
+    if (const std::string kept = backend->keep(); !kept.empty()) {
+      fmt::print("  store kept: {}\n", kept);
+    }
   }
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
   print_id_hardening(odd_ids);

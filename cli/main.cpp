@@ -1,16 +1,27 @@
 // sessionspec: a conformance test framework for PHP session save handlers.
 
 #include <iostream>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "base/child_process.hpp"
+#include "base/version.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
+#include "handlers/testing/mutants.hpp"
 
 int main(int argc, char** argv) {
+  // Children (exec handlers, PHP) run in process groups of their own, out of reach of the
+  // terminal's Ctrl-C: a termination signal kills their groups before sessionspec dies of it.
+  ss::base::install_child_cleanup_on_signals();
+  // `--handler mutant:NAME+BASE` works in every verb, and the mutants verb needs it.
+  ss::handlers::register_mutants();
   CLI::App app{"sessionspec: simulate and check PHP session save-handler life-cycles"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every verb");
+  app.set_version_flag("--version", std::string("sessionspec ") + std::string(ss::base::version()) +
+                                        " (commit " + std::string(ss::base::commit()) + ")");
 
   // Verbs in the order --help lists them.
   const std::vector<ss::cli::Verb> verbs = {
@@ -27,6 +38,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::cerr << "sessionspec: " << e.what() << " (see --help)\n";

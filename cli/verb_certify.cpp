@@ -25,16 +25,18 @@
 #include <set>
 #include <sstream>
 
+#include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
+#include "handlers/registry.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
 #include "properties/battery.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
@@ -151,10 +153,10 @@ class NamedTrace final : public scenarios::Listener {
  public:
   NamedTrace(std::ostream& out, std::string uri) : writer_(out), uri_(std::move(uri)) {}
   void on_event(const scenarios::Event& e) override {
-    if (e.kind != scenarios::EventKind::run) return writer_.on_event(e);
-    scenarios::Event named = e;
-    named.handler = uri_;
-    writer_.on_event(named);
+    if (e.kind() != scenarios::EventKind::run) return writer_.on_event(e);
+    scenarios::RunHeader head = e.run();
+    head.handler = uri_;
+    writer_.on_event(scenarios::run_event(std::move(head)));
   }
 
  private:
@@ -167,14 +169,18 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
                                             std::uint64_t seed, std::ostream* trace,
                                             std::string& error) {
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = properties::HandlerTarget(uri).make(seed, clock);
+  auto spec = handlers::parse_handler_spec(uri);
+  if (!spec) {
+    error = spec.error().reason;
+    return std::nullopt;
+  }
+  auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) {
     error = backend.error().reason;
     return std::nullopt;
   }
-  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
-  scenarios::ExpectationChecker expectations;
-  std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
+  scenarios::Judge judge;
+  std::vector<scenarios::Listener*> listeners{&judge};
   std::unique_ptr<NamedTrace> writer;
   if (trace) {
     writer = std::make_unique<NamedTrace>(*trace, uri);
@@ -182,12 +188,12 @@ std::optional<scenarios::Failure> check_one(const scenarios::Scenario& sc, const
   }
   scenarios::RunConfig cfg;
   cfg.seed = seed;
-  if (!scenarios::run_scenario(sc, cfg, backend.value()->get(), clock, listeners, error)) {
+  auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, listeners);
+  if (!ran) {
+    error = ran.error().message;
     return std::nullopt;
   }
-  if (conformance.failure()) return conformance.failure();
-  if (!expectations.failures().empty()) return expectations.failures().front();
-  return std::nullopt;
+  return judge.first_failure();
 }
 
 /// L1: one row per scenario folder.
@@ -288,20 +294,21 @@ CertifyRow race_row(const CertifyOptions& o, const std::string& uri,
   sched::ExploreConfig cfg;
   cfg.handler_uri = uri;
   cfg.seed = o.seed;
-  cfg.factory = properties::isolated_backends(uri);
-  std::string error;
-  auto ex = sched::Explorer::make(sc, cfg, error);
-  if (!ex) {
+  cfg.factory = handlers::isolated_factory(uri);
+  auto made = sched::Explorer::make(sc, cfg);
+  if (!made) {
     row.verdict = "fail";
-    row.evidence = error;
+    row.evidence = made.error().message;
     return row;
   }
-  auto strategy = sched::make_strategy("portfolio", o.seed, error);
+  auto& ex = made.value();
+  auto strategy = std::move(sched::make_strategy("portfolio", o.seed).value());
   judge_schedules(
       o.schedules, [&](std::uint64_t i) { return ex->run_one(*strategy, i); },
       [&](const sched::ScheduleRun& r) {
-        return "sessionspec explore " + sc.file + " --handler '" + uri + "' --seed " +
-               std::to_string(o.seed) + " --replay " + ex->shrink(r).str();
+        return scenarios::ReplayLine{"explore", sc.file, {}, uri,
+                                     o.seed,    {},      {}, ex->shrink(r).str()}
+            .str();
       },
       ex->guarantees().concurrency, row);
   return row;
@@ -354,9 +361,9 @@ struct PhpBench {
   }
 };
 
-std::string oracle_replay(const CertifyOptions& o, const std::string& file,
-                          const std::string& uri) {
-  return "sessionspec oracle " + file + " --handler '" + uri + "' --seed " + std::to_string(o.seed);
+std::string oracle_replay(const CertifyOptions& o, const std::string& file, const std::string& uri,
+                          const std::string& schedule = {}) {
+  return scenarios::ReplayLine{"oracle", file, {}, uri, o.seed, {}, {}, schedule}.str();
 }
 
 /// L1 for a real module: the shipped scenarios in real-engine mode.
@@ -380,8 +387,9 @@ void php_level1(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
         writer = std::make_unique<NamedTrace>(*trace, uri);
         listeners.push_back(writer.get());
       }
-      auto r = oracle::run_real_engine(sc, b.module, b.store, b.setup, o.seed, listeners, error);
+      auto r = oracle::run_real_engine(sc, b.module, b.store, b.setup, o.seed, listeners);
       if (!r) {
+        error = r.error().message;
         row.replay = oracle_replay(o, sc.file, uri);
         break;
       }
@@ -441,13 +449,12 @@ void php_level2(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
     if (failed_at && std::chrono::steady_clock::now() - *failed_at > php_shrink_budget) return;
     auto parsed = scenarios::parse_scenario(text, "generated.scn");
     if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) RC_FAIL(e->str());
-    std::string error;
     auto r = oracle::run_real_engine(std::get<scenarios::Scenario>(parsed), b.module, b.store,
-                                     b.setup, o.seed, {}, error);
+                                     b.setup, o.seed, {});
     if (!r || r->failure) {
       // The last failing case RapidCheck tries is the shrunk counterexample it reports.
       last_text = text;
-      last_failure = r ? r->failure->str() : "PHP could not run it: " + error;
+      last_failure = r ? r->failure->str() : "PHP could not run it: " + r.error().message;
       if (!failed_at) failed_at = std::chrono::steady_clock::now();
       RC_FAIL(last_failure);
     }
@@ -483,17 +490,18 @@ void php_level3(const CertifyOptions& o, PhpBench& b, std::vector<CertifyRow>& r
     const auto t0 = std::chrono::steady_clock::now();
     CertifyRow row = make_row(uri, "L3.race." + sc.name,
                               "declared guarantee under " + sc.name + " (real PHP processes)", 3);
-    auto runner = oracle::RaceRunner::make(sc, b.module, setup, limits, o.seed, error);
-    auto strategy = sched::make_strategy("portfolio", o.seed, error);
-    if (!runner || !strategy) {
+    auto made = oracle::RaceRunner::make(sc, b.module, setup, limits, o.seed);
+    auto strategy = std::move(sched::make_strategy("portfolio", o.seed).value());
+    if (!made) {
       row.verdict = "fail";
-      row.evidence = error;
+      row.evidence = made.error().message;
     } else {
+      auto& runner = made.value();
       try {
         judge_schedules(
             o.process_schedules, [&](std::uint64_t i) { return runner->run_one(*strategy, i); },
             [&](const sched::ScheduleRun& r) {
-              return oracle_replay(o, sc.file, uri) + " --replay " + r.sched.schedule.str();
+              return oracle_replay(o, sc.file, uri, r.sched.schedule.str());
             },
             runner->guarantees().concurrency, row);
       } catch (const std::exception& ex) {
@@ -603,17 +611,14 @@ void print_certify_table(const std::vector<CertifyRow>& rows) {
   }
 }
 
-/// The built-in handlers this machine can run, in every mode (Redis when REDIS_PORT is set).
+/// The built-in handlers this machine can run, in every mode their kind lists (Redis when
+/// REDIS_PORT is set).
 std::vector<std::string> all_handlers(const std::string& scratch) {
   std::vector<std::string> out;
-  for (const auto& uri : properties::available_handlers(scratch)) {
-    out.push_back(uri);
-    if (uri.rfind("sqlite:", 0) == 0) out.push_back(uri + "?lock=transactional");
-    if (uri.rfind("redis:", 0) == 0) {
-      out.back() += "?mode=none";
-      out.push_back(uri + "?mode=optimistic");
-      out.push_back(uri + "?mode=lock");
-    }
+  for (const auto& uri : handlers::available_handlers(scratch)) {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec) continue;
+    for (const auto& mode : handlers::modes_of(spec.value())) out.push_back(mode.text);
   }
   return out;
 }
@@ -636,8 +641,9 @@ int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
   const fs::path dir(o.report_dir);
   std::ofstream(dir / "certificate.json", std::ios::trunc)
       << certificate_json(rows).dump(1, ' ', true);
-  const fs::path reports = fs::path(properties::default_scenario_dir()).parent_path() / "reports";
-  std::string cmd = "/usr/bin/python3 '" + (reports / "sessionspec_report.py").string() +
+  const base::DataPath generator = base::data_path("reports/sessionspec_report.py");
+  if (!generator) return input_error("certify: " + generator.error);
+  std::string cmd = "/usr/bin/python3 '" + generator.path +
                     "' --title 'sessionspec certificate' --out '" + (dir / "report.html").string() +
                     "' --certificate '" + (dir / "certificate.json").string() + "'";
   if (fs::exists(dir / "mutants.json"))
@@ -652,7 +658,14 @@ int write_report(const CertifyOptions& o, const std::vector<CertifyRow>& rows,
 }
 
 int certify_command(CertifyOptions o) {
-  if (o.scenario_dir.empty()) o.scenario_dir = properties::default_scenario_dir();
+  if (o.scenario_dir.empty()) {
+    const base::DataPath shipped = base::data_path("scenarios");
+    if (!shipped) return input_error("certify: " + shipped.error);
+    o.scenario_dir = shipped.path;
+  }
+  // The report generator is looked for now, not after an hour of certification.
+  const base::DataPath generator = base::data_path("reports/sessionspec_report.py");
+  if (!o.report_dir.empty() && !generator) return input_error("certify: " + generator.error);
   std::string scratch = (fs::temp_directory_path() / "sessionspec-certify-XXXXXX").string();
   if (::mkdtemp(scratch.data()) == nullptr) return exit_input;
   if (o.all) {

@@ -1,5 +1,6 @@
 // `sessionspec explore`: the deterministic interleaving explorer.
 
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,13 +10,11 @@
 #include <iostream>
 #include <map>
 
-#include <fmt/core.h>
-
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
-#include "properties/target.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
 
@@ -37,32 +36,27 @@ struct ExploreOptions {
   std::size_t steps_max = 10'000;
 };
 
-/// Maps --engine to an engine profile and a session manager.
-bool engine_for(const std::string& name, sched::ExploreConfig& cfg) {
-  cfg.engine_label = name;
-  if (name == "shared-array") {
-    cfg.engine = model::EngineKind::php82;
-    cfg.manager = sched::Manager::shared_array;
-    return true;
-  }
-  auto kind = model::parse_engine(name);
-  if (!kind) return false;
-  cfg.engine = *kind;
-  return true;
-}
-
 std::string lane_cell(const scenarios::Event& e) {
   std::string text;
-  if (e.kind == scenarios::EventKind::script) {
-    text = scenarios::php_syntax(*e.call);
-    if (!e.outcome.result.is_null()) text += " => " + model::show(e.outcome.result);
-  } else if (e.kind == scenarios::EventKind::handler) {
-    text = "  # " + model::show(e.hcall) + " = " + model::show(e.answer);
-  } else if (e.kind == scenarios::EventKind::request) {
-    text = "-- request " + e.lane + " (cookie " + e.cookie.value_or("none") + ")";
-  } else if (e.kind == scenarios::EventKind::response) {
-    text = "-- end of " + e.lane;
-    for (const auto& c : e.set_cookies) text += " Set-Cookie " + c;
+  switch (e.kind()) {
+    case scenarios::EventKind::script: {
+      const scenarios::ScriptEvent& s = e.script();
+      text = scenarios::php_syntax(*s.call);
+      if (!s.outcome.result.is_null()) text += " => " + model::show(s.outcome.result);
+      break;
+    }
+    case scenarios::EventKind::handler:
+      text = "  # " + model::show(e.handler().call) + " = " + model::show(e.handler().answer);
+      break;
+    case scenarios::EventKind::request:
+      text = "-- request " + std::string(e.lane) + " (cookie " +
+             e.request_event().cookie.value_or("none") + ")";
+      break;
+    case scenarios::EventKind::response:
+      text = "-- end of " + std::string(e.lane);
+      for (const auto& c : e.response().set_cookies) text += " Set-Cookie " + c;
+      break;
+    case scenarios::EventKind::run: break;
   }
   constexpr std::size_t cell_max = 60;
   if (text.size() > cell_max) text = text.substr(0, cell_max - 3) + "...";
@@ -70,24 +64,22 @@ std::string lane_cell(const scenarios::Event& e) {
 }
 
 void print_lanes(const std::vector<scenarios::Event>& events) {
-  std::map<std::string, std::size_t> column;
+  std::map<std::string_view, std::size_t> column;
   for (const auto& e : events) {
     if (!e.lane.empty() && !column.count(e.lane)) column.emplace(e.lane, column.size());
   }
   constexpr std::size_t width = 62;
   for (const auto& e : events) {
-    if (e.kind == scenarios::EventKind::run) continue;
+    if (e.kind() == scenarios::EventKind::run) continue;
     std::string line(column[e.lane] * width, ' ');
     fmt::print("{}{}\n", line, lane_cell(e));
   }
 }
 
 std::string replay_command(const ExploreOptions& o, const sched::Schedule& s) {
-  std::string cmd = "sessionspec explore " + o.scenario + " --engine " + o.engine +
-                    " --handler '" + o.handler + "' --seed " + std::to_string(o.seed);
-  for (const auto& kv : o.ini) cmd += " --ini " + kv;
-  if (!o.variant.empty()) cmd += " --variant " + o.variant;
-  return cmd + " --replay " + s.str();
+  return scenarios::ReplayLine{"explore", o.scenario, o.engine,  o.handler,
+                               o.seed,    o.ini,      o.variant, s.str()}
+      .str();
 }
 
 }  // namespace
@@ -124,8 +116,12 @@ std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
 
 void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
   if (o.trace_file.empty()) return;
-  run.events.front().schedule = s.str();
-  run.events.front().trace_hash = hash_text(sched::Explorer::trace_hash(run.events));
+  // The file's run line names the schedule, and the hash of the trace with it.
+  scenarios::RunHeader head = run.events.front().run();
+  head.schedule = s.str();
+  run.events.front().payload = std::make_shared<const scenarios::RunHeader>(head);
+  head.trace_hash = hash_text(sched::Explorer::trace_hash(run.events));
+  run.events.front().payload = std::make_shared<const scenarios::RunHeader>(std::move(head));
   std::ofstream out(o.trace_file, std::ios::binary | std::ios::trunc);
   scenarios::JsonTraceWriter writer(out);
   for (const auto& e : run.events) writer.on_event(e);
@@ -174,12 +170,14 @@ class Progress {
 };
 
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
-  if (!engine_for(o.engine, cfg)) {
+  if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
                        "' (want php-8.2, shared-array, zealphp or php-legacy)");
   }
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler " + o.handler + ": " + spec.error().reason);
   cfg.handler_uri = o.handler;
-  cfg.factory = properties::isolated_backends(o.handler);
+  cfg.factory = handlers::isolated_factory(std::move(spec.value()));
   cfg.seed = o.seed;
   cfg.steps_max = o.steps_max;
   for (const auto& kv : o.ini) {
@@ -237,9 +235,9 @@ int explore_command(const ExploreOptions& o) {
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   sched::ExploreConfig cfg;
   if (auto code = configure(o, cfg)) return *code;
-  std::string error;
-  auto ex = sched::Explorer::make(sc, cfg, error);
-  if (!ex) return input_error(error);
+  auto made = sched::Explorer::make(sc, cfg);
+  if (!made) return input_error(made.error().message);
+  auto& ex = made.value();
   // Every argument is checked before anything runs or prints.
   std::optional<sched::Schedule> replay;
   std::unique_ptr<sched::Strategy> strategy;
@@ -248,8 +246,9 @@ int explore_command(const ExploreOptions& o) {
     if (!replay)
       return input_error("--replay: malformed schedule '" + o.replay + "' (want e.g. 0x3.1x2.0)");
   } else {
-    strategy = sched::make_strategy(o.strategy, o.seed, error);
-    if (!strategy) return input_error("--strategy: " + error);
+    auto made_strategy = sched::make_strategy(o.strategy, o.seed);
+    if (!made_strategy) return input_error("--strategy: " + made_strategy.error().message);
+    strategy = std::move(made_strategy.value());
   }
   fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
              o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);

@@ -4,19 +4,19 @@
 // killed, 1 when one survives, 2 for bad input or when the battery rejects the base handler
 // itself (then no kill would mean anything).
 
+#include <fmt/core.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
-
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
-#include "handlers/handler_uri.hpp"
-#include "handlers/mutants.hpp"
+#include "handlers/registry.hpp"
+#include "handlers/testing/mutants.hpp"
 #include "properties/battery.hpp"
-#include "properties/target.hpp"
 
 namespace ss::cli {
 
@@ -119,17 +119,21 @@ std::optional<std::vector<handlers::MutantInfo>> selected(const MutantsOptions& 
 int run_mutants(const MutantsOptions& o) {
   if (o.list) return list_mutants();
   std::string error;
-  if (!handlers::parse_handler_uri(o.handler, error)) return input_error("--handler: " + error);
-  if (o.handler.rfind("mutant:", 0) == 0) return input_error("--handler: give the base handler");
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler: " + spec.error().reason);
+  if (!spec.value().decorators.empty()) return input_error("--handler: give the base handler");
   handlers::ManualClock clock(0);
-  auto base = properties::HandlerTarget(o.handler).make(o.seed, clock);
+  auto base = handlers::make_isolated(spec.value(), o.seed, clock);
   if (!base) return input_error("--handler " + o.handler + ": " + base.error().reason);
-  const handlers::Guarantees guarantees = base.value()->get().guarantees();
+  const handlers::Guarantees guarantees = base.value()->guarantees();
   base.value().reset();
   auto mutants = selected(o, error);
   if (!mutants) return input_error(error);
-  auto loaded = properties::Battery::load(
-      properties::BatteryOptions{o.scenario_dir, o.seed, o.cases, o.shrink});
+  const base::DataPath shipped = base::data_path("scenarios");
+  if (o.scenario_dir.empty() && !shipped) return input_error(shipped.error);
+  const std::string& dir = o.scenario_dir.empty() ? shipped.path : o.scenario_dir;
+  auto loaded =
+      properties::Battery::load(properties::BatteryOptions{dir, o.seed, o.cases, o.shrink});
   if (auto* e = std::get_if<std::string>(&loaded)) return input_error(*e);
   auto& battery = std::get<properties::Battery>(loaded);
   mutants_progress("control run: the unmodified " + o.handler + " must pass");
@@ -180,8 +184,8 @@ Verb register_mutants(CLI::App& app) {
       ->default_val(1);
   cmd->add_option("--json", o->json_file, "Also write the results as JSON to FILE");
   cmd->add_flag("--list", o->list, "List the mutants and exit");
-  cmd->add_option("--scenarios", o->scenario_dir, "Directory with gist/, lesson/ and php/")
-      ->default_val(properties::default_scenario_dir());
+  cmd->add_option("--scenarios", o->scenario_dir,
+                  "Directory with gist/, lesson/ and php/ (default: the shipped scenarios)");
   cmd->add_option("--mutant", o->only, "Run only this mutant (repeatable)");
   cmd->add_option("--cases", o->cases, "Property cases per engine profile")
       ->default_val(300)

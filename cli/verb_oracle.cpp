@@ -14,12 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "base/data_dir.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/scheduler.hpp"
 
@@ -90,11 +92,7 @@ void print_side_by_side(const oracle::OracleResult& r) {
 }
 
 std::string replay_line(const OracleOptions& o, const std::string& file) {
-  std::string line =
-      "sessionspec oracle " + file + " --engine " + o.engine + " --seed " + std::to_string(o.seed);
-  for (const auto& kv : o.ini) line += " --ini " + kv;
-  if (!o.variant.empty()) line += " --variant " + o.variant;
-  return line;
+  return scenarios::ReplayLine{"oracle", file, o.engine, {}, o.seed, o.ini, o.variant, {}}.str();
 }
 
 /// Validates the options into a run config; returns an exit code on error.
@@ -133,22 +131,21 @@ void print_php_trace(const std::vector<json>& events) {
   }
 }
 
-std::string real_replay_line(const OracleOptions& o, const std::string& file) {
-  return "sessionspec oracle " + file + " --handler '" + o.handler + "' --seed " +
-         std::to_string(o.seed);
+std::string real_replay_line(const OracleOptions& o, const std::string& file,
+                             const std::string& schedule = {}) {
+  return scenarios::ReplayLine{"oracle", file, {}, o.handler, o.seed, {}, {}, schedule}.str();
 }
 
 /// A sequential scenario in real-engine mode: PHP's trace, then the verdict.
 int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
                     const oracle::PhpModuleUri& module, const oracle::OracleSetup& setup) {
-  std::string error;
   const auto store = module.isolated(setup.work_dir, "oracle");
-  auto r = oracle::run_real_engine(sc, module, store, setup, o.seed, {}, error);
+  auto r = oracle::run_real_engine(sc, module, store, setup, o.seed, {});
   // The module's store is emptied afterwards: nothing is left in a Redis server.
   std::string ignored;
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
-  if (!r) return oracle_input_error(sc.file + ": " + error);
+  if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
   if (!r->skipped.empty()) {
     fmt::print("== {} ({}) through {}: skipped, {}\n\n", sc.name, sc.file, module.uri, r->skipped);
     return exit_ok;
@@ -169,18 +166,18 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
 /// A race scenario: real PHP processes interleaved by the coordinator, schedule after schedule.
 int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
                      const oracle::PhpModuleUri& module, const oracle::OracleSetup& setup) {
-  std::string error;
   oracle::RaceLimits limits;
   limits.block_ms = o.block_ms;
-  auto runner = oracle::RaceRunner::make(sc, module, setup, limits, o.seed, error);
-  if (!runner) return oracle_input_error(error);
+  auto made = oracle::RaceRunner::make(sc, module, setup, limits, o.seed);
+  if (!made) return oracle_input_error(made.error().message);
+  auto& runner = made.value();
   std::optional<sched::Schedule> replay;
   if (!o.replay.empty()) {
     replay = sched::parse_schedule(o.replay);
     if (!replay) return oracle_input_error("--replay: malformed schedule '" + o.replay + "'");
   }
-  auto strategy = sched::make_strategy(o.strategy, o.seed, error);
-  if (!strategy) return oracle_input_error("--strategy: " + error);
+  auto strategy = sched::make_strategy(o.strategy, o.seed);
+  if (!strategy) return oracle_input_error("--strategy: " + strategy.error().message);
   fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", sc.name, sc.file,
              module.uri, handlers::concurrency_name(runner->guarantees().concurrency));
   int code = exit_ok;
@@ -188,7 +185,7 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
   for (std::size_t i = 0; i < runs; ++i) {
     sched::ScheduleRun run;
     try {
-      run = replay ? runner->replay(*replay) : runner->run_one(*strategy, i);
+      run = replay ? runner->replay(*replay) : runner->run_one(**strategy, i);
     } catch (const std::exception& ex) {
       return oracle_input_error(sc.file + ": " + ex.what());
     }
@@ -201,11 +198,10 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
                run.sched.schedule.preemptions, verdict);
     if (replay || (!run.violations.empty() && code == exit_conformance)) {
       std::vector<json> trace;
-      for (const auto& e : run.events) trace.push_back(scenarios::event_json(e));
+      for (const auto& e : run.events) trace.push_back(scenarios::event_json(e, sc.name));
       print_php_trace(trace);
       if (!replay) {
-        fmt::print("  replay: {} --replay {}\n", real_replay_line(o, sc.file),
-                   run.sched.schedule.str());
+        fmt::print("  replay: {}\n", real_replay_line(o, sc.file, run.sched.schedule.str()));
         break;
       }
     }
@@ -253,7 +249,8 @@ int oracle_command(const OracleOptions& o) {
   setup.timeout_s = o.timeout_s;
   setup.harness_dir = oracle::find_harness_dir(o.oracle_dir);
   if (setup.harness_dir.empty()) {
-    return oracle_input_error("cannot find oracle/harness.php (pass --oracle-dir DIR)");
+    return oracle_input_error(base::data_path("oracle/harness.php").error +
+                              " (or pass --oracle-dir DIR)");
   }
   if (!oracle::php_runs(setup)) {
     return oracle_input_error("cannot run '" + o.php +

@@ -1,6 +1,6 @@
 // differential_fuzz: structure-aware. Fuzz bytes become a scenario (ini, variant, stored sessions,
 // requests of script calls); scenarios::run_scenario runs it through the php-8.2 engine against
-// every in-process handler of this build, with scenarios::ConformanceChecker listening: each
+// every in-process handler of this build, with the judge's conformance property listening: each
 // handler answer is judged by model::StoreModel::observe and each script-visible result by a
 // shadow engine fed with the judged answers. A harness listener also checks that every array in
 // every $_SESSION the engine reports has distinct keys. Any violation aborts and prints the
@@ -34,18 +34,17 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "fuzz/fuzz_check.hpp"
 #include "handlers/clock.hpp"
 #include "handlers/registry.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/trace.hpp"
@@ -428,10 +427,15 @@ std::optional<std::string> repeated_key(const std::vector<ss::model::Entry>& ent
 class InvariantChecker final : public ss::scenarios::Listener {
  public:
   void on_event(const ss::scenarios::Event& e) override {
-    if (failure_ || !e.session) return;
-    if (auto r = repeated_key(e.session->items, 0)) {
+    using ss::scenarios::EventKind;
+    if (failure_) return;
+    if (e.kind() != EventKind::script && e.kind() != EventKind::response) return;
+    const auto& session =
+        e.kind() == EventKind::script ? e.script().state.session : e.response().state.session;
+    if (!session) return;
+    if (auto r = repeated_key(session->items, 0)) {
       failure_ = "request " + std::to_string(e.request) + ", step " + std::to_string(e.step) +
-                 ": $_SESSION " + ss::model::show(ss::model::Value(*e.session)) + ": " + *r;
+                 ": $_SESSION " + ss::model::show(ss::model::Value(*session)) + ": " + *r;
     }
   }
   [[nodiscard]] const std::optional<std::string>& failure() const { return failure_; }
@@ -446,7 +450,7 @@ void run_against(const std::string& uri, const Scenario& sc) {
   scratch().forget_table();
   FUZZ_CHECK(made.ok(), uri + ": " + (made.ok() ? "" : made.error().reason));
   ss::handlers::Backend& backend = *made.value();
-  ss::scenarios::ConformanceChecker checker(backend.guarantees().store);
+  ss::scenarios::Judge checker(ss::scenarios::JudgeOptions{.expectations = false});
   InvariantChecker invariants;
   std::vector<ss::scenarios::Listener*> listeners = {&checker, &invariants};
   // SESSIONSPEC_FUZZ_TRACE=1 prints every run as a text trace, for reading a finding's replay.
@@ -454,12 +458,12 @@ void run_against(const std::string& uri, const Scenario& sc) {
   ss::scenarios::TextTraceWriter writer(std::cerr);
   if (trace) listeners.push_back(&writer);
   ss::scenarios::RunConfig cfg;  // php-8.2, seed 1
-  std::string error;
-  const bool ran = ss::scenarios::run_scenario(sc, cfg, backend, clock, listeners, error);
+  const auto ran = ss::scenarios::run_scenario(sc, cfg, backend, clock, listeners);
   made.value().reset();  // closes the store before its files go
   scratch().clear();
-  FUZZ_CHECK(ran, uri + ": " + error + "\n--- scenario ---\n" + render(sc));
-  if (const auto& f = checker.failure()) {
+  FUZZ_CHECK(ran.ok(), uri + ": " + (ran.ok() ? "" : ran.error().message) + "\n--- scenario ---\n" +
+                           render(sc));
+  if (const auto& f = checker.conformance_failure()) {
     ss::fuzz::violated("handler answers and script results agree with the model", __FILE__,
                        __LINE__,
                        "handler " + uri + "\n" + f->str() + "\n--- scenario ---\n" + render(sc));

@@ -51,11 +51,8 @@ void check_scenario(const Scenario& sc, std::size_t text_bytes) {
     ss::model::RunOptions probe;
     FUZZ_CHECK(!probe.set(k, v).has_value(), "ini " + k + "=" + v);
   }
-  ss::model::RunOptions opts;
-  ss::model::Variant variant = ss::model::Variant::full;
-  const auto resolved =
-      ss::scenarios::resolve_options(sc, ss::scenarios::RunConfig{}, opts, variant);
-  FUZZ_CHECK(!resolved.has_value(), resolved.value_or(""));
+  const auto resolved = ss::scenarios::resolve_options(sc, ss::scenarios::RunConfig{});
+  FUZZ_CHECK(resolved.ok(), resolved.ok() ? "" : resolved.error().message);
   for (const auto& r : sc.requests) {
     const std::string where = "request at line " + std::to_string(r.line);
     FUZZ_CHECK(r.steps.size() <= ss::scenarios::steps_per_request_max, where);

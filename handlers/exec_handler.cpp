@@ -1,18 +1,10 @@
 #include "handlers/exec_handler.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <optional>
-#include <thread>
 
+#include "base/child_process.hpp"
 #include "handlers/factories.hpp"
 
 namespace ss::handlers {
@@ -26,18 +18,8 @@ namespace {
 constexpr std::size_t answer_bytes_max = 128 * 1024 * 1024;
 /// After its stdin closes, a child gets this long to exit by itself before it is killed.
 constexpr std::chrono::milliseconds exit_grace{500};
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string describe_exit(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-  return "stopped";
-}
+/// After a failed write, how long the child gets to show how it ended (its exit status).
+constexpr std::int64_t exit_report_ms = 200;
 
 }  // namespace
 
@@ -75,8 +57,9 @@ std::optional<std::string> exec_json_bytes(const json& j) {
 
 // ---- the child process ---------------------------------------------------------------------
 
-/// The child and its two pipes. Calls are lock-step: one message, one answer. Once anything went
-/// wrong the child is killed and `broken_` says why; every later call fails with that reason.
+/// The child and its two pipes (base::ChildProcess). Calls are lock-step: one message, one answer.
+/// Once anything went wrong the child is killed and `broken_` says why; every later call fails
+/// with that reason.
 class ExecChild {
  public:
   ExecChild(std::string command, int timeout_ms)
@@ -85,7 +68,8 @@ class ExecChild {
   ExecChild(const ExecChild&) = delete;
   ExecChild& operator=(const ExecChild&) = delete;
 
-  /// Starts `/bin/sh -c 'exec COMMAND'` in its own process group.
+  /// Starts `/bin/sh -c 'exec COMMAND'` (the URI's command is a shell command line by contract)
+  /// in its own process group.
   bool start(std::string& error);
   /// One request/answer: the `result` of an ok answer, or a HandlerError.
   Result<json> call(const std::string& method, json args, std::uint64_t session,
@@ -94,163 +78,51 @@ class ExecChild {
 
  private:
   HandlerError broken(std::string why);
-  /// The child's wait status if it exits within `limit` (it is then reaped), else nullopt.
-  std::optional<int> reap_within(std::chrono::milliseconds limit);
-  bool write_all(const std::string& data, std::int64_t deadline_ms);
-  /// Reads one line; on failure returns a reason.
+  /// Reads one answer line before `deadline_ms`; on failure returns a reason.
   std::optional<std::string> read_line(std::string& line, std::int64_t deadline_ms);
   void shut_down();
 
   std::string command_;
   int timeout_ms_;
-  pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  std::string buffer_;
+  base::ChildProcess child_;
   std::uint64_t next_id_ = 0;
   std::optional<std::string> broken_;
 };
 
 bool ExecChild::start(std::string& error) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0) {
-    error = std::string("pipe: ") + std::strerror(errno);
-    return false;
-  }
-  if (::pipe2(out, O_CLOEXEC) != 0) {
-    error = std::string("pipe: ") + std::strerror(errno);
-    ::close(in[0]);
-    ::close(in[1]);
-    return false;
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own process group, so that killing it also kills whatever it started.
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::string sh = "/bin/sh", dash_c = "-c", script = "exec " + command_;
-  std::vector<char*> argv{sh.data(), dash_c.data(), script.data(), nullptr};
-  const int rc = ::posix_spawn(&pid_, sh.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(in[0]);
-  ::close(out[1]);
-  if (rc != 0) {
-    ::close(in[1]);
-    ::close(out[0]);
-    pid_ = -1;
-    error = std::string("cannot start /bin/sh: ") + std::strerror(rc);
-    return false;
-  }
-  to_child_ = in[1];
-  from_child_ = out[0];
-  return true;
+  base::SpawnOptions options;
+  options.line_bytes_max = answer_bytes_max;
+  return child_.start({"/bin/sh", "-c", "exec " + command_}, options, error);
 }
 
 void ExecChild::shut_down() {
-  if (to_child_ >= 0) ::close(to_child_);  // EOF: a well-behaved child cleans up and exits
-  to_child_ = -1;
-  if (pid_ > 0) {
-    int status = 0;
-    const auto deadline = steady_ms() + exit_grace.count();
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (steady_ms() >= deadline) {
-        ::kill(-pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-  }
-  if (from_child_ >= 0) ::close(from_child_);
-  from_child_ = -1;
+  // End of file first: a well-behaved child cleans up and exits; the rest of its group goes too.
+  child_.close_stdin();
+  (void)child_.finish(base::steady_ms() + exit_grace.count());
 }
 
 HandlerError ExecChild::broken(std::string why) {
   broken_ = "exec handler '" + command_ + "': " + why;
-  if (pid_ > 0) {
-    ::kill(-pid_, SIGKILL);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-  }
+  child_.kill();
   return fail(ErrorCode::connection, *broken_);
 }
 
-std::optional<int> ExecChild::reap_within(std::chrono::milliseconds limit) {
-  const auto deadline = steady_ms() + limit.count();
-  int status = 0;
-  while (pid_ > 0) {
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return status;
-    }
-    if (steady_ms() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return std::nullopt;
-}
-
-bool ExecChild::write_all(const std::string& data, std::int64_t deadline_ms) {
-  // SIGPIPE blocked (and a pending one consumed): a dead child is an error, not our death.
-  sigset_t pipe_set, old_set;
-  sigemptyset(&pipe_set);
-  sigaddset(&pipe_set, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  std::size_t done = 0;
-  bool ok = true;
-  while (ok && done < data.size()) {
-    pollfd p{to_child_, POLLOUT, 0};
-    const auto left = deadline_ms - steady_ms();
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) {
-      ok = false;
-      break;
-    }
-    const ssize_t n = ::write(to_child_, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      ok = false;
-    else
-      done += static_cast<std::size_t>(n);
-  }
-  if (!ok) {
-    const timespec zero{0, 0};
-    (void)sigtimedwait(&pipe_set, nullptr, &zero);
-  }
-  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
-  return ok;
-}
-
 std::optional<std::string> ExecChild::read_line(std::string& line, std::int64_t deadline_ms) {
-  for (;;) {
-    const std::size_t nl = buffer_.find('\n');
-    if (nl != std::string::npos) {
-      line.assign(buffer_, 0, nl);
-      buffer_.erase(0, nl + 1);
-      return std::nullopt;
-    }
-    if (buffer_.size() > answer_bytes_max) return "an answer line longer than 128 MiB";
-    pollfd p{from_child_, POLLIN, 0};
-    const auto left = deadline_ms - steady_ms();
-    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) == 0) {
+  switch (child_.read_line(line, deadline_ms)) {
+    case base::ChildProcess::Read::line: return std::nullopt;
+    case base::ChildProcess::Read::too_long: return "an answer line longer than 128 MiB";
+    case base::ChildProcess::Read::timeout:
       return "no answer within " + std::to_string(timeout_ms_) + " ms (hung?)";
-    }
-    char chunk[65536];
-    const ssize_t n = ::read(from_child_, chunk, sizeof chunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-      pid_ = -1;
-      return "the child " + describe_exit(status) + " without answering";
-    }
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    case base::ChildProcess::Read::eof: break;
   }
+  // End of file: the child exited, or closed its stdout and runs on. Either way its exit is
+  // awaited only until the call's deadline.
+  const base::ChildProcess::Exit exit = child_.finish(deadline_ms);
+  if (exit.killed) {
+    return "the child closed its stdout without answering and was still running after " +
+           std::to_string(timeout_ms_) + " ms (killed)";
+  }
+  return "the child " + base::describe_wait_status(exit.status) + " without answering";
 }
 
 Result<json> ExecChild::call(const std::string& method, json args, std::uint64_t session,
@@ -260,11 +132,12 @@ Result<json> ExecChild::call(const std::string& method, json args, std::uint64_t
   json msg = {{"v", 1}, {"id", id}, {"method", method}, {"args", std::move(args)}};
   if (session != 0) msg["session"] = session;
   if (method != "hello") msg["now"] = now_s;
-  const std::int64_t deadline = steady_ms() + timeout_ms_;
-  if (!write_all(msg.dump(-1, ' ', true) + "\n", deadline)) {
+  const std::int64_t deadline = base::steady_ms() + timeout_ms_;
+  if (!child_.write(msg.dump(-1, ' ', true) + "\n", deadline)) {
     // Usually the child is already gone (EPIPE): say how it ended, if it did so promptly.
-    if (auto status = reap_within(std::chrono::milliseconds(200))) {
-      return broken("the child " + describe_exit(*status) + " [" + method + "]");
+    const auto exit = child_.finish(std::min(deadline, base::steady_ms() + exit_report_ms));
+    if (!exit.killed) {
+      return broken("the child " + base::describe_wait_status(exit.status) + " [" + method + "]");
     }
     return broken("cannot send " + method + " (the child is gone or not reading)");
   }
@@ -459,12 +332,26 @@ std::unique_ptr<SessionHandler> ExecBackend::connect(RequestEnv env) {
   return std::make_unique<ExecSession>(child_, methods_, next_session_++, env);
 }
 
-Result<std::unique_ptr<Backend>> make_exec_backend(const HandlerUri& uri, std::uint64_t, Clock&) {
-  auto config = parse_exec_config(uri);
-  if (!config) return config.error();
-  auto made = ExecBackend::create(std::move(config.value()));
-  if (!made) return made.error();
-  return std::unique_ptr<Backend>(std::move(made.value()));
+// ---- the registry's view ------------------------------------------------------------------
+
+BackendKind exec_kind() {
+  BackendKind kind;
+  kind.scheme = "exec";
+  kind.check = [](const HandlerUri& uri) -> Status {
+    auto config = parse_exec_config(uri);
+    if (!config) return config.error();
+    return ok_status();
+  };
+  kind.make = [](const HandlerUri& uri, std::uint64_t, Clock&) -> Result<std::unique_ptr<Backend>> {
+    auto config = parse_exec_config(uri);
+    if (!config) return config.error();
+    auto made = ExecBackend::create(std::move(config.value()));
+    if (!made) return made.error();
+    return std::unique_ptr<Backend>(std::move(made.value()));
+  };
+  // Every backend starts a child of its own: fresh by construction (what the child stores
+  // elsewhere is the handler's business).
+  return kind;
 }
 
 }  // namespace ss::handlers

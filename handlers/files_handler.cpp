@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "base/fd_guard.hpp"
+#include "handlers/factories.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
@@ -322,6 +323,50 @@ Guarantees FilesBackend::guarantees() const {
 
 std::unique_ptr<SessionHandler> FilesBackend::connect(RequestEnv env) {
   return std::make_unique<FilesHandler>(dir_, rng_, env);
+}
+
+// ---- the registry's view ------------------------------------------------------------------
+
+namespace {
+
+/// `files:DIR` takes no parameters: anything after '?' is a mistake worth saying so.
+Status check_files_uri(const HandlerUri& uri) {
+  if (!uri.params.empty()) {
+    return fail(ErrorCode::unsupported, "files: unknown parameter '" + uri.params.begin()->first +
+                                            "' in '" + uri.text + "' (files:DIR takes none)");
+  }
+  return ok_status();
+}
+
+/// A fresh subdirectory of DIR. DIR itself must exist and be writable; it is never created.
+Result<Isolation> isolate_files(const HandlerUri& uri, const IsolationOptions& options) {
+  ManualClock clock(0);
+  auto base = FilesBackend::create(uri.target, 0, clock);
+  if (!base) return base.error();
+  auto dir = make_scratch_dir(base.value()->dir(), options.label, uri.text);
+  if (!dir) return dir.error();
+  Isolation out;
+  out.uri = uri;
+  out.uri.target = dir.value();
+  out.scratch_dir = dir.value();
+  out.data_dir = dir.value();
+  return out;
+}
+
+}  // namespace
+
+BackendKind files_kind() {
+  BackendKind kind;
+  kind.scheme = "files";
+  kind.check = check_files_uri;
+  kind.make = [](const HandlerUri& uri, std::uint64_t seed,
+                 Clock& clock) -> Result<std::unique_ptr<Backend>> {
+    auto made = FilesBackend::create(uri.target, seed, clock);
+    if (!made) return made.error();
+    return std::unique_ptr<Backend>(std::move(made.value()));
+  };
+  kind.isolate = isolate_files;
+  return kind;
 }
 
 }  // namespace ss::handlers

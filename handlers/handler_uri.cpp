@@ -25,6 +25,7 @@ bool parse_query(const std::string& q, std::map<std::string, std::string>& out, 
 
 std::optional<HandlerUri> parse_handler_uri(const std::string& uri, std::string& error) {
   HandlerUri out;
+  out.text = uri;
   if (uri == "memory") {
     out.scheme = "memory";
     return out;

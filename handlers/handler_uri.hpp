@@ -1,7 +1,9 @@
 #pragma once
 // Handler URIs: `memory`, `files:DIR`, `table:NAME`, `redis://HOST:PORT[/DB][?k=v&...]`,
 // `sqlite:PATH[?k=v]`, `exec:COMMAND`. Parsing is separate from construction so that a malformed
-// URI is reported before anything is created.
+// URI is reported before anything is created. This is the syntax only; the registry
+// (handlers/registry.hpp) parses whole handler specs (decorators such as `mutant:NAME+` included)
+// and checks each kind's parameters.
 
 #include <map>
 #include <optional>
@@ -10,6 +12,8 @@
 namespace ss::handlers {
 
 struct HandlerUri {
+  /// The URI as given (for messages).
+  std::string text;
   /// "memory", "files", "table", "redis", "sqlite", "exec".
   std::string scheme;
   /// What follows the scheme's separator, without the query.

@@ -1,5 +1,6 @@
 #include "handlers/memory_handler.hpp"
 
+#include "handlers/factories.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
@@ -86,6 +87,20 @@ Guarantees MemoryBackend::guarantees() const {
 
 std::unique_ptr<SessionHandler> MemoryBackend::connect(RequestEnv env) {
   return std::make_unique<MemoryHandler>(store_, env);
+}
+
+// ---- the registry's view ------------------------------------------------------------------
+
+BackendKind memory_kind() {
+  BackendKind kind;
+  kind.scheme = "memory";
+  kind.check = [](const HandlerUri&) { return ok_status(); };
+  kind.make = [](const HandlerUri&, std::uint64_t seed,
+                 Clock& clock) -> Result<std::unique_ptr<Backend>> {
+    return std::unique_ptr<Backend>(std::make_unique<MemoryBackend>(seed, clock));
+  };
+  // Every backend is a new map: fresh by construction, nothing to isolate.
+  return kind;
 }
 
 }  // namespace ss::handlers

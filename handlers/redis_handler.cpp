@@ -716,8 +716,10 @@ Status check_server(Connection& conn) {
   return ok_status();
 }
 
-/// `fresh=1`: deletes every key under `prefix` (sessions and their locks), batch by batch.
+/// `fresh=1`: deletes every key under `prefix` (sessions and their locks), batch by batch. Never
+/// under an empty prefix (that would be the whole database; parse_redis_config refuses it too).
 Status delete_prefix(Connection& conn, const std::string& prefix) {
+  if (prefix.empty()) return bad_uri("refusing to delete the keys under an empty prefix");
   const std::string pattern = glob_prefix(prefix);
   std::string cursor = "0";
   for (int round = 0; round < fresh_scan_rounds_max; ++round) {
@@ -750,6 +752,12 @@ Result<RedisConfig> parse_redis_config(const HandlerUri& uri) {
   if (auto e = parse_target(uri.target, c)) return *e;
   for (const auto& [k, v] : uri.params) {
     if (auto e = parse_param(k, v, c)) return *e;
+  }
+  // fresh=1 deletes every key under the prefix: under an empty one, every key of the database.
+  if (c.fresh && c.prefix.empty()) {
+    return bad_uri(
+        "fresh=1 with an empty prefix would delete every key of the database "
+        "(give prefix=P)");
   }
   return c;
 }
@@ -787,6 +795,8 @@ std::unique_ptr<SessionHandler> RedisBackend::connect(RequestEnv env) {
   return std::make_unique<RedisHandler>(shared_, env);
 }
 
+// ---- the registry's view ------------------------------------------------------------------
+
 Result<std::unique_ptr<Backend>> make_redis_backend(const HandlerUri& uri, std::uint64_t seed,
                                                     Clock& clock) {
   auto config = parse_redis_config(uri);
@@ -800,6 +810,44 @@ Result<std::unique_ptr<Backend>> make_redis_backend(const HandlerUri& uri, std::
     }
   }
   return std::unique_ptr<Backend>(std::make_unique<RedisBackend>(config.value(), seed, clock));
+}
+
+namespace {
+
+/// A key prefix of its own (inside the URI's prefix= when it has one); its keys are deleted
+/// afterwards (they would expire by their TTL anyway, but a test server stays tidy).
+Result<Isolation> isolate_redis(const HandlerUri& uri, const IsolationOptions&) {
+  auto config = parse_redis_config(uri);
+  if (!config) return config.error();
+  const auto given = uri.params.find("prefix");
+  RedisConfig c = config.value();
+  c.prefix = (given != uri.params.end() ? given->second : std::string()) + "sessionspec-prop-" +
+             unique_instance_suffix() + "-";
+  Isolation out;
+  out.uri = uri;
+  out.uri.params["prefix"] = c.prefix;
+  out.cleanup = [c] {
+    Connection conn(c);
+    if (check_server(conn)) (void)delete_prefix(conn, c.prefix);
+  };
+  return out;
+}
+
+}  // namespace
+
+BackendKind redis_kind() {
+  BackendKind kind;
+  kind.scheme = "redis";
+  kind.check = [](const HandlerUri& uri) -> Status {
+    auto config = parse_redis_config(uri);
+    if (!config) return config.error();
+    return ok_status();
+  };
+  kind.make = make_redis_backend;
+  kind.isolate = isolate_redis;
+  kind.mode_param = "mode";
+  kind.mode_values = {"none", "optimistic", "lock"};
+  return kind;
 }
 
 }  // namespace ss::handlers

@@ -14,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/result.hpp"
 #include "handlers/clock.hpp"
 #include "model/options.hpp"
 #include "model/store_model.hpp"
@@ -44,21 +45,9 @@ struct HandlerError {
   std::string reason;
 };
 
-/// Success with a T, or a HandlerError.
+/// Success with a T, or a HandlerError: base::Result with the seam's closed error type.
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::move(value)) {}
-  Result(HandlerError error) : v_(std::move(error)) {}
-  [[nodiscard]] bool ok() const { return v_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-  [[nodiscard]] const T& value() const { return std::get<0>(v_); }
-  [[nodiscard]] T& value() { return std::get<0>(v_); }
-  [[nodiscard]] const HandlerError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, HandlerError> v_;
-};
+using Result = base::Result<T, HandlerError>;
 
 /// Result of an operation with no value.
 using Status = Result<std::monostate>;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -460,6 +461,8 @@ std::unique_ptr<SessionHandler> SqliteBackend::connect(RequestEnv env) {
   return std::make_unique<SqliteHandler>(shared_, env);
 }
 
+// ---- the registry's view ------------------------------------------------------------------
+
 Result<std::unique_ptr<Backend>> make_sqlite_backend(const HandlerUri& uri, std::uint64_t seed,
                                                      Clock& clock) {
   auto config = parse_sqlite_config(uri);
@@ -467,6 +470,39 @@ Result<std::unique_ptr<Backend>> make_sqlite_backend(const HandlerUri& uri, std:
   auto made = SqliteBackend::create(std::move(config.value()), seed, clock);
   if (!made) return made.error();
   return std::unique_ptr<Backend>(std::move(made.value()));
+}
+
+namespace {
+
+/// The database file's name in a fresh directory next to PATH.
+Result<Isolation> isolate_sqlite(const HandlerUri& uri, const IsolationOptions& options) {
+  auto config = parse_sqlite_config(uri);
+  if (!config) return config.error();
+  const std::filesystem::path path(config.value().path);
+  auto dir = make_scratch_dir(path.parent_path().string(), options.label, uri.text);
+  if (!dir) return dir.error();
+  Isolation out;
+  out.uri = uri;
+  out.uri.target = dir.value() + "/" + path.filename().string();
+  out.scratch_dir = dir.value();
+  return out;
+}
+
+}  // namespace
+
+BackendKind sqlite_kind() {
+  BackendKind kind;
+  kind.scheme = "sqlite";
+  kind.check = [](const HandlerUri& uri) -> Status {
+    auto config = parse_sqlite_config(uri);
+    if (!config) return config.error();
+    return ok_status();
+  };
+  kind.make = make_sqlite_backend;
+  kind.isolate = isolate_sqlite;
+  kind.mode_param = "lock";
+  kind.mode_values = {std::nullopt, "transactional"};
+  return kind;
 }
 
 }  // namespace ss::handlers

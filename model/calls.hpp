@@ -56,6 +56,9 @@ struct Answer {
   /// The answer came from a scenario's `fault` line, not from the handler (the handler was not
   /// asked, or for open/close its own answer was replaced). PHP cannot tell; the judges can.
   bool injected = false;
+  /// failure: the handler refused for lack of room (a full table, a payload over a row's size).
+  /// PHP only sees false; the reference store accepts it within its declared limits.
+  bool capacity_refusal = false;
 
   static Answer boolean_(bool v) {
     Answer a;

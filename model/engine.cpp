@@ -1,6 +1,6 @@
 #include "model/engine.hpp"
 
-#include "model/engine_common.hpp"
+#include "model/detail/engine_common.hpp"
 
 namespace ss::model {
 

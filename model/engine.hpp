@@ -72,6 +72,11 @@ class Engine {
 /// the engine.
 [[nodiscard]] std::unique_ptr<Engine> make_engine(EngineKind kind, RequestContext ctx, Rng& rng);
 
+/// set / push / incr / unset / get / session_unset / session_status / advance on $_SESSION.
+/// `vars` is created on first assignment, as PHP creates the $_SESSION global. Public for the
+/// explorer's race checkers, which compute what a request's own writes leave in $_SESSION.
+Outcome apply_array_op(const ScriptCall& call, bool active, std::optional<Array>& vars);
+
 /// PHP's id charset for files/SessionHandler: [A-Za-z0-9,-]{1,256}.
 inline constexpr std::size_t session_id_bytes_max = 256;
 [[nodiscard]] bool valid_session_id(std::string_view id);

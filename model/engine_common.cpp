@@ -1,4 +1,4 @@
-#include "model/engine_common.hpp"
+#include "model/detail/engine_common.hpp"
 
 #include <cctype>
 #include <charconv>

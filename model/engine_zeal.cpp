@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "model/engine_common.hpp"
+#include "model/detail/engine_common.hpp"
 
 namespace ss::model {
 namespace {

@@ -122,8 +122,26 @@ void StoreModel::apply(const HandlerCall& call, const Answer& a, std::int64_t no
   }
 }
 
+// A store that declares a capacity may refuse, for lack of room, a write that would store a new
+// session or a payload over its limit: the declared limit at work, not a wrong answer. Nothing is
+// stored then (and PHP sees a failed write either way).
+bool StoreModel::refusal_allowed(const HandlerCall& call, const Answer& actual,
+                                 std::int64_t now_s) const {
+  if (actual.kind != Answer::Kind::failure || !actual.capacity_refusal) return false;
+  if (call.method != Method::write && call.method != Method::update_timestamp) return false;
+  if (call.args.size() < 2 || !storable(call.args[0])) return false;
+  const bool new_session = !live(call.args[0], now_s);
+  const std::size_t unlimited = std::numeric_limits<std::size_t>::max();
+  return (new_session && config_.sessions_max != unlimited) ||
+         call.args[1].size() > config_.payload_bytes_max;
+}
+
 Judgement StoreModel::observe(const HandlerCall& call, const Answer& actual, std::int64_t now_s) {
   Judgement j;
+  if (refusal_allowed(call, actual, now_s)) {
+    j.expected = "true, or a refusal at the store's declared capacity";
+    return j;
+  }
   if (call.method == Method::create_sid) {
     expire(now_s);
     // Ids a handler makes itself stay within the files charset whatever ids it keeps.

@@ -5,6 +5,7 @@
 // (create_sid returns any unused, well-formed id).
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,11 @@ struct StoreConfig {
   /// The longest id the store keeps (PHP's limit is 256; a sess_<id> file name allows 250).
   /// Longer, otherwise well-formed ids are refused like malformed ones (IdPolicy::files_charset).
   std::size_t id_bytes_max = 256;
+  /// A declared capacity: the store may refuse to store a new session (a full table) once it
+  /// holds some, at most this many. No limit by default.
+  std::size_t sessions_max = std::numeric_limits<std::size_t>::max();
+  /// A declared payload limit: the store may refuse a larger session. No limit by default.
+  std::size_t payload_bytes_max = std::numeric_limits<std::size_t>::max();
   IdPolicy ids = IdPolicy::files_charset;
 };
 
@@ -91,11 +97,16 @@ class StoreModel {
   [[nodiscard]] bool storable(const std::string& id) const;
   /// The first call with an id outside the files charset, and whether the store kept it.
   [[nodiscard]] const OddIdObservation& odd_ids() const { return odd_ids_; }
+  /// Notes what `actual` shows of the id policy (observe() does it itself): for judges that
+  /// compare a call that changes nothing with answer() instead of observe().
+  void learn_odd_id(const HandlerCall& call, const Answer& actual);
 
  private:
   void apply(const HandlerCall& call, const Answer& answer, std::int64_t now_s);
+  /// Whether `actual` is a capacity refusal the store's declared limits allow for `call`.
+  [[nodiscard]] bool refusal_allowed(const HandlerCall& call, const Answer& actual,
+                                     std::int64_t now_s) const;
   void expire(std::int64_t now_s);
-  void learn_odd_id(const HandlerCall& call, const Answer& actual);
 
   StoreConfig config_;
   std::map<std::string, StoredSession> records_;

@@ -61,7 +61,11 @@ bool Array::push(Value value) {
       if (*i >= next) next = *i + 1;
     }
   }
-  items.push_back(Entry{Key{next}, std::move(value)});
+  // Built in place: moving a temporary Entry makes g++ 12 at -O3 warn that the key's string
+  // alternative may be uninitialised (-Wmaybe-uninitialized), a false positive.
+  Entry& added = items.emplace_back();
+  added.key = next;
+  added.value = std::move(value);
   return true;
 }
 

@@ -20,29 +20,28 @@ class Converter {
     if (!j.is_object()) throw std::runtime_error("not a JSON object");
     bin_ = j.value("bin", false);
     Event e;
-    e.scenario = sc_.name;
     e.seq = j.value("seq", 0);
     e.step = j.value("step", 0);
     e.request = j.value("request", 0);
-    if (e.request < 1 || static_cast<std::size_t>(e.request) > sc_.requests.size()) {
+    const scenarios::Request* req = scenarios::request_at(sc_, e.request);
+    if (req == nullptr) {
       throw std::runtime_error("request " + std::to_string(e.request) + " is not in the scenario");
     }
-    const scenarios::Request& req = sc_.requests[static_cast<std::size_t>(e.request) - 1];
-    e.lane = req.name;
+    e.lane = req->name;
     const std::string kind = j.value("kind", "");
     if (kind == "request") {
-      e.kind = EventKind::request;
-      e.origin_request = &req;
+      scenarios::RequestEvent r;
       const json& args = j.at("args");
-      if (!args.empty() && args[0].is_string()) e.cookie = bytes(args[0]);
+      if (!args.empty() && args[0].is_string()) r.cookie = bytes(args[0]);
+      e.payload = std::move(r);
     } else if (kind == "script") {
-      script(j, req, e);
+      e.payload = script(j, e);
     } else if (kind == "handler") {
-      handler(j, e);
+      e.payload = handler(j);
     } else if (kind == "response") {
-      e.kind = EventKind::response;
-      e.origin_request = &req;
-      state(j, e);
+      scenarios::ResponseEvent r;
+      state(j, r.state, r.outcome);
+      e.payload = std::move(r);
     } else {
       throw std::runtime_error("unknown kind '" + kind + "'");
     }
@@ -64,43 +63,42 @@ class Converter {
     throw std::runtime_error("unreadable value " + v.dump());
   }
 
-  void script(const json& j, const scenarios::Request& req, Event& e) {
-    e.kind = EventKind::script;
-    if (e.step < 1 || static_cast<std::size_t>(e.step) > req.steps.size()) {
+  scenarios::ScriptEvent script(const json& j, const Event& e) {
+    const scenarios::Step* st = scenarios::step_at(sc_, e.request, e.step);
+    if (st == nullptr) {
       throw std::runtime_error("step " + std::to_string(e.step) + " is not in request " +
                                std::to_string(e.request));
     }
-    const scenarios::Step& st = req.steps[static_cast<std::size_t>(e.step) - 1];
-    if (j.value("name", "") != model::op_name(st.call.op)) {
+    if (j.value("name", "") != model::op_name(st->call.op)) {
       throw std::runtime_error("script call " + j.value("name", "?") + " where the scenario has " +
-                               std::string(model::op_name(st.call.op)));
+                               std::string(model::op_name(st->call.op)));
     }
-    e.call = &st.call;
-    e.origin_step = &st;
-    e.source = st.source;
+    scenarios::ScriptEvent s;
+    s.call = &st->call;
     const json& result = j.at("result");
     if (result.is_object() && result.contains("error")) {
-      e.outcome.thrown = bytes(result["error"]);
+      s.outcome.thrown = bytes(result["error"]);
     } else {
-      e.outcome.result = value(result);
+      s.outcome.result = value(result);
     }
-    if (st.call.op == model::Op::advance) now_s_ += st.call.seconds;
-    state(j, e);
+    if (st->call.op == model::Op::advance) now_s_ += st->call.seconds;
+    state(j, s.state, s.outcome);
+    return s;
   }
 
   /// status, id, session and diagnostics (script and response events).
-  void state(const json& j, Event& e) const {
-    e.status = j.value("status", "") == "active" ? model::Status::active : model::Status::none;
-    if (j.contains("id") && j["id"].is_string()) e.id = bytes(j["id"]);
+  void state(const json& j, scenarios::SessionState& st, model::Outcome& outcome) const {
+    st.status = j.value("status", "") == "active" ? model::Status::active : model::Status::none;
+    if (j.contains("id") && j["id"].is_string()) st.id = bytes(j["id"]);
     if (j.contains("session") && j["session"].is_string()) {
       auto parsed = model::unserialize(bytes(j["session"]));
       auto* v = std::get_if<model::Value>(&parsed);
       auto* a = v ? std::get_if<model::Array>(&v->v) : nullptr;
       if (a == nullptr) throw std::runtime_error("$_SESSION is not an array");
-      e.session = *a;
+      st.session = *a;
     }
     for (const auto& d : j.value("diagnostics", json::array())) {
-      e.outcome.diagnostics.push_back(diagnostic(d));
+      outcome.diagnostics.push_back(diagnostic(d));
     }
   }
 
@@ -123,37 +121,38 @@ class Converter {
     return out;
   }
 
-  void handler(const json& j, Event& e) const {
-    e.kind = EventKind::handler;
+  scenarios::HandlerEvent handler(const json& j) const {
+    scenarios::HandlerEvent h;
     const std::string name = j.value("name", "");
     const auto method = model::parse_method(name);
     if (!method) throw std::runtime_error("unknown handler method '" + name + "'");
-    e.hcall.method = *method;
+    h.call.method = *method;
     for (const auto& a : j.at("args")) {
-      e.hcall.args.push_back(a.is_number_integer() ? std::to_string(a.get<std::int64_t>())
-                                                   : bytes(a));
+      h.call.args.push_back(a.is_number_integer() ? std::to_string(a.get<std::int64_t>())
+                                                  : bytes(a));
     }
     const json& r = j.at("result");
-    if (r.is_boolean() && !r.get<bool>() && e.hcall.method != model::Method::validate_id) {
+    if (r.is_boolean() && !r.get<bool>() && h.call.method != model::Method::validate_id) {
       // PHP's `false` is a failed call (only validateId answers a plain no); the framework's
       // handlers report failures the same way, with a reason PHP never sees.
-      e.answer = model::Answer::failure_("returned false");
+      h.answer = model::Answer::failure_("returned false");
     } else if (r.is_boolean()) {
-      e.answer = model::Answer::boolean_(r.get<bool>());
+      h.answer = model::Answer::boolean_(r.get<bool>());
     } else if (r.is_string()) {
-      e.answer = model::Answer::string_(bytes(r));
+      h.answer = model::Answer::string_(bytes(r));
     } else if (r.is_number_integer()) {
-      e.answer = model::Answer::integer_(r.get<std::int64_t>());
+      h.answer = model::Answer::integer_(r.get<std::int64_t>());
     } else if (r.is_object() && r.contains("exception")) {
-      e.answer = model::Answer::exception_(bytes(r["exception"]));
+      h.answer = model::Answer::exception_(bytes(r["exception"]));
     } else if (r.is_null() || (r.is_object() && r.contains("php"))) {
       // A `fault` line's null, float, array or object.
-      e.answer = model::Answer::other_(value(r));
+      h.answer = model::Answer::other_(value(r));
     } else {
       throw std::runtime_error("unreadable handler result " + r.dump());
     }
-    e.answer.injected = j.value("injected", false);
-    e.now_s = now_s_;
+    h.answer.injected = j.value("injected", false);
+    h.now_s = now_s_;
+    return h;
   }
 
   const scenarios::Scenario& sc_;
@@ -163,9 +162,8 @@ class Converter {
 
 }  // namespace
 
-std::optional<std::vector<Event>> events_from_php(const scenarios::Scenario& sc,
-                                                  const std::vector<json>& php,
-                                                  std::string& error) {
+base::Result<std::vector<Event>> events_from_php(const scenarios::Scenario& sc,
+                                                 const std::vector<json>& php) {
   Converter convert(sc);
   std::vector<Event> out;
   out.reserve(php.size());
@@ -173,9 +171,8 @@ std::optional<std::vector<Event>> events_from_php(const scenarios::Scenario& sc,
     try {
       out.push_back(convert.convert(php[i]));
     } catch (const std::exception& ex) {
-      error = "PHP trace line " + std::to_string(i + 1) + ": " + ex.what() + ": " +
-              php[i].dump().substr(0, 300);
-      return std::nullopt;
+      return base::error("PHP trace line " + std::to_string(i + 1) + ": " + ex.what() + ": " +
+                         php[i].dump().substr(0, 300));
     }
   }
   return out;

@@ -10,9 +10,13 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "base/child_process.hpp"
+#include "handlers/run_task.hpp"
 #include "oracle/php_events.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
+#include "sched/coordinator.hpp"
 #include "sched/race_checks.hpp"
 
 namespace ss::oracle {
@@ -25,9 +29,12 @@ namespace {
 
 // ---- one real PHP process in step mode -------------------------------------------------------
 
+/// How long a process that closed its stdout gets to exit before it is killed.
+constexpr std::int64_t exit_wait_ms = 2000;
+
 struct Task {
   enum class State { running, parked, blocked, finished };
-  PhpChild child;
+  base::ChildProcess child;
   State state = State::running;
   /// The point it is parked (or blocked) at: "start", "yield" or a handler method.
   std::string at = "start";
@@ -45,9 +52,11 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
   std::string line;
   for (;;) {
     const auto r = t.child.read_line(line, deadline_ms);
-    if (r == PhpChild::Read::timeout) return;
-    if (r == PhpChild::Read::eof) {
-      const int status = t.child.reap();
+    if (r == base::ChildProcess::Read::timeout) return;
+    if (r != base::ChildProcess::Read::line) {
+      // End of output (or a line too long to be ours): the process is done; it gets
+      // exit_wait_ms to exit before it is killed.
+      const int status = t.child.finish(base::steady_ms() + exit_wait_ms).status;
       t.state = Task::State::finished;
       if (status != 0) t.failure = "exited with wait status " + std::to_string(status);
       return;
@@ -70,7 +79,7 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
 /// Waits at most `ms` for blocked tasks to wake (park or exit): until one woke or, with
 /// `until_all`, until every one did. Returns whether any woke.
 bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all) {
-  const std::int64_t deadline = steady_ms() + ms;
+  const std::int64_t deadline = base::steady_ms() + ms;
   bool woke = false;
   for (;;) {
     std::vector<pollfd> fds;
@@ -81,13 +90,13 @@ bool wait_blocked(std::deque<Task>& tasks, Lines& lines, int ms, bool until_all)
       which.push_back(i);
     }
     if (fds.empty() || (woke && !until_all)) return woke;
-    const auto left = deadline - steady_ms();
+    const auto left = deadline - base::steady_ms();
     if (left <= 0) return woke;
     if (::poll(fds.data(), fds.size(), static_cast<int>(left)) <= 0) continue;
     for (std::size_t k = 0; k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
       Task& t = tasks[which[k]];
-      pump(t, lines, steady_ms());
+      pump(t, lines, base::steady_ms());
       woke = woke || t.state != Task::State::blocked;
     }
   }
@@ -100,14 +109,14 @@ class Batch {
   Batch(const RaceLimits& limits, int first, Lines& lines)
       : limits_(limits), first_(first), lines_(lines) {}
   ~Batch() {
-    for (auto& t : tasks_) t.child.stop();
+    for (auto& t : tasks_) t.child.kill();
   }
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
   void spawn(const std::vector<std::string>& argv) {
     std::string why;
-    if (!tasks_.emplace_back().child.start(argv, why)) throw std::runtime_error(why);
+    if (!tasks_.emplace_back().child.start(argv, {}, why)) throw std::runtime_error(why);
   }
 
   /// Every process boots in parallel and parks at "start" before anything happens.
@@ -122,7 +131,7 @@ class Batch {
 
   void boot() {
     for (auto& t : tasks_) {
-      pump(t, lines_, steady_ms() + limits_.start_ms);
+      pump(t, lines_, base::steady_ms() + limits_.start_ms);
       if (t.state != Task::State::parked) {
         throw std::runtime_error("a PHP process did not reach its start point" +
                                  (t.failure.empty() ? std::string() : ": " + t.failure));
@@ -130,59 +139,56 @@ class Batch {
     }
   }
 
-  /// Grants steps as `strategy` picks until every process finished, or all unfinished ones were
-  /// blocked for deadlock_ms (deadlock), or the step budget is spent; `res` gets the picks, the
-  /// end and, for a stuck run, where each process waits.
+  /// Grants steps as `strategy` picks (sched::coordinate, the explorer's own loop) until every
+  /// process finished, or all unfinished ones were blocked for deadlock_ms (deadlock), or the
+  /// step budget is spent; `res` gets the picks, the end and, for a stuck run, where each
+  /// process waits.
   void run(sched::Strategy& strategy, int& current, sched::RunResult& res) {
+    std::vector<int> ready;
+    res.end = sched::coordinate(*this, strategy, limits_.steps_max, current, res, ready);
+  }
+
+  // ---- the coordinator's view (sched::SteppedTasks) ----
+
+  /// A granted process has already run to its next point (grant() waits for it).
+  void advance() {}
+
+  /// The parked processes; when every unfinished one is blocked, waits up to deadlock_ms for
+  /// one to wake (a lock released) before the run counts as a deadlock (`ready` empty).
+  bool collect_ready(std::vector<int>& ready) {
     for (;;) {
+      ready.clear();
       bool unfinished = false;
-      const std::vector<int> ready = ready_tasks(unfinished);
-      if (ready.empty()) {
-        if (!unfinished) return;
-        if (wait_blocked(tasks_, lines_, limits_.deadlock_ms, false)) continue;
-        res.end = sched::RunEnd::deadlock;
-      } else if (res.schedule.picks.size() >= limits_.steps_max) {
-        res.end = sched::RunEnd::budget;
+      for (std::size_t i = 0; i < tasks_.size(); ++i) {
+        if (tasks_[i].state == Task::State::parked) ready.push_back(first_ + static_cast<int>(i));
+        unfinished = unfinished || tasks_[i].state != Task::State::finished;
       }
-      if (res.end != sched::RunEnd::finished) return record_waits(res);
-      const int pick = strategy.choose(ready, current, res.schedule.picks.size());
-      if (std::find(ready.begin(), ready.end(), current) != ready.end() && pick != current) {
-        ++res.schedule.preemptions;
-      }
-      res.schedule.picks.push_back(pick);
-      current = pick;
-      grant(tasks_[static_cast<std::size_t>(pick - first_)]);
+      if (!unfinished) return false;
+      if (!ready.empty() || !wait_blocked(tasks_, lines_, limits_.deadlock_ms, false)) return true;
+    }
+  }
+
+  void grant(int task) { step(tasks_.at(static_cast<std::size_t>(task - first_))); }
+
+  void record_waits(std::vector<sched::TaskWait>& waits) const {
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      const Task& t = tasks_[i];
+      if (t.state == Task::State::finished) continue;
+      waits.push_back({first_ + static_cast<int>(i), t.at, t.state == Task::State::blocked});
     }
   }
 
  private:
-  std::vector<int> ready_tasks(bool& unfinished) const {
-    std::vector<int> ready;
-    for (std::size_t i = 0; i < tasks_.size(); ++i) {
-      if (tasks_[i].state == Task::State::parked) ready.push_back(first_ + static_cast<int>(i));
-      unfinished = unfinished || tasks_[i].state != Task::State::finished;
-    }
-    return ready;
-  }
-
-  void record_waits(sched::RunResult& res) const {
-    for (std::size_t i = 0; i < tasks_.size(); ++i) {
-      const Task& t = tasks_[i];
-      if (t.state == Task::State::finished) continue;
-      res.waits.push_back({first_ + static_cast<int>(i), t.at, t.state == Task::State::blocked});
-    }
-  }
-
   /// One step: the process runs to its next point; one that does not get there in block_ms is
   /// blocked. After a step that called the handler (a lock may have been released), blocked
   /// processes get settle_ms to wake, so that who is ready next does not depend on timing.
-  void grant(Task& t) {
+  void step(Task& t) {
     const int calls_before = t.calls;
     t.state = Task::State::running;
-    if (!t.child.write("\n", steady_ms() + limits_.block_ms)) {
+    if (!t.child.write("\n", base::steady_ms() + limits_.block_ms)) {
       throw std::runtime_error("a PHP process stopped taking steps at " + t.at);
     }
-    pump(t, lines_, steady_ms() + limits_.block_ms);
+    pump(t, lines_, base::steady_ms() + limits_.block_ms);
     if (t.state == Task::State::running) t.state = Task::State::blocked;
     const bool called = t.state == Task::State::finished ||
                         (t.state == Task::State::parked && t.calls > calls_before);
@@ -286,24 +292,19 @@ RaceRunner::~RaceRunner() {
   }
 }
 
-std::unique_ptr<RaceRunner> RaceRunner::make(const scenarios::Scenario& sc, PhpModuleUri module,
-                                             const OracleSetup& setup, RaceLimits limits,
-                                             std::uint64_t seed, std::string& error) {
-  bool concurrent = false;
-  for (const auto& b : sched::batches_of(sc)) concurrent = concurrent || b.size() > 1;
-  if (!concurrent) {
-    error = sc.file + ": no concurrent block (races need two or more overlapping requests)";
-    return nullptr;
-  }
+base::Result<std::unique_ptr<RaceRunner>> RaceRunner::make(const scenarios::Scenario& sc,
+                                                           PhpModuleUri module,
+                                                           const OracleSetup& setup,
+                                                           RaceLimits limits, std::uint64_t seed) {
   std::unique_ptr<RaceRunner> r(new RaceRunner(sc, std::move(module), setup, limits, seed));
-  r->named_ids_ = sched::named_ids(sc);
-  r->client_ids_ = sched::client_ids(sc);
-  scenarios::RunConfig rc;
-  model::Variant variant = model::Variant::sessionhandler;
-  if (auto e = scenarios::resolve_options(sc, rc, r->opts_, variant)) {
-    error = *e;
-    return nullptr;
+  r->analysis_ = scenarios::analyse(sc);
+  if (!r->analysis_.concurrent) {
+    return base::error(sc.file +
+                       ": no concurrent block (races need two or more overlapping requests)");
   }
+  auto resolved = scenarios::resolve_options(sc, scenarios::RunConfig{});
+  if (!resolved) return resolved.error();
+  r->opts_ = resolved->options;
   ::mkdir(setup.work_dir.c_str(), 0700);
   r->store_ = r->module_.isolated(setup.work_dir, "race");
   r->opts_.save_path = r->store_.save_path;
@@ -313,6 +314,15 @@ std::unique_ptr<RaceRunner> RaceRunner::make(const scenarios::Scenario& sc, PhpM
   r->setup_.php_args = r->module_.php_args();
   r->setup_.worker = nullptr;
   r->worker_ = std::make_unique<PhpWorker>(r->setup_);
+  scenarios::RunHeader head;
+  head.handler = r->module_.uri;
+  head.variant = model::Variant::sessionhandler;
+  head.options = r->opts_;
+  head.seed = seed;
+  head.guarantees = r->guarantees_;
+  head.scenario = &sc;
+  head.set_cookie_observed = false;
+  r->head_ = scenarios::run_event(std::move(head));
   return r;
 }
 
@@ -385,7 +395,7 @@ sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids) {
   boost::asio::io_context io;
   handlers::ManualClock clock(sc_.clock_start_s);
   sched::CanonicalCache canonical(opts_.serialize_handler);
-  return sched::read_state(io, reader, clock, ids, named_ids_, canonical);
+  return sched::read_state(io, reader, clock, ids, analysis_.named_ids, canonical);
 }
 
 sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge) {
@@ -396,31 +406,43 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   std::optional<std::string> jar;
   int current = -1;
   int number = 0;
-  for (const auto& batch : sched::batches_of(sc_)) {
+  for (const scenarios::Batch& batch : analysis_.batches) {
     Batch b(limits_, number, lines);
-    for (const scenarios::Request* req : batch) {
+    for (std::size_t r = batch.first; r < batch.first + batch.size; ++r) {
+      const scenarios::Request& req = sc_.requests[r];
       ++number;
-      b.spawn(command(*req, number, scenarios::cookie_for(*req, jar)));
+      b.spawn(command(req, number, scenarios::cookie_for(req, jar)));
       ++processes_;
     }
     b.boot();
     b.run(strategy, current, run.sched);
     b.check_health();
     if (run.sched.end != sched::RunEnd::finished) break;
-    update_jar(lines, number - static_cast<int>(batch.size()), jar);
+    update_jar(lines, number - static_cast<int>(batch.size), jar);
   }
   strategy.end(run.sched.schedule.picks.size());
   for (std::size_t i = 0; i < lines.size(); ++i) lines[i]["seq"] = static_cast<int>(i);
-  std::string error;
-  auto events = events_from_php(sc_, lines, error);
-  if (!events) throw std::runtime_error(error);
+  auto events = events_from_php(sc_, lines);
+  if (!events) throw std::runtime_error(events.error().message);
   run.events = std::move(*events);
-  // The explorer's checkers, fed with what real PHP did; they also name the ids to read back.
-  sched::RunJudge checker(opts_, named_ids_, client_ids_);
-  for (const auto& e : run.events) checker.observe(e);
-  if (run.sched.end == sched::RunEnd::finished)
+  // The explorer's race properties, fed with what real PHP did; they also name the ids to read
+  // back.
+  scenarios::Judge checker(
+      scenarios::JudgeOptions{.conformance = false, .expectations = false, .races = &analysis_});
+  checker.on_event(head_);
+  for (const auto& e : run.events) checker.on_event(e);
+  if (run.sched.end == sched::RunEnd::finished) {
     run.final_state = final_state(checker.touched_ids());
-  if (judge) checker.finish(run, serial_outcomes(), guarantees_);
+  }
+  if (judge) {
+    scenarios::RunEnding ending;
+    ending.end = run.sched.end;
+    ending.waits = run.sched.waits;
+    ending.final_state = &run.final_state;
+    ending.serial = &serial_outcomes();
+    ending.concurrency = guarantees_.concurrency;
+    checker.finish_run(ending, run.violations);
+  }
   return run;
 }
 
@@ -429,26 +451,19 @@ sched::ScheduleRun RaceRunner::run_one(sched::Strategy& strategy, std::uint64_t 
 }
 
 sched::ScheduleRun RaceRunner::replay(const sched::Schedule& schedule) {
-  std::string error;
-  auto strategy = sched::make_strategy("replay:" + schedule.str(), seed_, error);
-  if (!strategy) throw std::runtime_error(error);
+  auto strategy = sched::replay_strategy(schedule);
   return execute(*strategy, 0, true);
 }
 
 // Every serial order of each concurrent batch, through the same module: what "some serial order
-// explains the result" allows (the explorer's definition).
-const sched::SerialOutcomes& RaceRunner::serial_outcomes() {
+// explains the result" allows (the explorer's definition, scenarios::serial_outcomes).
+const scenarios::SerialOutcomes& RaceRunner::serial_outcomes() {
   if (serial_) return *serial_;
-  std::vector<sched::StoreState> states;
-  for (const auto& order : sched::serial_orders(sched::batches_of(sc_), sc_)) {
-    sched::SerialOrder strategy(order);
-    sched::ScheduleRun run = execute(strategy, 0, false);
-    if (!run.final_state) continue;
-    if (std::find(states.begin(), states.end(), *run.final_state) == states.end()) {
-      states.push_back(*run.final_state);
-    }
-  }
-  serial_ = std::make_unique<sched::SerialOutcomes>(sched::describe_serial(std::move(states), sc_));
+  serial_ = std::make_unique<scenarios::SerialOutcomes>(
+      scenarios::serial_outcomes(analysis_, [this](const std::vector<int>& order) {
+        sched::SerialOrder strategy(order);
+        return execute(strategy, 0, false).final_state;
+      }));
   return *serial_;
 }
 

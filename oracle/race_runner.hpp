@@ -9,7 +9,7 @@
 // every unfinished process has been blocked for `deadlock_ms`, the run ends as a deadlock
 // (a progress violation), never a hang.
 //
-// Runs are judged by the explorer's own checkers (sched/race_checks.hpp): progress, isolation,
+// Runs are judged by the explorer's race properties (scenarios/judge.hpp): progress, isolation,
 // strict mode, and lost update / no resurrection against the outcomes of the serial orders (run
 // through the same module) and the module's declared guarantee.
 
@@ -20,8 +20,11 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
+#include "scenarios/analysis.hpp"
+#include "scenarios/events.hpp"
 #include "scenarios/scenario.hpp"
 #include "sched/explorer.hpp"
 #include "sched/scheduler.hpp"
@@ -47,9 +50,10 @@ class RaceRunner {
  public:
   /// `setup`: PHP, the harness directory and a work directory (created); its worker and module
   /// fields are not used. Fails when the scenario has no concurrent block or bad options.
-  static std::unique_ptr<RaceRunner> make(const scenarios::Scenario& sc, PhpModuleUri module,
-                                          const OracleSetup& setup, RaceLimits limits,
-                                          std::uint64_t seed, std::string& error);
+  static base::Result<std::unique_ptr<RaceRunner>> make(const scenarios::Scenario& sc,
+                                                        PhpModuleUri module,
+                                                        const OracleSetup& setup, RaceLimits limits,
+                                                        std::uint64_t seed);
   ~RaceRunner();
 
   /// One schedule chosen by `strategy` (schedule number `index`), judged. Throws
@@ -67,7 +71,7 @@ class RaceRunner {
   RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const OracleSetup& setup,
              RaceLimits limits, std::uint64_t seed);
   sched::ScheduleRun execute(sched::Strategy& strategy, std::uint64_t index, bool judge);
-  const sched::SerialOutcomes& serial_outcomes();
+  const scenarios::SerialOutcomes& serial_outcomes();
   nlohmann::json program(const scenarios::Request& req, int number,
                          const std::optional<std::string>& cookie) const;
   /// The command of the process that runs request `number` (its program written to a file).
@@ -83,16 +87,18 @@ class RaceRunner {
   PhpModuleUri module_;
   OracleSetup setup_;
   RaceLimits limits_;
-  std::uint64_t seed_;
+  // Kept for the replay line's provenance; real PHP draws its own ids, so no RNG reads it yet.
+  [[maybe_unused]] std::uint64_t seed_;
   model::RunOptions opts_;
   nlohmann::json ini_;
   handlers::Guarantees guarantees_;
   ModuleSetup store_;
   std::unique_ptr<PhpWorker> worker_;
-  std::unique_ptr<sched::SerialOutcomes> serial_;
-  /// The scenario's named ids, and those of them the client chose (sched::client_ids).
-  std::set<std::string> named_ids_;
-  std::set<std::string> client_ids_;
+  std::unique_ptr<scenarios::SerialOutcomes> serial_;
+  /// Named ids, client ids, batches: computed once.
+  scenarios::ScenarioAnalysis analysis_;
+  /// The run header the judge gets before each run's events.
+  scenarios::Event head_;
   std::size_t processes_ = 0;
 };
 

@@ -3,6 +3,8 @@
 #include <map>
 
 #include "oracle/php_events.hpp"
+#include "scenarios/judge.hpp"
+#include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::oracle {
@@ -36,23 +38,29 @@ std::string not_for_modules(const scenarios::Scenario& sc) {
 
 namespace {
 
-Event run_event(const scenarios::Scenario& sc, const PhpModuleUri& module,
-                const nlohmann::json& model_run, std::uint64_t seed, model::RunOptions& opts) {
-  Event head;
-  head.kind = EventKind::run;
-  head.scenario = sc.name;
+/// The run as the model side of compare_with_php ran it: the store's save path, PHP's
+/// SessionHandler class as the handler variant; judged with the module's declared guarantees.
+base::Result<scenarios::RunHeader> run_header(const scenarios::Scenario& sc,
+                                              const PhpModuleUri& module, const ModuleSetup& store,
+                                              std::uint64_t seed) {
+  scenarios::RunConfig cfg;
+  cfg.seed = seed;
+  cfg.ini.emplace_back("save_path", store.save_path);
+  cfg.variant = model::Variant::sessionhandler;
+  auto resolved = scenarios::resolve_options(sc, cfg);
+  if (!resolved) return resolved.error();
+  scenarios::RunHeader head;
   // Real PHP 8.2 is what the php-8.2 profile models: `expect@php-8.2` lines apply to it.
-  head.engine = "php-8.2";
+  head.engine_label = "php-8.2";
+  head.engine = model::EngineKind::php82;
   head.handler = module.uri;
-  head.variant = std::string(model::variant_name(model::Variant::sessionhandler));
-  const nlohmann::json ini = model_run.value("ini", nlohmann::json::object());
-  for (const auto& [key, value] : ini.items()) {
-    if (!value.is_string()) continue;
-    head.ini[key] = value.get<std::string>();
-    (void)opts.set(key, value.get<std::string>());
-  }
+  head.variant = resolved->variant;
+  head.options = resolved->options;
   head.seed = seed;
-  head.origin_scenario = &sc;
+  head.guarantees = module.guarantees(head.options);
+  head.scenario = &sc;
+  // The CLI SAPI keeps no headers: PHP's traces carry no Set-Cookie lines.
+  head.set_cookie_observed = false;
   return head;
 }
 
@@ -86,38 +94,41 @@ void adopt_php_made_ids(std::vector<Event>& events, const std::vector<nlohmann::
   }
   // With a session active the id comes from the handler's create_sid(): nothing to adopt.
   for (const auto& e : events) {
-    if (e.kind == EventKind::handler && e.hcall.method == model::Method::create_sid) {
+    if (e.kind() == EventKind::handler && e.handler().call.method == model::Method::create_sid) {
       made.erase({e.request, e.step});
     }
   }
   for (auto& e : events) {
-    if (e.kind != EventKind::script || e.call->op != model::Op::session_create_id) continue;
+    if (e.kind() != EventKind::script) continue;
+    scenarios::ScriptEvent& s = e.script();
+    if (s.call->op != model::Op::session_create_id) continue;
     const auto it = made.find({e.request, e.step});
-    const auto* got = std::get_if<std::string>(&e.outcome.result.v);
+    const auto* got = std::get_if<std::string>(&s.outcome.result.v);
     if (it == made.end() || got == nullptr) continue;
-    if (php_made(*got, e.call->text.value_or(""), opts)) e.outcome.result = it->second;
+    if (php_made(*got, s.call->text.value_or(""), opts)) s.outcome.result = it->second;
   }
 }
 
 }  // namespace
 
-std::optional<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
-                                                const PhpModuleUri& module,
-                                                const ModuleSetup& store, const OracleSetup& setup,
-                                                std::uint64_t seed,
-                                                const std::vector<scenarios::Listener*>& listeners,
-                                                std::string& error) {
+base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
+                                               const PhpModuleUri& module, const ModuleSetup& store,
+                                               const OracleSetup& setup, std::uint64_t seed,
+                                               const std::vector<scenarios::Listener*>& listeners) {
   if (std::string why = not_for_modules(sc); !why.empty()) {
     RealEngineResult skipped;
     skipped.skipped = std::move(why);
     return skipped;
   }
   const scenarios::Scenario judged = judgeable(sc);
+  auto head = run_header(judged, module, store, seed);
+  if (!head) return head.error();
   OracleSetup s = setup;
   s.module = store;
   s.php_args = module.php_args();
   scenarios::RunConfig cfg;
   cfg.seed = seed;
+  std::string error;
   bool hung = false;
   auto traced = compare_with_php(judged, cfg, s, error, &hung);
   if (!traced && hung) {
@@ -125,31 +136,24 @@ std::optional<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
     RealEngineResult stuck;
     stuck.failure =
         scenarios::Failure{sc.name, 0, 0, 0, "progress", "every request finishes", error};
-    error.clear();
     return stuck;
   }
-  if (!traced) return std::nullopt;
-  auto events = events_from_php(judged, traced->php_raw, error);
-  if (!events) return std::nullopt;
-  model::RunOptions opts;
-  const Event head = run_event(judged, module, traced->model_run, seed, opts);
-  adopt_php_made_ids(*events, traced->model_raw, opts);
-  scenarios::ConformanceChecker conformance(module.guarantees(opts).store);
-  scenarios::ExpectationChecker expectations;
-  std::vector<scenarios::Listener*> all{&conformance, &expectations};
+  if (!traced) return base::error(error);
+  auto events = events_from_php(judged, traced->php_raw);
+  if (!events) return events.error();
+  adopt_php_made_ids(*events, traced->model_raw, head->options);
+  scenarios::Judge judge;
+  std::vector<scenarios::Listener*> all{&judge};
   all.insert(all.end(), listeners.begin(), listeners.end());
-  for (auto* l : all) l->on_event(head);
+  const Event run = scenarios::run_event(std::move(*head));
+  for (auto* l : all) l->on_event(run);
   for (const auto& e : *events) {
     for (auto* l : all) l->on_event(e);
   }
   for (auto* l : all) l->on_finish();
   RealEngineResult result;
   result.php = std::move(traced->php_raw);
-  if (conformance.failure()) {
-    result.failure = conformance.failure();
-  } else if (!expectations.failures().empty()) {
-    result.failure = expectations.failures().front();
-  }
+  result.failure = judge.first_failure();
   return result;
 }
 

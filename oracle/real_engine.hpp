@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
-#include "scenarios/checks.hpp"
 #include "scenarios/events.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace ss::oracle {
@@ -41,11 +42,12 @@ struct RealEngineResult {
 [[nodiscard]] std::string not_for_modules(const scenarios::Scenario& sc);
 
 /// Runs `sc` through `module` in real PHP (`setup`: PHP, harness, worker, work directory; its
-/// `module` field is ignored and replaced by `store`). `listeners` see the judged events (for
-/// traces). Returns nullopt with `error` when PHP could not run the scenario at all.
-[[nodiscard]] std::optional<RealEngineResult> run_real_engine(
+/// `module` field is ignored and replaced by `store`), judged by the judge `check` uses (with
+/// the module's declared guarantees; Set-Cookie is not observed). `listeners` see the judged
+/// events (for traces). An error when PHP could not run the scenario at all.
+[[nodiscard]] base::Result<RealEngineResult> run_real_engine(
     const scenarios::Scenario& sc, const PhpModuleUri& module, const ModuleSetup& store,
     const OracleSetup& setup, std::uint64_t seed,
-    const std::vector<scenarios::Listener*>& listeners, std::string& error);
+    const std::vector<scenarios::Listener*>& listeners);
 
 }  // namespace ss::oracle

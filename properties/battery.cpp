@@ -1,21 +1,16 @@
 #include "properties/battery.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
+#include "handlers/registry.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
-#include "scenarios/checks.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/runner.hpp"
-
-#ifndef SESSIONSPEC_SCENARIO_DIR_DEFAULT
-#define SESSIONSPEC_SCENARIO_DIR_DEFAULT "scenarios"
-#endif
 
 namespace ss::properties {
 
@@ -33,93 +28,30 @@ double elapsed_ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
-/// scenarios::run_scenario with NoWaitPoints: a sequential run has no other lock holder, so a
+/// Runs `sc` against a fresh isolated backend, judged as `check` judges; returns the first
+/// failure, or "" when it passes. NoWaitPoints: a sequential run has no other lock holder, so a
 /// handler that blocks on a lock leaked by an earlier request fails at once instead of after
 /// the default 3 s of real time (which would make every lock mutant cost seconds).
-class SequentialRun final : public scenarios::EventSink {
- public:
-  SequentialRun(const scenarios::Scenario& sc, const std::vector<scenarios::Listener*>& listeners)
-      : sc_(sc), listeners_(listeners) {}
-
-  void emit(scenarios::Event e) override {
-    e.scenario = sc_.name;
-    e.seq = seq_++;
-    for (scenarios::Listener* l : listeners_) l->on_event(e);
-  }
-
-  handlers::Task<void> run(const scenarios::RunConfig& cfg, handlers::Backend& backend,
-                           handlers::ManualClock& clock, const model::RunOptions& opts,
-                           model::Variant variant) {
-    scenarios::Event head;
-    head.kind = scenarios::EventKind::run;
-    head.engine = std::string(model::engine_name(cfg.engine));
-    head.handler = backend.uri();
-    head.variant = std::string(model::variant_name(variant));
-    head.ini = opts.to_ini();
-    head.seed = cfg.seed;
-    head.origin_scenario = &sc_;
-    emit(std::move(head));
-    co_await scenarios::seed_store(sc_, backend, clock, points_);
-    model::Rng rng(cfg.seed);
-    std::optional<std::string> jar;
-    int number = 0;
-    for (const scenarios::Request& req : sc_.requests) {
-      model::RequestContext ctx{opts, variant, scenarios::cookie_for(req, jar)};
-      auto engine = model::make_engine(cfg.engine, ctx, rng);
-      ++number;
-      auto handler = backend.connect(
-          handlers::RequestEnv{&clock, &points_, static_cast<std::uint64_t>(number)});
-      scenarios::RequestPlan plan{.request = &req,
-                                  .number = number,
-                                  .cookie = ctx.cookie,
-                                  .engine = engine.get(),
-                                  .handler = handler.get(),
-                                  .points = &points_,
-                                  .clock = &clock};
-      auto cookies = co_await scenarios::run_request(plan, *this);
-      if (!cookies.empty()) jar = cookies.back();
-    }
-  }
-
- private:
-  const scenarios::Scenario& sc_;
-  const std::vector<scenarios::Listener*>& listeners_;
-  NoWaitPoints points_;
-  int seq_ = 0;
-};
-
-/// Runs `sc` against a fresh isolated backend; returns the first failure, or "" when it passes.
 std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri,
                            std::uint64_t seed, std::string& where) {
   scenarios::RunConfig cfg;
   cfg.seed = seed;
-  model::RunOptions opts;
-  model::Variant variant = model::Variant::full;
-  if (auto e = scenarios::resolve_options(sc, cfg, opts, variant)) return *e;
   handlers::ManualClock clock(sc.clock_start_s);
-  auto backend = HandlerTarget(uri).make(seed, clock);
+  auto spec = handlers::parse_handler_spec(uri);
+  if (!spec) return "cannot make the backend: " + spec.error().reason;
+  auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) return "cannot make the backend: " + backend.error().reason;
-  scenarios::ConformanceChecker conformance(backend.value()->get().guarantees().store);
-  scenarios::ExpectationChecker expectations;
-  const std::vector<scenarios::Listener*> listeners{&conformance, &expectations};
-  SequentialRun run(sc, listeners);
-  boost::asio::io_context io;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, run.run(cfg, backend.value()->get(), clock, opts, variant),
-                        [&failure](std::exception_ptr p) { failure = std::move(p); });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  for (scenarios::Listener* l : listeners) l->on_finish();
-  std::optional<scenarios::Failure> first = conformance.failure();
-  if (!first && !expectations.failures().empty()) first = expectations.failures().front();
+  scenarios::Judge judge;
+  NoWaitPoints points;
+  auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, {&judge}, &points);
+  if (!ran) return ran.error().message;
+  std::optional<scenarios::Failure> first = judge.first_failure();
   if (!first) return "";
   where = first->line > 0 ? " (line " + std::to_string(first->line) + ")" : "";
   return first->str();
 }
 
 }  // namespace
-
-std::string default_scenario_dir() { return SESSIONSPEC_SCENARIO_DIR_DEFAULT; }
 
 std::vector<model::EngineKind> engines_for(const std::string&) {
   return {model::EngineKind::php82, model::EngineKind::legacy, model::EngineKind::zealphp};

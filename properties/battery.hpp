@@ -71,7 +71,4 @@ class Battery {
 /// it never read), and each finds bugs the others cannot.
 [[nodiscard]] std::vector<model::EngineKind> engines_for(const std::string& handler_uri);
 
-/// The shipped scenarios of the source tree this was built from.
-[[nodiscard]] std::string default_scenario_dir();
-
 }  // namespace ss::properties

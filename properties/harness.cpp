@@ -7,8 +7,7 @@
 #include <ostream>
 #include <utility>
 
-#include <boost/asio/co_spawn.hpp>
-
+#include "handlers/run_task.hpp"
 #include "scenarios/events.hpp"
 #include "scenarios/runner.hpp"
 
@@ -39,10 +38,6 @@ class LogObserver final : public scenarios::CallObserver {
   Log& log_;
 };
 
-std::string show_session(const std::optional<model::Array>& s) {
-  return s ? model::show(model::Value{*s}) : std::string("unset");
-}
-
 std::string show_outcome(const model::Outcome& o) {
   std::string out = o.thrown ? "throws " + *o.thrown : model::show(o.result);
   for (const auto& d : o.diagnostics) {
@@ -51,23 +46,8 @@ std::string show_outcome(const model::Outcome& o) {
   return out;
 }
 
-std::string show_cookies(const std::vector<std::string>& cookies) {
-  std::string out = "[";
-  for (const auto& c : cookies) out += (out.size() > 1 ? ", " : "") + model::show(model::Value{c});
-  return out + "]";
-}
-
-bool same_outcome(const model::Outcome& a, const model::Outcome& b) {
-  return a.result == b.result && a.thrown == b.thrown && a.diagnostics == b.diagnostics;
-}
-
 HandlerCall make_call(Method m, std::vector<std::string> args = {}) {
   return HandlerCall{m, std::move(args)};
-}
-
-/// Calls that change nothing in a correct store.
-bool has_no_effect(Method m) {
-  return m == Method::open || m == Method::close || m == Method::read || m == Method::validate_id;
 }
 
 /// Performs `calls` in order on one handler, in one coroutine.
@@ -112,9 +92,11 @@ std::string describe(const CaseConfig& cfg) {
 /// One request: the engine under test with its handler instance, and the shadow engine.
 struct Harness::Lane {
   std::unique_ptr<model::Engine> sut;
-  std::unique_ptr<model::Engine> model;
   std::unique_ptr<handlers::SessionHandler> handler;
   std::uint64_t number = 0;
+  /// The cookie the request sent, and its script calls so far (the events' step numbers).
+  std::optional<std::string> cookie;
+  int step = 0;
 };
 
 /// Which session lock the current request's handler holds, as far as its calls tell: a
@@ -148,51 +130,48 @@ struct Harness::LockTracker {
   }
 };
 
-template <class T>
-T Harness::run_sync(handlers::Task<T> task) {
-  std::optional<T> out;
-  std::exception_ptr error;
-  // Results are not default-constructible, so the value is handed out through `out`.
-  auto wrapper = [&out, t = std::move(task)]() mutable -> handlers::Task<void> {
-    out.emplace(co_await std::move(t));
-  };
-  // co_spawn with `detached` would swallow exceptions; keep them and rethrow here.
-  boost::asio::co_spawn(io_, wrapper(), [&error](std::exception_ptr p) { error = std::move(p); });
-  io_.restart();
-  io_.run();
-  if (error) std::rethrow_exception(error);
-  return std::move(*out);
-}
-
-Tolerances tolerances_for(const std::string& handler_uri) {
-  std::string base = handler_uri;
-  if (base.rfind("mutant:", 0) == 0 && base.find('+') != std::string::npos) {
-    base = base.substr(base.find('+') + 1);
-  }
+Tolerances tolerances_for(const handlers::HandlerSpec&) {
   Tolerances t;
   // The files handler re-creates a session gc removed under its lock: nothing to excuse.
   t.gc_of_held_session = false;
   return t;
 }
 
-Harness::Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
                  Tolerances tolerances)
-    : cfg_(cfg), checked_(checked), clock_(clock_start_s), sut_rng_(cfg.seed),
-      model_rng_(cfg.seed), points_owner_(std::make_unique<NoWaitPoints>()),
-      locks_(std::make_unique<LockTracker>()), tolerances_(tolerances) {
+    : cfg_(cfg),
+      checked_(checked),
+      clock_(clock_start_s),
+      sut_rng_(cfg.seed),
+      points_owner_(std::make_unique<NoWaitPoints>()),
+      locks_(std::make_unique<LockTracker>()),
+      tolerances_(tolerances) {
   points_ = points_owner_.get();
-  auto made = target.make(cfg.seed, clock_);
+  auto made = handlers::make_isolated(target, cfg.seed, clock_);
   if (!made) {
     failure_ = "setup: " + made.error().reason;
     return;
   }
   backend_ = std::move(made.value());
-  const handlers::Guarantees g = backend_->get().guarantees();
+  const handlers::Guarantees g = backend_->guarantees();
   serialised_ = g.concurrency == handlers::Concurrency::serialised;
   ttl_store_ = g.store.expiry == model::Expiry::ttl;
   ttl_s_ = g.store.ttl_s;
   overlap_allowed_ = g.concurrency == handlers::Concurrency::last_writer_wins;
-  store_ = model::StoreModel(g.store);
+  if (checked_) {
+    judge_ = std::make_unique<scenarios::Judge>(
+        scenarios::JudgeOptions{.conformance = true, .expectations = false, .races = nullptr});
+    scenarios::RunHeader head;
+    head.engine_label = std::string(model::engine_name(cfg.engine));
+    head.engine = cfg.engine;
+    head.handler = target.text;
+    head.variant = cfg.variant;
+    head.options = cfg.options;
+    head.seed = cfg.seed;
+    head.guarantees = g;
+    judge_->on_event(scenarios::run_event(std::move(head)));
+    seq_ = 1;
+  }
   main_ = open_lane(std::nullopt);
   run_phase(*main_, Phase::begin, nullptr);
 }
@@ -202,10 +181,10 @@ Harness::~Harness() = default;
 std::unique_ptr<Harness::Lane> Harness::open_lane(std::optional<std::string> cookie) {
   auto lane = std::make_unique<Lane>();
   lane->number = ++requests_;
+  lane->cookie = cookie;
   model::RequestContext ctx{cfg_.options, cfg_.variant, std::move(cookie)};
   lane->sut = model::make_engine(cfg_.engine, ctx, sut_rng_);
-  if (checked_) lane->model = model::make_engine(cfg_.engine, ctx, model_rng_);
-  lane->handler = backend_->get().connect(handlers::RequestEnv{&clock_, points_, lane->number});
+  lane->handler = backend_->connect(handlers::RequestEnv{&clock_, points_, lane->number});
   return lane;
 }
 
@@ -223,7 +202,8 @@ void Harness::run_phase(Lane& lane, Phase phase, const model::ScriptCall* call) 
   if (failure_ || inconclusive_) return;
   log_.clear();
   LogObserver observer(log_);
-  model::Outcome got = run_sync(
+  model::Outcome got = handlers::run_task(
+      io_,
       scenarios::drive(proc_for(*lane.sut, phase, call), *lane.handler, clock_, observer, steps_));
   if (trace_ != nullptr) print_trace(got);
   std::vector<std::string> held_at_gc;
@@ -231,10 +211,57 @@ void Harness::run_phase(Lane& lane, Phase phase, const model::ScriptCall* call) 
   if (!checked_) return;
   std::set<std::string> existed;
   for (const auto& id : held_at_gc) {
-    if (store_.sessions().count(id) != 0) existed.insert(id);
+    if (stored().count(id) != 0) existed.insert(id);
   }
-  check_phase(lane, phase, call, got);
+  judge_phase(lane, phase, call, std::move(got));
   excuse_gc_of_held(held_at_gc, existed);
+}
+
+// The phase as events, in the order a sequential run reports them: the script call (or the
+// request's start or end), then its handler calls; the judge settles the step at once.
+void Harness::judge_phase(Lane& lane, Phase phase, const model::ScriptCall* call,
+                          model::Outcome got) {
+  const auto request = static_cast<int>(lane.number);
+  const model::Engine& e = *lane.sut;
+  scenarios::SessionState state{e.status(), e.session_id(), e.session()};
+  int step = 0;
+  switch (phase) {
+    case Phase::begin: emit(request, step, scenarios::RequestEvent{lane.cookie}); break;
+    case Phase::script:
+      step = ++lane.step;
+      emit(request, step, scenarios::ScriptEvent{call, std::move(got), std::move(state)});
+      break;
+    case Phase::end:
+      step = lane.step + 1;
+      emit(request, step,
+           scenarios::ResponseEvent{std::move(got), std::move(state), e.set_cookies()});
+      break;
+  }
+  for (const auto& [c, a, now] : log_) {
+    remember_ids(c, a);
+    emit(request, step, scenarios::HandlerEvent{c, a, now});
+  }
+  judge_->settle();
+  take_judgement();
+}
+
+void Harness::emit(int request, int step, scenarios::Event::Payload payload) {
+  scenarios::Event e;
+  e.request = request;
+  e.step = step;
+  e.seq = seq_++;
+  e.payload = std::move(payload);
+  judge_->on_event(e);
+}
+
+// The judge's first disagreement becomes the case's failure, told where the case is.
+void Harness::take_judgement() {
+  const auto& f = judge_->conformance_failure();
+  if (f) fail(f->what, f->expected, f->actual);
+}
+
+const std::map<std::string, model::StoredSession>& Harness::stored() const {
+  return judge_->store().sessions();
 }
 
 void Harness::print_trace(const model::Outcome& got) const {
@@ -263,66 +290,11 @@ void Harness::excuse_gc_of_held(const std::vector<std::string>& held_at_gc,
                                 const std::set<std::string>& existed) {
   if (!tolerances_.gc_of_held_session || failure_) return;
   for (const auto& id : held_at_gc) {
-    if (existed.count(id) != 0 && store_.sessions().count(id) == 0 && locks_->held &&
-        *locks_->held == id) {
+    if (existed.count(id) != 0 && stored().count(id) == 0 && locks_->held && *locks_->held == id) {
       inconclusive_ = where_label() + ": gc() removed the session '" + id +
                       "' this request holds (excused: Tolerances::gc_of_held_session)";
       return;
     }
-  }
-}
-
-void Harness::check_phase(Lane& lane, Phase phase, const model::ScriptCall* call,
-                          const model::Outcome& got) {
-  model::Machine<model::Outcome> m(proc_for(*lane.model, phase, call));
-  m.start();
-  if (!check_calls(m)) return;
-  const model::Outcome want = m.result();
-  compare_visible(lane, phase, got, want);
-}
-
-// The shadow engine must ask for exactly the calls the engine under test made, and each real
-// answer must be the one the reference store gives.
-bool Harness::check_calls(model::Machine<model::Outcome>& m) {
-  for (const auto& [c, a, now] : log_) {
-    const HandlerCall* want = m.pending();
-    if (want == nullptr) {
-      fail("an unexpected handler call", "no further call", model::show(c));
-      return false;
-    }
-    if (!(*want == c)) {
-      fail("a different handler call", model::show(*want), model::show(c));
-      return false;
-    }
-    if (!judge(c, a, now)) return false;
-    // The judged answer is the store's own as far as PHP can tell (Answer::same_for_php: only a
-    // failure's reason may differ, and engines never look at it), and for create_sid it is the
-    // id the store has just accepted as unused; so it is what the shadow engine gets.
-    m.resume(a);
-  }
-  if (!m.done()) {
-    fail("a missing handler call", model::show(*m.pending()), "none");
-    return false;
-  }
-  return true;
-}
-
-void Harness::compare_visible(Lane& lane, Phase phase, const model::Outcome& got,
-                              const model::Outcome& want) {
-  const model::Engine& s = *lane.sut;
-  const model::Engine& r = *lane.model;
-  if (!same_outcome(got, want)) {
-    fail("what the script saw", show_outcome(want), show_outcome(got));
-  } else if (s.status() != r.status()) {
-    fail("session_status()", std::to_string(static_cast<int>(r.status())),
-         std::to_string(static_cast<int>(s.status())));
-  } else if (s.session_id() != r.session_id()) {
-    fail("session_id()", model::show(model::Value{r.session_id()}),
-         model::show(model::Value{s.session_id()}));
-  } else if (s.session() != r.session()) {
-    fail("$_SESSION", show_session(r.session()), show_session(s.session()));
-  } else if (phase == Phase::end && s.set_cookies() != r.set_cookies()) {
-    fail("Set-Cookie", show_cookies(r.set_cookies()), show_cookies(s.set_cookies()));
   }
 }
 
@@ -415,33 +387,20 @@ void Harness::interleave(const std::vector<model::ScriptCall>& calls) {
 
 std::vector<Answer> Harness::perform(handlers::SessionHandler& h,
                                      const std::vector<HandlerCall>& calls) {
-  return run_sync(perform_all(h, calls));
+  return handlers::run_task(io_, perform_all(h, calls));
 }
 
-// Calls without effects are judged with StoreModel::answer(), which (unlike observe()) does
-// not format the expected answer for a message nobody reads: reads carry whole sessions.
-bool Harness::judge(const HandlerCall& c, const Answer& a, std::int64_t now) {
-  remember_ids(c, a);
-  if (has_no_effect(c.method)) {
-    const Answer want = store_.answer(c, now, {});
-    if (want.same_for_php(a)) return true;
-    fail("handler answer to " + model::show(c), model::show(want), model::show(a));
-    return false;
-  }
-  const model::Judgement j = store_.observe(c, a, now);
-  if (j.ok) return true;
-  fail("handler answer to " + model::show(c), j.expected, model::show(a));
-  return false;
-}
-
+// Calls made outside any request (request 0) are judged by the reference store alone.
 bool Harness::judged(handlers::SessionHandler& h, const std::vector<HandlerCall>& calls) {
   const std::vector<Answer> answers = perform(h, calls);
   if (!checked_) return true;
   log_.clear();
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    if (!judge(calls[i], answers[i], clock_.now_s())) return false;
+  for (std::size_t i = 0; i < calls.size() && !failure_; ++i) {
+    remember_ids(calls[i], answers[i]);
+    emit(0, 0, scenarios::HandlerEvent{calls[i], answers[i], clock_.now_s()});
+    take_judgement();
   }
-  return true;
+  return !failure_;
 }
 
 void Harness::probe() {
@@ -449,7 +408,7 @@ void Harness::probe() {
   ++steps_;
   where_ = Where{Where::Kind::probe, steps_, requests_ + 1, nullptr, {}};
   if (serialised_ && !locks_->known) return;
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   if (serialised_ && locks_->held) {
     const std::string& held = *locks_->held;
@@ -482,14 +441,14 @@ void Harness::finish() {
 void Harness::audit() {
   if (!checked_ || failure_ || inconclusive_) return;
   where_ = Where{Where::Kind::audit, steps_, requests_ + 1, nullptr, {}};
-  auto h = backend_->get().connect(handlers::RequestEnv{&clock_, points_, ++requests_});
+  auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   // One batch: the calls do not depend on the answers, and judging stops at the first wrong one.
   std::vector<HandlerCall> calls{open};
   for (const auto& id : known_ids_) {
     // Reading a session's non-empty data already proves that it exists.
-    const auto it = store_.sessions().find(id);
-    if (it == store_.sessions().end() || it->second.data.empty()) {
+    const auto it = stored().find(id);
+    if (it == stored().end() || it->second.data.empty()) {
       calls.push_back(make_call(Method::validate_id, {id}));
     }
     calls.push_back(make_call(Method::read, {id}));
@@ -508,7 +467,7 @@ void Harness::audit() {
 // the clock only moves forward.
 void Harness::audit_ttl(handlers::SessionHandler& h, const HandlerCall& open) {
   std::map<std::int64_t, std::vector<std::string>> by_mtime;
-  for (const auto& [id, rec] : store_.sessions()) by_mtime[rec.mtime_s].push_back(id);
+  for (const auto& [id, rec] : stored()) by_mtime[rec.mtime_s].push_back(id);
   for (const auto& [mtime, ids] : by_mtime) {
     if (mtime + ttl_s_ < clock_.now_s()) continue;  // Already gone: the batch above judged it.
     for (const std::int64_t at : {mtime + ttl_s_, mtime + ttl_s_ + 1}) {
@@ -528,7 +487,7 @@ std::vector<HandlerCall> Harness::age_audit() const {
   if (ttl_store_) return {};
   const std::int64_t now = clock_.now_s();
   std::vector<std::int64_t> ages;
-  for (const auto& [id, rec] : store_.sessions()) ages.push_back(now - rec.mtime_s);
+  for (const auto& [id, rec] : stored()) ages.push_back(now - rec.mtime_s);
   std::sort(ages.begin(), ages.end(), std::greater<>());
   ages.erase(std::unique(ages.begin(), ages.end()), ages.end());
   std::vector<HandlerCall> calls;

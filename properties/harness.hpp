@@ -1,12 +1,17 @@
 #pragma once
 // The executable side of the stateful properties, free of RapidCheck so that benchmarks and the
 // CLI can drive it too. A Harness runs script calls against a real handler through one engine
-// (the system under test) and, when checked, through a shadow engine of the same profile that is
-// answered by the reference store (model::StoreModel). Every handler answer is judged by the
-// store; everything the script sees (Outcome, status, id, $_SESSION, Set-Cookie) is compared
-// between the two engines. The first disagreement is kept and every later step does nothing.
+// (the system under test) and, when checked, reports every step as events to the judge
+// (scenarios/judge.hpp) that `check` uses too: every handler answer is judged by the reference
+// store (model::StoreModel), and a shadow engine of the same profile answered with the judged
+// answers must agree with everything the script saw (result, status, id, $_SESSION,
+// Set-Cookie). The harness adds what only a property case does: another process probing a held
+// lock, and a final audit of the store. The first disagreement is kept and every later step does
+// nothing.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -15,13 +20,11 @@
 #include <tuple>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "handlers/clock.hpp"
+#include "handlers/registry.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
-#include "model/store_model.hpp"
-#include "properties/target.hpp"
+#include "scenarios/judge.hpp"
 
 namespace ss::properties {
 
@@ -58,8 +61,8 @@ struct Tolerances {
   bool gc_of_held_session = false;
 };
 
-/// The tolerances a handler URI (or a mutant over it) gets: see docs/properties.md.
-[[nodiscard]] Tolerances tolerances_for(const std::string& handler_uri);
+/// The tolerances a handler (or a mutant over it) gets: see docs/properties.md.
+[[nodiscard]] Tolerances tolerances_for(const handlers::HandlerSpec& handler);
 
 /// A script call as PHP code would name it: `session_start(['read_and_close' => '1'])`.
 [[nodiscard]] std::string show_call(const model::ScriptCall& call);
@@ -75,9 +78,9 @@ struct CookieChoice {
 /// Drives one case. Not copyable: it owns the backend, the clock and the engines.
 class Harness {
  public:
-  /// Builds the case's backend from `target` (a failure to build it is the case's failure) and
-  /// starts the first request, without a cookie.
-  Harness(const CaseConfig& cfg, const HandlerTarget& target, bool checked,
+  /// Builds the case's backend, an isolated instance of `target` (a failure to build it is the
+  /// case's failure), and starts the first request, without a cookie.
+  Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, bool checked,
           Tolerances tolerances = {});
 
   /// Prints every step with its handler calls to `out` (replays use it to show the failing
@@ -137,15 +140,12 @@ class Harness {
                                               const model::ScriptCall* call);
   std::unique_ptr<Lane> open_lane(std::optional<std::string> cookie);
   void run_phase(Lane& lane, Phase phase, const model::ScriptCall* call);
-  void check_phase(Lane& lane, Phase phase, const model::ScriptCall* call,
-                   const model::Outcome& got);
-  bool check_calls(model::Machine<model::Outcome>& m);
-  void compare_visible(Lane& lane, Phase phase, const model::Outcome& got,
-                       const model::Outcome& want);
+  void judge_phase(Lane& lane, Phase phase, const model::ScriptCall* call, model::Outcome got);
+  void emit(int request, int step, scenarios::Event::Payload payload);
+  void take_judgement();
   void end_lane(Lane& lane);
   std::vector<model::Answer> perform(handlers::SessionHandler& h,
                                      const std::vector<model::HandlerCall>& calls);
-  bool judge(const model::HandlerCall& c, const model::Answer& a, std::int64_t now);
   bool judged(handlers::SessionHandler& h, const std::vector<model::HandlerCall>& calls);
   void audit();
   [[nodiscard]] std::vector<model::HandlerCall> age_audit() const;
@@ -156,20 +156,20 @@ class Harness {
   void excuse_gc_of_held(const std::vector<std::string>& held_at_gc,
                          const std::set<std::string>& existed);
   void fail(std::string what, std::string expected, std::string actual);
-  template <class T>
-  T run_sync(handlers::Task<T> task);
+  [[nodiscard]] const std::map<std::string, model::StoredSession>& stored() const;
 
   CaseConfig cfg_;
   bool checked_;
   handlers::ManualClock clock_;
-  std::unique_ptr<CaseBackend> backend_;
+  std::unique_ptr<handlers::IsolatedBackend> backend_;
   bool serialised_ = false;
   bool ttl_store_ = false;
   std::int64_t ttl_s_ = 0;
   bool overlap_allowed_ = false;
-  model::StoreModel store_;
+  /// The judge of a checked case, and the number of the next event it gets.
+  std::unique_ptr<scenarios::Judge> judge_;
+  int seq_ = 0;
   model::Rng sut_rng_;
-  model::Rng model_rng_;
   handlers::IoPoints* points_ = nullptr;
   std::unique_ptr<handlers::IoPoints> points_owner_;
   boost::asio::io_context io_;

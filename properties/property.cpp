@@ -100,9 +100,15 @@ namespace {
 /// previous case's), so that after a replay it holds the reported case only: RapidCheck runs
 /// the property at every step of the shrink path it replays.
 std::function<void()> make_property(PropertySpec spec, std::shared_ptr<std::string> last_trace) {
-  return [spec = std::move(spec), last_trace]() {
+  // Parsed once for every case; a URI that does not parse fails each case as its set-up.
+  auto target = handlers::parse_handler_spec(spec.handler_uri);
+  return [spec = std::move(spec), target = std::move(target), last_trace]() {
     const CaseConfig cfg = *gen_case(spec.engine);
-    Harness h(cfg, HandlerTarget(spec.handler_uri), true, tolerances_for(spec.handler_uri));
+    if (!target) {
+      throw rc::detail::CaseResult(rc::detail::CaseResult::Type::Failure,
+                                   describe(cfg) + "\nsetup: " + target.error().reason);
+    }
+    Harness h(cfg, target.value(), true, tolerances_for(target.value()));
     std::ostringstream trace;
     if (last_trace) h.trace_to(&trace);
     CaseSummary summary;

@@ -1,11 +1,7 @@
 #include "scenarios/runner.hpp"
 
-#include <exception>
-#include <tuple>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "base/assert.hpp"
+#include "handlers/run_task.hpp"
 
 namespace ss::scenarios {
 
@@ -28,6 +24,23 @@ std::string deferred_text(const model::ScriptCall& call) {
   std::string out(model::op_name(call.op));
   for (const auto& v : script_args(call)) out += " " + model::show(v);
   return out;
+}
+
+Event run_event(RunHeader header) {
+  Event e;
+  e.payload = std::make_shared<const RunHeader>(std::move(header));
+  return e;
+}
+
+const Request* request_at(const Scenario& sc, int request) {
+  if (request < 1 || static_cast<std::size_t>(request) > sc.requests.size()) return nullptr;
+  return &sc.requests[static_cast<std::size_t>(request) - 1];
+}
+
+const Step* step_at(const Scenario& sc, int request, int step) {
+  const Request* r = request_at(sc, request);
+  if (r == nullptr || step < 1 || static_cast<std::size_t>(step) > r->steps.size()) return nullptr;
+  return &r->steps[static_cast<std::size_t>(step) - 1];
 }
 
 std::vector<model::Value> script_args(const model::ScriptCall& call) {
@@ -79,13 +92,20 @@ std::vector<model::Value> script_args(const model::ScriptCall& call) {
 
 namespace {
 
+/// A handler's failure as PHP sees it (false), marked when it is a refusal for lack of room.
+Answer failure_answer(const handlers::HandlerError& e) {
+  Answer a = Answer::failure_(e.reason);
+  a.capacity_refusal = e.code == handlers::ErrorCode::capacity;
+  return a;
+}
+
 Answer status_answer(const handlers::Status& s) {
-  return s ? Answer::boolean_(true) : Answer::failure_(s.error().reason);
+  return s ? Answer::boolean_(true) : failure_answer(s.error());
 }
 
 template <class T>
 Answer value_answer(const handlers::Result<T>& r) {
-  if (!r) return Answer::failure_(r.error().reason);
+  if (!r) return failure_answer(r.error());
   if constexpr (std::is_same_v<T, std::string>) {
     return Answer::string_(r.value());
   } else if constexpr (std::is_same_v<T, bool>) {
@@ -97,9 +117,37 @@ Answer value_answer(const handlers::Result<T>& r) {
 
 std::string arg(const HandlerCall& c, std::size_t i) { return i < c.args.size() ? c.args[i] : ""; }
 
+/// How many arguments each method takes (model::HandlerCall).
+std::size_t arity(Method m) {
+  switch (m) {
+    case Method::open:
+    case Method::write:
+    case Method::update_timestamp: return 2;
+    case Method::close:
+    case Method::create_sid: return 0;
+    default: return 1;
+  }
+}
+
+/// An answer of the kind the method's PHP interface returns: failures from any method, strings
+/// from read and create_sid, an integer from gc, a boolean from validateId, true from the rest.
+bool answer_fits(Method m, const Answer& a) {
+  using K = Answer::Kind;
+  if (a.kind == K::failure || a.kind == K::exception) return true;
+  switch (m) {
+    case Method::read:
+    case Method::create_sid: return a.kind == K::string;
+    case Method::gc: return a.kind == K::integer;
+    case Method::validate_id: return a.kind == K::boolean;
+    default: return a.kind == K::boolean && a.b;
+  }
+}
+
 }  // namespace
 
 handlers::Task<Answer> perform(handlers::SessionHandler& h, const HandlerCall& c) {
+  SS_ASSERT(c.args.size() == arity(c.method),
+            "a handler call with the wrong number of arguments: " + model::show(c));
   switch (c.method) {
     case Method::open: co_return status_answer(co_await h.open(arg(c, 0), arg(c, 1)));
     case Method::close: co_return status_answer(co_await h.close());
@@ -134,6 +182,9 @@ handlers::Task<Answer> answer_call(handlers::SessionHandler& handler, const Hand
   if (!injected && preset) co_return *preset;
   if (!injected || model::FaultPlan::reaches_handler(call.method)) {
     Answer a = co_await perform(handler, call);
+    // Only an injected answer may be one PHP's interface cannot give (a fault's wrong type).
+    SS_ASSERT(answer_fits(call.method, a), "an answer PHP's interface cannot give: " +
+                                               model::show(call) + " = " + model::show(a));
     if (!injected) co_return a;
   }
   co_return *injected;
@@ -166,17 +217,32 @@ handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
   co_return m.result();
 }
 
-std::optional<std::string> resolve_options(const Scenario& sc, const RunConfig& cfg,
-                                           model::RunOptions& opts, model::Variant& variant) {
-  opts = model::RunOptions{};
+base::Result<ResolvedOptions> resolve_options(const Scenario& sc, const RunConfig& cfg) {
+  ResolvedOptions out;
   for (const auto& [k, v] : sc.ini) {
-    if (auto e = opts.set(k, v)) return sc.file + ": " + *e;
+    if (auto e = out.options.set(k, v)) return base::error(sc.file + ": " + *e);
   }
   for (const auto& [k, v] : cfg.ini) {
-    if (auto e = opts.set(k, v)) return "--ini " + k + "=" + v + ": " + *e;
+    if (auto e = out.options.set(k, v)) return base::error("--ini " + k + "=" + v + ": " + *e);
   }
-  variant = cfg.variant.value_or(sc.variant.value_or(model::Variant::full));
-  return std::nullopt;
+  out.variant = cfg.variant.value_or(sc.variant.value_or(model::Variant::full));
+  return out;
+}
+
+base::Result<RunHeader> run_header(const Scenario& sc, const RunConfig& cfg,
+                                   const handlers::Backend& backend) {
+  auto resolved = resolve_options(sc, cfg);
+  if (!resolved) return resolved.error();
+  RunHeader h;
+  h.engine_label = std::string(model::engine_name(cfg.engine));
+  h.engine = cfg.engine;
+  h.handler = backend.uri();
+  h.variant = resolved->variant;
+  h.options = std::move(resolved->options);
+  h.seed = cfg.seed;
+  h.guarantees = backend.guarantees();
+  h.scenario = &sc;
+  return h;
 }
 
 handlers::Task<void> seed_store(const Scenario& sc, handlers::Backend& backend,
@@ -195,8 +261,6 @@ handlers::Task<void> seed_store(const Scenario& sc, handlers::Backend& backend,
 
 namespace {
 
-using CallLog = std::vector<std::tuple<HandlerCall, Answer, std::int64_t>>;
-
 /// One request's run: the engine against the handler, every step reported to the sink.
 class RequestRun final : public CallObserver {
  public:
@@ -212,9 +276,9 @@ class RequestRun final : public CallObserver {
   void after_call(int step, const HandlerCall& call, const Answer& answer,
                   std::int64_t now) override {
     if (p_.calls_as_they_happen) {
-      emit_call(step, call, answer, now);
+      sink_.emit(header(step, HandlerEvent{call, answer, now}));
     } else {
-      log_.emplace_back(call, answer, now);
+      log_.push_back(HandlerEvent{call, answer, now});
     }
   }
 
@@ -224,47 +288,30 @@ class RequestRun final : public CallObserver {
     return drive(std::move(proc), *p_.handler, *p_.clock, *this, step, &faults_);
   }
   void emit_calls(int step) {
-    for (const auto& [call, answer, now] : log_) emit_call(step, call, answer, now);
+    for (auto& call : log_) sink_.emit(header(step, std::move(call)));
     log_.clear();
   }
-  void emit_call(int step, const HandlerCall& call, const Answer& answer, std::int64_t now) {
-    Event e;
-    e.kind = EventKind::handler;
-    e.request = p_.number;
-    e.step = step;
-    e.lane = p_.request->name;
-    e.hcall = call;
-    e.answer = answer;
-    e.now_s = now;
-    sink_.emit(std::move(e));
+  Event header(int step, Event::Payload payload) const {
+    return Event{.request = p_.number,
+                 .step = step,
+                 .seq = 0,
+                 .lane = p_.request->name,
+                 .payload = std::move(payload)};
   }
-  Event state_event(EventKind kind, int step) const {
-    Event e;
-    e.kind = kind;
-    e.request = p_.number;
-    e.step = step;
-    e.lane = p_.request->name;
-    e.status = p_.engine->status();
-    e.id = p_.engine->session_id();
-    e.session = p_.engine->session();
-    return e;
+  SessionState state() const {
+    return SessionState{p_.engine->status(), p_.engine->session_id(), p_.engine->session()};
   }
 
   const RequestPlan& p_;
   EventSink& sink_;
   model::FaultPlan faults_;
-  std::vector<std::tuple<HandlerCall, Answer, std::int64_t>> log_;
+  /// The handler calls of the current step, when they are reported after its script event.
+  std::vector<HandlerEvent> log_;
 };
 
 handlers::Task<std::vector<std::string>> RequestRun::run() {
   const Request& req = *p_.request;
-  Event start;
-  start.kind = EventKind::request;
-  start.request = p_.number;
-  start.lane = req.name;
-  start.cookie = p_.cookie;
-  start.origin_request = &req;
-  sink_.emit(std::move(start));
+  sink_.emit(header(0, RequestEvent{p_.cookie}));
   (void)co_await step(p_.engine->begin_request(), 0);
   emit_calls(0);
   int number = 0;
@@ -273,23 +320,14 @@ handlers::Task<std::vector<std::string>> RequestRun::run() {
     if (st.call.op == model::Op::advance) p_.clock->advance(st.call.seconds);
     if (st.call.op == model::Op::yield) co_await p_.points->point("yield");
     model::Outcome out = co_await step(p_.engine->script(st.call), number);
-    Event e = state_event(EventKind::script, number);
-    e.call = &st.call;
-    e.origin_step = &st;
-    e.source = st.source;
     const bool ended = out.thrown.has_value() || out.ended;
-    e.outcome = std::move(out);
-    sink_.emit(std::move(e));
+    sink_.emit(header(number, ScriptEvent{&st.call, std::move(out), state()}));
     emit_calls(number);
     if (ended) break;  // An uncaught exception, exit or a fatal error; shutdown still runs.
   }
   model::Outcome end = co_await step(p_.engine->end_request(), number + 1);
-  Event resp = state_event(EventKind::response, number + 1);
-  resp.outcome = std::move(end);
-  resp.set_cookies = p_.engine->set_cookies();
-  resp.origin_request = &req;
-  std::vector<std::string> cookies = resp.set_cookies;
-  sink_.emit(std::move(resp));
+  std::vector<std::string> cookies = p_.engine->set_cookies();
+  sink_.emit(header(number + 1, ResponseEvent{std::move(end), state(), cookies}));
   emit_calls(number + 1);
   co_return cookies;
 }
@@ -297,14 +335,20 @@ handlers::Task<std::vector<std::string>> RequestRun::run() {
 /// The sequential runner: requests one after another, one browser's cookie jar.
 class ScenarioRun final : public EventSink {
  public:
-  ScenarioRun(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
-              handlers::ManualClock& clock, const std::vector<Listener*>& listeners)
-      : sc_(sc), cfg_(cfg), backend_(backend), clock_(clock), listeners_(listeners),
-        rng_(cfg.seed) {}
+  ScenarioRun(const Scenario& sc, const RunConfig& cfg, const RunHeader& head,
+              handlers::Backend& backend, handlers::ManualClock& clock, handlers::IoPoints& points,
+              const std::vector<Listener*>& listeners)
+      : sc_(sc),
+        cfg_(cfg),
+        head_(head),
+        backend_(backend),
+        clock_(clock),
+        points_(points),
+        listeners_(listeners),
+        rng_(head.seed) {}
 
-  handlers::Task<void> run(const model::RunOptions& opts, model::Variant variant);
+  handlers::Task<void> run();
   void emit(Event e) override {
-    e.scenario = sc_.name;
     e.seq = seq_++;
     for (Listener* l : listeners_) l->on_event(e);
   }
@@ -312,31 +356,25 @@ class ScenarioRun final : public EventSink {
  private:
   const Scenario& sc_;
   const RunConfig& cfg_;
+  const RunHeader& head_;
   handlers::Backend& backend_;
   handlers::ManualClock& clock_;
+  handlers::IoPoints& points_;
   const std::vector<Listener*>& listeners_;
   model::Rng rng_;
-  handlers::IoPoints points_;
   int seq_ = 0;
 };
 
-handlers::Task<void> ScenarioRun::run(const model::RunOptions& opts, model::Variant variant) {
-  Event head;
-  head.kind = EventKind::run;
-  head.engine = std::string(model::engine_name(cfg_.engine));
-  head.handler = backend_.uri();
-  head.variant = std::string(model::variant_name(variant));
-  head.ini = opts.to_ini();
-  head.seed = cfg_.seed;
-  head.origin_scenario = &sc_;
-  emit(std::move(head));
+handlers::Task<void> ScenarioRun::run() {
+  emit(run_event(head_));
   co_await seed_store(sc_, backend_, clock_, points_);
   std::optional<std::string> jar;
   int number = 0;
   for (const Request& req : sc_.requests) {
-    model::RequestContext ctx{opts, variant, cookie_for(req, jar), req.register_shutdown,
-                              req.query};
-    auto engine = model::make_engine(cfg_.engine, ctx, rng_);
+    model::RequestContext ctx{head_.options, head_.variant, cookie_for(req, jar),
+                              req.register_shutdown, req.query};
+    auto engine = cfg_.engine_factory ? cfg_.engine_factory(head_.engine, ctx, rng_)
+                                      : model::make_engine(head_.engine, ctx, rng_);
     ++number;
     auto handler = backend_.connect(
         handlers::RequestEnv{&clock_, &points_, static_cast<std::uint64_t>(number)});
@@ -362,26 +400,17 @@ handlers::Task<std::vector<std::string>> run_request(const RequestPlan& plan, Ev
   co_return co_await run.run();
 }
 
-bool run_scenario(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
-                  handlers::ManualClock& clock, const std::vector<Listener*>& listeners,
-                  std::string& error) {
-  model::RunOptions opts;
-  model::Variant variant = model::Variant::full;
-  if (auto e = resolve_options(sc, cfg, opts, variant)) {
-    error = *e;
-    return false;
-  }
+base::Status run_scenario(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
+                          handlers::ManualClock& clock, const std::vector<Listener*>& listeners,
+                          handlers::IoPoints* points) {
+  auto head = run_header(sc, cfg, backend);
+  if (!head) return head.error();
   clock.set(sc.clock_start_s);
-  ScenarioRun run(sc, cfg, backend, clock, listeners);
-  boost::asio::io_context io;
-  std::exception_ptr failure;
-  // co_spawn with `detached` would swallow exceptions; keep them and rethrow here.
-  boost::asio::co_spawn(io, run.run(opts, variant),
-                        [&failure](std::exception_ptr p) { failure = std::move(p); });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
+  handlers::IoPoints plain;
+  ScenarioRun run(sc, cfg, *head, backend, clock, points != nullptr ? *points : plain, listeners);
+  handlers::run_task(run.run());
   for (Listener* l : listeners) l->on_finish();
-  return true;
+  return base::ok();
 }
 
 }  // namespace ss::scenarios

@@ -3,10 +3,13 @@
 // the listeners. Sequential; the explorer interleaves the same pieces.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "base/result.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
 #include "scenarios/events.hpp"
@@ -20,21 +23,38 @@ struct RunConfig {
   std::vector<std::pair<std::string, std::string>> ini;
   std::optional<model::Variant> variant;
   std::uint64_t seed = 1;
+  /// Makes each request's engine under test; empty: model::make_engine. The judge's shadow
+  /// engines are always the model's, so a test that decorates the engine under test with a
+  /// fault proves that the judge sees it.
+  std::function<std::unique_ptr<model::Engine>(model::EngineKind, model::RequestContext,
+                                               model::Rng&)>
+      engine_factory;
 };
 
-/// The effective options and variant of a scenario under a config. Returns an error message for
-/// an unknown option.
-[[nodiscard]] std::optional<std::string> resolve_options(const Scenario& sc, const RunConfig& cfg,
-                                                         model::RunOptions& opts,
-                                                         model::Variant& variant);
+/// A scenario's effective run options and handler variant under a config.
+struct ResolvedOptions {
+  model::RunOptions options;
+  model::Variant variant = model::Variant::full;
+};
 
-/// Runs `sc` against `backend` (whose clock must be `clock`), reporting to `listeners`.
-/// Returns false when the run could not start (a bad option: `error` says why).
-bool run_scenario(const Scenario& sc, const RunConfig& cfg, handlers::Backend& backend,
-                  handlers::ManualClock& clock, const std::vector<Listener*>& listeners,
-                  std::string& error);
+/// The options of `sc` under `cfg`: the scenario's `ini` lines, then the config's. An unknown
+/// option or a bad value is an error naming it.
+[[nodiscard]] base::Result<ResolvedOptions> resolve_options(const Scenario& sc,
+                                                            const RunConfig& cfg);
 
-/// Receives events; the owner stamps the scenario name and sequence numbers.
+/// The run header of `sc` under `cfg` against `backend` (handler URI and guarantees).
+[[nodiscard]] base::Result<RunHeader> run_header(const Scenario& sc, const RunConfig& cfg,
+                                                 const handlers::Backend& backend);
+
+/// Runs `sc` against `backend` (whose clock must be `clock`), reporting to `listeners`; the
+/// handlers get `points` (nullptr: points that never suspend). Fails when the run could not
+/// start (a bad option).
+[[nodiscard]] base::Status run_scenario(const Scenario& sc, const RunConfig& cfg,
+                                        handlers::Backend& backend, handlers::ManualClock& clock,
+                                        const std::vector<Listener*>& listeners,
+                                        handlers::IoPoints* points = nullptr);
+
+/// Receives events; the owner stamps their sequence numbers.
 class EventSink {
  public:
   virtual ~EventSink() = default;

@@ -68,16 +68,16 @@ json answer_json(const model::Answer& a, bool& bin) {
 
 namespace {
 
-void add_state(json& j, const Event& e, bool& bin) {
-  j["status"] = e.status == model::Status::active ? "active" : "none";
-  j["id"] = bytes_json(e.id, bin);
-  if (e.session) {
-    j["session"] = bytes_json(model::serialize(model::Value{*e.session}), bin);
+void add_state(json& j, const SessionState& state, const model::Outcome& outcome, bool& bin) {
+  j["status"] = state.status == model::Status::active ? "active" : "none";
+  j["id"] = bytes_json(state.id, bin);
+  if (state.session) {
+    j["session"] = bytes_json(model::serialize(model::Value{*state.session}), bin);
   } else {
     j["session"] = nullptr;
   }
   json diags = json::array();
-  for (const auto& d : e.outcome.diagnostics) {
+  for (const auto& d : outcome.diagnostics) {
     diags.push_back({{"level", model::level_name(d.level)}, {"message", bytes_json(d.message, bin)}});
   }
   j["diagnostics"] = diags;
@@ -97,53 +97,70 @@ json handler_args(const model::HandlerCall& c, bool& bin) {
 
 }  // namespace
 
-json event_json(const Event& e) {
+std::string_view scenario_name(const RunHeader& head) {
+  return head.scenario != nullptr ? std::string_view(head.scenario->name) : std::string_view();
+}
+
+json event_json(const Event& e, std::string_view scenario) {
   bool bin = false;
-  json j = {{"v", trace_schema_version}, {"scenario", e.scenario}, {"request", e.request},
-            {"seq", e.seq}, {"step", e.step}, {"kind", event_kind_name(e.kind)}};
+  json j = {{"v", trace_schema_version},
+            {"scenario", scenario},
+            {"request", e.request},
+            {"seq", e.seq},
+            {"step", e.step},
+            {"kind", event_kind_name(e.kind())}};
   if (!e.lane.empty()) j["lane"] = e.lane;
   json args = json::array();
   json result = nullptr;
   std::string name;
-  switch (e.kind) {
-    case EventKind::run:
+  switch (e.kind()) {
+    case EventKind::run: {
+      const RunHeader& h = e.run();
       name = "run";
-      j["engine"] = e.engine;
-      j["handler"] = e.handler;
-      j["variant"] = e.variant;
-      j["ini"] = e.ini;
-      j["seed"] = e.seed;
-      if (!e.schedule.empty()) j["schedule"] = e.schedule;
-      if (!e.trace_hash.empty()) j["trace_hash"] = e.trace_hash;
+      j["engine"] = h.engine_label;
+      j["handler"] = h.handler;
+      j["variant"] = model::variant_name(h.variant);
+      j["ini"] = h.options.to_ini();
+      j["seed"] = h.seed;
+      if (!h.schedule.empty()) j["schedule"] = h.schedule;
+      if (!h.trace_hash.empty()) j["trace_hash"] = h.trace_hash;
       break;
-    case EventKind::request:
+    }
+    case EventKind::request: {
+      const auto& cookie = e.request_event().cookie;
       name = "request";
-      args.push_back(e.cookie ? bytes_json(*e.cookie, bin) : json(nullptr));
+      args.push_back(cookie ? bytes_json(*cookie, bin) : json(nullptr));
       break;
-    case EventKind::script:
-      name = std::string(model::op_name(e.call->op));
-      if (e.call->op == model::Op::session_start) {
+    }
+    case EventKind::script: {
+      const ScriptEvent& s = e.script();
+      name = std::string(model::op_name(s.call->op));
+      if (s.call->op == model::Op::session_start) {
         // Options are an object of ini strings, as in the scenario line.
-        if (!e.call->options.empty()) args.push_back(json(e.call->options));
+        if (!s.call->options.empty()) args.push_back(json(s.call->options));
       } else {
-        for (const auto& v : script_args(*e.call)) args.push_back(value_json(v, bin));
+        for (const auto& v : script_args(*s.call)) args.push_back(value_json(v, bin));
       }
-      result = e.outcome.thrown ? json{{"error", bytes_json(*e.outcome.thrown, bin)}}
-                                : value_json(e.outcome.result, bin);
-      add_state(j, e, bin);
+      result = s.outcome.thrown ? json{{"error", bytes_json(*s.outcome.thrown, bin)}}
+                                : value_json(s.outcome.result, bin);
+      add_state(j, s.state, s.outcome, bin);
       break;
-    case EventKind::handler:
-      name = std::string(model::method_name(e.hcall.method));
-      args = handler_args(e.hcall, bin);
-      result = answer_json(e.answer, bin);
-      if (e.answer.injected) j["injected"] = true;
+    }
+    case EventKind::handler: {
+      const HandlerEvent& h = e.handler();
+      name = std::string(model::method_name(h.call.method));
+      args = handler_args(h.call, bin);
+      result = answer_json(h.answer, bin);
+      if (h.answer.injected) j["injected"] = true;
       break;
+    }
     case EventKind::response: {
+      const ResponseEvent& r = e.response();
       name = "end";
       json cookies = json::array();
-      for (const auto& c : e.set_cookies) cookies.push_back(bytes_json(c, bin));
+      for (const auto& c : r.set_cookies) cookies.push_back(bytes_json(c, bin));
       j["set_cookie"] = cookies;
-      add_state(j, e, bin);
+      add_state(j, r.state, r.outcome, bin);
       break;
     }
   }
@@ -155,8 +172,9 @@ json event_json(const Event& e) {
 }
 
 void JsonTraceWriter::on_event(const Event& e) {
+  if (e.kind() == EventKind::run) scenario_ = std::string(scenario_name(e.run()));
   // ensure_ascii: every non-ASCII code point is written as \u00XX, as the format promises.
-  out_ << event_json(e).dump(-1, ' ', true) << '\n';
+  out_ << event_json(e, scenario_).dump(-1, ' ', true) << '\n';
 }
 
 namespace {
@@ -192,37 +210,44 @@ std::string php_syntax(const model::ScriptCall& call) {
 
 void TextTraceWriter::on_event(const Event& e) {
   static const std::string gutter(22, ' ');
-  switch (e.kind) {
-    case EventKind::run:
-      out_ << "== " << e.scenario << "  [engine " << e.engine << ", handler " << e.handler
-           << ", variant " << e.variant << "]\n";
+  switch (e.kind()) {
+    case EventKind::run: {
+      const RunHeader& h = e.run();
+      out_ << "== " << scenario_name(h) << "  [engine " << h.engine_label << ", handler "
+           << h.handler << ", variant " << model::variant_name(h.variant) << "]\n";
       break;
+    }
     case EventKind::request:
-      out_ << "-- request " << e.request << " (cookie: " << e.cookie.value_or("none") << ")\n";
+      out_ << "-- request " << e.request
+           << " (cookie: " << e.request_event().cookie.value_or("none") << ")\n";
       break;
-    case EventKind::script:
-      out_ << php_syntax(*e.call) << "\n";
-      if (e.call->op == model::Op::get) out_ << "    " << echo_text(e.outcome.result) << "\n";
-      if (e.call->op != model::Op::get && !e.outcome.result.is_null()) {
-        out_ << "    => " << model::show(e.outcome.result) << "\n";
+    case EventKind::script: {
+      const ScriptEvent& s = e.script();
+      out_ << php_syntax(*s.call) << "\n";
+      if (s.call->op == model::Op::get) out_ << "    " << echo_text(s.outcome.result) << "\n";
+      if (s.call->op != model::Op::get && !s.outcome.result.is_null()) {
+        out_ << "    => " << model::show(s.outcome.result) << "\n";
       }
-      if (e.outcome.thrown) out_ << "    !! uncaught " << *e.outcome.thrown << "\n";
-      for (const auto& d : e.outcome.diagnostics) {
+      if (s.outcome.thrown) out_ << "    !! uncaught " << *s.outcome.thrown << "\n";
+      for (const auto& d : s.outcome.diagnostics) {
         out_ << "    " << model::level_name(d.level) << ": " << d.message << "\n";
       }
       break;
+    }
     case EventKind::handler:
-      out_ << gutter << "# SessionHandler::" << model::show(e.hcall) << " = "
-           << model::show(e.answer) << "\n";
+      out_ << gutter << "# SessionHandler::" << model::show(e.handler().call) << " = "
+           << model::show(e.handler().answer) << "\n";
       break;
-    case EventKind::response:
+    case EventKind::response: {
+      const auto& cookies = e.response().set_cookies;
       out_ << "(end of request)";
-      if (!e.set_cookies.empty()) {
+      if (!cookies.empty()) {
         out_ << "  Set-Cookie:";
-        for (const auto& c : e.set_cookies) out_ << " PHPSESSID=" << c;
+        for (const auto& c : cookies) out_ << " PHPSESSID=" << c;
       }
       out_ << "\n";
       break;
+    }
   }
 }
 

@@ -22,8 +22,11 @@ inline constexpr int trace_schema_version = 1;
 [[nodiscard]] nlohmann::json value_json(const model::Value& v, bool& bin);
 [[nodiscard]] nlohmann::json answer_json(const model::Answer& a, bool& bin);
 
-/// One event as a trace JSON object.
-[[nodiscard]] nlohmann::json event_json(const Event& e);
+/// The name of the run's scenario ("" for runs without one), as traces print it.
+[[nodiscard]] std::string_view scenario_name(const RunHeader& head);
+
+/// One event of a run of the scenario named `scenario` as a trace JSON object.
+[[nodiscard]] nlohmann::json event_json(const Event& e, std::string_view scenario);
 
 /// Writes JSON lines.
 class JsonTraceWriter final : public Listener {
@@ -33,6 +36,8 @@ class JsonTraceWriter final : public Listener {
 
  private:
   std::ostream& out_;
+  /// The scenario of the last run event: every line names it.
+  std::string scenario_;
 };
 
 /// Writes the gist's two-column view: script calls on the left, handler calls indented.

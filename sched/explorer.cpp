@@ -6,6 +6,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "handlers/run_task.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/race_checks.hpp"
@@ -14,6 +15,20 @@ namespace ss::sched {
 
 using scenarios::Event;
 using scenarios::EventKind;
+
+bool select_engine(const std::string& name, ExploreConfig& cfg) {
+  if (name == shared_array_engine) {
+    cfg.engine = model::EngineKind::php82;
+    cfg.manager = Manager::shared_array;
+  } else {
+    auto kind = model::parse_engine(name);
+    if (!kind) return false;
+    cfg.engine = *kind;
+    cfg.manager = Manager::per_request;
+  }
+  cfg.engine_label = name;
+  return true;
+}
 
 const Violation* ScheduleRun::first_failure() const {
   for (const auto& v : violations) {
@@ -24,26 +39,19 @@ const Violation* ScheduleRun::first_failure() const {
 
 namespace {
 
-/// The event stream of one schedule: every event goes to the run's checkers, and is kept only
-/// when the run's trace is wanted.
+/// The event stream of one schedule: every event goes to the judge, and is kept only when the
+/// run's trace is wanted.
 class Collector final : public scenarios::EventSink {
  public:
-  Collector(RunJudge& judge, const std::string* scenario, std::vector<Event>* trace)
-      : judge_(judge), scenario_(scenario), trace_(trace) {}
+  Collector(scenarios::Judge& judge, std::vector<Event>* trace) : judge_(judge), trace_(trace) {}
   void emit(Event e) override {
     e.seq = seq_++;
-    if (trace_ == nullptr) {
-      judge_.consume(std::move(e));
-      return;
-    }
-    judge_.observe(e);
-    e.scenario = *scenario_;
-    trace_->push_back(std::move(e));
+    judge_.on_event(e);
+    if (trace_ != nullptr) trace_->push_back(std::move(e));
   }
 
  private:
-  RunJudge& judge_;
-  const std::string* scenario_;
+  scenarios::Judge& judge_;
   std::vector<Event>* trace_;
   /// The run header is event 0, whether the trace is kept or not.
   int seq_ = 1;
@@ -82,59 +90,61 @@ Explorer::Explorer(const scenarios::Scenario& sc, ExploreConfig cfg)
 
 Explorer::~Explorer() = default;
 
-std::unique_ptr<Explorer> Explorer::make(const scenarios::Scenario& sc, ExploreConfig cfg,
-                                         std::string& error) {
+base::Result<std::unique_ptr<Explorer>> Explorer::make(const scenarios::Scenario& sc,
+                                                       ExploreConfig cfg) {
   std::unique_ptr<Explorer> e(new Explorer(sc, std::move(cfg)));
   scenarios::RunConfig rc;
   rc.ini = e->cfg_.ini;
   rc.variant = e->cfg_.variant;
-  if (auto err = scenarios::resolve_options(sc, rc, e->opts_, e->variant_)) {
-    error = *err;
-    return nullptr;
-  }
+  auto resolved = scenarios::resolve_options(sc, rc);
+  if (!resolved) return resolved.error();
+  e->opts_ = resolved->options;
+  e->variant_ = resolved->variant;
   e->tasks_ = static_cast<int>(sc.requests.size());
-  e->batches_ = batches_of(sc);
-  const bool concurrent = std::any_of(e->batches_.begin(), e->batches_.end(),
-                                      [](const auto& b) { return b.size() > 1; });
-  if (!concurrent) {
-    error = sc.file + ": the scenario has no concurrent block (nothing to interleave)";
-    return nullptr;
+  e->analysis_ = scenarios::analyse(sc);
+  if (!e->analysis_.concurrent) {
+    return base::error(sc.file + ": the scenario has no concurrent block (nothing to interleave)");
   }
   handlers::ManualClock clock(sc.clock_start_s);
   auto probe = e->cfg_.factory(clock, e->cfg_.seed);
-  if (!probe) {
-    error = "--handler " + e->cfg_.handler_uri + ": " + probe.error().reason;
-    return nullptr;
-  }
+  if (!probe) return base::error("--handler " + e->cfg_.handler_uri + ": " + probe.error().reason);
   e->guarantees_ = probe.value()->guarantees();
+  scenarios::RunHeader head;
+  head.engine_label = e->cfg_.engine_label;
+  head.engine = e->cfg_.engine;
   // The handler as given, not the isolated store of one schedule (a scratch directory or key
   // prefix that is gone when the schedule ends): a replay's trace hash stays reproducible.
-  e->head_ = run_event(sc, e->cfg_, e->cfg_.handler_uri, e->opts_, e->variant_);
-  e->named_ids_ = named_ids(sc);
-  e->client_ids_ = client_ids(sc);
+  head.handler = e->cfg_.handler_uri;
+  head.variant = e->variant_;
+  head.options = e->opts_;
+  head.seed = e->cfg_.seed;
+  head.guarantees = e->guarantees_;
+  head.scenario = &sc;
+  e->head_ = scenarios::run_event(std::move(head));
+  e->judge_ = std::make_unique<scenarios::Judge>(
+      scenarios::JudgeOptions{.conformance = false, .expectations = false, .races = &e->analysis_});
   e->canonical_ = std::make_unique<CanonicalCache>(e->opts_.serialize_handler);
   return e;
 }
 
 ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode) {
-  // Before this schedule starts: the serial runs use the same scheduler.
-  const SerialOutcomes* serial = mode == Mode::outcome ? nullptr : &serial_outcomes();
+  // Before this schedule starts: the serial runs use the same scheduler and judge.
+  const scenarios::SerialOutcomes* serial = mode == Mode::outcome ? nullptr : &serial_outcomes();
   sched_.reset();
   handlers::ManualClock clock(sc_.clock_start_s);
   auto made = cfg_.factory(clock, cfg_.seed);
   if (!made) throw std::runtime_error("handler " + cfg_.handler_uri + ": " + made.error().reason);
   auto& backend = *made.value();
   handlers::IoPoints plain;
-  run_plain(io_, scenarios::seed_store(sc_, backend, clock, plain));
+  handlers::run_task(io_, scenarios::seed_store(sc_, backend, clock, plain));
   strategy.begin(index, tasks_);
   ScheduleRun run;
-  RunJudge judge(opts_, named_ids_, client_ids_);
+  judge_->on_event(head_);
   if (mode == Mode::trace) {
     run.events.reserve(events_hint_);
     run.events.push_back(head_);
-    run.events.back().scenario = sc_.name;
   }
-  Collector sink(judge, &sc_.name, mode == Mode::trace ? &run.events : nullptr);
+  Collector sink(*judge_, mode == Mode::trace ? &run.events : nullptr);
   model::Rng rng(cfg_.seed);
   auto slot = cfg_.manager == Manager::shared_array
                   ? std::make_shared<std::optional<model::Array>>()
@@ -147,18 +157,19 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
   const SchedulerReset reset_on_exit{sched_};
   RunEnd end = RunEnd::finished;
   int number = 0;
-  for (const auto& batch : batches_) {
-    for (const scenarios::Request* req : batch) {
+  for (const scenarios::Batch& batch : analysis_.batches) {
+    for (std::size_t r = batch.first; r < batch.first + batch.size; ++r) {
+      const scenarios::Request& req = sc_.requests[r];
       const int id = sched_.add_task();
       auto t = std::make_unique<TaskContext>(sched_, id);
-      model::RequestContext ctx{opts_, variant_, scenarios::cookie_for(*req, jar),
-                                req->register_shutdown, req->query};
+      model::RequestContext ctx{opts_, variant_, scenarios::cookie_for(req, jar),
+                                req.register_shutdown, req.query};
       t->engine = model::make_engine(cfg_.engine, ctx, rng);
       if (slot) t->engine = model::make_shared_slot_engine(std::move(t->engine), slot);
       t->handler = backend.connect(
           handlers::RequestEnv{&clock, &t->points, static_cast<std::uint64_t>(++number)});
       t->plan = scenarios::RequestPlan{
-          req, number, ctx.cookie, t->engine.get(), t->handler.get(), &t->points, &clock, true};
+          &req, number, ctx.cookie, t->engine.get(), t->handler.get(), &t->points, &clock, true};
       boost::asio::co_spawn(io_, task_body(*t, sink), [this, &failure, id](std::exception_ptr p) {
         if (p && !failure) failure = p;
         sched_.finish(id);
@@ -168,20 +179,31 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
     end = sched_.run(strategy, cfg_.steps_max);
     if (failure) std::rethrow_exception(failure);
     if (end != RunEnd::finished) break;
-    for (std::size_t i = tasks.size() - batch.size(); i < tasks.size(); ++i) {
+    for (std::size_t i = tasks.size() - batch.size; i < tasks.size(); ++i) {
       if (!tasks[i]->cookies.empty()) jar = tasks[i]->cookies.back();
     }
   }
   strategy.end(sched_.result().schedule.picks.size());
-  run.sched = sched_.result();
+  run.sched = sched_.take_result();
   run.sched.end = end;
   events_hint_ = std::max(events_hint_, run.events.size());
   if (end == RunEnd::finished) {
     tasks.clear();
-    run.final_state = read_state(io_, backend, clock, judge.touched_ids(), named_ids_, *canonical_);
+    run.final_state =
+        read_state(io_, backend, clock, judge_->touched_ids(), analysis_.named_ids, *canonical_);
   }
-  if (serial != nullptr) judge.finish(run, *serial, guarantees_);
+  if (serial != nullptr) finish(run, serial);
   return run;
+}
+
+void Explorer::finish(ScheduleRun& run, const scenarios::SerialOutcomes* serial) {
+  scenarios::RunEnding ending;
+  ending.end = run.sched.end;
+  ending.waits = run.sched.waits;
+  ending.final_state = &run.final_state;
+  ending.serial = serial;
+  ending.concurrency = guarantees_.concurrency;
+  judge_->finish_run(ending, run.violations);
 }
 
 ScheduleRun Explorer::run_one(Strategy& strategy, std::uint64_t index) {
@@ -193,40 +215,41 @@ ScheduleRun Explorer::replay(const Schedule& schedule) {
 }
 
 ScheduleRun Explorer::replay(const Schedule& schedule, Mode mode) {
-  std::string error;
-  auto strategy = make_strategy("replay:" + schedule.str(), cfg_.seed, error);
+  auto strategy = replay_strategy(schedule);
   return execute(*strategy, 0, mode);
 }
 
 void Explorer::judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock) {
-  RunJudge judge(opts_, named_ids_, client_ids_);
-  for (const auto& e : run.events) judge.observe(e);
+  // First: computing them runs schedules, which use the judge.
+  const scenarios::SerialOutcomes& serial = serial_outcomes();
+  judge_->on_event(head_);
+  for (const auto& e : run.events) judge_->on_event(e);
   if (run.sched.end == RunEnd::finished) {
-    run.final_state = read_state(io_, backend, clock, judge.touched_ids(), named_ids_, *canonical_);
+    run.final_state =
+        read_state(io_, backend, clock, judge_->touched_ids(), analysis_.named_ids, *canonical_);
   }
-  judge.finish(run, serial_outcomes(), guarantees_);
+  finish(run, &serial);
 }
 
 // Every serial order of each concurrent batch, run to the end: what "some serial order explains
 // the result" allows. Computed once: it does not depend on the schedule being judged.
-const SerialOutcomes& Explorer::serial_outcomes() {
+const scenarios::SerialOutcomes& Explorer::serial_outcomes() {
   if (serial_) return *serial_;
-  std::vector<StoreState> states;
-  for (const auto& order : serial_orders(batches_, sc_)) {
-    SerialOrder strategy(order);
-    ScheduleRun run = execute(strategy, 0, Mode::outcome);
-    if (!run.final_state) continue;
-    const StoreState& s = *run.final_state;
-    if (std::find(states.begin(), states.end(), s) == states.end()) states.push_back(s);
-  }
-  serial_ = std::make_unique<SerialOutcomes>(describe_serial(std::move(states), sc_));
+  serial_ = std::make_unique<scenarios::SerialOutcomes>(
+      scenarios::serial_outcomes(analysis_, [this](const std::vector<int>& order) {
+        SerialOrder strategy(order);
+        return execute(strategy, 0, Mode::outcome).final_state;
+      }));
   return *serial_;
 }
 
 std::uint64_t Explorer::trace_hash(const std::vector<Event>& events) {
+  const std::string_view scenario = !events.empty() && events.front().kind() == EventKind::run
+                                        ? scenarios::scenario_name(events.front().run())
+                                        : std::string_view();
   std::uint64_t h = 1469598103934665603ULL;
   for (const auto& e : events) {
-    for (unsigned char c : scenarios::event_json(e).dump(-1, ' ', true)) {
+    for (unsigned char c : scenarios::event_json(e, scenario).dump(-1, ' ', true)) {
       h = (h ^ c) * 1099511628211ULL;
     }
     h = (h ^ '\n') * 1099511628211ULL;

@@ -12,9 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 #include "model/engine.hpp"
+#include "scenarios/analysis.hpp"
 #include "scenarios/events.hpp"
+#include "scenarios/judge.hpp"
 #include "scenarios/scenario.hpp"
 #include "sched/scheduler.hpp"
 
@@ -28,9 +32,9 @@ enum class Manager : std::uint8_t {
   shared_array,
 };
 
-/// Makes a fresh backend for one schedule (its clock, the run's seed).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+/// Makes a fresh backend for one schedule (its clock, the run's seed): the registry's
+/// handlers::isolated_factory, or a test's own.
+using BackendFactory = handlers::BackendFactory;
 
 struct ExploreConfig {
   model::EngineKind engine = model::EngineKind::php82;
@@ -45,22 +49,18 @@ struct ExploreConfig {
   std::size_t steps_max = 10'000;
 };
 
-/// A violated property. `failure` false marks a finding: allowed by the handler's declared
-/// guarantee (e.g. a lost update on a last-writer-wins store), reported but not failing.
-struct Violation {
-  std::string property;
-  bool failure = true;
-  std::string detail;
-};
+/// The engine name of the lesson's bug: php-8.2 with one $_SESSION per process
+/// (Manager::shared_array). Traces, verdict lines and --engine spell it this way.
+inline constexpr const char* shared_array_engine = "shared-array";
 
-/// The normalised stored state after a run: sessions with ids the scenario names, and the data of
-/// sessions created during the run (ids are random) as a multiset.
-struct StoreState {
-  std::map<std::string, std::string> named;
-  std::multiset<std::string> anonymous;
-  friend bool operator==(const StoreState&, const StoreState&) = default;
-  [[nodiscard]] std::string show() const;
-};
+/// Sets cfg.engine, cfg.manager and cfg.engine_label from an engine name as the explorer takes it
+/// (--engine, `verdict` lines): an engine profile (php-8.2, php-legacy, zealphp) or
+/// shared_array_engine. False for an unknown name.
+bool select_engine(const std::string& name, ExploreConfig& cfg);
+
+/// A violated property (the judge's verdicts), and the normalised stored state after a run.
+using Violation = scenarios::Violation;
+using StoreState = scenarios::StoreState;
 
 /// One schedule's run.
 struct ScheduleRun {
@@ -74,15 +74,14 @@ struct ScheduleRun {
   [[nodiscard]] const Violation* first_failure() const;
 };
 
-struct SerialOutcomes;
 class CanonicalCache;
 
 class Explorer {
  public:
-  /// Fails (returns nullopt from make) when the scenario has no concurrent block or options
-  /// do not resolve.
-  static std::unique_ptr<Explorer> make(const scenarios::Scenario& sc, ExploreConfig cfg,
-                                        std::string& error);
+  /// Fails when the scenario has no concurrent block, options do not resolve or the handler's
+  /// backend cannot be made.
+  static base::Result<std::unique_ptr<Explorer>> make(const scenarios::Scenario& sc,
+                                                      ExploreConfig cfg);
 
   /// Runs one schedule chosen by `strategy` (schedule number `index`) and judges it with every
   /// checker. Its events are not kept: replay() the schedule for the trace.
@@ -95,7 +94,8 @@ class Explorer {
   void judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock);
   /// Shrinks a failing schedule: fewest preemptions, then fewest steps, same property.
   Schedule shrink(const ScheduleRun& failing, std::size_t replays_max = 2000);
-  /// FNV-1a of the run's JSON trace lines: equal hashes, byte-identical traces.
+  /// FNV-1a of the run's JSON trace lines (a run event first): equal hashes, byte-identical
+  /// traces.
   [[nodiscard]] static std::uint64_t trace_hash(const std::vector<scenarios::Event>& events);
 
   [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
@@ -122,7 +122,8 @@ class Explorer {
   Explorer(const scenarios::Scenario& sc, ExploreConfig cfg);
   ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode);
   ScheduleRun replay(const Schedule& schedule, Mode mode);
-  const SerialOutcomes& serial_outcomes();
+  const scenarios::SerialOutcomes& serial_outcomes();
+  void finish(ScheduleRun& run, const scenarios::SerialOutcomes* serial);
 
   const scenarios::Scenario& sc_;
   ExploreConfig cfg_;
@@ -130,15 +131,13 @@ class Explorer {
   model::Variant variant_ = model::Variant::full;
   handlers::Guarantees guarantees_;
   int tasks_ = 0;
-  /// The scenario's requests, grouped into batches that run concurrently.
-  std::vector<std::vector<const scenarios::Request*>> batches_;
-  std::unique_ptr<SerialOutcomes> serial_;
-  /// Ids written in the scenario text (store lines, cookie=, session_id "..."), and those of them
-  /// that no `store` line issued (the client chose them).
-  std::set<std::string> named_ids_;
-  std::set<std::string> client_ids_;
-  /// The trace's run header, made once.
+  /// Named ids, client ids, batches, what a lost update is called here: computed once.
+  scenarios::ScenarioAnalysis analysis_;
+  std::unique_ptr<scenarios::SerialOutcomes> serial_;
+  /// The run event every schedule's trace starts with, made once.
   scenarios::Event head_;
+  /// One judge for every schedule: a run event resets it, keeping its storage.
+  std::unique_ptr<scenarios::Judge> judge_;
   std::unique_ptr<CanonicalCache> canonical_;
   /// Events per schedule seen so far, to size the next trace at once.
   std::size_t events_hint_ = 0;

@@ -6,6 +6,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 
+#include "sched/coordinator.hpp"
+
 namespace ss::sched {
 
 int default_choice(const std::vector<int>& ready, int current) {
@@ -72,6 +74,8 @@ void Scheduler::finish(int task) {
 
 handlers::Task<void> Scheduler::park(int task, std::string_view what, bool blocked) {
   auto& t = tasks_.at(static_cast<std::size_t>(task));
+  SS_ASSERT(!t.parked && !t.finished,
+            "task " + std::to_string(task) + " parks twice at " + std::string(what));
   t.what = what;
   if (blocked && !t.blocked) ++blocked_;
   if (!blocked && t.blocked) --blocked_;
@@ -80,13 +84,6 @@ handlers::Task<void> Scheduler::park(int task, std::string_view what, bool block
   // Not a coroutine itself: the operation's awaitable is returned, one frame less per step.
   return boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void()>(
       [&t](Parked handler) { t.parked.emplace(std::move(handler)); }, boost::asio::use_awaitable);
-}
-
-void Scheduler::collect_ready() {
-  ready_.clear();
-  for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (tasks_[i].parked && !tasks_[i].blocked) ready_.push_back(static_cast<int>(i));
-  }
 }
 
 // A task blocked on a lock may try again once another task has made progress, which may have
@@ -129,35 +126,41 @@ void Scheduler::reset() {
   blocked_ = 0;
 }
 
-RunEnd Scheduler::run(Strategy& strategy, std::size_t steps_max) {
-  RunResult& result = result_;
-  for (std::size_t step = result.schedule.picks.size();; ++step) {
-    io_.restart();
-    io_.poll();
-    if (unfinished_ == 0) return RunEnd::finished;
-    after_step();
-    collect_ready();
-    if (ready_.empty() || step >= steps_max) {
-      result.end = ready_.empty() ? RunEnd::deadlock : RunEnd::budget;
-      for (std::size_t i = 0; i < tasks_.size(); ++i) {
-        if (!tasks_[i].finished) {
-          result.waits.push_back(
-              {static_cast<int>(i), std::string(tasks_[i].what), tasks_[i].blocked});
-        }
-      }
-      return result.end;
+/// The scheduler's tasks as the coordinator steps them: coroutines parked on the io_context.
+struct Scheduler::Steps {
+  Scheduler& s;
+
+  void advance() {
+    s.io_.restart();
+    s.io_.poll();
+  }
+  bool collect_ready(std::vector<int>& ready) {
+    if (s.unfinished_ == 0) return false;
+    s.after_step();
+    ready.clear();
+    for (std::size_t i = 0; i < s.tasks_.size(); ++i) {
+      if (s.tasks_[i].parked && !s.tasks_[i].blocked) ready.push_back(static_cast<int>(i));
     }
-    const int pick = strategy.choose(ready_, current_, step);
-    const bool current_ready = std::find(ready_.begin(), ready_.end(), current_) != ready_.end();
-    if (current_ready && pick != current_) ++result.schedule.preemptions;
-    result.schedule.picks.push_back(pick);
-    current_ = pick;
-    auto& t = tasks_.at(static_cast<std::size_t>(pick));
+    return true;
+  }
+  void grant(int task) {
+    auto& t = s.tasks_.at(static_cast<std::size_t>(task));
     Parked handler = std::move(*t.parked);
     t.parked.reset();
-    resumed_wait_ = t.waiting;
-    boost::asio::post(io_, std::move(handler));
+    s.resumed_wait_ = t.waiting;
+    boost::asio::post(s.io_, std::move(handler));
   }
+  void record_waits(std::vector<TaskWait>& waits) const {
+    for (std::size_t i = 0; i < s.tasks_.size(); ++i) {
+      const TaskState& t = s.tasks_[i];
+      if (!t.finished) waits.push_back({static_cast<int>(i), std::string(t.what), t.blocked});
+    }
+  }
+};
+
+RunEnd Scheduler::run(Strategy& strategy, std::size_t steps_max) {
+  Steps steps{*this};
+  return coordinate(steps, strategy, steps_max, current_, result_, ready_);
 }
 
 handlers::Task<void> TaskPoints::point(std::string_view what) {
@@ -301,8 +304,7 @@ class PortfolioStrategy final : public Strategy {
 
 std::unique_ptr<Strategy> make_dfs_strategy(int preemption_bound);
 
-std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t seed,
-                                        std::string& error) {
+base::Result<std::unique_ptr<Strategy>> make_strategy(const std::string& spec, std::uint64_t seed) {
   const std::size_t colon = spec.find(':');
   const std::string kind = spec.substr(0, colon);
   const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
@@ -315,27 +317,28 @@ std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t s
     }
     return v;
   };
-  if (kind == "random") return std::make_unique<RandomStrategy>(seed);
-  if (kind == "sticky") return std::make_unique<StickyStrategy>(seed);
-  if (kind == "portfolio") return std::make_unique<PortfolioStrategy>(seed);
+  using Made = std::unique_ptr<Strategy>;
+  if (kind == "random") return Made(std::make_unique<RandomStrategy>(seed));
+  if (kind == "sticky") return Made(std::make_unique<StickyStrategy>(seed));
+  if (kind == "portfolio") return Made(std::make_unique<PortfolioStrategy>(seed));
   if (kind == "pct") {
-    if (auto d = number(3, 1, 8)) return std::make_unique<PctStrategy>(seed, *d);
-    error = "pct depth must be 1..8, got '" + arg + "'";
-    return nullptr;
+    if (auto d = number(3, 1, 8)) return Made(std::make_unique<PctStrategy>(seed, *d));
+    return base::error("pct depth must be 1..8, got '" + arg + "'");
   }
   if (kind == "dfs") {
     if (auto b = number(2, 0, 3)) return make_dfs_strategy(*b);
-    error = "dfs preemption bound must be 0..3, got '" + arg + "'";
-    return nullptr;
+    return base::error("dfs preemption bound must be 0..3, got '" + arg + "'");
   }
   if (kind == "replay") {
-    auto s = parse_schedule(arg);
-    if (s) return std::make_unique<ReplayStrategy>(std::move(*s));
-    error = "malformed schedule '" + arg + "' (want e.g. 0x3.1x2.0)";
-    return nullptr;
+    if (auto s = parse_schedule(arg)) return replay_strategy(std::move(*s));
+    return base::error("malformed schedule '" + arg + "' (want e.g. 0x3.1x2.0)");
   }
-  error = "unknown strategy '" + spec + "' (want random, sticky, pct[:D], dfs[:B], portfolio)";
-  return nullptr;
+  return base::error("unknown strategy '" + spec +
+                     "' (want random, sticky, pct[:D], dfs[:B], portfolio)");
+}
+
+std::unique_ptr<Strategy> replay_strategy(Schedule schedule) {
+  return std::make_unique<ReplayStrategy>(std::move(schedule));
 }
 
 }  // namespace ss::sched

@@ -12,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
 #include "handlers/seam.hpp"
 #include "model/rng.hpp"
+#include "scenarios/run_end.hpp"
 
 namespace ss::sched {
 
@@ -53,9 +55,9 @@ class ChoiceStrategy final : public Strategy {
 };
 
 /// Builds a strategy: random, sticky, pct[:D], dfs[:BOUND], portfolio, or replay:SCHEDULE.
-/// Returns nullptr and sets `error` for an unknown name.
-[[nodiscard]] std::unique_ptr<Strategy> make_strategy(const std::string& spec, std::uint64_t seed,
-                                                      std::string& error);
+/// An unknown name or a bad argument is an error saying what is wanted.
+[[nodiscard]] base::Result<std::unique_ptr<Strategy>> make_strategy(const std::string& spec,
+                                                                    std::uint64_t seed);
 
 /// A schedule: the task picked at each step.
 struct Schedule {
@@ -68,14 +70,13 @@ struct Schedule {
 
 [[nodiscard]] std::optional<Schedule> parse_schedule(std::string_view text);
 
-/// Why a run stopped.
-enum class RunEnd : std::uint8_t { finished, deadlock, budget };
+/// Follows `schedule` pick by pick (a pick that is not ready, and every step past its end, takes
+/// the default choice): replays of printed schedules.
+[[nodiscard]] std::unique_ptr<Strategy> replay_strategy(Schedule schedule);
 
-struct TaskWait {
-  int task = 0;
-  std::string what;
-  bool blocked = false;
-};
+/// Why a run stopped, and where an unfinished task waits (shared with the judge).
+using RunEnd = scenarios::RunEnd;
+using TaskWait = scenarios::TaskWait;
 
 struct RunResult {
   RunEnd end = RunEnd::finished;
@@ -120,6 +121,8 @@ class Scheduler {
   /// preemptions accumulate in result().
   RunEnd run(Strategy& strategy, std::size_t steps_max);
   [[nodiscard]] const RunResult& result() const { return result_; }
+  /// Moves the result out (the next reset() starts a new one).
+  [[nodiscard]] RunResult take_result() { return std::move(result_); }
 
   /// Forgets every task and the schedule so far, so that one scheduler and its io_context serve
   /// schedule after schedule. Coroutines still parked (a deadlock, a spent budget) are destroyed
@@ -141,7 +144,7 @@ class Scheduler {
     /// the task is parked.
     std::string_view what;
   };
-  void collect_ready();
+  struct Steps;
   void after_step();
   void drop_parked();
 

@@ -1,7 +1,5 @@
 #include "sched/stress.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <exception>
 #include <latch>
 #include <memory>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "handlers/run_task.hpp"
 #include "scenarios/runner.hpp"
 
 namespace ss::sched {
@@ -153,15 +152,8 @@ ScheduleRun stress_run(Explorer& ex, std::uint64_t run_index, Stress how) {
   auto made = cfg.factory(clock, cfg.seed + run_index);
   if (!made) throw std::runtime_error(made.error().reason);
   LockedBackend store(std::move(made.value()));
-  {
-    boost::asio::io_context io;
-    handlers::IoPoints plain;
-    boost::asio::co_spawn(io, scenarios::seed_store(sc, store, clock, plain),
-                          [](std::exception_ptr p) {
-                            if (p) std::rethrow_exception(p);
-                          });
-    io.run();
-  }
+  handlers::IoPoints plain;
+  handlers::run_task(scenarios::seed_store(sc, store, clock, plain));
   SharedSink sink;
   std::mutex step_lock;
   auto slot = std::make_shared<std::optional<model::Array>>();
@@ -188,13 +180,8 @@ ScheduleRun stress_run(Explorer& ex, std::uint64_t run_index, Stress how) {
             handlers::RequestEnv{&clock, &points, static_cast<std::uint64_t>(number)});
         const scenarios::RequestPlan plan{&req,          number,  ctx.cookie, engine.get(),
                                           handler.get(), &points, &clock,     true};
-        boost::asio::io_context io;
-        std::exception_ptr failure;
-        boost::asio::co_spawn(io, scenarios::run_request(plan, sink),
-                              [&](std::exception_ptr p, std::vector<std::string>) { failure = p; });
         if (boosted) start.arrive_and_wait();
-        io.run();
-        if (failure) std::rethrow_exception(failure);
+        (void)handlers::run_task(scenarios::run_request(plan, sink));
       } catch (...) {
         failures[i] = std::current_exception();
       }

@@ -28,6 +28,7 @@ expect() {
 
 gist=("$src"/scenarios/gist/*.scn)
 expect 0 'Usage|usage' -- "$bin" --help
+expect 0 '^sessionspec [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]+(-dirty)?|unknown)\)$' -- "$bin" --version
 expect 0 'scenario' -- "$bin" run --help
 expect 0 'scenario' -- "$bin" check --help
 expect 2 "unknown engine 'php-9'" -- "$bin" run "${gist[0]}" --engine php-9
@@ -41,6 +42,11 @@ expect 2 "variant: unknown variant 'huge'" -- "$bin" run "${gist[0]}" --variant 
 expect 2 "files: save path $scratch/nodir" -- "$bin" check "${gist[0]}" --handler "files:$scratch/nodir"
 expect 2 "unknown mutant 'nope'" -- "$bin" check "${gist[0]}" --handler "mutant:nope+memory"
 expect 2 "format" -- "$bin" run "${gist[0]}" --format xml
+# Issue #14, D18: handler URIs the docs refuse are refused before anything runs (both ran before).
+mkdir -p "$scratch/d18"
+expect 2 "unknown parameter 'fresh'" -- "$bin" check "${gist[0]}" --handler "files:$scratch/d18?fresh=1"
+expect 2 "sqlite URI: ':memory:'" -- "$bin" check "${gist[0]}" --handler "sqlite::memory:"
+rmdir "$scratch/d18"
 
 # Conformance: the shipped scenarios pass on memory and files; a broken handler fails with exit 1.
 mkdir "$scratch/sessions"

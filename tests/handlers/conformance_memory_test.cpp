@@ -1,21 +1,12 @@
 // The conformance suite on `memory`, the in-process reference implementation.
 
-#include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 
 namespace ss::conformance {
 namespace {
 
-BackendCase memory_case() {
-  BackendCase c;
-  c.label = "memory";
-  c.make = [](handlers::Clock& clock, std::uint64_t seed) {
-    return handlers::make_backend("memory", seed, clock);
-  };
-  return c;
-}
-
-INSTANTIATE_TEST_SUITE_P(Memory, Conformance, ::testing::Values(memory_case()), case_name);
+INSTANTIATE_TEST_SUITE_P(Memory, Conformance, ::testing::Values(isolated_case("memory", "memory")),
+                         case_name);
 
 }  // namespace
 }  // namespace ss::conformance

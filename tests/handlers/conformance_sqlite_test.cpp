@@ -1,42 +1,16 @@
 // The conformance suite over the SQLite handler in both lock modes. Every test gets a database
-// file of its own in a scratch directory, removed again afterwards.
-
-#include <unistd.h>
+// file of its own in a fresh directory from the registry, removed afterwards.
 
 #include <filesystem>
 
-#include "handlers/registry.hpp"
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 
 namespace ss::conformance {
 namespace {
 
-namespace fs = std::filesystem;
-
-/// The scratch directory of the store `make` created last.
-fs::path& current_dir() {
-  static fs::path dir;
-  return dir;
-}
-
 BackendCase sqlite_case(const std::string& lock) {
-  BackendCase c;
-  c.label = "sqlite_" + lock;
-  c.make = [lock](handlers::Clock& clock, std::uint64_t seed) {
-    static int stores_made = 0;
-    current_dir() = fs::temp_directory_path() /
-                    ("ss-conformance-sqlite-" + std::to_string(::getpid()) + "-" +
-                     std::to_string(++stores_made));
-    fs::remove_all(current_dir());
-    fs::create_directories(current_dir());
-    return handlers::make_backend(
-        "sqlite:" + (current_dir() / "sessions.db").string() + "?lock=" + lock, seed, clock);
-  };
-  c.cleanup = [] {
-    std::error_code ignored;
-    fs::remove_all(current_dir(), ignored);
-  };
-  return c;
+  const auto path = std::filesystem::temp_directory_path() / "ss-conformance-sessions.db";
+  return isolated_case("sqlite_" + lock, "sqlite:" + path.string() + "?lock=" + lock);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, Conformance,

@@ -1,4 +1,4 @@
-// The conformance suite on `table:NAME` (a fresh NAME with ?fresh=1 and a fresh dir per test),
+// The conformance suite on `table:NAME` (an isolated instance from the registry per test),
 // then what only the table has: several processes on one segment, lock holders that die, the
 // compare-and-swap write, capacity limits, and the rebuild from the write-through files.
 // Processes synchronise through waitpid and pipes, never through sleeps.
@@ -17,10 +17,11 @@
 #include <memory>
 #include <sstream>
 
+#include "conformance/suite.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
 #include "handlers/table_handler.hpp"
-#include "tests/handlers/conformance_suite.hpp"
+#include "tests/support/isolated_case.hpp"
 #include "tests/support/run_task.hpp"
 
 namespace ss::conformance {
@@ -42,31 +43,10 @@ std::string make_scratch_dir() {
   return ::mkdtemp(dir) == nullptr ? std::string() : std::string(dir);
 }
 
-struct TableScratch {
-  std::string name;
-  std::string dir;
-};
-
-BackendCase table_case() {
-  auto scratch = std::make_shared<TableScratch>();
-  BackendCase c;
-  c.label = "table";
-  c.make = [scratch](handlers::Clock& clock, std::uint64_t seed) {
-    scratch->name = unique_table_name("conformance");
-    scratch->dir = make_scratch_dir();
-    return handlers::make_backend("table:" + scratch->name + "?fresh=1&dir=" + scratch->dir, seed,
-                                  clock);
-  };
-  c.data_dir = [scratch] { return scratch->dir; };
-  c.cleanup = [scratch] {
-    if (!scratch->name.empty()) ::shm_unlink(handlers::table_shm_name(scratch->name).c_str());
-    if (!scratch->dir.empty()) fs::remove_all(scratch->dir);
-    *scratch = TableScratch{};
-  };
-  return c;
-}
-
-INSTANTIATE_TEST_SUITE_P(Table, Conformance, ::testing::Values(table_case()), case_name);
+// Every conformance test gets a table of its own from the registry (a fresh name, emptied, its
+// files in a fresh directory), unlinked and removed afterwards.
+INSTANTIATE_TEST_SUITE_P(Table, Conformance,
+                         ::testing::Values(isolated_case("table", "table:conformance")), case_name);
 
 /// Gives up at once instead of waiting, and counts how often it was asked: a test that passes
 /// with it proves that no lock wait was needed.

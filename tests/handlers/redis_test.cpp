@@ -20,6 +20,7 @@
 
 #include "handlers/factories.hpp"
 #include "handlers/redis_handler.hpp"
+#include "handlers/registry.hpp"
 #include "tests/support/run_task.hpp"
 
 namespace ss::handlers {
@@ -318,6 +319,20 @@ TEST_F(RedisTest, FreshEmptiesOnlyItsOwnPrefix) {
   EXPECT_EQ(raw_->cmd({"GET", key()}), "kept");
   EXPECT_EQ(raw_->cmd({"GET", "ss-fresh-x" + id_}), "kept");
   raw_->cmd({"DEL", "ss-fresh-x" + id_});
+}
+
+// Issue #14, D20: `prefix=` with `fresh=1` matched every key of the database and deleted them all.
+TEST_F(RedisTest, D20_EmptyPrefixNeverFlushesTheDatabase) {
+  const std::string unrelated = "ss-d20-unrelated-" + id_;
+  raw_->cmd({"SET", unrelated, "kept"});
+  ManualClock clock(0);
+  const std::string uri = "redis://127.0.0.1:" + std::to_string(port_) + "?prefix=&fresh=1";
+  auto made = make_backend(uri, 1, clock);
+  EXPECT_EQ(raw_->cmd({"GET", unrelated}), "kept") << "fresh=1 under an empty prefix flushed it";
+  ASSERT_FALSE(made) << "an empty prefix with fresh=1 was accepted";
+  EXPECT_EQ(made.error().code, ErrorCode::unsupported);
+  EXPECT_NE(made.error().reason.find("empty prefix"), std::string::npos) << made.error().reason;
+  raw_->cmd({"DEL", unrelated});
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -99,6 +99,26 @@ TEST_F(ExecHandler, HungChildIsKilledWithTheBackend) {
   EXPECT_LT(seconds_since(t0), 2.0);
 }
 
+// Issue #14, D1: a child that closes its stdout but keeps running used to hang the caller in a
+// blocking waitpid(), whatever timeout_ms said.
+TEST_F(ExecHandler, D1_ClosedStdoutEndsWithinTimeout) {
+  auto made = make_backend(
+      "exec:sh " + source_dir() + "/tests/php/exec_closes_stdout.sh" + "?timeout_ms=1000", 1,
+      clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  auto handler = made.value()->connect(RequestEnv{&clock, nullptr, 1});
+  const auto t0 = Clock::now();
+  const Status opened = run_task(handler->open("/tmp", "PHPSESSID"));
+  EXPECT_LT(seconds_since(t0), 3.0);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::connection);
+  EXPECT_NE(opened.error().reason.find("closed its stdout"), std::string::npos)
+      << opened.error().reason;
+  const auto t1 = Clock::now();
+  made.value().reset();
+  EXPECT_LT(seconds_since(t1), 2.0);
+}
+
 TEST_F(ExecHandler, MalformedUrisAreRefused) {
   EXPECT_FALSE(make_backend("exec:php x?timeout_ms=0", 1, clock));
   EXPECT_FALSE(make_backend("exec:php x?timeout_ms=abc", 1, clock));

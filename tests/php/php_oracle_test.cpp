@@ -5,6 +5,7 @@
 #include "oracle/php_oracle.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -250,6 +251,31 @@ TEST(PhpOracleControl, IdLengthAndAlphabetAreCompared) {
   diff = trace_difference(hex, r->php_raw);
   ASSERT_TRUE(diff);
   EXPECT_NE(diff->find(":40:hex>"), std::string::npos) << *diff;
+}
+
+// Issue #14, D7: the per-request PHP runner pasted its paths into an `sh -c` string between
+// '...', so a work directory named x';touch FILE;'y ran `touch FILE`. Paths now reach PHP as
+// arguments, never through a shell.
+TEST(PhpRunner, D7_PathsNeverReachAShell) {
+  if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
+  auto parsed = scenarios::load_scenario(source_dir() + "/scenarios/gist/1-open-write-close.scn");
+  ASSERT_TRUE(std::holds_alternative<scenarios::Scenario>(parsed));
+  const std::string marker = "ss-d7-marker-" + std::to_string(::getpid());
+  const fs::path parent = fs::temp_directory_path() / ("ss-d7-" + std::to_string(::getpid()));
+  fs::create_directories(parent);
+  fs::remove(fs::current_path() / marker);
+  OracleSetup setup;
+  setup.harness_dir = source_dir() + "/oracle";
+  setup.work_dir = (parent / ("it's x';touch " + marker + ";'y")).string();
+  scenarios::RunConfig cfg;
+  std::string error;
+  auto result = compare_with_php(std::get<scenarios::Scenario>(parsed), cfg, setup, error);
+  const bool injected = fs::exists(fs::current_path() / marker);
+  fs::remove(fs::current_path() / marker);
+  fs::remove_all(parent);
+  EXPECT_FALSE(injected) << "a path in the work directory ran a shell command";
+  ASSERT_TRUE(result) << error;
+  EXPECT_FALSE(result->difference) << *result->difference;
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {

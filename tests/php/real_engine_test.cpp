@@ -138,34 +138,34 @@ TEST(PhpEvents, ConvertsWhatPhpWrote) {
       json::parse(R"({"request":1,"seq":5,"step":4,"kind":"handler","name":"write",
                       "args":["abc",""],"result":false})"),
   };
-  std::string error;
-  auto events = events_from_php(sc, php, error);
-  ASSERT_TRUE(events) << error;
+  auto events = events_from_php(sc, php);
+  ASSERT_TRUE(events) << events.error().message;
   ASSERT_EQ(events->size(), 6u);
   const auto& e = *events;
-  EXPECT_EQ(e[0].cookie, "abc");
-  EXPECT_EQ(e[1].call, &sc.requests[0].steps[0].call);
-  EXPECT_EQ(e[1].status, model::Status::active);
-  ASSERT_TRUE(e[1].session);
-  EXPECT_EQ(*e[1].session->find("x"), model::Value(std::string("\xff"))) << "bin bytes";
-  ASSERT_EQ(e[1].outcome.diagnostics.size(), 1u);
-  EXPECT_EQ(e[1].outcome.diagnostics[0].level, model::Diagnostic::Level::notice);
-  EXPECT_EQ(e[2].hcall.args, std::vector<std::string>{"100"}) << "gc's int arg as decimal";
-  EXPECT_EQ(e[2].answer.kind, model::Answer::Kind::integer);
-  EXPECT_EQ(e[2].now_s, sc.clock_start_s);
-  EXPECT_EQ(e[4].outcome.result, model::Value(1.5));
-  EXPECT_EQ(e[5].answer.kind, model::Answer::Kind::failure) << "PHP's false is a failed call";
-  EXPECT_EQ(e[5].now_s, sc.clock_start_s + 30) << "advance moved the virtual clock";
+  EXPECT_EQ(e[0].request_event().cookie, "abc");
+  EXPECT_EQ(e[1].script().call, &sc.requests[0].steps[0].call);
+  EXPECT_EQ(e[1].script().state.status, model::Status::active);
+  ASSERT_TRUE(e[1].script().state.session);
+  EXPECT_EQ(*e[1].script().state.session->find("x"), model::Value(std::string("\xff")))
+      << "bin bytes";
+  ASSERT_EQ(e[1].script().outcome.diagnostics.size(), 1u);
+  EXPECT_EQ(e[1].script().outcome.diagnostics[0].level, model::Diagnostic::Level::notice);
+  EXPECT_EQ(e[2].handler().call.args, std::vector<std::string>{"100"}) << "gc's int arg as decimal";
+  EXPECT_EQ(e[2].handler().answer.kind, model::Answer::Kind::integer);
+  EXPECT_EQ(e[2].handler().now_s, sc.clock_start_s);
+  EXPECT_EQ(e[4].script().outcome.result, model::Value(1.5));
+  EXPECT_EQ(e[5].handler().answer.kind, model::Answer::Kind::failure)
+      << "PHP's false is a failed call";
+  EXPECT_EQ(e[5].handler().now_s, sc.clock_start_s + 30) << "advance moved the virtual clock";
 }
 
 TEST(PhpEvents, RefusesAnEventTheScenarioDoesNotHave) {
   const auto sc = parse("request\n  session_start\n");
-  std::string error;
-  EXPECT_FALSE(events_from_php(
+  const auto events = events_from_php(
       sc, {json::parse(R"({"request":1,"step":2,"kind":"script","name":"get","args":[],
-                           "result":null})")},
-      error));
-  EXPECT_NE(error.find("step 2"), std::string::npos) << error;
+                           "result":null})")});
+  ASSERT_FALSE(events);
+  EXPECT_NE(events.error().message.find("step 2"), std::string::npos) << events.error().message;
 }
 
 // ---- real-engine mode ------------------------------------------------------------------------
@@ -175,10 +175,9 @@ TEST_F(RealPhp, FilesModuleAgreesOnTheGist) {
   const auto setup = with_worker(m);
   auto parsed = scenarios::load_scenario(source_dir() + "/scenarios/gist/3-regenerate.scn");
   ASSERT_TRUE(std::holds_alternative<scenarios::Scenario>(parsed));
-  std::string error;
   auto r = run_real_engine(std::get<scenarios::Scenario>(parsed), m,
-                           m.isolated(setup.work_dir, "t"), setup, 1, {}, error);
-  ASSERT_TRUE(r) << error;
+                           m.isolated(setup.work_dir, "t"), setup, 1, {});
+  ASSERT_TRUE(r) << r.error().message;
   EXPECT_FALSE(r->failure) << r->failure->str();
   bool create_sid = false;
   for (const auto& e : r->php) create_sid = create_sid || e.value("name", "") == "create_sid";
@@ -194,9 +193,8 @@ TEST_F(RealPhp, FilesModuleLeavesAFileForAReadOfAnUnknownId) {
       "ini gc_maxlifetime=100\n"
       "request cookie=none\n  session_start read_and_close=1\n"
       "request cookie=none\n  advance 3000\n  session_start\n  session_gc\n");
-  std::string error;
-  auto r = run_real_engine(sc, m, m.isolated(setup.work_dir, "t"), setup, 1, {}, error);
-  ASSERT_TRUE(r) << error;
+  auto r = run_real_engine(sc, m, m.isolated(setup.work_dir, "t"), setup, 1, {});
+  ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->failure);
   EXPECT_NE(r->failure->what.find("gc("), std::string::npos) << r->failure->str();
   EXPECT_EQ(r->failure->actual, "1") << r->failure->str();
@@ -211,9 +209,8 @@ TEST_F(RealPhp, PhpredisGcIsMinusOneAndSessionGcFalse) {
   const auto m = module("php:redis://127.0.0.1:" + *port + "?locking=0");
   const auto setup = with_worker(m);
   const auto sc = parse("store s1 \"a|i:1;\"\nrequest cookie=s1\n  session_start\n  session_gc\n");
-  std::string error;
-  auto r = run_real_engine(sc, m, m.isolated(setup.work_dir, "t"), setup, 1, {}, error);
-  ASSERT_TRUE(r) << error;
+  auto r = run_real_engine(sc, m, m.isolated(setup.work_dir, "t"), setup, 1, {});
+  ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->failure);
   EXPECT_EQ(r->failure->actual, "-1") << r->failure->str();
   json gc, session_gc;
@@ -264,9 +261,9 @@ const char* const tab1_reads_while_tab2_holds = "1x3.0x3.1x2";
 
 std::string read_by(const sched::ScheduleRun& run, const std::string& lane) {
   for (const auto& e : run.events) {
-    if (e.lane == lane && e.kind == scenarios::EventKind::handler &&
-        e.hcall.method == model::Method::read) {
-      return e.answer.s;
+    if (e.lane == lane && e.kind() == scenarios::EventKind::handler &&
+        e.handler().call.method == model::Method::read) {
+      return e.handler().answer.s;
     }
   }
   return "(no read)";
@@ -274,9 +271,9 @@ std::string read_by(const sched::ScheduleRun& run, const std::string& lane) {
 
 TEST_F(RealPhp, FilesLockMakesTheSecondTabWait) {
   const auto sc = parse(two_tabs);
-  std::string error;
-  auto runner = RaceRunner::make(sc, module("php:files"), setup_, {}, 1, error);
-  ASSERT_TRUE(runner) << error;
+  auto made = RaceRunner::make(sc, module("php:files"), setup_, {}, 1);
+  ASSERT_TRUE(made) << made.error().message;
+  auto& runner = made.value();
   const auto run = runner->replay(*sched::parse_schedule(tab1_reads_while_tab2_holds));
   ASSERT_EQ(run.sched.end, sched::RunEnd::finished);
   EXPECT_EQ(read_by(run, "tab1"), "n|i:6;") << "tab1 waited for tab2's close";
@@ -290,10 +287,10 @@ TEST_F(RealPhp, PhpredisWithoutLockLosesTheUpdate) {
   const auto port = redis_port();
   if (!port) GTEST_SKIP() << "REDIS_PORT is not set (the ctest fixture `redis` sets it)";
   const auto sc = parse(two_tabs);
-  std::string error;
-  auto runner = RaceRunner::make(sc, module("php:redis://127.0.0.1:" + *port + "?locking=0"),
-                                 setup_, {}, 1, error);
-  ASSERT_TRUE(runner) << error;
+  auto made =
+      RaceRunner::make(sc, module("php:redis://127.0.0.1:" + *port + "?locking=0"), setup_, {}, 1);
+  ASSERT_TRUE(made) << made.error().message;
+  auto& runner = made.value();
   const auto run = runner->replay(*sched::parse_schedule(tab1_reads_while_tab2_holds));
   EXPECT_EQ(read_by(run, "tab1"), "n|i:5;") << "nothing made tab1 wait";
   ASSERT_TRUE(run.final_state);
@@ -307,11 +304,10 @@ TEST_F(RealPhp, PhpredisLockThatWaitsSerialises) {
   const auto port = redis_port();
   if (!port) GTEST_SKIP() << "REDIS_PORT is not set (the ctest fixture `redis` sets it)";
   const auto sc = parse(two_tabs);
-  std::string error;
-  auto runner =
-      RaceRunner::make(sc, module("php:redis://127.0.0.1:" + *port + "?locking=1&lock_retries=-1"),
-                       setup_, {}, 1, error);
-  ASSERT_TRUE(runner) << error;
+  auto made = RaceRunner::make(
+      sc, module("php:redis://127.0.0.1:" + *port + "?locking=1&lock_retries=-1"), setup_, {}, 1);
+  ASSERT_TRUE(made) << made.error().message;
+  auto& runner = made.value();
   const auto run = runner->replay(*sched::parse_schedule(tab1_reads_while_tab2_holds));
   EXPECT_EQ(read_by(run, "tab1"), "n|i:6;");
   ASSERT_TRUE(run.final_state);
@@ -328,13 +324,13 @@ TEST_F(RealPhp, ADeadlockIsReportedNotAHang) {
       "store s1 \"n|i:1;\"\nconcurrent\n"
       "request name=A cookie=s1\n  session_start\n  session_reset\n  session_write_close\n"
       "request name=B cookie=none\n  session_start\n  session_write_close\n");
-  std::string error;
   RaceLimits limits;
   limits.deadlock_ms = 500;
-  auto runner =
+  auto made =
       RaceRunner::make(sc, module("php:redis://127.0.0.1:" + *port + "?locking=1&lock_retries=-1"),
-                       setup_, limits, 1, error);
-  ASSERT_TRUE(runner) << error;
+                       setup_, limits, 1);
+  ASSERT_TRUE(made) << made.error().message;
+  auto& runner = made.value();
   const auto t0 = std::chrono::steady_clock::now();
   const auto run = runner->replay(*sched::parse_schedule("0x9"));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));

@@ -9,15 +9,15 @@
 
 #include <gtest/gtest.h>
 
-
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "handlers/registry.hpp"
+#include "handlers/testing/mutants.hpp"
 #include "properties/property.hpp"
-#include "properties/target.hpp"
 
 namespace ss::properties {
 namespace {
@@ -50,7 +50,7 @@ std::string resolve(const std::string& scheme, std::string& why) {
     }
     return "redis://127.0.0.1:" + std::string(port);
   }
-  for (const auto& uri : candidate_handlers(scratch_dir())) {
+  for (const auto& uri : handlers::candidate_handlers(scratch_dir())) {
     if (uri.rfind(scheme, 0) == 0) return uri;
   }
   why = "no candidate URI for " + scheme;
@@ -67,8 +67,12 @@ int ci_cases(const std::string& uri) {
 
 /// Runs the property with RC_PARAMS's budget; a failure shows how to replay it.
 void check_property(const std::string& uri, model::EngineKind engine) {
+  // A replayed failure of `sessionspec mutants` names a mutant.
+  handlers::register_mutants();
   handlers::ManualClock clock(0);
-  auto probe = HandlerTarget(uri).make(1, clock);
+  auto handler = handlers::parse_handler_spec(uri);
+  if (!handler) GTEST_SKIP() << uri << " is not available here: " << handler.error().reason;
+  auto probe = handlers::make_isolated(handler.value(), 1, clock);
   if (!probe) GTEST_SKIP() << uri << " is not available here: " << probe.error().reason;
   probe.value().reset();
   PropertySpec spec{uri, engine, {}};

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <optional>
 
+#include "handlers/testing/mutants.hpp"
 #include "properties/property.hpp"
 
 namespace ss::properties {
@@ -23,6 +24,7 @@ std::ostream& operator<<(std::ostream& os, const ShrinkCase& c) { return os << c
 class MutantShrink : public ::testing::TestWithParam<ShrinkCase> {};
 
 TEST_P(MutantShrink, FailsShrinksAndReplays) {
+  handlers::register_mutants();
   std::optional<CaseSummary> last;
   PropertySpec spec{"mutant:" + GetParam().mutant + "+memory", model::EngineKind::php82,
                     [&last](const CaseSummary& s) { last = s; }};

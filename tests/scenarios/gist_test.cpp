@@ -15,9 +15,11 @@ namespace {
 class CallCollector final : public Listener {
  public:
   void on_event(const Event& e) override {
-    if (e.kind == EventKind::script) lines.push_back(std::string(model::op_name(e.call->op)) + ":");
-    if (e.kind == EventKind::handler && !lines.empty()) {
-      lines.back() += " " + model::show(e.hcall);
+    if (e.kind() == EventKind::script) {
+      lines.push_back(std::string(model::op_name(e.script().call->op)) + ":");
+    }
+    if (e.kind() == EventKind::handler && !lines.empty()) {
+      lines.back() += " " + model::show(e.handler().call);
     }
   }
   std::vector<std::string> lines;
@@ -34,8 +36,8 @@ std::vector<std::string> run_legacy(const std::string& name) {
   RunConfig cfg;
   cfg.engine = model::EngineKind::legacy;
   CallCollector calls;
-  std::string error;
-  EXPECT_TRUE(run_scenario(sc, cfg, backend, clock, {&calls}, error)) << error;
+  const auto ran = run_scenario(sc, cfg, backend, clock, {&calls});
+  EXPECT_TRUE(ran.ok()) << (ran.ok() ? "" : ran.error().message);
   return calls.lines;
 }
 

@@ -14,8 +14,8 @@ namespace {
 class CreatedIds final : public Listener {
  public:
   void on_event(const Event& e) override {
-    if (e.kind == EventKind::handler && e.hcall.method == model::Method::create_sid) {
-      ids.push_back(e.answer.s);
+    if (e.kind() == EventKind::handler && e.handler().call.method == model::Method::create_sid) {
+      ids.push_back(e.handler().answer.s);
     }
   }
   std::vector<std::string> ids;
@@ -31,8 +31,8 @@ std::vector<std::string> created_ids(model::Variant variant, const std::string& 
   cfg.variant = variant;
   cfg.ini = {{"sid_length", length}, {"sid_bits_per_character", bits}};
   CreatedIds ids;
-  std::string error;
-  EXPECT_TRUE(run_scenario(sc, cfg, backend, clock, {&ids}, error)) << error;
+  auto ran = run_scenario(sc, cfg, backend, clock, {&ids});
+  EXPECT_TRUE(ran) << ran.error().message;
   return ids.ids;
 }
 

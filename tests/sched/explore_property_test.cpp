@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "sched/explorer.hpp"
 
 namespace ss::sched {
@@ -78,12 +78,11 @@ int switches(const std::vector<std::uint8_t>& choices) {
 ScheduleRun run_batch(const Batch& b, const std::string& engine, std::unique_ptr<Explorer>& ex,
                       const scenarios::Scenario& sc) {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
-  cfg.factory = properties::isolated_backends("memory");
-  std::string error;
-  ex = Explorer::make(sc, cfg, error);
-  RC_ASSERT(static_cast<bool>(ex));
+  RC_ASSERT(select_engine(engine, cfg));
+  cfg.factory = handlers::isolated_factory("memory");
+  auto made = Explorer::make(sc, cfg);
+  RC_ASSERT(made.ok());
+  ex = std::move(made.value());
   ChoiceStrategy choices(b.choices);
   return ex->run_one(choices, 0);
 }

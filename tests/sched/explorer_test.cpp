@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <cstdlib>
 #include <filesystem>
 
-#include "properties/target.hpp"
+#include "base/assert.hpp"
+#include "handlers/registry.hpp"
 #include "tests/support/source_dir.hpp"
 
 namespace ss::sched {
@@ -33,21 +35,18 @@ scenarios::Scenario parse(const std::string& text) {
 std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, const std::string& engine,
                                    const std::string& uri = "memory") {
   ExploreConfig cfg;
-  cfg.engine_label = engine;
-  if (engine == "shared-array") cfg.manager = Manager::shared_array;
+  if (!select_engine(engine, cfg)) throw std::runtime_error("unknown engine " + engine);
   cfg.handler_uri = uri;
-  cfg.factory = properties::isolated_backends(uri);
-  std::string error;
-  auto ex = Explorer::make(sc, cfg, error);
-  if (!ex) throw std::runtime_error(error);
-  return ex;
+  cfg.factory = handlers::isolated_factory(uri);
+  auto ex = Explorer::make(sc, cfg);
+  if (!ex) throw std::runtime_error(ex.error().message);
+  return std::move(ex.value());
 }
 
 std::unique_ptr<Strategy> strategy(const std::string& spec) {
-  std::string error;
-  auto s = make_strategy(spec, 1, error);
-  if (!s) throw std::runtime_error(error);
-  return s;
+  auto s = make_strategy(spec, 1);
+  if (!s) throw std::runtime_error(s.error().message);
+  return std::move(s.value());
 }
 
 TEST(Schedule, PrintsRunLengthsAndParsesThemBack) {
@@ -98,7 +97,7 @@ TEST(Explorer, ShrinksTheClobberedSessionToTwoRequestsAndOnePreemption) {
   // The replay's trace starts with the run header and is the same byte for byte every time,
   // also from another explorer.
   ASSERT_FALSE(again.events.empty());
-  EXPECT_EQ(again.events.front().kind, scenarios::EventKind::run);
+  EXPECT_EQ(again.events.front().kind(), scenarios::EventKind::run);
   const auto hash = Explorer::trace_hash(again.events);
   EXPECT_EQ(Explorer::trace_hash(ex->replay(minimal).events), hash);
   EXPECT_EQ(Explorer::trace_hash(explorer(sc, "shared-array")->replay(minimal).events), hash);
@@ -151,6 +150,36 @@ TEST(Explorer, LockWaitsOfManyRequestsNeverLivelockTheScheduler) {
     }
   }
   fs::remove_all(dir);
+}
+
+/// A broken strategy: always picks task 7, which never exists.
+class PicksAGhost final : public Strategy {
+ public:
+  void begin(std::uint64_t, int) override {}
+  int choose(const std::vector<int>&, int, std::size_t) override { return 7; }
+  [[nodiscard]] std::string name() const override { return "ghost"; }
+};
+
+handlers::Task<void> two_points(Scheduler& s, int task) {
+  co_await s.park(task, "first", false);
+  co_await s.park(task, "second", false);
+}
+
+TEST(Scheduler, AssertsThatThePickedTaskIsReady) {
+  const base::ScopedAssertThrows throwing;
+  boost::asio::io_context io;
+  Scheduler s(io);
+  const int id = s.add_task();
+  boost::asio::co_spawn(io, two_points(s, id), [&s, id](std::exception_ptr) { s.finish(id); });
+  PicksAGhost ghost;
+  try {
+    (void)s.run(ghost, 100);
+    FAIL() << "the scheduler resumed a task that is not ready";
+  } catch (const base::AssertionFailure& e) {
+    EXPECT_NE(std::string(e.what()).find("picked task 7, which is not ready"), std::string::npos)
+        << e.what();
+  }
+  s.reset();
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <ostream>
 
-#include "properties/target.hpp"
+#include "handlers/registry.hpp"
 #include "sched/explorer.hpp"
 #include "tests/support/source_dir.hpp"
 
@@ -44,29 +44,18 @@ std::vector<Case> catalogue() {
   return out;
 }
 
-/// The handler URI for a verdict's handler scheme, or "" when it cannot run here.
-std::string uri_for(const std::string& scheme, const std::string& scratch) {
-  if (scheme == "memory") return "memory";
-  if (scheme == "files") return "files:" + scratch;
-  if (scheme == "table") return "table:race-" + std::to_string(::getpid()) + "?fresh=1";
-  if (scheme == "sqlite") return "sqlite:" + scratch + "/race.db";
-  const char* port = std::getenv("REDIS_PORT");
-  if (scheme.rfind("redis", 0) == 0 && port) {
-    const std::string mode = scheme.size() > 6 ? scheme.substr(6) : "none";
-    return "redis://127.0.0.1:" + std::string(port) + "?mode=" + mode;
+/// The handler URI for a verdict's handler (`files`, `table`, `redis-optimistic`, ...): the
+/// registry's candidate of that scheme, in the mode after the dash; "" when it cannot run here.
+std::string uri_for(const std::string& handler, const std::string& scratch) {
+  const std::size_t dash = handler.find('-');
+  const std::string scheme = handler.substr(0, dash);
+  for (const auto& uri : handlers::candidate_handlers(scratch)) {
+    auto spec = handlers::parse_handler_spec(uri);
+    if (!spec || spec.value().scheme() != scheme) continue;
+    if (dash == std::string::npos) return uri;
+    return spec.value().with_param("mode", handler.substr(dash + 1)).text;
   }
   return "";
-}
-
-bool configure(const std::string& engine, ExploreConfig& cfg) {
-  cfg.engine_label = engine;
-  if (engine == "shared-array") {
-    cfg.manager = Manager::shared_array;
-    return true;
-  }
-  auto kind = model::parse_engine(engine);
-  if (kind) cfg.engine = *kind;
-  return kind.has_value();
 }
 
 class RaceVerdict : public ::testing::TestWithParam<Case> {};
@@ -80,14 +69,13 @@ TEST_P(RaceVerdict, ExplorerConcludesWhatTheCatalogueSays) {
   auto parsed = scenarios::load_scenario(c.file);
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   ExploreConfig cfg;
-  ASSERT_TRUE(configure(c.verdict.engine, cfg)) << c.verdict.engine;
+  ASSERT_TRUE(select_engine(c.verdict.engine, cfg)) << c.verdict.engine;
   cfg.handler_uri = uri;
-  cfg.factory = properties::isolated_backends(uri);
-  std::string error;
-  auto ex = Explorer::make(sc, cfg, error);
-  if (!ex) GTEST_SKIP() << "cannot build " << uri << ": " << error;
-  std::string error2;
-  auto strategy = make_strategy("portfolio", 1, error2);
+  cfg.factory = handlers::isolated_factory(uri);
+  auto made = Explorer::make(sc, cfg);
+  if (!made) GTEST_SKIP() << "cannot build " << uri << ": " << made.error().message;
+  auto& ex = made.value();
+  auto strategy = std::move(make_strategy("portfolio", 1).value());
   std::set<std::string> findings;
   const Violation* failure = nullptr;
   std::optional<ScheduleRun> failing;

@@ -37,17 +37,15 @@ scenarios::Scenario load(const std::string& name) {
 
 std::unique_ptr<Explorer> explorer(const scenarios::Scenario& sc, Manager manager) {
   ExploreConfig cfg;
-  cfg.manager = manager;
-  cfg.engine_label = manager == Manager::shared_array ? "shared-array" : "php-8.2";
+  (void)select_engine(manager == Manager::shared_array ? shared_array_engine : "php-8.2", cfg);
   cfg.factory = [](handlers::Clock& clock,
                    std::uint64_t seed) -> handlers::Result<std::unique_ptr<handlers::Backend>> {
     return std::unique_ptr<handlers::Backend>(
         std::make_unique<handlers::MemoryBackend>(seed, clock));
   };
-  std::string error;
-  auto ex = Explorer::make(sc, cfg, error);
-  if (!ex) throw std::runtime_error(error);
-  return ex;
+  auto ex = Explorer::make(sc, cfg);
+  if (!ex) throw std::runtime_error(ex.error().message);
+  return std::move(ex.value());
 }
 
 bool shows(const ScheduleRun& run, const std::string& property) {

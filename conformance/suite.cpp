@@ -1,7 +1,7 @@
-// The conformance tests themselves; conformance_suite.hpp says how to instantiate them. Each test
-// states the property it checks (P-nn from peer-properties.md) and what a broken handler does.
+// The conformance tests themselves; suite.hpp says how to instantiate them. Each test states the
+// property it checks (P-nn of the peer-property catalogue) and what a broken handler does.
 
-#include "tests/handlers/conformance_suite.hpp"
+#include "conformance/suite.hpp"
 
 #include <dirent.h>
 
@@ -11,20 +11,20 @@
 #include <set>
 #include <string_view>
 
+#include "handlers/run_task.hpp"
 #include "model/calls.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
 #include "model/store_model.hpp"
-#include "tests/support/run_task.hpp"
 
 namespace ss::conformance {
 
 using handlers::ErrorCode;
+using handlers::run_task;
 using handlers::SessionHandler;
 using model::Answer;
 using model::HandlerCall;
 using model::Method;
-using testing_support::run_task;
 
 void PrintTo(const BackendCase& c, std::ostream* os) { *os << c.label; }
 

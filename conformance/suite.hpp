@@ -1,15 +1,17 @@
 #pragma once
-// The handler conformance suite, written once (conformance_suite.cpp) and instantiated per
-// backend, one small file each (conformance_<backend>_test.cpp). Every test drives a fresh
+// The handler conformance suite, written once (suite.cpp) and instantiated per backend, one small
+// file each: tests/handlers/conformance_<backend>_test.cpp for the built-in handlers, and the
+// same 20 lines in any out-of-tree C++ handler's tests, which link the installed
+// sessionspec::conformance_gtest (docs/sdk.md, examples/cxx-handler/). Every test drives a fresh
 // backend through the seam's awaitables with a virtual clock and asserts what a correct save
-// handler does (docs: /work/shared/docs/peer-properties.md, P-01..P-39). Where backends
+// handler does (properties P-01..P-39 of the peer-property catalogue). Where backends
 // legitimately differ, the tests read Backend::guarantees() (expiry kind, payload limit), never
 // the label. AgreesWithReferenceStore replays a seeded random sequence against
 // model::StoreModel and names the first operation where the backend disagrees.
 //
 // Instantiating it for a backend (e.g. tests/handlers/conformance_redis_test.cpp):
 //
-//   #include "tests/handlers/conformance_suite.hpp"
+//   #include "conformance/suite.hpp"
 //   #include "handlers/registry.hpp"
 //
 //   namespace ss::conformance {
@@ -29,7 +31,8 @@
 //
 // `make` is called once per test (in SetUp) and must return an empty store; `cleanup` runs after
 // each test. Backends with files on disk set `data_dir` so that the suite can check that
-// malformed and unknown ids leave the directory alone.
+// malformed and unknown ids leave the directory alone. The built-in handlers' instantiations take
+// isolated instances from the registry instead (tests/support/isolated_case.hpp).
 
 #include <gtest/gtest.h>
 
@@ -40,13 +43,13 @@
 #include <string>
 #include <vector>
 
+#include "handlers/backend_factory.hpp"
 #include "handlers/seam.hpp"
 
 namespace ss::conformance {
 
 /// Makes a fresh, empty backend on `clock` (a virtual clock the suite advances).
-using BackendFactory = std::function<handlers::Result<std::unique_ptr<handlers::Backend>>(
-    handlers::Clock& clock, std::uint64_t seed)>;
+using BackendFactory = handlers::BackendFactory;
 
 /// One backend under test. Only `label` and `make` are required.
 struct BackendCase {
@@ -69,7 +72,7 @@ void PrintTo(const BackendCase& c, std::ostream* os);
 /// The name generator for INSTANTIATE_TEST_SUITE_P: the case's label.
 std::string case_name(const ::testing::TestParamInfo<BackendCase>& info);
 
-/// The fixture of every conformance test (TEST_P(Conformance, ...) in conformance_suite.cpp).
+/// The fixture of every conformance test (TEST_P(Conformance, ...) in suite.cpp).
 class Conformance : public ::testing::TestWithParam<BackendCase> {
  protected:
   /// The virtual clock starts here; backends stamp mtimes from it.

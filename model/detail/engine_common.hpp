@@ -1,5 +1,6 @@
 #pragma once
-// Pieces the engine profiles share. Internal to model/.
+// Pieces the engine profiles share. Internal to model/ (model/detail/ is not installed, and
+// ci/check_layers.py refuses an include of it from outside model/).
 
 #include <map>
 #include <memory>
@@ -18,10 +19,6 @@ std::unique_ptr<Engine> make_zeal_engine(RequestContext ctx, Rng& rng);
 
 void notice(Outcome& out, std::string message);
 void warn(Outcome& out, std::string message);
-
-/// set / push / incr / unset / get / session_unset / session_status / advance on $_SESSION.
-/// `vars` is created on first assignment, as PHP creates the $_SESSION global.
-Outcome apply_array_op(const ScriptCall& call, bool active, std::optional<Array>& vars);
 
 /// session_start([...]) options override ini settings for this start. Returns an error message.
 std::optional<std::string> apply_start_options(RunOptions& opts,

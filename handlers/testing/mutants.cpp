@@ -1,4 +1,4 @@
-#include "handlers/mutants.hpp"
+#include "handlers/testing/mutants.hpp"
 
 #include <functional>
 #include <limits>
@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "handlers/registry.hpp"
 #include "model/engine.hpp"
 
 namespace ss::handlers {
@@ -304,8 +305,7 @@ class LockLeakOnClose final : public ForwardingHandler {
 /// blocked"): the request no longer holds the lock it read under.
 class LockReleasedAfterRead final : public ForwardingHandler {
  public:
-  LockReleasedAfterRead(std::unique_ptr<SessionHandler> inner, MutantShared& shared,
-                        RequestEnv env)
+  LockReleasedAfterRead(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
       : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
   Task<Status> open(std::string path, std::string name) override {
     path_ = path;
@@ -509,8 +509,7 @@ const std::vector<Entry>& entries() {
 
 class MutantBackend final : public Backend {
  public:
-  MutantBackend(const Entry& e, std::unique_ptr<Backend> base)
-      : entry_(e), base_(std::move(base)) {
+  MutantBackend(const Entry& e, std::unique_ptr<Backend> base) : entry_(e), base_(std::move(base)) {
     shared_.base = base_.get();
   }
   // Leaked handlers go before the base they were connected to.
@@ -543,8 +542,7 @@ bool mutant_applies(const MutantInfo& info, const Guarantees& g) {
   switch (info.applies) {
     case MutantApplies::any: return true;
     case MutantApplies::serialised: return g.concurrency == Concurrency::serialised;
-    case MutantApplies::last_writer_wins:
-      return g.concurrency == Concurrency::last_writer_wins;
+    case MutantApplies::last_writer_wins: return g.concurrency == Concurrency::last_writer_wins;
     case MutantApplies::gc_collected: return g.store.expiry != model::Expiry::ttl;
     case MutantApplies::refuses_odd_ids: return g.store.ids == model::IdPolicy::files_charset;
   }
@@ -560,6 +558,20 @@ Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
   }
   return fail(ErrorCode::unsupported,
               "unknown mutant '" + name + "' (see sessionspec mutants --list)");
+}
+
+void register_mutants() {
+  DecoratorKind kind;
+  kind.kind = "mutant";
+  kind.check = [](const std::string& name) -> Status {
+    for (const auto& e : entries()) {
+      if (e.info.name == name) return ok_status();
+    }
+    return fail(ErrorCode::unsupported,
+                "unknown mutant '" + name + "' (see sessionspec mutants --list)");
+  };
+  kind.wrap = make_mutant;
+  register_decorator(std::move(kind));
 }
 
 }  // namespace ss::handlers

@@ -1,7 +1,10 @@
 #pragma once
 // Deliberately broken handlers: decorators over a correct backend, each a realistic bug. They
 // prove that the suites catch broken handlers (a mutant that survives is a hole in the suite).
-// URI: `mutant:NAME+BASE`, e.g. `mutant:destroy-noop+memory`.
+// URI: `mutant:NAME+BASE`, e.g. `mutant:destroy-noop+memory`, once register_mutants() has run.
+//
+// Part of handlers/testing/ (ss_handlers_testing): the core libraries never link it; the CLI (the
+// mutants verb, `--handler mutant:...`), the tests and the benchmarks do.
 
 #include <memory>
 #include <string>
@@ -41,6 +44,10 @@ struct MutantInfo {
 
 /// Whether `info`'s bug can show on a backend with guarantees `g`.
 [[nodiscard]] bool mutant_applies(const MutantInfo& info, const Guarantees& g);
+
+/// Makes `mutant:NAME+BASE` URIs work in this program (the registry's decorator kind "mutant").
+/// Idempotent; call before any thread makes backends.
+void register_mutants();
 
 /// Wraps `base` in the mutant `name`; fails for an unknown name.
 [[nodiscard]] Result<std::unique_ptr<Backend>> make_mutant(const std::string& name,
