@@ -22,6 +22,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> write(std::string id, std::string data) override {
     if (!keeps(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     store_->sessions[id] = model::StoredSession{std::move(data), now()};
     co_return ok_status();
   }
@@ -60,6 +61,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> update_timestamp(std::string id, std::string data) override {
     if (!keeps(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     auto [it, inserted] = store_->sessions.try_emplace(id, model::StoredSession{data, now()});
     if (!inserted) it->second.mtime_s = now();
     co_return ok_status();
@@ -69,6 +71,10 @@ class MemoryHandler final : public SessionHandler {
   std::int64_t now() const { return env_.clock->now_s(); }
   bool keeps(const std::string& id) const {
     return store_->ids == model::IdPolicy::any || model::valid_session_id(id);
+  }
+  /// Every handler refuses payloads over Guarantees::payload_bytes_max (issue #14, D3).
+  static HandlerError too_large(std::size_t bytes) {
+    return payload_too_large("memory", bytes, payload_bytes_max_default);
   }
   std::shared_ptr<MemoryStore> store_;
   RequestEnv env_;
@@ -82,6 +88,7 @@ Guarantees MemoryBackend::guarantees() const {
   g.concurrency = Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::gc_only;
   g.store.ids = store_->ids;
+  g.store.payload_bytes_max = g.payload_bytes_max;
   return g;
 }
 
