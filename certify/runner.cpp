@@ -61,6 +61,7 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   std::unique_ptr<NamedTrace> trace;
   if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.name());
   std::size_t passed = 0;
+  std::size_t skipped = 0;
   std::optional<Diagnosis> diagnosis;
   for (const auto& sc : scs) {
     report(hooks, t.name() + ": L1 " + sc.name);
@@ -76,11 +77,18 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
       row.evidence = out.failure->str();
       row.replay = t.scenario_replay(sc.file, plan.seed);
     }
-    if (!out.failure) ++passed;
+    if (!out.skipped.empty()) {
+      ++skipped;
+    } else if (!out.failure) {
+      ++passed;
+    }
     if (diagnosis) break;
   }
-  const bool pass = error.empty() && passed == scs.size() && !scs.empty();
+  const bool pass = error.empty() && passed + skipped == scs.size() && !scs.empty();
   row.verdict = pass ? Verdict::pass : Verdict::fail;
+  // A folder every scenario of which was skipped (e.g. fault lines, which test PHP's reaction,
+  // not a module) holds no evidence about this handler: a skip, never a pass.
+  if (pass && passed == 0) row.verdict = Verdict::skip;
   if (!error.empty()) {
     // A scenario that could not run says nothing about the handler's conformance.
     row.verdict = Verdict::error;
@@ -94,6 +102,10 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   if (pass) {
     row.evidence =
         std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
+    if (skipped > 0) {
+      row.evidence += "; " + std::to_string(skipped) +
+                      " with fault lines do not apply to a module (they test PHP's reaction)";
+    }
   }
   return diagnosis;
 }
@@ -184,14 +196,13 @@ struct RowJob {
 
 void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
             std::vector<RowJob>& jobs) {
-  for (const std::string_view folder : level1_folders) {
-    if (!selected(plan, "L1." + std::string(folder))) {
+  for (const std::string& name : level1_row_folders(plan.scenario_dir)) {
+    if (!selected(plan, level1_row_id(name))) {
       c.handlers.back().filtered_levels.insert(1);
       continue;
     }
-    const std::string name(folder);
     jobs.push_back(
-        {make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1),
+        {make_row(t, level1_row_id(name), "life-cycle: scenarios/" + name + t.where(), 1),
          [&plan, &t, &hooks, name](Row& row) { return level1_row(plan, t, name, hooks, row); }});
   }
 }
@@ -293,7 +304,9 @@ void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
 std::vector<std::string> row_ids(const Plan& plan, const Target& target,
                                  const std::vector<std::string>& races) {
   std::vector<std::string> out;
-  for (const std::string_view folder : level1_folders) out.push_back("L1." + std::string(folder));
+  for (const auto& folder : level1_row_folders(plan.scenario_dir)) {
+    out.push_back(level1_row_id(folder));
+  }
   if (plan.level >= 2) {
     for (const ContractSuite& suite : target.contract_suites()) out.push_back(suite.id);
   }

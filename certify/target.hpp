@@ -28,6 +28,9 @@ struct ScenarioOutcome {
   /// Set when the scenario could not run at all (the backend could not be made, PHP could not
   /// run it): one line, prefixed with what failed.
   std::string error;
+  /// Set when the target does not apply to the scenario (why, in one line): real-engine mode
+  /// skips scenarios with fault lines, which judge PHP's reaction rather than a module.
+  std::string skipped;
 };
 
 /// A level-2 suite of a target: the stateful property under one engine profile, or the

@@ -151,6 +151,11 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
   if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
+  if (!r->skipped.empty()) {
+    fmt::print("== {} ({}) through {}: skipped, {}\n\n", base::printable(sc.name), sc.file,
+               module.uri, r->skipped);
+    return exit_ok;
+  }
   fmt::print("== {} ({}) through {}\n", base::printable(sc.name), sc.file, module.uri);
   print_php_trace(r->php);
   if (r->failure) {
