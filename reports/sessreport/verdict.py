@@ -22,6 +22,10 @@ _EXPECTED = re.compile(r"^\s*expected:\s?(?P<text>.*)$")
 _ACTUAL = re.compile(r"^\s*actual:\s*(?P<text>.*)$")
 
 TRACE_ROWS_MAX = 80     # rows of an L1 trace shown before the failing step (older ones are cut)
+HEADLINE_MAX = 220      # characters of an attention item's one-line headline (the evidence is whole)
+
+# A line of `key=value` pairs: an L2 case's configuration, which says nothing about the failure.
+_CONFIG_LINE = re.compile(r"^(\S+=\S*\s*)+$")
 
 
 def outcome(cert):
@@ -184,6 +188,14 @@ def parse_counterexample(text):
 
 # ---------------------------------------------------------------- the attention list
 
+def headline(evidence):
+    """The evidence line that says what went wrong: the first one, unless that is a case's
+    configuration (L2 evidence starts with one), clipped to HEADLINE_MAX characters."""
+    lines = [line for line in evidence.splitlines() if line.strip()] or [""]
+    line = lines[1] if len(lines) > 1 and _CONFIG_LINE.match(lines[0]) else lines[0]
+    return line if len(line) <= HEADLINE_MAX else line[:HEADLINE_MAX - 1] + "…"
+
+
 def _evidence_view(verdict, runs, races_by_row, run_rows):
     """What draws a row's evidence: a trace, a counterexample or races (each may be absent)."""
     view = {"trace": None, "counterexample": None, "races": []}
@@ -217,7 +229,7 @@ def attention_view(cert, runs, race_views, run_rows):
         prop = titles[verdict["property"]]
         items.append({"id": f"att-{n}", "verdict": verdict["verdict"], "handler": verdict["handler"],
                       "property": verdict["property"], "title": prop["title"],
-                      "level": prop["level"], "headline": evidence.split("\n", 1)[0],
+                      "level": prop["level"], "headline": headline(evidence),
                       "evidence": evidence, "replay": verdict["replay"],
                       "view": _evidence_view(verdict, runs, races_by_row, run_rows)})
     return items

@@ -192,3 +192,12 @@ def test_a_certificate_without_traces_renders(tmp_path):
     assert "NOT CERTIFIED" in html
     proc = run_cli("--out", str(tmp_path / "x.html"))
     assert proc.returncode == 2 and "TRACE.jsonl" in proc.stderr
+
+
+def test_headline_skips_an_l2_configuration_line():
+    evidence = ("engine=php-8.2 variant=full case_seed=1\nfinal audit: handler answer to "
+                "validateId('x')\n  expected: false\n  actual:   true")
+    assert verdict.headline(evidence) == "final audit: handler answer to validateId('x')"
+    assert verdict.headline("scenario s, request 1, step 2: x\n  expected: 1") == \
+        "scenario s, request 1, step 2: x"
+    assert len(verdict.headline("y" * 1000)) == verdict.HEADLINE_MAX
