@@ -149,7 +149,11 @@ def load_races(path):
 
 
 def _race_runs(races_path, where, trace):
-    """Load a race's trace: a file next to races.json, or inline events."""
+    """Load a race's trace: a file next to races.json, or inline events. An empty inline trace
+    is a race known by its schedule and replay line only (certify cannot replay real PHP
+    processes in-process); it is listed without lanes."""
+    if trace == []:
+        return []
     if isinstance(trace, list):
         return load_inline_events(f"{where}.trace", trace, f"{os.path.basename(races_path)} (inline)")
     resolved = trace if os.path.isabs(trace) else os.path.join(os.path.dirname(races_path), trace)

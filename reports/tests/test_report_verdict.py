@@ -201,3 +201,21 @@ def test_headline_skips_an_l2_configuration_line():
     assert verdict.headline("scenario s, request 1, step 2: x\n  expected: 1") == \
         "scenario s, request 1, step 2: x"
     assert len(verdict.headline("y" * 1000)) == verdict.HEADLINE_MAX
+
+
+def test_a_race_without_a_trace_keeps_its_replay_line(tmp_path):
+    """Real PHP processes are not replayed in-process: certify hands such races with no events."""
+    cert = load_cert(PASSING)
+    row = next(v for v in cert["verdicts"] if v["verdict"] == "finding")
+    races = {"version": 1, "races": [{
+        "scenario": row["property"][len("L3.race."):], "engine": "php-8.2",
+        "handler": row["handler"], "property": "lost-update", "schedule": "0.1.0",
+        "replay": "sessionspec oracle x.scn --handler php:files --replay 0.1.0",
+        "verdict": "finding", "row": row["property"], "trace": []}]}
+    path = tmp_path / "races.json"
+    path.write_text(json.dumps(races), encoding="utf-8")
+    html = render(tmp_path, "--certificate", os.path.join(PASSING, "certificate.json"),
+                  "--races", str(path))
+    body = attention_item(html, row["property"])
+    assert "sessionspec oracle x.scn --handler php:files --replay 0.1.0" in body
+    assert '<table class="lanes"' not in body
