@@ -18,7 +18,7 @@ import pytest
 
 from conftest import REPORTS, chromium, needs_chromium, run_cli
 from pngread import grey_stats
-from test_report_verdict import FAILING, PASSING, certify_args
+from test_report_verdict import FAILING, PASSING, certify_args, needs_handoff
 
 WIDTH, HEIGHT = 1280, 800
 DOCS = os.path.join(os.path.dirname(REPORTS), "docs")
@@ -144,14 +144,20 @@ def test_failing_report_at_1280x800(tmp_path):
     assert step, "no failing step is marked"
     assert step["background"] not in ("rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)")
     assert step["outline"] != "none"
+    assert_fits(seen)
+    screenshot(tmp_path, page, "report-failing")
+
+
+@needs_chromium
+@needs_handoff
+def test_failing_report_draws_l2_and_l3_evidence_at_1280x800(tmp_path):
+    seen = probe(tmp_path, report(tmp_path, FAILING, "report-failing"))
     cx = seen["counterexample"]
     assert cx and cx["visible"] and cx["rows"] >= 2, f"no L2 counterexample drawn: {cx}"
     assert cx["replay"] and cx["replay"].startswith("RC_PARAMS=")
     race = seen["race"]
     assert race and race["visible"] and race["lanes"] >= 2 and race["rows"] > 0, race
     assert race["replay"] and "sessionspec explore" in race["replay"] and "--replay" in race["replay"]
-    assert_fits(seen)
-    screenshot(tmp_path, page, "report-failing")
 
 
 @needs_chromium
@@ -160,10 +166,16 @@ def test_passing_report_at_1280x800(tmp_path):
     seen = probe(tmp_path, page)
     assert seen["verdict"] == "CERTIFIED"
     assert seen["firstFail"] is None and seen["step"] is None
-    assert seen["race"] and seen["race"]["visible"], "the first finding shows its interleaving"
-    assert seen["race"]["replay"] and "--replay" in seen["race"]["replay"]
     assert_fits(seen)
     screenshot(tmp_path, page, "report-passing")
+
+
+@needs_chromium
+@needs_handoff
+def test_passing_report_draws_its_first_finding_at_1280x800(tmp_path):
+    seen = probe(tmp_path, report(tmp_path, PASSING, "report-passing"))
+    assert seen["race"] and seen["race"]["visible"], "the first finding shows its interleaving"
+    assert seen["race"]["replay"] and "--replay" in seen["race"]["replay"]
 
 
 @pytest.mark.parametrize("name", ["report-failing.png", "report-passing.png"])
