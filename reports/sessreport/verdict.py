@@ -22,7 +22,7 @@ _EXPECTED = re.compile(r"^\s*expected:\s?(?P<text>.*)$")
 _ACTUAL = re.compile(r"^\s*actual:\s*(?P<text>.*)$")
 
 TRACE_ROWS_MAX = 80     # rows of an L1 trace shown before the failing step (older ones are cut)
-HEADLINE_MAX = 220      # characters of an attention item's one-line headline (the evidence is whole)
+HEADLINE_MAX = 220      # characters of an attention item's headline (the evidence is whole)
 
 # A line of `key=value` pairs: an L2 case's configuration, which says nothing about the failure.
 _CONFIG_LINE = re.compile(r"^(\S+=\S*\s*)+$")
@@ -40,7 +40,7 @@ def outcome(cert):
 
 
 def _guarantees_text(detail):
-    """`concurrency last-writer-wins · expiry gc_only · ttl_s 1440 ...` in the certificate's order."""
+    """`concurrency last-writer-wins · expiry gc_only ...`, in the certificate's order."""
     guarantees = detail.get("guarantees") or {}
     return " · ".join(f"{key} {value}" for key, value in guarantees.items())
 
@@ -68,7 +68,8 @@ def _facts(meta):
         facts.append(("seed", str(meta["seed"])))
     budgets = meta.get("budgets")
     if budgets:
-        facts.append(("budgets", " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in budgets.items())))
+        shown = (f"{k.replace('_', ' ')} {v}" for k, v in budgets.items())
+        facts.append(("budgets", " · ".join(shown)))
     if meta.get("only"):
         facts.append(("only", ", ".join(meta["only"])))
     if "php_version" in meta:
@@ -124,7 +125,8 @@ def _find_run(runs, scenario, handler):
 
 
 def _failing_rows(rows, failure):
-    """Indexes of the rows that are the failing step: the named handler call, else the script call."""
+    """Indexes of the rows that are the failing step: the named handler call, else the script
+    call."""
     step = [i for i, r in enumerate(rows)
             if r["type"] != "request" and r["request"] == failure["request"]
             and r.get("step") == failure["step"]]
@@ -199,7 +201,9 @@ def headline(evidence):
 def _evidence_view(verdict, runs, races_by_row, run_rows):
     """What draws a row's evidence: a trace, a counterexample or races (each may be absent)."""
     view = {"trace": None, "counterexample": None, "races": []}
-    failure = parse_l1_failure(verdict["evidence"]) if verdict["property"].startswith("L1") else None
+    failure = None
+    if verdict["property"].startswith("L1"):
+        failure = parse_l1_failure(verdict["evidence"])
     if failure:
         view["trace"] = l1_trace(failure, runs, verdict["handler"], run_rows)
     if verdict.get("counterexample"):
@@ -227,7 +231,8 @@ def attention_view(cert, runs, race_views, run_rows):
     for n, verdict in enumerate(notable, start=1):
         evidence = verdict["evidence"]
         prop = titles[verdict["property"]]
-        items.append({"id": f"att-{n}", "verdict": verdict["verdict"], "handler": verdict["handler"],
+        items.append({"id": f"att-{n}", "verdict": verdict["verdict"],
+                      "handler": verdict["handler"],
                       "property": verdict["property"], "title": prop["title"],
                       "level": prop["level"], "headline": headline(evidence),
                       "evidence": evidence, "replay": verdict["replay"],

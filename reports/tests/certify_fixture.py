@@ -31,8 +31,8 @@ DATA = os.path.join(TESTS, "data")
 
 COMMON = ["--seed", "1", "--cases", "20", "--schedules", "20", "--scenarios", "scenarios"]
 CASES = {
-    "certify-failing": {"args": ["--handler", "mutant:destroy-noop+memory",
-                                 "--handler", "mutant:lock-released-after-read+table:ss-report-fixture"],
+    "certify-failing": {"args": ["--handler", "mutant:destroy-noop+memory", "--handler",
+                                 "mutant:lock-released-after-read+table:ss-report-fixture"],
                         "exit": 1},
     "certify-passing": {"args": ["--handler", "memory"], "exit": 0},
 }
