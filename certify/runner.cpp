@@ -116,12 +116,23 @@ bool handler_property(const std::string& p) {
   return p == "lost-update" || p == "no-resurrection" || p == "progress";
 }
 
+/// Race evidence whose trace names the certified handler, as the L1 traces do.
+RaceEvidence named(RaceEvidence ev, const std::string& handler) {
+  for (auto& event : ev.trace) {
+    if (event.value("kind", "") == "run") event["handler"] = handler;
+  }
+  return ev;
+}
+
 /// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing
 /// run fails the row with its replay line; violations the guarantee allows are findings. Stops
 /// when the handler is diagnosed unusable, and returns the diagnosis.
 std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::size_t schedules,
                                          Row& row) {
   std::set<std::string> findings;
+  // The first run with a finding, drawn in the report.
+  std::optional<sched::ScheduleRun> finding_run;
+  std::string finding_property;
   // A run that left no session in the store: if no run stored anything, lost update and
   // resurrection had nothing to show on, and the row cannot pass.
   std::optional<sched::ScheduleRun> empty_run;
@@ -147,11 +158,16 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
       if (!handler_property(v.property)) continue;
       if (!v.failure) {
         findings.insert(v.property);
+        if (!finding_run) {
+          finding_run = r;
+          finding_property = v.property;
+        }
         continue;
       }
       row.verdict = Verdict::fail;
       row.evidence = v.property + ": " + v.detail;
-      row.replay = session.replay(*r);
+      row.race = named(session.evidence(*r, v.property), t.name());
+      row.replay = row.race->replay;
       return std::nullopt;
     }
   }
@@ -169,6 +185,7 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
     return std::nullopt;
   }
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
+  if (finding_run) row.race = named(session.evidence(*finding_run, finding_property), t.name());
   row.evidence = std::to_string(schedules) + " schedules; handler declares " +
                  std::string(handlers::concurrency_name(session.concurrency()));
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
@@ -212,6 +229,7 @@ void contract_row(const Plan& plan, Target& t, const ContractSuite& suite, Row& 
   row.verdict = r.passed ? Verdict::pass : Verdict::fail;
   row.evidence = std::move(r.evidence);
   row.replay = std::move(r.replay);
+  row.counterexample = std::move(r.counterexample);
   if (r.passed && r.cases == 0) {
     row.verdict = Verdict::error;
     row.evidence = "no evidence: no generated case ran";

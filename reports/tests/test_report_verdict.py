@@ -17,13 +17,6 @@ from sessreport import verdict
 FAILING = os.path.join(DATA, "certify-failing")
 PASSING = os.path.join(DATA, "certify-passing")
 
-# certify on main does not yet hand L2 counterexamples and L3 races to the report (the hand-off
-# needs the certify/ library of h-certify); until a fixture captured from such a certify holds
-# races.json, the tests of what the report draws from them are skipped with this reason.
-needs_handoff = pytest.mark.skipif(not os.path.exists(os.path.join(FAILING, "races.json")),
-                                   reason="the fixture predates certify's race hand-off")
-
-
 def certify_args(case_dir):
     """Generator arguments for a captured certify run, as certify itself passes them."""
     args = ["--title", "sessionspec certificate",
@@ -135,7 +128,6 @@ def test_l1_failure_parsing():
     assert verdict.parse_l1_failure("7/7 scenarios agree") is None
 
 
-@needs_handoff
 def test_l2_counterexample_is_drawn_as_its_command_list(tmp_path):
     html = render(tmp_path, *certify_args(FAILING))
     cert = load_cert(FAILING)
@@ -158,7 +150,6 @@ def test_counterexample_parsing():
         "config": ["CaseConfig: engine=php-8.2 seed=1"], "commands": ["start(fresh)", "destroy()"]}
 
 
-@needs_handoff
 def test_l3_race_is_drawn_as_lanes_with_its_replay_line(tmp_path):
     html = render(tmp_path, *certify_args(FAILING))
     cert = load_cert(FAILING)
@@ -172,7 +163,6 @@ def test_l3_race_is_drawn_as_lanes_with_its_replay_line(tmp_path):
     assert "--replay" in body and 'class="copy"' in body
 
 
-@needs_handoff
 def test_findings_are_amber_and_carry_their_interleaving(tmp_path):
     html = render(tmp_path, *certify_args(PASSING))
     items = find(html, "details", "attention-item")

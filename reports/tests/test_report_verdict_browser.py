@@ -18,7 +18,7 @@ import pytest
 
 from conftest import REPORTS, chromium, needs_chromium, run_cli
 from pngread import grey_stats
-from test_report_verdict import FAILING, PASSING, certify_args, needs_handoff
+from test_report_verdict import FAILING, PASSING, certify_args
 
 WIDTH, HEIGHT = 1280, 800
 DOCS = os.path.join(os.path.dirname(REPORTS), "docs")
@@ -149,7 +149,6 @@ def test_failing_report_at_1280x800(tmp_path):
 
 
 @needs_chromium
-@needs_handoff
 def test_failing_report_draws_l2_and_l3_evidence_at_1280x800(tmp_path):
     seen = probe(tmp_path, report(tmp_path, FAILING, "report-failing"))
     cx = seen["counterexample"]
@@ -172,7 +171,6 @@ def test_passing_report_at_1280x800(tmp_path):
 
 
 @needs_chromium
-@needs_handoff
 def test_passing_report_draws_its_first_finding_at_1280x800(tmp_path):
     seen = probe(tmp_path, report(tmp_path, PASSING, "report-passing"))
     assert seen["race"] and seen["race"]["visible"], "the first finding shows its interleaving"
