@@ -9,6 +9,7 @@
 
 #include "certify/certificate.hpp"
 #include "certify/runner.hpp"
+#include "handlers/testing/mutants.hpp"
 #include "tests/support/source_dir.hpp"
 
 namespace ss::certify {
@@ -17,6 +18,7 @@ namespace {
 /// Certifies `uri` (shown as `name`) on the rows `only` selects, with small budgets.
 Certificate certify_rows(const std::string& uri, const std::string& name,
                          const std::string& only) {
+  handlers::register_mutants();
   Plan plan;
   plan.handlers = {uri};
   plan.only = {only};
