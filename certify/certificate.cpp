@@ -95,17 +95,50 @@ json handler_json(const Certificate& c, const HandlerRecord& h) {
 }
 
 json row_json(const Row& r) {
-  return {{"handler", r.handler},
-          {"property", r.property},
-          {"verdict", verdict_name(r.verdict)},
-          {"evidence", readable(r.evidence)},
-          {"replay", r.replay.empty() ? json(nullptr) : json(readable(r.replay))},
-          {"level", r.level},
+  json j = {{"handler", r.handler},
+            {"property", r.property},
+            {"verdict", verdict_name(r.verdict)},
+            {"evidence", readable(r.evidence)},
+            {"replay", r.replay.empty() ? json(nullptr) : json(readable(r.replay))},
+            {"level", r.level},
+            {"engine", r.engine},
+            {"time_ms", std::round(r.time_ms * 10) / 10}};
+  if (!r.counterexample.empty()) j["counterexample"] = readable(r.counterexample);
+  return j;
+}
+
+/// The prefix of L3 row ids; the rest is the race scenario's name.
+constexpr std::string_view race_row_prefix = "L3.race.";
+
+json race_json(const Row& r) {
+  const RaceEvidence& ev = *r.race;
+  const std::string scenario = r.property.rfind(race_row_prefix, 0) == 0
+                                   ? r.property.substr(race_row_prefix.size())
+                                   : r.property;
+  return {{"scenario", scenario},
           {"engine", r.engine},
-          {"time_ms", std::round(r.time_ms * 10) / 10}};
+          {"handler", r.handler},
+          {"property", ev.property},
+          {"schedule", ev.schedule},
+          {"replay", ev.replay.empty() ? json(nullptr) : json(readable(ev.replay))},
+          {"verdict", verdict_name(r.verdict)},
+          {"row", r.property},
+          {"trace", ev.trace}};
 }
 
 }  // namespace
+
+bool has_races(const Certificate& c) {
+  return std::any_of(c.rows.begin(), c.rows.end(), [](const Row& r) { return r.race.has_value(); });
+}
+
+json races_json(const Certificate& c) {
+  json races = json::array();
+  for (const Row& r : c.rows) {
+    if (r.race) races.push_back(race_json(r));
+  }
+  return {{"version", 1}, {"races", std::move(races)}};
+}
 
 std::vector<Verdict> verdicts(const Certificate& c) {
   std::vector<Verdict> out;

@@ -17,6 +17,18 @@
 
 namespace ss::certify {
 
+/// The interleaving that shows an L3 row's failure or finding, for the report's lanes.
+struct RaceEvidence {
+  /// The violated property: lost-update, no-resurrection or progress.
+  std::string property;
+  /// The schedule (shrunk for a failure where the target can shrink) and its replay line.
+  std::string schedule;
+  std::string replay;
+  /// The schedule's events as trace JSON objects (docs/trace-format.md), run event first;
+  /// empty where the target cannot replay a schedule in-process (real PHP processes).
+  nlohmann::json trace = nlohmann::json::array();
+};
+
 /// One row of the certificate.
 struct Row {
   /// The handler's display name.
@@ -33,6 +45,10 @@ struct Row {
   /// The engine profile the row ran under (model::engine_name; real PHP is php-8.2).
   std::string engine;
   double time_ms = 0;
+  /// L2: the shrunk counterexample, one drawn value per line, the commands last ("" when none).
+  std::string counterexample;
+  /// L3: the interleaving behind a failure or a finding.
+  std::optional<RaceEvidence> race;
 };
 
 /// One certified handler.
@@ -80,6 +96,12 @@ struct Certificate {
 
 /// certificate.json (docs/certificate-format.md).
 [[nodiscard]] nlohmann::json certificate_json(const Certificate& c);
+
+/// races.json for the report generator (reports/README.md, "Races"): one entry per row with
+/// race evidence, linked to the row by `row`.
+[[nodiscard]] nlohmann::json races_json(const Certificate& c);
+/// True when some row carries race evidence.
+[[nodiscard]] bool has_races(const Certificate& c);
 
 /// JUnit XML: one testsuite per handler, one testcase per row; failures as <failure>, errors as
 /// <error>, findings as <skipped message="finding: ...">, every verdict as a property.

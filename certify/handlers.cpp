@@ -80,6 +80,10 @@ std::vector<std::string> php_module_handlers() {
     out.push_back(base + "?locking=1");
     out.push_back(base + "?locking=1&lock_retries=-1");
   }
+  const char* seeds = std::getenv("REDIS_CLUSTER_SEEDS");
+  if (seeds != nullptr && *seeds != '\0') {
+    out.push_back(std::string("php:rediscluster://") + seeds);
+  }
   return out;
 }
 

@@ -29,7 +29,9 @@ namespace ss::certify {
 [[nodiscard]] bool own_process(const std::string& uri);
 
 /// PHP's own modules: php:files and, when REDIS_PORT is set, phpredis without locking, with its
-/// default lock and with a lock that waits. What `certify --php-modules` certifies.
+/// default lock and with a lock that waits; and phpredis's rediscluster module when
+/// REDIS_CLUSTER_SEEDS names the seed nodes of a Redis Cluster (HOST:PORT,...). What
+/// `certify --php-modules` certifies.
 [[nodiscard]] std::vector<std::string> php_module_handlers();
 
 }  // namespace ss::certify

@@ -12,6 +12,7 @@
 #include "properties/property.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
+#include "scenarios/trace.hpp"
 
 namespace ss::certify {
 
@@ -33,21 +34,46 @@ class ExplorerSession final : public RaceSession {
       return std::nullopt;
     }
   }
-  std::string replay(const sched::ScheduleRun& run) override {
-    // Only a failing run can be shrunk (shrinking keeps the failure); others replay as they ran,
-    // and so does a failing one whose shrinking cannot make backends any more.
-    sched::Schedule s = run.sched.schedule;
+  std::string replay(const sched::ScheduleRun& run) override { return line(shrunk(run)); }
+  // The shrunk schedule replayed once more, for its trace: the run itself kept no events.
+  RaceEvidence evidence(const sched::ScheduleRun& run, const std::string& property) override {
+    const sched::Schedule s = shrunk(run);
+    RaceEvidence ev;
+    ev.property = property;
+    ev.schedule = s.str();
+    ev.replay = line(s);
     try {
-      if (run.first_failure()) s = ex_->shrink(run);
+      std::string scenario;
+      for (const scenarios::Event& e : ex_->replay(s).events) {
+        if (e.kind() == scenarios::EventKind::run) {
+          scenario = std::string(scenarios::scenario_name(e.run()));
+        }
+        ev.trace.push_back(scenarios::event_json(e, scenario));
+      }
     } catch (const std::exception&) {
+      // A backend that cannot be made any more: the row keeps its replay line, without lanes.
+      ev.trace = nlohmann::json::array();
     }
-    scenarios::ReplayLine line = replay_;
-    line.schedule = s.str();
-    return line.str();
+    return ev;
   }
   handlers::Concurrency concurrency() const override { return ex_->guarantees().concurrency; }
 
  private:
+  // Only a failing run can be shrunk (shrinking keeps the failure); others replay as they ran,
+  // and so does a failing one whose shrinking cannot make backends any more.
+  sched::Schedule shrunk(const sched::ScheduleRun& run) {
+    try {
+      if (run.first_failure()) return ex_->shrink(run);
+    } catch (const std::exception&) {
+    }
+    return run.sched.schedule;
+  }
+  std::string line(const sched::Schedule& s) const {
+    scenarios::ReplayLine out = replay_;
+    out.schedule = s.str();
+    return out.str();
+  }
+
   std::unique_ptr<sched::Explorer> ex_;
   std::unique_ptr<sched::Strategy> strategy_;
   /// The replay line of this scenario, without a schedule.
@@ -138,6 +164,7 @@ ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const P
   out.cases = static_cast<std::size_t>(std::max(r.cases, 0));
   out.evidence = r.passed ? std::to_string(r.cases) + " generated cases agree with the model"
                           : r.description.substr(0, 2000);
+  if (!r.passed) out.counterexample = r.counterexample;
   if (!r.passed && !r.reproduce.empty()) {
     out.replay =
         "RC_PARAMS=\"" + r.reproduce + "\" (property " + properties::property_id(spec) + ")";

@@ -39,6 +39,8 @@ std::string applies_note(handlers::MutantApplies a) {
     case handlers::MutantApplies::serialised: return " [needs a serialised (locking) handler]";
     case handlers::MutantApplies::last_writer_wins: return " [needs a last-writer-wins handler]";
     case handlers::MutantApplies::gc_collected: return " [needs a store that gc() collects]";
+    case handlers::MutantApplies::refuses_odd_ids:
+      return " [needs a handler that declares it refuses ids outside [A-Za-z0-9,-]]";
   }
   return "";
 }

@@ -1,6 +1,7 @@
 #include "certify/plan.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 namespace ss::certify {
 
@@ -31,6 +32,24 @@ bool selected(const Plan& plan, std::string_view row_id) {
   if (plan.only.empty()) return true;
   return std::any_of(plan.only.begin(), plan.only.end(),
                      [&](const std::string& prefix) { return row_id.rfind(prefix, 0) == 0; });
+}
+
+std::vector<std::string> level1_row_folders(const std::string& scenario_dir) {
+  std::vector<std::string> out(std::begin(level1_folders), std::end(level1_folders));
+  std::vector<std::string> families;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(scenario_dir + "/php", ec)) {
+    if (e.is_directory(ec)) families.push_back("php/" + e.path().filename().string());
+  }
+  std::sort(families.begin(), families.end());
+  out.insert(out.end(), families.begin(), families.end());
+  return out;
+}
+
+std::string level1_row_id(const std::string& folder) {
+  std::string id = "L1." + folder;
+  std::replace(id.begin(), id.end(), '/', '.');
+  return id;
 }
 
 }  // namespace ss::certify

@@ -52,6 +52,12 @@ struct Plan {
 
 /// The scenario folders of level 1, in row order.
 inline constexpr std::string_view level1_folders[] = {"gist", "lesson", "php"};
+/// The folders of level 1's rows under `scenario_dir`, in row order: gist, lesson, php, then
+/// each folder under php/ (php/api, php/failures, ...), so that each family of PHP behaviour
+/// is a row of its own.
+[[nodiscard]] std::vector<std::string> level1_row_folders(const std::string& scenario_dir);
+/// The row id of a level-1 folder: `L1.` and the folder with dots for slashes (L1.php.api).
+[[nodiscard]] std::string level1_row_id(const std::string& folder);
 /// The race catalogue's folder (level 3).
 inline constexpr std::string_view races_folder = "races";
 

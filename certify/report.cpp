@@ -34,10 +34,22 @@ std::optional<std::string> write_report(const std::string& dir_name, const Certi
                                 (dir / "report.html").string(),
                                 "--certificate",
                                 (dir / "certificate.json").string()};
+  // The lanes of L3 failures and findings; a races.json of an earlier run must not stay.
+  std::error_code ec;
+  fs::remove(dir / "races.json", ec);
+  if (has_races(c)) {
+    std::ofstream out(dir / "races.json", std::ios::binary | std::ios::trunc);
+    out << races_json(c).dump(1, ' ', true);
+    out.close();
+    if (!out) return "--report: cannot write '" + (dir / "races.json").string() + "'";
+    argv.insert(argv.end(), {"--races", (dir / "races.json").string()});
+  }
   if (fs::exists(dir / "mutants.json")) {
     argv.insert(argv.end(), {"--mutants", (dir / "mutants.json").string()});
   }
-  argv.push_back(traces);
+  // Rows that wrote no traces (`--only L2`) leave an empty file, which is no trace; the
+  // certificate alone is a report.
+  if (fs::file_size(traces, ec) > 0 && !ec) argv.push_back(traces);
   const base::ProcessResult r = base::run_process(argv, report_timeout_ms);
   if (!r.ok()) {
     // The generator says what is wrong in one line on stderr (reports/README.md).

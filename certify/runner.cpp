@@ -61,6 +61,7 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   std::unique_ptr<NamedTrace> trace;
   if (hooks.trace) trace = std::make_unique<NamedTrace>(*hooks.trace, t.name());
   std::size_t passed = 0;
+  std::size_t skipped = 0;
   std::optional<Diagnosis> diagnosis;
   for (const auto& sc : scs) {
     report(hooks, t.name() + ": L1 " + sc.name);
@@ -76,11 +77,18 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
       row.evidence = out.failure->str();
       row.replay = t.scenario_replay(sc.file, plan.seed);
     }
-    if (!out.failure) ++passed;
+    if (!out.skipped.empty()) {
+      ++skipped;
+    } else if (!out.failure) {
+      ++passed;
+    }
     if (diagnosis) break;
   }
-  const bool pass = error.empty() && passed == scs.size() && !scs.empty();
+  const bool pass = error.empty() && passed + skipped == scs.size() && !scs.empty();
   row.verdict = pass ? Verdict::pass : Verdict::fail;
+  // A folder every scenario of which was skipped (e.g. fault lines, which test PHP's reaction,
+  // not a module) holds no evidence about this handler: a skip, never a pass.
+  if (pass && passed == 0) row.verdict = Verdict::skip;
   if (!error.empty()) {
     // A scenario that could not run says nothing about the handler's conformance.
     row.verdict = Verdict::error;
@@ -94,6 +102,10 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   if (pass) {
     row.evidence =
         std::to_string(passed) + "/" + std::to_string(scs.size()) + " scenarios " + t.agreement();
+    if (skipped > 0) {
+      row.evidence += "; " + std::to_string(skipped) +
+                      " with fault lines do not apply to a module (they test PHP's reaction)";
+    }
   }
   return diagnosis;
 }
@@ -104,12 +116,23 @@ bool handler_property(const std::string& p) {
   return p == "lost-update" || p == "no-resurrection" || p == "progress";
 }
 
+/// Race evidence whose trace names the certified handler, as the L1 traces do.
+RaceEvidence named(RaceEvidence ev, const std::string& handler) {
+  for (auto& event : ev.trace) {
+    if (event.value("kind", "") == "run") event["handler"] = handler;
+  }
+  return ev;
+}
+
 /// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing
 /// run fails the row with its replay line; violations the guarantee allows are findings. Stops
 /// when the handler is diagnosed unusable, and returns the diagnosis.
 std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::size_t schedules,
                                          Row& row) {
   std::set<std::string> findings;
+  // The first run with a finding, drawn in the report.
+  std::optional<sched::ScheduleRun> finding_run;
+  std::string finding_property;
   // A run that left no session in the store: if no run stored anything, lost update and
   // resurrection had nothing to show on, and the row cannot pass.
   std::optional<sched::ScheduleRun> empty_run;
@@ -135,11 +158,16 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
       if (!handler_property(v.property)) continue;
       if (!v.failure) {
         findings.insert(v.property);
+        if (!finding_run) {
+          finding_run = r;
+          finding_property = v.property;
+        }
         continue;
       }
       row.verdict = Verdict::fail;
       row.evidence = v.property + ": " + v.detail;
-      row.replay = session.replay(*r);
+      row.race = named(session.evidence(*r, v.property), t.name());
+      row.replay = row.race->replay;
       return std::nullopt;
     }
   }
@@ -157,6 +185,7 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
     return std::nullopt;
   }
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
+  if (finding_run) row.race = named(session.evidence(*finding_run, finding_property), t.name());
   row.evidence = std::to_string(schedules) + " schedules; handler declares " +
                  std::string(handlers::concurrency_name(session.concurrency()));
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";
@@ -184,14 +213,13 @@ struct RowJob {
 
 void level1(const Plan& plan, Target& t, const RunHooks& hooks, Certificate& c,
             std::vector<RowJob>& jobs) {
-  for (const std::string_view folder : level1_folders) {
-    if (!selected(plan, "L1." + std::string(folder))) {
+  for (const std::string& name : level1_row_folders(plan.scenario_dir)) {
+    if (!selected(plan, level1_row_id(name))) {
       c.handlers.back().filtered_levels.insert(1);
       continue;
     }
-    const std::string name(folder);
     jobs.push_back(
-        {make_row(t, "L1." + name, "life-cycle: scenarios/" + name + t.where(), 1),
+        {make_row(t, level1_row_id(name), "life-cycle: scenarios/" + name + t.where(), 1),
          [&plan, &t, &hooks, name](Row& row) { return level1_row(plan, t, name, hooks, row); }});
   }
 }
@@ -201,6 +229,7 @@ void contract_row(const Plan& plan, Target& t, const ContractSuite& suite, Row& 
   row.verdict = r.passed ? Verdict::pass : Verdict::fail;
   row.evidence = std::move(r.evidence);
   row.replay = std::move(r.replay);
+  row.counterexample = std::move(r.counterexample);
   if (r.passed && r.cases == 0) {
     row.verdict = Verdict::error;
     row.evidence = "no evidence: no generated case ran";
@@ -293,7 +322,9 @@ void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
 std::vector<std::string> row_ids(const Plan& plan, const Target& target,
                                  const std::vector<std::string>& races) {
   std::vector<std::string> out;
-  for (const std::string_view folder : level1_folders) out.push_back("L1." + std::string(folder));
+  for (const auto& folder : level1_row_folders(plan.scenario_dir)) {
+    out.push_back(level1_row_id(folder));
+  }
   if (plan.level >= 2) {
     for (const ContractSuite& suite : target.contract_suites()) out.push_back(suite.id);
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "certify/certificate.hpp"
 #include "certify/health.hpp"
 #include "certify/plan.hpp"
 #include "handlers/seam.hpp"
@@ -28,6 +29,9 @@ struct ScenarioOutcome {
   /// Set when the scenario could not run at all (the backend could not be made, PHP could not
   /// run it): one line, prefixed with what failed.
   std::string error;
+  /// Set when the target does not apply to the scenario (why, in one line): real-engine mode
+  /// skips scenarios with fault lines, which judge PHP's reaction rather than a module.
+  std::string skipped;
 };
 
 /// A level-2 suite of a target: the stateful property under one engine profile, or the
@@ -47,6 +51,8 @@ struct ContractResult {
   std::size_t cases = 0;
   std::string evidence;
   std::string replay;
+  /// The shrunk counterexample of a failure (properties::PropertyResult::counterexample).
+  std::string counterexample;
 };
 
 /// One race scenario explored against a target (L3).
@@ -58,6 +64,15 @@ class RaceSession {
   virtual std::optional<sched::ScheduleRun> run_one(std::uint64_t index, std::string& error) = 0;
   /// The command that replays `run` (a failing run shrunk first where the target can shrink).
   virtual std::string replay(const sched::ScheduleRun& run) = 0;
+  /// What the report draws for `run`, which violated `property`: the schedule and replay line
+  /// as replay() gives them, and the trace where the target can replay in-process.
+  virtual RaceEvidence evidence(const sched::ScheduleRun& run, const std::string& property) {
+    RaceEvidence ev;
+    ev.property = property;
+    ev.schedule = run.sched.schedule.str();
+    ev.replay = replay(run);
+    return ev;
+  }
   /// The concurrency guarantee the run is judged by.
   [[nodiscard]] virtual handlers::Concurrency concurrency() const = 0;
 };

@@ -146,12 +146,38 @@ int run_command(const RunOptions& o) {
   return exit_ok;
 }
 
+namespace {
+
+/// The hardening property of a handler's id policy: PHP hands a user handler any id but one that
+/// could split headers, so keeping "x.y;z" conforms; refusing ids outside [A-Za-z0-9,-], as PHP's
+/// files module does, is the stricter, optional choice. Reported, never a failure.
+void print_id_hardening(const model::OddIdObservation& odd) {
+  if (!odd.seen) return;
+  // The id came from the scenario or the handler: escaped before it reaches the terminal (D17).
+  const std::string example =
+      odd.example.empty() ? "the empty id" : "'" + base::printable(odd.example) + "'";
+  if (odd.accepted) {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. {}): PHP-legal; refusing "
+        "them, as PHP's files module does, would be stricter\n",
+        example);
+  } else {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. {}), as PHP's files "
+        "module does\n",
+        example);
+  }
+}
+
+}  // namespace
+
 int check_command(const CommonOptions& o) {
   Prepared p;
   if (auto code = prepare(o, p)) return *code;
   if (!open_trace(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("seed={} engine={} handler={}\n", o.seed, o.engine, o.handler);
   int failed = 0;
+  model::OddIdObservation odd_ids;
   for (const auto& sc : p.scenarios) {
     handlers::ManualClock clock(sc.clock_start_s);
     std::string error;
@@ -167,6 +193,7 @@ int check_command(const CommonOptions& o) {
     if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
       return input_error(ran.error().message);
     }
+    if (!odd_ids.seen) odd_ids = judge.store().odd_ids();
     const std::optional<scenarios::Failure> found = judge.first_failure();
     if (!found) {
       fmt::print("ok    {}\n", base::printable(sc.name));
@@ -183,6 +210,7 @@ int check_command(const CommonOptions& o) {
   // A trace that could not be written is an error, whatever the verdicts (D11).
   if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
+  print_id_hardening(odd_ids);
   return failed ? exit_conformance : exit_ok;
 }
 

@@ -115,7 +115,9 @@ Verb register_certify(CLI::App& app) {
   cmd->add_flag("--php-modules", o->sets.php_modules,
                 "Certify PHP's own session modules: php:files and, when REDIS_PORT names a "
                 "redis-server on 127.0.0.1, phpredis without locking, with its default lock and "
-                "with a lock that waits (docs/certified-handlers.md)");
+                "with a lock that waits; when REDIS_CLUSTER_SEEDS names the nodes of a Redis "
+                "Cluster (HOST:PORT,...), phpredis's rediscluster module "
+                "(docs/certified-handlers.md)");
   cmd->add_option("--process-schedules", p.budgets.process_schedules,
                   "Schedules of real PHP processes per race scenario (php: handlers, L3)")
       ->default_val(8)

@@ -151,6 +151,11 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
   if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
+  if (!r->skipped.empty()) {
+    fmt::print("== {} ({}) through {}: skipped, {}\n\n", base::printable(sc.name), sc.file,
+               module.uri, r->skipped);
+    return exit_ok;
+  }
   fmt::print("== {} ({}) through {}\n", base::printable(sc.name), sc.file, module.uri);
   print_php_trace(r->php);
   if (r->failure) {
@@ -315,7 +320,8 @@ Verb register_oracle(CLI::App& app) {
       ->default_val(20);
   cmd->add_option("--handler", o->handler,
                   "Real-engine mode: PHP's own module stores (php:files, "
-                  "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
+                  "php:redis://127.0.0.1:PORT?locking=0|1, "
+                  "php:rediscluster://127.0.0.1:PORT,...); docs/certify.md");
   cmd->add_option("--schedules", o->schedules,
                   "Race scenarios with --handler: schedules of real PHP processes")
       ->default_val(10)
