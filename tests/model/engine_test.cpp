@@ -191,7 +191,9 @@ TEST(Php82Engine, BoolMethodsFollowMoUserTypeRules) {
     RequestContext ctx;
     Rng rng(1);
     auto engine = make_engine(EngineKind::php82, ctx, rng);
-    Machine<Outcome> m(engine->script(op(Op::session_start)));
+    // The coroutine reads its call when it first runs: the call must outlive this statement.
+    const ScriptCall start = op(Op::session_start);
+    Machine<Outcome> m(engine->script(start));
     m.start();
     std::vector<std::string> calls;
     while (const HandlerCall* c = m.pending()) {
