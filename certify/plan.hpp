@@ -48,6 +48,8 @@ struct Plan {
   std::string report_dir;
   /// Where the JUnit XML goes ("": none).
   std::string junit_file;
+  /// Stop at the first failed row (`--fail-fast`): every later row is not run.
+  bool fail_fast = false;
 };
 
 /// The scenario folders of level 1, in row order.
