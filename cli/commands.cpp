@@ -13,6 +13,7 @@
 #include "certify/health.hpp"
 #include "cli/output.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/testing/engine_mutants.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
@@ -31,9 +32,16 @@ struct Prepared {
 };
 
 std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
-  auto engine = model::parse_engine(o.engine);
-  if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy or zealphp)");
-  p.config.engine = *engine;
+  if (auto mutant = handlers::parse_engine_mutant(o.engine)) {
+    // An engine mutant (handlers/testing): the judge's own self-test, see engine_mutants.hpp.
+    if (!*mutant) return input_error("--engine: " + mutant->error().message);
+    p.config.engine = (*mutant)->base;
+    p.config.engine_factory = (*mutant)->factory;
+  } else {
+    auto engine = model::parse_engine(o.engine);
+    if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy, zealphp or mutant:NAME+ENGINE)");
+    p.config.engine = *engine;
+  }
   p.config.seed = o.seed;
   if (!o.variant.empty()) {
     p.config.variant = model::parse_variant(o.variant);
@@ -88,6 +96,18 @@ bool trace_written(const CommonOptions& o, Prepared& p) {
   if (o.trace_file.empty()) return true;
   p.trace->flush();
   return p.trace->good();
+}
+
+/// `text` line by line, each indented and made printable: a failure spans several lines
+/// (what differed, expected, actual), and escaping its newlines would run them into one.
+std::string indented_lines(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    out += "  " + base::printable(text.substr(0, nl)) + "\n";
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  }
+  return out;
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
@@ -234,8 +254,8 @@ int check_command(const CheckOptions& o) {
     }
     ++failed;
     const std::string replay = replay_line("check", o, sc.file);
-    fmt::print(out, "{}  {}\n  {}\n  replay: {}\n", paint("FAIL", Tone::fail, colour),
-               base::printable(sc.name), base::printable(found->str()), replay);
+    fmt::print(out, "{}  {}\n{}  replay: {}\n", paint("FAIL", Tone::fail, colour),
+               base::printable(sc.name), indented_lines(found->str()), replay);
     // A failing scenario's directory stays, and says where it is.
     const std::string kept = backend->keep();
     if (!kept.empty()) fmt::print(out, "  store kept: {}\n", base::printable(kept));
