@@ -10,7 +10,9 @@
 #include "handlers/registry.hpp"
 #include "properties/harness.hpp"
 #include "properties/property.hpp"
+#include "properties/replay_token.hpp"
 #include "scenarios/judge.hpp"
+#include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 
 namespace ss::certify {
@@ -116,6 +118,7 @@ bool Battery::run_scenarios(const std::string& uri, BatteryResult& v) const {
     v.rejected = true;
     v.by = "scenario " + sc.name + where;
     v.detail = failure;
+    v.replay = scenarios::ReplayLine{"check", sc.file, {}, uri, options_.seed, {}, {}, {}}.str();
     return true;
   }
   return false;
@@ -147,6 +150,7 @@ bool Battery::run_properties(const std::string& uri, BatteryResult& v,
       v.by = "property " + std::string(model::engine_name(engine)) + " (case " +
              std::to_string(r.cases + 1) + " of " + std::to_string(cases) + ")";
       v.detail = r.error ? r.description : properties::format_failure(spec, params, r);
+      if (!r.error) v.replay = properties::replay_command(r.reproduce);
       return true;
     }
   }

@@ -34,6 +34,9 @@ struct BatteryResult {
   std::string by;
   /// The failure's explanation (several lines).
   std::string detail;
+  /// The command that shows the rejection again (`sessionspec check ...` for a scenario,
+  /// `sessionspec replay TOKEN` for a property case); "" when there is none.
+  std::string replay;
   /// Wall time until the rejection, or of the whole battery when nothing rejected it.
   double time_ms = 0;
 };

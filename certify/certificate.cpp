@@ -107,6 +107,11 @@ json row_json(const Row& r) {
             {"engine", r.engine},
             {"time_ms", std::round(r.time_ms * 10) / 10}};
   if (!r.counterexample.empty()) j["counterexample"] = readable(r.counterexample);
+  for (const FailingScenario& f : r.failing) {
+    j["failing"].push_back({{"scenario", readable(f.scenario)},
+                            {"failure", readable(f.failure)},
+                            {"replay", readable(f.replay)}});
+  }
   return j;
 }
 
@@ -218,7 +223,7 @@ json certificate_json(const Certificate& c) {
     if (!r.engine.empty()) engines.insert(r.engine);
     rows.push_back(row_json(r));
   }
-  return {
+  json out = {
       {"version", 1},
       {"tool", {{"name", "sessionspec"}, {"version", c.tool_version}, {"commit", c.tool_commit}}},
       {"seed", c.seed},
@@ -239,6 +244,9 @@ json certificate_json(const Certificate& c) {
       {"handler_details", details},
       {"properties", props},
       {"verdicts", rows}};
+  // Only a run --fail-fast stopped says so: the field is absent otherwise.
+  if (c.cut_short) out["cut_short"] = true;
+  return out;
 }
 
 std::string xml_escape(const std::string& text) {

@@ -30,6 +30,15 @@ struct RaceEvidence {
   nlohmann::json trace = nlohmann::json::array();
 };
 
+/// One failing scenario of an L1 row: every one is listed, each with its replay line.
+struct FailingScenario {
+  /// The scenario's name.
+  std::string scenario;
+  /// Its first disagreement (scenarios::Failure::str()).
+  std::string failure;
+  std::string replay;
+};
+
 /// One row of the certificate.
 struct Row {
   /// The handler's display name.
@@ -50,6 +59,8 @@ struct Row {
   std::string counterexample;
   /// L3: the interleaving behind a failure or a finding.
   std::optional<RaceEvidence> race;
+  /// L1: every failing scenario of the row, in run order (`replay` is the first one's).
+  std::vector<FailingScenario> failing;
 };
 
 /// One certified handler.
@@ -85,6 +96,8 @@ struct Certificate {
   std::optional<std::string> php_version;
   std::vector<HandlerRecord> handlers;
   std::vector<Row> rows;
+  /// `--fail-fast` stopped the run at a failed row: the rows after it did not run.
+  bool cut_short = false;
 };
 
 /// The verdicts of every row, in order.

@@ -176,7 +176,23 @@ std::optional<std::string> Certification::open_outputs() {
   return std::nullopt;
 }
 
-Certificate Certification::run(const Progress& progress) {
+std::size_t Certification::row_count() const {
+  std::vector<std::string> races;
+  if (plan_.level >= 3) {
+    std::string error;  // The catalogue was parsed when the plan was checked.
+    for (const auto& sc :
+         load_folder((fs::path(plan_.scenario_dir) / races_folder).string(), error)) {
+      races.push_back(sc.name);
+    }
+  }
+  std::size_t n = 0;
+  for (const auto& t : targets_) {
+    for (const auto& id : row_ids(plan_, *t, races)) n += selected(plan_, id) ? 1 : 0;
+  }
+  return n;
+}
+
+Certificate Certification::run(const Progress& progress, const RowDone& row_done) {
   Certificate cert;
   cert.tool_version = base::version();
   cert.tool_commit = base::commit();
@@ -188,7 +204,7 @@ Certificate Certification::run(const Progress& progress) {
   const bool php = std::any_of(targets_.begin(), targets_.end(),
                                [](const auto& t) { return t->kind().rfind("php-", 0) == 0; });
   if (php) cert.php_version = php_version();
-  const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr};
+  const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr, row_done};
   for (auto& target : targets_) certify_target(plan_, *target, hooks, cert);
   cert.finished_at = utc_now();
   return cert;

@@ -35,8 +35,10 @@ class Certification {
                                                                            HandlerSets sets);
 
   [[nodiscard]] const Plan& plan() const { return plan_; }
-  /// Certifies every target in plan order.
-  [[nodiscard]] Certificate run(const Progress& progress);
+  /// Certifies every target in plan order; `row_done` (if any) is told each row when judged.
+  [[nodiscard]] Certificate run(const Progress& progress, const RowDone& row_done = {});
+  /// The rows run() will make: every target's rows the level and the filters select.
+  [[nodiscard]] std::size_t row_count() const;
   /// Writes the JUnit XML and the report the plan asks for; an error line when one fails.
   [[nodiscard]] std::optional<std::string> write_outputs(const Certificate& c);
 

@@ -10,6 +10,7 @@
 #include "certify/handlers.hpp"
 #include "handlers/registry.hpp"
 #include "properties/property.hpp"
+#include "properties/replay_token.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
@@ -166,8 +167,7 @@ ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const P
                           : r.description.substr(0, 2000);
   if (!r.passed) out.counterexample = r.counterexample;
   if (!r.passed && !r.reproduce.empty()) {
-    out.replay =
-        "RC_PARAMS=\"" + r.reproduce + "\" (property " + properties::property_id(spec) + ")";
+    out.replay = properties::replay_command(r.reproduce);
   }
   return out;
 }

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "base/data_dir.hpp"
+#include "certify/health.hpp"
+#include "certify/replay.hpp"
 #include "handlers/registry.hpp"
 
 namespace ss::certify {
@@ -59,6 +61,11 @@ std::variant<MutantRun, std::string> MutantRun::prepare(const MutantsPlan& plan)
   if (!base) return "--handler " + plan.handler + ": " + base.error().reason;
   const handlers::Guarantees guarantees = base.value()->guarantees();
   base.value().reset();
+  // A base that cannot be used at all (a broken exec: command) is an input error in one line,
+  // not a battery that rejects the unmodified handler.
+  if (auto d = probe_backend(handlers::isolated_factory(spec.value()), true)) {
+    return "--handler " + plan.handler + ": unusable: " + d->cause;
+  }
   auto mutants = selected_mutants(plan, error);
   if (!mutants) return error;
   std::string dir = plan.scenario_dir;
@@ -82,6 +89,8 @@ std::vector<MutantRow> MutantRun::run(const BatteryProgress& progress) const {
     MutantRow row{m, handlers::mutant_applies(m, guarantees_), {}};
     if (row.applicable) {
       row.result = battery_.run("mutant:" + m.name + "+" + plan_.handler, {});
+      // A survivor's replay runs the battery against it again; a kill's shows the kill.
+      if (!row.result.rejected) row.result.replay = rerun_mutant_line(plan_, m.name);
       const BatteryResult& r = row.result;
       if (progress) {
         progress(fmt::format("{}: {} ({:.1f} ms)", m.name,
@@ -103,6 +112,8 @@ nlohmann::json mutants_json(const std::vector<MutantRow>& rows) {
          {"description", r.info.description},
          {"killed", r.result.rejected},
          {"killed_by", r.result.by},
+         {"replay",
+          r.result.replay.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.result.replay)},
          {"time_ms", static_cast<double>(static_cast<long>(r.result.time_ms * 10)) / 10.0}});
   }
   return nlohmann::json{{"version", 1}, {"mutants", mutants}};

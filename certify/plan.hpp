@@ -51,6 +51,8 @@ struct Plan {
   /// `--guarantee KEY=VALUE`: declared for every php:class: handler, over what its class
   /// declares (certify/class_target.hpp checks them).
   std::vector<std::string> guarantees;
+  /// Stop at the first failed row (`--fail-fast`): every later row is not run.
+  bool fail_fast = false;
 };
 
 /// The scenario folders of level 1, in row order.

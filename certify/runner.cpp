@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "certify/replay.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::certify {
@@ -73,9 +74,13 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
       row.replay = t.scenario_replay(sc.file, plan.seed);
       break;
     }
-    if (out.failure && row.replay.empty()) {
-      row.evidence = out.failure->str();
-      row.replay = t.scenario_replay(sc.file, plan.seed);
+    if (out.failure) {
+      // Every failing scenario is listed with its own replay line; the row's are the first's.
+      row.failing.push_back({sc.name, out.failure->str(), t.scenario_replay(sc.file, plan.seed)});
+      if (row.replay.empty()) {
+        row.evidence = row.failing.back().failure;
+        row.replay = row.failing.back().replay;
+      }
     }
     if (!out.skipped.empty()) {
       ++skipped;
@@ -89,6 +94,10 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   // A folder every scenario of which was skipped (e.g. fault lines, which test PHP's reaction,
   // not a module) holds no evidence about this handler: a skip, never a pass.
   if (pass && passed == 0) row.verdict = Verdict::skip;
+  if (row.failing.size() > 1) {
+    row.evidence += "\n(" + std::to_string(row.failing.size()) + " of " +
+                    std::to_string(scs.size()) + " scenarios fail, each listed with its replay)";
+  }
   if (!error.empty()) {
     // A scenario that could not run says nothing about the handler's conformance.
     row.verdict = Verdict::error;
@@ -300,13 +309,27 @@ std::optional<Diagnosis> run_row(Target& t, RowJob& job) {
   return diagnosis;
 }
 
+/// The failed row `--fail-fast` stops at, if `c` has one.
+const Row* first_failure(const Plan& plan, const Certificate& c) {
+  if (!plan.fail_fast) return nullptr;
+  const auto it = std::find_if(c.rows.begin(), c.rows.end(),
+                               [](const Row& r) { return r.verdict == Verdict::fail; });
+  return it == c.rows.end() ? nullptr : &*it;
+}
+
 /// Runs the rows in order. Once the handler is diagnosed unusable, the remaining rows are
 /// errors at once, naming the cause, instead of each paying the handler's timeouts again.
-void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
+void run_rows(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<RowJob>& jobs,
+              Certificate& c) {
   std::optional<Diagnosis> unusable;
   std::string found_in;
   for (RowJob& job : jobs) {
-    if (unusable) {
+    if (const Row* failed = first_failure(plan, c)) {
+      job.row.verdict = Verdict::error;
+      job.row.evidence = "not run: --fail-fast stopped the run at the failure of " +
+                         failed->handler + " " + failed->property;
+      c.cut_short = true;
+    } else if (unusable) {
       job.row.verdict = Verdict::error;
       job.row.evidence =
           "not run: " + t.name() + " was found unusable in " + found_in + ": " + unusable->cause;
@@ -314,6 +337,7 @@ void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
       found_in = job.row.property;
     }
     c.rows.push_back(std::move(job.row));
+    if (hooks.row_done) hooks.row_done(c.rows.back());
   }
 }
 
@@ -375,7 +399,16 @@ void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Cer
   level1(plan, target, hooks, c, jobs);
   if (plan.level >= 2) level2(plan, target, hooks, c, jobs);
   if (plan.level >= 3) level3(plan, target, hooks, c, races, jobs);
-  run_rows(target, jobs, c);
+  const std::size_t first = c.rows.size();
+  run_rows(plan, target, hooks, jobs, c);
+  // A row that did not pass and has no single failure to replay (the infrastructure, a handler
+  // found unusable, an exception) still says what to run: the row again (certify/replay.hpp).
+  for (std::size_t i = first; i < c.rows.size(); ++i) {
+    Row& r = c.rows[i];
+    if ((r.verdict == Verdict::fail || r.verdict == Verdict::error) && r.replay.empty()) {
+      r.replay = rerun_row_line(plan, target.uri(), r.property, r.level);
+    }
+  }
 }
 
 }  // namespace ss::certify

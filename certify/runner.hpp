@@ -17,15 +17,21 @@ namespace ss::certify {
 /// Progress lines (for stderr); may be empty.
 using Progress = std::function<void(const std::string&)>;
 
+/// Told each row as soon as it is judged (progress counts); may be empty.
+using RowDone = std::function<void(const Row&)>;
+
 /// What a run reports to besides its rows.
 struct RunHooks {
   Progress progress;
   /// Where the L1 traces go as JSON lines (traces.jsonl of the report); nullptr: nowhere.
   std::ostream* trace = nullptr;
+  RowDone row_done;
 };
 
 /// Certifies `target` at every level the plan asks for: appends its handler record and its
-/// rows to `c`.
+/// rows to `c`. With the plan's fail_fast, once `c` holds a failed row (of this target or an
+/// earlier one) every later row is an `error` row that says it was not run, and `c.cut_short`
+/// is set.
 void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Certificate& c);
 
 /// Every row id `target` has at the plan's levels, filters not applied: L1 folders, the target's

@@ -7,8 +7,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "base/printable.hpp"
+#include "certify/health.hpp"
+#include "cli/output.hpp"
 #include "handlers/registry.hpp"
 #include "handlers/testing/engine_mutants.hpp"
 #include "scenarios/judge.hpp"
@@ -170,35 +173,64 @@ namespace {
 
 /// The hardening property of a handler's id policy: PHP hands a user handler any id but one that
 /// could split headers, so keeping "x.y;z" conforms; refusing ids outside [A-Za-z0-9,-], as PHP's
-/// files module does, is the stricter, optional choice. Reported, never a failure.
-void print_id_hardening(const model::OddIdObservation& odd) {
-  if (!odd.seen) return;
+/// files module does, is the stricter, optional choice. Reported, never a failure; "" when no
+/// odd id was seen.
+std::string id_hardening(const model::OddIdObservation& odd) {
+  if (!odd.seen) return "";
   // The id came from the scenario or the handler: escaped before it reaches the terminal (D17).
   const std::string example =
       odd.example.empty() ? "the empty id" : "'" + base::printable(odd.example) + "'";
   if (odd.accepted) {
-    fmt::print(
-        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. {}): PHP-legal; refusing "
-        "them, as PHP's files module does, would be stricter\n",
-        example);
-  } else {
-    fmt::print(
-        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. {}), as PHP's files "
-        "module does\n",
+    return fmt::format(
+        "ids outside [A-Za-z0-9,-] are kept (e.g. {}): PHP-legal; refusing "
+        "them, as PHP's files module does, would be stricter",
         example);
   }
+  return fmt::format(
+      "ids outside [A-Za-z0-9,-] are refused (e.g. {}), as PHP's files "
+      "module does",
+      example);
+}
+
+/// One scenario's result, as `check --format json` lists it.
+nlohmann::json scenario_json(const scenarios::Scenario& sc,
+                             const std::optional<scenarios::Failure>& failure,
+                             const std::string& replay, const std::string& kept) {
+  auto or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(base::printable(s));
+  };
+  return {{"name", base::printable(sc.name)},
+          {"file", base::printable(sc.file)},
+          {"verdict", failure ? "fail" : "ok"},
+          {"failure", failure ? or_null(failure->str()) : nlohmann::json(nullptr)},
+          {"replay", or_null(replay)},
+          {"store_kept", or_null(kept)}};
 }
 
 }  // namespace
 
-int check_command(const CommonOptions& o) {
+int check_command(const CheckOptions& o) {
   Prepared p;
   if (auto code = prepare(o, p)) return *code;
+  // A handler that cannot be used at all (a broken exec: command, a server that is not there)
+  // is an input error before anything runs, not a failure of every scenario.
+  if (auto d = certify::probe_backend(handlers::isolated_factory(p.handler), true)) {
+    return input_error("--handler " + o.handler + ": unusable: " + d->cause);
+  }
   if (!open_trace(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
-  fmt::print("seed={} engine={} handler={}\n", o.seed, o.engine, o.handler);
-  int failed = 0;
+  // With --format json stdout carries one JSON object; the human lines go to stderr.
+  const bool json = o.format == "json";
+  std::FILE* out = json ? stderr : stdout;
+  const bool colour = colour_on(out);
+  fmt::print(out, "seed={} engine={} handler={}\n", o.seed, o.engine, o.handler);
+  std::size_t failed = 0;
+  std::size_t ran = 0;
   model::OddIdObservation odd_ids;
+  nlohmann::json results = nlohmann::json::array();
   for (const auto& sc : p.scenarios) {
+    // --fail-fast: nothing runs after the first failure.
+    if (o.fail_fast && failed > 0) break;
+    ++ran;
     handlers::ManualClock clock(sc.clock_start_s);
     std::string error;
     auto backend = backend_for(p, sc, clock, error);
@@ -210,27 +242,49 @@ int check_command(const CommonOptions& o) {
       writer = std::make_unique<scenarios::JsonTraceWriter>(*p.trace);
       listeners.push_back(writer.get());
     }
-    if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
-      return input_error(ran.error().message);
+    if (auto r = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !r) {
+      return input_error(r.error().message);
     }
     if (!odd_ids.seen) odd_ids = judge.store().odd_ids();
     const std::optional<scenarios::Failure> found = judge.first_failure();
     if (!found) {
-      fmt::print("ok    {}\n", base::printable(sc.name));
+      fmt::print(out, "{}  {}\n", paint("ok  ", Tone::pass, colour), base::printable(sc.name));
+      results.push_back(scenario_json(sc, found, "", ""));
       continue;  // the scenario's store goes with its backend
     }
     ++failed;
-    fmt::print("FAIL  {}\n{}  replay: {}\n", base::printable(sc.name),
-               indented_lines(found->str()), replay_line("check", o, sc.file));
+    const std::string replay = replay_line("check", o, sc.file);
+    fmt::print(out, "{}  {}\n{}  replay: {}\n", paint("FAIL", Tone::fail, colour),
+               base::printable(sc.name), indented_lines(found->str()), replay);
     // A failing scenario's directory stays, and says where it is.
-    if (const std::string kept = backend->keep(); !kept.empty()) {
-      fmt::print("  store kept: {}\n", base::printable(kept));
-    }
+    const std::string kept = backend->keep();
+    if (!kept.empty()) fmt::print(out, "  store kept: {}\n", base::printable(kept));
+    results.push_back(scenario_json(sc, found, replay, kept));
   }
   // A trace that could not be written is an error, whatever the verdicts (D11).
   if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
-  fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
-  print_id_hardening(odd_ids);
+  const std::size_t not_run = p.scenarios.size() - ran;
+  fmt::print(out, "{} passed, {} failed\n", ran - failed, failed);
+  if (not_run > 0) {
+    fmt::print(out, "cut short by --fail-fast: {} scenario{} not run\n", not_run,
+               not_run == 1 ? "" : "s");
+  }
+  const std::string hardening = id_hardening(odd_ids);
+  if (!hardening.empty()) fmt::print(out, "hardening: {}\n", hardening);
+  if (json) {
+    const nlohmann::json doc = {
+        {"version", 1},
+        {"verb", "check"},
+        {"seed", o.seed},
+        {"engine", o.engine},
+        {"handler", base::printable(o.handler)},
+        {"scenarios", results},
+        {"passed", ran - failed},
+        {"failed", failed},
+        {"not_run", not_run},
+        {"hardening", hardening.empty() ? nlohmann::json(nullptr) : nlohmann::json(hardening)}};
+    fmt::print("{}\n", doc.dump(2));
+  }
   return failed ? exit_conformance : exit_ok;
 }
 

@@ -42,7 +42,14 @@ struct RunOptions : CommonOptions {
   std::string format = "text";
 };
 
+struct CheckOptions : CommonOptions {
+  /// text: a line per scenario; json: one JSON object on stdout (docs/cli.md), text on stderr.
+  std::string format = "text";
+  /// Stop at the first failing scenario.
+  bool fail_fast = false;
+};
+
 int run_command(const RunOptions& opts);
-int check_command(const CommonOptions& opts);
+int check_command(const CheckOptions& opts);
 
 }  // namespace ss::cli

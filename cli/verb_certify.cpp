@@ -2,7 +2,6 @@
 // the certificate holds is the certify/ library (docs/certify.md).
 
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,7 +9,9 @@
 
 #include "base/printable.hpp"
 #include "certify/certification.hpp"
+#include "cli/budget.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/race_runner.hpp"
 
@@ -21,15 +22,12 @@ namespace {
 struct CertifyOptions {
   certify::Plan plan;
   certify::HandlerSets sets;
+  std::string format = "text";
+  bool progress = false;
+  /// Whether --cases and --schedules were given (else out-of-process handlers get their own).
+  CLI::Option* cases = nullptr;
+  CLI::Option* schedules = nullptr;
 };
-
-void progress(const std::string& line) {
-  if (::isatty(2)) {
-    fmt::print(stderr, "\r\033[K{}", line.substr(0, 100));
-  } else {
-    fmt::print(stderr, "certify: {}\n", line);
-  }
-}
 
 /// `text` in at most `width` characters: URIs that differ only at the end (redis modes, phpredis
 /// lock settings) keep their head and their tail.
@@ -39,19 +37,34 @@ std::string elide(const std::string& text, std::size_t width) {
   return text.substr(0, head) + ".." + text.substr(text.size() - (width - 2 - head));
 }
 
-void print_table(const certify::Certificate& c) {
+/// The replay lines of a row: one per failing L1 scenario (named when there are several), or
+/// the row's own.
+void print_replays(std::FILE* out, const certify::Row& r) {
+  if (r.failing.size() > 1) {
+    for (const auto& f : r.failing) {
+      fmt::print(out, "{:<28} {:<34} {:<8} {}: {}\n", "", "", "", base::printable(f.scenario),
+                 base::printable(f.failure.substr(0, f.failure.find('\n'))));
+      fmt::print(out, "{:<28} {:<34} {:<8}   replay: {}\n", "", "", "", f.replay);
+    }
+    return;
+  }
+  if (!r.replay.empty()) fmt::print(out, "{:<28} {:<34} {:<8} replay: {}\n", "", "", "", r.replay);
+}
+
+void print_table(std::FILE* out, const certify::Certificate& c, bool colour) {
   // A user's class is judged by what it declares: the table says what that was.
   for (const auto& h : c.handlers) {
     const std::string line = certify::guarantees_line(h);
-    if (!line.empty()) fmt::print("{}: {}\n", h.name, line);
+    if (!line.empty()) fmt::print(out, "{}: {}\n", h.name, line);
   }
-  fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
+  fmt::print(out, "\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
   for (const auto& r : c.rows) {
     std::string evidence = base::printable(r.evidence.substr(0, r.evidence.find('\n')));
     if (evidence.size() > 90) evidence = evidence.substr(0, 87) + "...";
-    fmt::print("{:<28} {:<34} {:<8} {}\n", elide(r.handler, 28), r.property.substr(0, 34),
-               certify::verdict_name(r.verdict), evidence);
-    if (!r.replay.empty()) fmt::print("{:<28} {:<34} {:<8} replay: {}\n", "", "", "", r.replay);
+    const std::string verdict(certify::verdict_name(r.verdict));
+    fmt::print(out, "{:<28} {:<34} {} {}\n", elide(r.handler, 28), r.property.substr(0, 34),
+               paint(fmt::format("{:<8}", verdict), verdict_tone(verdict), colour), evidence);
+    print_replays(out, r);
   }
   const auto count = [&](certify::Verdict v) {
     return std::count_if(c.rows.begin(), c.rows.end(),
@@ -60,24 +73,52 @@ void print_table(const certify::Certificate& c) {
   const auto failed = count(certify::Verdict::fail);
   const auto errors = count(certify::Verdict::error);
   // An error row is neither passed nor failed: it could not judge.
-  fmt::print("\n{} passed, {} failed{}\n", std::ssize(c.rows) - failed - errors, failed,
+  fmt::print(out, "\n{} passed, {} failed{}\n", std::ssize(c.rows) - failed - errors, failed,
              errors ? fmt::format(", {} could not judge (error)", errors) : "");
+  if (c.cut_short) {
+    fmt::print(out, "{}\n",
+               paint("cut short by --fail-fast at the first failure: the rows after it did not "
+                     "run, so this certificate is incomplete",
+                     Tone::fail, colour));
+  }
 }
 
-int certify_command(const CertifyOptions& o) {
+/// Out-of-process handlers get budgets that finish in about a minute, unless given.
+void out_of_process_budgets(CertifyOptions& o) {
+  const auto& hs = o.plan.handlers;
+  const bool any = o.sets.php_modules || std::any_of(hs.begin(), hs.end(), [](const auto& h) {
+                     return out_of_process(h);
+                   });
+  if (!any) return;
+  if (o.cases->count() == 0) o.plan.budgets.cases = certify_cases_out_of_process;
+  if (o.schedules->count() == 0) o.plan.budgets.schedules = certify_schedules_out_of_process;
+}
+
+int certify_command(CertifyOptions& o) {
+  out_of_process_budgets(o);
   auto prepared = certify::Certification::prepare(o.plan, o.sets);
   if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
   certify::Certification& run = *std::get<std::unique_ptr<certify::Certification>>(prepared);
   const certify::Plan& plan = run.plan();
-  fmt::print("seed={} level=L{} cases={} schedules={} handlers={}\n", plan.seed, plan.level,
+  // With --format json stdout carries the certificate alone; the human text goes to stderr.
+  const bool json = o.format == "json";
+  std::FILE* out = json ? stderr : stdout;
+  const bool colour = colour_on(out);
+  fmt::print(out, "seed={} level=L{} cases={} schedules={} handlers={}\n", plan.seed, plan.level,
              plan.budgets.cases, plan.budgets.schedules, plan.handlers.size());
-  const certify::Certificate cert = run.run(progress);
-  if (::isatty(2)) fmt::print(stderr, "\r\033[K");
-  print_table(cert);
+  std::fflush(out);
+  ProgressMeter meter("certify", "rows", run.row_count(), o.progress);
+  std::size_t done = 0;
+  const certify::Certificate cert = run.run([&](const std::string& line) { meter.label(line); },
+                                            [&](const certify::Row&) { meter.count(++done); });
+  meter.finish();
+  print_table(out, cert, colour);
   if (auto e = run.write_outputs(cert)) return input_error(*e);
   if (!plan.report_dir.empty()) {
-    fmt::print("report: {}\n", (std::filesystem::path(plan.report_dir) / "report.html").string());
+    fmt::print(out, "report: {}\n",
+               (std::filesystem::path(plan.report_dir) / "report.html").string());
   }
+  if (json) fmt::print("{}\n", certify::certificate_json(cert).dump(2));
   switch (certify::outcome(certify::verdicts(cert))) {
     case certify::Outcome::certified: return exit_ok;
     case certify::Outcome::not_certified: return exit_conformance;
@@ -107,12 +148,14 @@ Verb register_certify(CLI::App& app) {
   cmd->add_option("--seed", p.seed, "Seed of every generated case and schedule")
       ->check(integer_in(0, seed_max))
       ->default_val(1);
-  cmd->add_option("--cases", p.budgets.cases, "Property cases per engine profile (L2)")
-      ->check(integer_in(1, certify::cases_max))
-      ->default_val(100);
-  cmd->add_option("--schedules", p.budgets.schedules, "Schedules per race scenario (L3)")
-      ->check(integer_in(1, certify::schedules_max))
-      ->default_val(100);
+  o->cases = cmd->add_option("--cases", p.budgets.cases,
+                             "Property cases per engine profile (L2; default 100, 20 when a "
+                             "handler is exec: or php:)")
+                 ->check(integer_in(1, certify::cases_max));
+  o->schedules = cmd->add_option("--schedules", p.budgets.schedules,
+                                 "Schedules per race scenario (L3; default 100, 20 when a handler "
+                                 "is exec: or php:)")
+                     ->check(integer_in(1, certify::schedules_max));
   cmd->add_option("--scenarios", p.scenario_dir, "Folder with gist/, lesson/, php/ and races/");
   cmd->add_option("--only", p.only,
                   "Run only the properties whose id starts with this (repeatable), e.g. L1 or "
@@ -135,6 +178,15 @@ Verb register_certify(CLI::App& app) {
                   "php: handlers, L3: a process slower than this for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
       ->check(integer_in(certify::block_ms_min, certify::block_ms_max));
+  cmd->add_flag("--fail-fast", p.fail_fast,
+                "Stop at the first failed row (the certificate says it was cut short)");
+  cmd->add_option("--format", o->format,
+                  "Output on stdout: text (the table) or json (certificate.json; the table goes "
+                  "to stderr)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  cmd->add_flag("--progress", o->progress,
+                "Progress on stderr (rows, rate, time left) also when it is not a terminal");
   return {cmd, [o] { return certify_command(*o); }};
 }
 

@@ -12,7 +12,9 @@
 
 #include "base/printable.hpp"
 #include "certify/health.hpp"
+#include "cli/budget.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
@@ -42,6 +44,7 @@ struct ExploreOptions {
   std::vector<std::string> ini;
   std::string variant;
   std::size_t steps_max = 10'000;
+  bool progress = false;
 };
 
 std::string lane_cell(const scenarios::Event& e) {
@@ -108,9 +111,11 @@ Verb register_explore(CLI::App& app) {
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
-  CLI::Option* schedules = cmd->add_option("--schedules", o->schedules, "How many schedules to try")
-                               ->check(integer_in(1, schedules_max))
-                               ->default_val(10000);
+  CLI::Option* schedules =
+      cmd->add_option("--schedules", o->schedules,
+                      "How many schedules to try (default 10000; 1500 for an exec: handler, "
+                      "about a minute)")
+          ->check(integer_in(1, schedules_max));
   cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")
       ->check(integer_in(0, seed_max))
       ->default_val(1);
@@ -118,12 +123,20 @@ Verb register_explore(CLI::App& app) {
   cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)")
       ->excludes(schedules);
   cmd->add_option("--trace", o->trace_file, "Write the JSON-lines trace of the reported schedule");
+  cmd->add_flag("--progress", o->progress,
+                "Progress on stderr (counts, rate, time left) also when it is not a terminal");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
   cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
   cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
       ->check(integer_in(1, steps_max_max))
       ->default_val(10000);
-  return {cmd, [o] { return explore_command(*o); }};
+  return {cmd, [o, schedules] {
+            if (schedules->count() == 0) {
+              o->schedules = out_of_process(o->handler) ? explore_schedules_out_of_process
+                                                        : explore_schedules_default;
+            }
+            return explore_command(*o);
+          }};
 }
 
 namespace {
@@ -164,35 +177,6 @@ int trace_error(const ExploreOptions& o) {
   return input_error("--trace: cannot write '" + o.trace_file + "'");
 }
 
-/// Progress: a bar on a terminal, a plain line every 10% otherwise.
-class Progress {
- public:
-  explicit Progress(std::size_t total) : total_(total), tty_(::isatty(2) != 0) {}
-  void tick(std::size_t done) {
-    const std::size_t step = std::max<std::size_t>(1, total_ / (tty_ ? 100 : 10));
-    if (done % step != 0 && done != total_) return;
-    const double secs = std::chrono::duration<double>(clock::now() - start_).count();
-    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0.0;
-    if (tty_) {
-      const std::size_t filled = done * 30 / std::max<std::size_t>(1, total_);
-      fmt::print(stderr, "\r[{:<30}] {}/{} schedules, {:.0f}/s", std::string(filled, '#'), done,
-                 total_, rate);
-      if (done == total_) fmt::print(stderr, "\n");
-    } else {
-      fmt::print(stderr, "explore: {}/{} schedules, {:.0f}/s\n", done, total_, rate);
-    }
-  }
-  void stop() {
-    if (tty_) fmt::print(stderr, "\n");
-  }
-
- private:
-  using clock = std::chrono::steady_clock;
-  std::size_t total_;
-  bool tty_;
-  clock::time_point start_ = clock::now();
-};
-
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
   if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
@@ -221,7 +205,7 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
                  int requests) {
   std::map<std::string, std::size_t> findings;
   std::optional<sched::ScheduleRun> failing;
-  Progress progress(o.schedules);
+  ProgressMeter progress("explore", "schedules", o.schedules, o.progress);
   std::size_t done = 0;
   for (; done < o.schedules && strategy.more(); ++done) {
     sched::ScheduleRun run = ex.run_one(strategy, done);
@@ -232,9 +216,9 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
       failing = std::move(run);
       break;
     }
-    progress.tick(done + 1);
+    progress.count(done + 1);
   }
-  progress.stop();
+  progress.finish();
   if (failing) {
     // A server that went away makes every call fail: that is no violation of the handler's.
     if (auto d = certify::probe_backend(ex.config().factory, false)) {
@@ -265,6 +249,10 @@ int explore_command(const ExploreOptions& o) {
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   sched::ExploreConfig cfg;
   if (auto code = configure(o, cfg)) return *code;
+  // A handler that cannot be used at all is an input error before anything runs.
+  if (auto d = certify::probe_backend(cfg.factory, true)) {
+    return input_error("--handler " + o.handler + ": unusable: " + d->cause);
+  }
   auto made = sched::Explorer::make(sc, cfg);
   if (!made) return input_error(made.error().message);
   auto& ex = made.value();

@@ -46,6 +46,8 @@ void print_mutant_table(const std::vector<certify::MutantRow>& rows) {
     fmt::print("{:<28} {:<8} {:>9.1f}  {}\n", r.info.name,
                r.result.rejected ? "killed" : "SURVIVED", r.result.time_ms,
                r.result.rejected ? r.result.by : "-");
+    // A survivor is the verb's failure: it says how to run the battery against it again.
+    if (!r.result.rejected) fmt::print("{:<28} replay: {}\n", "", r.result.replay);
   }
 }
 

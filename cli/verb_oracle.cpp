@@ -17,6 +17,7 @@
 #include "base/data_dir.hpp"
 #include "base/printable.hpp"
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
@@ -48,6 +49,7 @@ struct OracleOptions {
   std::string strategy = "portfolio";
   std::string replay;
   int block_ms = oracle::RaceLimits{}.block_ms;
+  bool progress = false;
 };
 
 /// The longest --timeout: an hour per PHP request. 0 is refused: it would mean no bound at all.
@@ -238,7 +240,10 @@ int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Sce
   auto worker = std::make_unique<oracle::PhpWorker>(setup);
   setup.worker = worker.get();
   int code = exit_ok;
+  ProgressMeter meter("oracle", "scenarios", scs.size(), o.progress);
   for (const auto& sc : scs) {
+    meter.label(sc.file);
+    meter.pause();
     bool concurrent = false;
     for (std::size_t i = 1; i < sc.requests.size(); ++i) {
       concurrent = concurrent || sc.requests[i].batch == sc.requests[i - 1].batch;
@@ -246,8 +251,11 @@ int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Sce
     const int one = concurrent ? real_engine_race(o, sc, *module, setup)
                                : real_engine_one(o, sc, *module, setup);
     code = std::max(code, one);
+    std::fflush(stdout);
+    meter.count(static_cast<std::size_t>(&sc - scs.data()) + 1);
     if (one == exit_input) break;
   }
+  meter.finish();
   worker.reset();
   std::error_code ec;
   fs::remove_all(setup.work_dir, ec);
@@ -277,11 +285,13 @@ int oracle_command(const OracleOptions& o) {
   auto worker = o.no_worker ? nullptr : std::make_unique<oracle::PhpWorker>(setup);
   setup.worker = worker.get();
   int code = exit_ok;
+  ProgressMeter meter("oracle", "scenarios", scs.size(), o.progress);
   for (std::size_t i = 0; i < scs.size() && code == exit_ok; ++i) {
     const auto& sc = scs[i];
-    if (scs.size() > 1) std::cerr << fmt::format("[{}/{}] {}\n", i + 1, scs.size(), sc.file);
+    meter.label(sc.file);
     std::string error;
     auto result = oracle::compare_with_php(sc, cfg, setup, error);
+    meter.pause();
     if (!result) {
       code = oracle_input_error(sc.file + ": " + error);
       break;
@@ -294,7 +304,10 @@ int oracle_command(const OracleOptions& o) {
       code = exit_conformance;
     }
     std::cout << "\n";
+    std::cout.flush();
+    meter.count(i + 1);
   }
+  meter.finish();
   worker.reset();
   std::error_code ec;
   fs::remove_all(setup.work_dir, ec);
@@ -341,6 +354,8 @@ Verb register_oracle(CLI::App& app) {
                   "Race scenarios: a process that takes longer for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
       ->check(integer_in(10, 60'000));
+  cmd->add_flag("--progress", o->progress,
+                "Progress on stderr (scenarios, rate, time left) also when it is not a terminal");
   return {cmd, [o] { return oracle_command(*o); }};
 }
 

@@ -39,10 +39,17 @@ Verb register_run(CLI::App& app) {
 }
 
 Verb register_check(CLI::App& app) {
-  auto opts = std::make_shared<CommonOptions>();
+  auto opts = std::make_shared<CheckOptions>();
   CLI::App* check = app.add_subcommand(
       "check", "Run scenarios against a handler and compare everything with the reference model");
   add_common(*check, *opts);
+  check
+      ->add_option("--format", opts->format,
+                   "Output on stdout: text (a line per scenario) or json (one object; the text "
+                   "goes to stderr)")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->default_val("text");
+  check->add_flag("--fail-fast", opts->fail_fast, "Stop at the first failing scenario");
   return {check, [opts] { return check_command(*opts); }};
 }
 

@@ -1,12 +1,14 @@
 #include "properties/property.hpp"
 
+#include <rapidcheck.h>
+#include <rapidcheck/state.h>
+
 #include <algorithm>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
 
-#include <rapidcheck.h>
-#include <rapidcheck/state.h>
+#include "properties/replay_token.hpp"
 
 namespace ss::properties {
 
@@ -200,7 +202,10 @@ std::string format_failure(const PropertySpec& spec, const RunParams& params,
                     std::to_string(r.shrinks) + " shrink(s)\n";
   out += r.description + "\n";
   out += "counterexample:\n" + r.counterexample;
-  out += "replay: RC_PARAMS=\"" + r.reproduce + "\" (property id " + property_id(spec) + ")\n";
+  out += "replay: " + replay_command(r.reproduce) + "\n";
+  // Under GoogleTest (tests/properties) the same token replays through RapidCheck's variable.
+  out += "  (or under GoogleTest: RC_PARAMS=\"" + r.reproduce + "\", property id " +
+         property_id(spec) + ")\n";
   return out;
 }
 

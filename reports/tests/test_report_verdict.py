@@ -140,7 +140,7 @@ def test_l2_counterexample_is_drawn_as_its_command_list(tmp_path):
     assert '<table class="counterexample">' in body
     assert body.count('<td class="seq">') == len(commands) + 1     # the commands, then the check
     assert '<tr class="failing-step">' in body
-    assert 'class="replay-line">RC_PARAMS=' in body and 'class="copy"' in body
+    assert 'class="replay-line">sessionspec replay ' in body and 'class="copy"' in body
 
 
 def test_counterexample_parsing():

@@ -153,7 +153,7 @@ def test_failing_report_draws_l2_and_l3_evidence_at_1280x800(tmp_path):
     seen = probe(tmp_path, report(tmp_path, FAILING, "report-failing"))
     cx = seen["counterexample"]
     assert cx and cx["visible"] and cx["rows"] >= 2, f"no L2 counterexample drawn: {cx}"
-    assert cx["replay"] and cx["replay"].startswith("RC_PARAMS=")
+    assert cx["replay"] and cx["replay"].startswith("sessionspec replay ")
     race = seen["race"]
     assert race and race["visible"] and race["lanes"] >= 2 and race["rows"] > 0, race
     assert race["replay"] and "sessionspec explore" in race["replay"]

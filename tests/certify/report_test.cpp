@@ -27,7 +27,7 @@ Certificate gist_on_memory(const fs::path& traces) {
   Certificate c;
   std::string error;
   auto target = make_target("memory", "", error);
-  certify_target(plan, *target, RunHooks{{}, &trace}, c);
+  certify_target(plan, *target, RunHooks{{}, &trace, {}}, c);
   return c;
 }
 

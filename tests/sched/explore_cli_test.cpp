@@ -109,7 +109,11 @@ TEST_F(ExploreCli, InputErrorsExitTwoWithOneLineNamingTheArgument) {
 
 TEST_F(ExploreCli, DrawsAProgressBarOnATerminalAndPlainLinesOtherwise) {
   const std::string args = "scenarios/races/two-tabs-counter.scn --schedules 2000";
-  const Ran plain = explore(args);
+  // Without a terminal, progress only when asked for (issue #18): counts, rate, time left.
+  const Ran quiet = explore(args);
+  ASSERT_EQ(quiet.code, 0) << quiet.out;
+  EXPECT_EQ(quiet.out.find("schedules, "), std::string::npos) << quiet.out;
+  const Ran plain = explore(args + " --progress");
   ASSERT_EQ(plain.code, 0) << plain.out;
   EXPECT_NE(plain.out.find("explore: 200/2000 schedules"), std::string::npos) << plain.out;
   EXPECT_NE(plain.out.find("explore: 2000/2000 schedules"), std::string::npos) << plain.out;
