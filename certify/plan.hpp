@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/shard.hpp"
+
 namespace ss::certify {
 
 /// The bounds of every number a plan holds; a value outside them is an input error. The upper
@@ -48,6 +50,8 @@ struct Plan {
   std::string report_dir;
   /// Where the JUnit XML goes ("": none).
   std::string junit_file;
+  /// The shard of the rows to run (--shard; docs/scale-out.md): 1/1 runs every row.
+  base::Shard shard;
 };
 
 /// The scenario folders of level 1, in row order.

@@ -302,10 +302,15 @@ std::optional<Diagnosis> run_row(Target& t, RowJob& job) {
 
 /// Runs the rows in order. Once the handler is diagnosed unusable, the remaining rows are
 /// errors at once, naming the cause, instead of each paying the handler's timeouts again.
-void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
+void run_rows(Target& t, std::vector<RowJob>& jobs, const RunHooks& hooks, Certificate& c) {
   std::optional<Diagnosis> unusable;
   std::string found_in;
+  const auto trace_at = [&] { return hooks.trace ? std::streamoff(hooks.trace->tellp()) : 0; };
   for (RowJob& job : jobs) {
+    // A shard numbers every row and runs its own (docs/scale-out.md).
+    const std::size_t unit = hooks.shard ? hooks.shard->next : 0;
+    if (hooks.shard && !hooks.shard->take()) continue;
+    const std::streamoff trace_begin = trace_at();
     if (unusable) {
       job.row.verdict = Verdict::error;
       job.row.evidence =
@@ -313,6 +318,7 @@ void run_rows(Target& t, std::vector<RowJob>& jobs, Certificate& c) {
     } else if ((unusable = run_row(t, job))) {
       found_in = job.row.property;
     }
+    if (hooks.shard) hooks.shard->taken.push_back({unit, trace_begin, trace_at()});
     c.rows.push_back(std::move(job.row));
   }
 }
@@ -371,7 +377,7 @@ void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Cer
   level1(plan, target, hooks, c, jobs);
   if (plan.level >= 2) level2(plan, target, hooks, c, jobs);
   if (plan.level >= 3) level3(plan, target, hooks, c, races, jobs);
-  run_rows(target, jobs, c);
+  run_rows(target, jobs, hooks, c);
 }
 
 }  // namespace ss::certify

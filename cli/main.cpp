@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
       ss::cli::register_oracle(app),
       ss::cli::register_mutants(app),
       ss::cli::register_certify(app),
+      ss::cli::register_merge(app),
   };
   return ss::cli::dispatch(app, verbs, argc, argv);
 }

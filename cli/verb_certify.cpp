@@ -11,6 +11,7 @@
 #include "base/printable.hpp"
 #include "certify/certification.hpp"
 #include "cli/commands.hpp"
+#include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/race_runner.hpp"
 
@@ -21,6 +22,7 @@ namespace {
 struct CertifyOptions {
   certify::Plan plan;
   certify::HandlerSets sets;
+  std::string shard;
 };
 
 void progress(const std::string& line) {
@@ -60,12 +62,15 @@ void print_table(const certify::Certificate& c) {
 }
 
 int certify_command(const CertifyOptions& o) {
-  auto prepared = certify::Certification::prepare(o.plan, o.sets);
+  certify::Plan with_shard = o.plan;
+  if (auto code = resolve_shard(o.shard, with_shard.shard)) return *code;
+  auto prepared = certify::Certification::prepare(std::move(with_shard), o.sets);
   if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
   certify::Certification& run = *std::get<std::unique_ptr<certify::Certification>>(prepared);
   const certify::Plan& plan = run.plan();
-  fmt::print("seed={} level=L{} cases={} schedules={} handlers={}\n", plan.seed, plan.level,
-             plan.budgets.cases, plan.budgets.schedules, plan.handlers.size());
+  fmt::print("seed={} level=L{} cases={} schedules={} handlers={}{}\n", plan.seed, plan.level,
+             plan.budgets.cases, plan.budgets.schedules, plan.handlers.size(),
+             plan.shard.whole() ? "" : " shard=" + plan.shard.str());
   const certify::Certificate cert = run.run(progress);
   if (::isatty(2)) fmt::print(stderr, "\r\033[K");
   print_table(cert);
@@ -126,6 +131,7 @@ Verb register_certify(CLI::App& app) {
                   "php: handlers, L3: a process slower than this for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
       ->check(integer_in(certify::block_ms_min, certify::block_ms_max));
+  add_shard_option(cmd, o->shard);
   return {cmd, [o] { return certify_command(*o); }};
 }
 

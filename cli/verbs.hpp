@@ -21,5 +21,6 @@ Verb register_explore(CLI::App& app);
 Verb register_oracle(CLI::App& app);
 Verb register_mutants(CLI::App& app);
 Verb register_certify(CLI::App& app);
+Verb register_merge(CLI::App& app);
 
 }  // namespace ss::cli
