@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/cli/sessionspec}
 read -r -a campaign <<<"${CAMPAIGN:-certify --handler memory --handler table:bench --level 3 \
---seed 1 --cases 300 --schedules 2000}"
+--seed 1 --cases 100 --schedules 500}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -19,8 +19,14 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 t0=$(now)
 rc1=0
-"$bin" "${campaign[@]}" --report "$tmp/whole" >"$tmp/whole.log" 2>&1 || rc1=$?
+"$bin" "${campaign[@]}" --report "$tmp/whole" --junit "$tmp/whole/junit.xml" >"$tmp/whole.log" \
+  2>&1 || rc1=$?
 t1=$(now)
+if [[ $rc1 -gt 1 ]]; then
+  echo "the unsharded run failed (exit $rc1):"
+  tail -5 "$tmp/whole.log"
+  exit 1
+fi
 "$bin" "${campaign[@]}" --shard 1/2 --report "$tmp/s1" >"$tmp/s1.log" 2>&1 &
 p1=$!
 "$bin" "${campaign[@]}" --shard 2/2 --report "$tmp/s2" >"$tmp/s2.log" 2>&1 &
@@ -30,7 +36,7 @@ wait "$p1" || s1=$?
 t_s1=$(now)
 wait "$p2" || s2=$?
 t_s2=$(now)
-t_shards=$(now)
+t_shards=$t_s2
 rc2=0
 "$bin" merge "$tmp/s1" "$tmp/s2" --out "$tmp/merged" >"$tmp/merge.log" 2>&1 || rc2=$?
 t2=$(now)

@@ -3,9 +3,11 @@
 
     shard_compare.py certify|mutants|explore|differential WHOLE_DIR MERGED_DIR
 
-Exactly the fields docs/scale-out.md names as allowed to differ are ignored: certificate.json's
-started_at, finished_at and each row's time_ms; JUnit's time attributes; mutants.json's time_ms.
-Everything else, rows in order, must be equal; the first difference is printed."""
+Exactly what docs/scale-out.md names as allowed to differ is ignored: certificate.json's
+started_at, finished_at and each row's time_ms; JUnit's time attributes; mutants.json's time_ms;
+the per-process names of isolated table: stores (`table NAME-PID-N`) in handler messages, which
+differ between any two runs. Everything else, rows in order, must be equal; the first difference
+is printed."""
 
 import json
 import re
@@ -24,8 +26,13 @@ def same(what, whole, merged):
              f"  merged:    {json.dumps(merged)[:600]}")
 
 
+def text(path):
+    """A file's text with isolated table: store names (`table NAME-PID-N`) made run-independent."""
+    return re.sub(r"table ([A-Za-z0-9_.]+)-[0-9]+-[0-9]+", r"table \1-PID-N", Path(path).read_text())
+
+
 def certificate(path):
-    c = json.loads(Path(path).read_text())
+    c = json.loads(text(path))
     for key in ("started_at", "finished_at"):
         c.pop(key)
     for row in c["verdicts"]:
@@ -41,15 +48,14 @@ def compare_certify(whole, merged):
     for i, (a, b) in enumerate(zip(w["verdicts"], m["verdicts"])):
         same(f"row {i} ({a['handler']} {a['property']})", a, b)
     same("certificate.json", w, m)
-    untimed = lambda p: re.sub(r' time="[0-9.]+"', "", Path(p).read_text())
+    untimed = lambda p: re.sub(r' time="[0-9.]+"', "", text(p))
     same("junit.xml", untimed(whole / "junit.xml"), untimed(merged / "junit.xml"))
-    same("traces.jsonl", (whole / "traces.jsonl").read_bytes(),
-         (merged / "traces.jsonl").read_bytes())
+    same("traces.jsonl", text(whole / "traces.jsonl"), text(merged / "traces.jsonl"))
     races = [(d / "races.json").exists() for d in (whole, merged)]
     same("whether races.json exists", races[0], races[1])
     if races[0]:
-        same("races.json", json.loads((whole / "races.json").read_text()),
-             json.loads((merged / "races.json").read_text()))
+        same("races.json", json.loads(text(whole / "races.json")),
+             json.loads(text(merged / "races.json")))
     if not (merged / "report.html").exists():
         fail("merge wrote no report.html")
     return len(w["verdicts"])

@@ -60,9 +60,10 @@ expect_refusal() {
 
 case $what in
   certify)
-    # Two handlers, every level, small budgets: rows of L1, L2 and L3 (with race evidence).
+    # Three handlers, every level, small budgets: rows of L1, L2 and L3 (with race evidence).
     campaign cert certify --handler memory --handler 'mutant:close-resurrects+memory' \
-      --level 3 --cases 5 --schedules 20 --seed 7 --report @OUT@ --junit @OUT@/junit.xml
+      --handler table:shards --level 3 --cases 5 --schedules 20 --seed 7 --report @OUT@ \
+      --junit @OUT@/junit.xml
     # The shards' own JUnit files are not asked for; merge writes OUT/junit.xml.
     compare certify "$tmp/cert-whole" "$tmp/cert-merged"
     ;;
