@@ -28,7 +28,8 @@ def same(what, whole, merged):
 
 def text(path):
     """A file's text with isolated table: store names (`table NAME-PID-N`) made run-independent."""
-    return re.sub(r"table ([A-Za-z0-9_.]+)-[0-9]+-[0-9]+", r"table \1-PID-N", Path(path).read_text())
+    return re.sub(r"table ([A-Za-z0-9_.]+)-[0-9]+-[0-9]+", r"table \1-PID-N",
+                  Path(path).read_text())
 
 
 def certificate(path):
