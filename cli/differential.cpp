@@ -87,7 +87,7 @@ std::string case_file(std::size_t index) {
   return "difference-case-" + std::to_string(index) + ".scn";
 }
 
-json summary_json(const Summary& s) {
+json differential_json(const Summary& s) {
   json difference = nullptr;
   if (s.difference) {
     difference = {{"case", s.difference->index},
@@ -98,7 +98,7 @@ json summary_json(const Summary& s) {
   return {{"cases_run", s.cases_run}, {"difference", difference}};
 }
 
-Summary summary_from_json(const json& j) {
+Summary differential_from_json(const json& j) {
   Summary s;
   s.cases_run = j.at("cases_run").get<std::size_t>();
   if (!j.at("difference").is_null()) {
@@ -114,15 +114,15 @@ json plan_json(const DifferentialOptions& o) {
 }
 
 /// Writes DIR/differential.json, the difference's .scn file and (sharded) DIR/shard.json.
-std::optional<std::string> write_outputs(const std::string& dir, const json& plan,
-                                         std::uint64_t seed, const json* shard_record,
-                                         const Summary& s) {
+std::optional<std::string> write_differential_outputs(const std::string& dir, const json& plan,
+                                                      std::uint64_t seed, const json* shard_record,
+                                                      const Summary& s) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   json result = plan;
   result["version"] = 1;
   result["seed"] = seed;
-  result["result"] = summary_json(s);
+  result["result"] = differential_json(s);
   std::ofstream out(fs::path(dir) / "differential.json", std::ios::binary | std::ios::trunc);
   out << result.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
   if (s.difference) {
@@ -194,8 +194,8 @@ int differential_command(const DifferentialOptions& o, const scenarios::RunConfi
     const json plan = plan_json(o);
     json record = certify::shard_head("oracle-generated", o.seed, plan, o.shard, o.cases);
     record["units_listed"] = false;
-    record["summary"] = summary_json(s);
-    if (auto e = write_outputs(o.out_dir, plan, o.seed, &record, s)) {
+    record["summary"] = differential_json(s);
+    if (auto e = write_differential_outputs(o.out_dir, plan, o.seed, &record, s)) {
       return input_error("--out: " + *e);
     }
   }
@@ -206,7 +206,7 @@ int merge_differential(const certify::ShardSet& set, const std::string& out_dir)
   Summary merged;
   std::size_t run = 0;
   for (const json& record : set.records) {
-    const Summary s = summary_from_json(record.at("summary"));
+    const Summary s = differential_from_json(record.at("summary"));
     run += s.cases_run;
     if (s.difference && (!merged.difference || s.difference->index < merged.difference->index)) {
       merged.difference = s.difference;
@@ -215,8 +215,8 @@ int merge_differential(const certify::ShardSet& set, const std::string& out_dir)
   // An unsharded run stops at its first difference: it agreed on exactly the cases before it.
   merged.cases_run = merged.difference ? merged.difference->index : run;
   const json& first = set.records.front();
-  if (auto e = write_outputs(out_dir, first.at("plan"), first.at("seed").get<std::uint64_t>(),
-                             nullptr, merged)) {
+  if (auto e = write_differential_outputs(out_dir, first.at("plan"),
+                                          first.at("seed").get<std::uint64_t>(), nullptr, merged)) {
     return input_error("merge: --out: " + *e);
   }
   if (merged.difference) {

@@ -59,7 +59,7 @@ std::optional<std::string> write_json_file(const fs::path& file, const json& j) 
 
 /// The result of shards that together ran every schedule up to the first violation: the
 /// earliest violation wins (every schedule before it ran in some shard), else the sums.
-ExploreSummary merged(const certify::ShardSet& set) {
+ExploreSummary merged_summary(const certify::ShardSet& set) {
   ExploreSummary out;
   std::size_t run = 0;
   for (const json& record : set.records) {
@@ -97,7 +97,7 @@ std::optional<std::string> write_explore_outputs(const std::string& dir, const j
 }
 
 int merge_explore(const certify::ShardSet& set, const std::string& out_dir) {
-  const ExploreSummary s = merged(set);
+  const ExploreSummary s = merged_summary(set);
   json result = set.records.front().at("plan");
   result["version"] = 1;
   result["seed"] = set.records.front().at("seed");

@@ -54,7 +54,7 @@ int merge_certify(const MergeOptions& o, const certify::ShardSet& set) {
   return exit_internal;
 }
 
-int merge_mutants(const MergeOptions& o, const certify::ShardSet& set) {
+int merge_mutant_shards(const MergeOptions& o, const certify::ShardSet& set) {
   const std::vector<certify::MutantRow> rows = certify::merge_mutants(set);
   const std::string file = (fs::path(o.out_dir) / "mutants.json").string();
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
@@ -81,7 +81,7 @@ int merge_command(const MergeOptions& o) {
     return input_error("merge: --out: cannot create '" + o.out_dir + "'");
   }
   if (set.verb == "certify") return merge_certify(o, set);
-  if (set.verb == "mutants") return merge_mutants(o, set);
+  if (set.verb == "mutants") return merge_mutant_shards(o, set);
   if (auto code = merge_other(set, o.out_dir)) return *code;
   return input_error("merge: shards of `" + set.verb + "`, which merge does not know");
 }
