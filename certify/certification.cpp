@@ -87,6 +87,9 @@ Certification::Certification(Plan plan) : plan_(std::move(plan)), scratch_("sess
 std::variant<std::unique_ptr<Certification>, std::string> Certification::prepare(Plan plan,
                                                                                  HandlerSets sets) {
   if (auto e = check_ranges(plan)) return *e;
+  if (!plan.shard.whole() && plan.report_dir.empty()) {
+    return "--shard " + plan.shard.str() + ": give --report DIR (merge reads the shard from it)";
+  }
   std::unique_ptr<Certification> c(new Certification(std::move(plan)));
   if (auto e = c->find_data()) return *e;
   if (!c->scratch_.ok()) return "certify: cannot create a scratch directory";
@@ -204,7 +207,9 @@ Certificate Certification::run(const Progress& progress, const RowDone& row_done
   const bool php = std::any_of(targets_.begin(), targets_.end(),
                                [](const auto& t) { return t->kind().rfind("php-", 0) == 0; });
   if (php) cert.php_version = php_version();
-  const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr, row_done};
+  rows_shard_ = RowShard{plan_.shard, 0, {}};
+  const RunHooks hooks{progress, traces_.is_open() ? &traces_ : nullptr, row_done,
+                       plan_.shard.whole() ? nullptr : &rows_shard_};
   for (auto& target : targets_) certify_target(plan_, *target, hooks, cert);
   cert.finished_at = utc_now();
   return cert;
@@ -219,6 +224,12 @@ std::optional<std::string> Certification::write_outputs(const Certificate& c) {
   }
   if (!traces_.is_open()) return std::nullopt;
   traces_.close();
+  if (!plan_.shard.whole()) {
+    if (auto e =
+            write_shard_record(plan_.report_dir, certify_shard_record(plan_, c, rows_shard_))) {
+      return "--report: " + *e;
+    }
+  }
   if (!traces_) return "--report: cannot write '" + traces_file_ + "'" + why();
   return write_report(plan_.report_dir, c, traces_file_, report_script_);
 }

@@ -57,6 +57,8 @@ class Certification {
   std::ofstream traces_;
   /// reports/sessionspec_report.py in the data directory (with a report directory).
   std::string report_script_;
+  /// The rows a sharded run numbered and ran (plan_.shard).
+  RowShard rows_shard_;
 };
 
 }  // namespace ss::certify

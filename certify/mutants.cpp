@@ -84,8 +84,17 @@ BatteryResult MutantRun::control(const BatteryProgress& progress) const {
 }
 
 std::vector<MutantRow> MutantRun::run(const BatteryProgress& progress) const {
+  std::vector<std::size_t> units;
+  return run(progress, base::Shard{}, units);
+}
+
+std::vector<MutantRow> MutantRun::run(const BatteryProgress& progress, const base::Shard& shard,
+                                      std::vector<std::size_t>& units) const {
   std::vector<MutantRow> rows;
-  for (const auto& m : mutants_) {
+  for (std::size_t unit = 0; unit < mutants_.size(); ++unit) {
+    if (!shard.owns(unit)) continue;
+    units.push_back(unit);
+    const auto& m = mutants_[unit];
     MutantRow row{m, handlers::mutant_applies(m, guarantees_), {}};
     if (row.applicable) {
       row.result = battery_.run("mutant:" + m.name + "+" + plan_.handler, {});

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/shard.hpp"
 #include "certify/battery.hpp"
 #include "handlers/testing/mutants.hpp"
 
@@ -50,6 +51,13 @@ class MutantRun {
   [[nodiscard]] BatteryResult control(const BatteryProgress& progress) const;
   /// Every selected mutant against the battery, in catalogue order.
   [[nodiscard]] std::vector<MutantRow> run(const BatteryProgress& progress) const;
+  /// The selected mutants `shard` owns (the u-th selected mutant is unit u), in catalogue
+  /// order; `units` gets the number of each row (docs/scale-out.md).
+  [[nodiscard]] std::vector<MutantRow> run(const BatteryProgress& progress,
+                                           const base::Shard& shard,
+                                           std::vector<std::size_t>& units) const;
+  /// How many mutants the plan selected: the units of a sharded run.
+  [[nodiscard]] std::size_t mutant_count() const { return mutants_.size(); }
 
   [[nodiscard]] std::size_t scenario_count() const { return battery_.scenario_count(); }
 

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/shard.hpp"
+
 namespace ss::certify {
 
 /// The bounds of every number a plan holds; a value outside them is an input error. The upper
@@ -53,6 +55,8 @@ struct Plan {
   std::vector<std::string> guarantees;
   /// Stop at the first failed row (`--fail-fast`): every later row is not run.
   bool fail_fast = false;
+  /// The shard of the rows to run (--shard; docs/scale-out.md): 1/1 runs every row.
+  base::Shard shard;
 };
 
 /// The scenario folders of level 1, in row order.

@@ -323,7 +323,12 @@ void run_rows(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Ro
               Certificate& c) {
   std::optional<Diagnosis> unusable;
   std::string found_in;
+  const auto trace_at = [&] { return hooks.trace ? std::streamoff(hooks.trace->tellp()) : 0; };
   for (RowJob& job : jobs) {
+    // A shard numbers every row and runs its own (docs/scale-out.md).
+    const std::size_t unit = hooks.shard ? hooks.shard->next : 0;
+    if (hooks.shard && !hooks.shard->take()) continue;
+    const std::streamoff trace_begin = trace_at();
     if (const Row* failed = first_failure(plan, c)) {
       job.row.verdict = Verdict::error;
       job.row.evidence = "not run: --fail-fast stopped the run at the failure of " +
@@ -336,6 +341,7 @@ void run_rows(const Plan& plan, Target& t, const RunHooks& hooks, std::vector<Ro
     } else if ((unusable = run_row(t, job))) {
       found_in = job.row.property;
     }
+    if (hooks.shard) hooks.shard->taken.push_back({unit, trace_begin, trace_at()});
     c.rows.push_back(std::move(job.row));
     if (hooks.row_done) hooks.row_done(c.rows.back());
   }

@@ -10,6 +10,7 @@
 
 #include "certify/certificate.hpp"
 #include "certify/plan.hpp"
+#include "certify/shard.hpp"
 #include "certify/target.hpp"
 
 namespace ss::certify {
@@ -26,6 +27,8 @@ struct RunHooks {
   /// Where the L1 traces go as JSON lines (traces.jsonl of the report); nullptr: nowhere.
   std::ostream* trace = nullptr;
   RowDone row_done;
+  /// A sharded run (--shard): numbers every row and runs only the shard's; nullptr: every row.
+  RowShard* shard = nullptr;
 };
 
 /// Certifies `target` at every level the plan asks for: appends its handler record and its

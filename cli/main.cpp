@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       ss::cli::register_mutants(app),
       ss::cli::register_certify(app),
       ss::cli::register_replay(app),
+      ss::cli::register_merge(app),
   };
   return ss::cli::dispatch(app, verbs, argc, argv);
 }

@@ -12,6 +12,7 @@
 #include "cli/budget.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/race_runner.hpp"
 
@@ -27,6 +28,7 @@ struct CertifyOptions {
   /// Whether --cases and --schedules were given (else out-of-process handlers get their own).
   CLI::Option* cases = nullptr;
   CLI::Option* schedules = nullptr;
+  std::string shard;
 };
 
 /// `text` in at most `width` characters: URIs that differ only at the end (redis modes, phpredis
@@ -96,6 +98,7 @@ void out_of_process_budgets(CertifyOptions& o) {
 
 int certify_command(CertifyOptions& o) {
   out_of_process_budgets(o);
+  if (auto code = resolve_shard(o.shard, o.plan.shard)) return *code;
   auto prepared = certify::Certification::prepare(o.plan, o.sets);
   if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
   certify::Certification& run = *std::get<std::unique_ptr<certify::Certification>>(prepared);
@@ -104,8 +107,9 @@ int certify_command(CertifyOptions& o) {
   const bool json = o.format == "json";
   std::FILE* out = json ? stderr : stdout;
   const bool colour = colour_on(out);
-  fmt::print(out, "seed={} level=L{} cases={} schedules={} handlers={}\n", plan.seed, plan.level,
-             plan.budgets.cases, plan.budgets.schedules, plan.handlers.size());
+  fmt::print(out, "seed={} level=L{} cases={} schedules={} handlers={}{}\n", plan.seed,
+             plan.level, plan.budgets.cases, plan.budgets.schedules, plan.handlers.size(),
+             plan.shard.whole() ? "" : " shard=" + plan.shard.str());
   std::fflush(out);
   ProgressMeter meter("certify", "rows", run.row_count(), o.progress);
   std::size_t done = 0;
@@ -187,6 +191,7 @@ Verb register_certify(CLI::App& app) {
       ->default_val("text");
   cmd->add_flag("--progress", o->progress,
                 "Progress on stderr (rows, rate, time left) also when it is not a terminal");
+  add_shard_option(cmd, o->shard);
   return {cmd, [o] { return certify_command(*o); }};
 }
 

@@ -15,6 +15,8 @@
 #include "cli/budget.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/explore_shard.hpp"
+#include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
@@ -45,6 +47,9 @@ struct ExploreOptions {
   std::string variant;
   std::size_t steps_max = 10'000;
   bool progress = false;
+  std::string shard_spec;
+  base::Shard shard;
+  std::string out_dir;
 };
 
 std::string lane_cell(const scenarios::Event& e) {
@@ -130,6 +135,9 @@ Verb register_explore(CLI::App& app) {
   cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
       ->check(integer_in(1, steps_max_max))
       ->default_val(10000);
+  add_shard_option(cmd, o->shard_spec)->excludes("--replay");
+  cmd->add_option("--out", o->out_dir,
+                  "Write explore.json and the shard record (shard.json, for merge) here");
   return {cmd, [o, schedules] {
             if (schedules->count() == 0) {
               o->schedules = out_of_process(o->handler) ? explore_schedules_out_of_process
@@ -201,14 +209,34 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
   return std::nullopt;
 }
 
+nlohmann::json explore_plan(const ExploreOptions& o) {
+  return {{"scenario", o.scenario}, {"engine", o.engine},       {"handler", o.handler},
+          {"strategy", o.strategy}, {"schedules", o.schedules}, {"ini", o.ini},
+          {"variant", o.variant},   {"steps_max", o.steps_max}};
+}
+
+/// Writes --out's files (when asked for); the exit code `code`, or an input error.
+int with_outputs(const ExploreOptions& o, const ExploreSummary& summary, int code) {
+  if (o.out_dir.empty()) return code;
+  if (auto e = write_explore_outputs(o.out_dir, explore_plan(o), o.seed, o.shard, summary)) {
+    return input_error("--out: " + *e);
+  }
+  return code;
+}
+
 int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& strategy,
                  int requests) {
   std::map<std::string, std::size_t> findings;
   std::optional<sched::ScheduleRun> failing;
-  ProgressMeter progress("explore", "schedules", o.schedules, o.progress);
+  // A shard runs the schedule indices it owns (docs/scale-out.md); `done` counts them.
+  ProgressMeter progress("explore", "schedules",
+                         (o.schedules + o.shard.total - 1 - o.shard.index) / o.shard.total,
+                         o.progress);
   std::size_t done = 0;
-  for (; done < o.schedules && strategy.more(); ++done) {
-    sched::ScheduleRun run = ex.run_one(strategy, done);
+  std::size_t index = 0;
+  for (; index < o.schedules && strategy.more(); ++index) {
+    if (!o.shard.owns(index)) continue;
+    sched::ScheduleRun run = ex.run_one(strategy, index);
     for (const auto& v : run.violations) {
       if (!v.failure) ++findings[v.property];
     }
@@ -216,9 +244,10 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
       failing = std::move(run);
       break;
     }
-    progress.count(done + 1);
+    progress.count(++done);
   }
   progress.finish();
+  ExploreSummary summary{done, !strategy.more(), std::nullopt, findings};
   if (failing) {
     // A server that went away makes every call fail: that is no violation of the handler's.
     if (auto d = certify::probe_backend(ex.config().factory, false)) {
@@ -226,11 +255,14 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
                 << ": infrastructure error, not a violation: " << d->cause << "\n";
       return exit_internal;
     }
-    fmt::print("found a violation at schedule {} (strategy {})\n", done, strategy.name());
+    fmt::print("found a violation at schedule {} (strategy {})\n", index, strategy.name());
     sched::Schedule minimal = ex.shrink(*failing);
     sched::ScheduleRun again = ex.replay(minimal);
     if (!report(o, again, minimal, requests)) return trace_error(o);
-    return exit_conformance;
+    const sched::Violation* v = again.first_failure();
+    summary.violation = ExploreSummary::Found{index, v ? v->property : "", v ? v->detail : "",
+                                              minimal.str(), replay_command(o, minimal)};
+    return with_outputs(o, summary, exit_conformance);
   }
   fmt::print("no violation in {} schedules (strategy {}{})\n", done, strategy.name(),
              strategy.more() ? "" : ", search space exhausted");
@@ -238,12 +270,18 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
     fmt::print("finding: {} in {} schedules (allowed by the handler's declared guarantee)\n",
                property, count);
   }
-  return exit_ok;
+  return with_outputs(o, summary, exit_ok);
 }
 
 }  // namespace
 
-int explore_command(const ExploreOptions& o) {
+int explore_command(const ExploreOptions& given) {
+  ExploreOptions o = given;
+  if (auto code = resolve_shard(o.shard_spec, o.shard)) return *code;
+  if (!o.shard.whole() && o.out_dir.empty()) {
+    return input_error("--shard " + o.shard.str() +
+                       ": give --out DIR (merge reads the shard from it)");
+  }
   auto parsed = scenarios::load_scenario(o.scenario);
   if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
   const auto& sc = std::get<scenarios::Scenario>(parsed);
@@ -267,12 +305,21 @@ int explore_command(const ExploreOptions& o) {
     auto made_strategy = sched::make_strategy(o.strategy, o.seed);
     if (!made_strategy) return input_error("--strategy: " + made_strategy.error().message);
     strategy = std::move(made_strategy.value());
+    // Only these draw schedule i from the seed and i alone; PCT learns the schedule length
+    // from earlier schedules and DFS backtracks, so a shard could not start at its own i.
+    const std::string name = strategy->name();
+    if (!o.shard.whole() && name != "random" && name != "sticky") {
+      return input_error("--shard: strategy " + o.strategy +
+                         " draws a schedule from the schedules before it; shard with "
+                         "--strategy random or sticky");
+    }
   }
   if (!o.trace_file.empty() && !std::ofstream(o.trace_file, std::ios::binary | std::ios::trunc)) {
     return trace_error(o);
   }
-  fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
-             o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
+  fmt::print("seed={} engine={} handler={} strategy={} schedules={}{}\n", o.seed, o.engine,
+             o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules,
+             o.shard.whole() ? "" : " shard=" + o.shard.str());
   try {
     if (replay) {
       sched::ScheduleRun run = ex->replay(*replay);

@@ -11,7 +11,9 @@
 #include <memory>
 
 #include "certify/mutants.hpp"
+#include "certify/shard.hpp"
 #include "cli/commands.hpp"
+#include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 
 namespace ss::cli {
@@ -22,6 +24,8 @@ struct MutantsOptions {
   certify::MutantsPlan plan;
   std::string json_file;
   bool list = false;
+  std::string shard;
+  std::string out_dir;
 };
 
 void mutants_progress(const std::string& line) {
@@ -61,6 +65,12 @@ bool write_json(const std::string& file, const std::vector<certify::MutantRow>& 
 
 int run_mutants(const MutantsOptions& o) {
   if (o.list) return list_mutants();
+  base::Shard shard;
+  if (auto code = resolve_shard(o.shard, shard)) return *code;
+  if (!shard.whole() && o.out_dir.empty()) {
+    return input_error("--shard " + shard.str() +
+                       ": give --out DIR (merge reads the shard from it)");
+  }
   auto prepared = certify::MutantRun::prepare(o.plan);
   if (auto* e = std::get_if<std::string>(&prepared)) return input_error(*e);
   auto& run = std::get<certify::MutantRun>(prepared);
@@ -70,8 +80,8 @@ int run_mutants(const MutantsOptions& o) {
   }
   mutants_progress("control run: the unmodified " + o.plan.handler + " must pass");
   for (const auto& line : run.calibrate()) mutants_progress("not judging with scenario " + line);
-  fmt::print("seed={} handler={} scenarios={} property_cases={}\n", o.plan.seed, o.plan.handler,
-             run.scenario_count(), o.plan.cases);
+  fmt::print("seed={} handler={} scenarios={} property_cases={}{}\n", o.plan.seed, o.plan.handler,
+             run.scenario_count(), o.plan.cases, shard.whole() ? "" : " shard=" + shard.str());
   std::fflush(stdout);
   const certify::BatteryResult control = run.control(mutants_progress);
   if (control.rejected) {
@@ -80,10 +90,19 @@ int run_mutants(const MutantsOptions& o) {
               << control.detail << "\n";
     return exit_input;
   }
-  const std::vector<certify::MutantRow> rows = run.run(mutants_progress);
+  std::vector<std::size_t> units;
+  const std::vector<certify::MutantRow> rows = run.run(mutants_progress, shard, units);
   print_mutant_table(rows);
   if (!o.json_file.empty() && !write_json(o.json_file, rows)) {
     return input_error("--json: cannot write '" + o.json_file + "'");
+  }
+  if (!o.out_dir.empty()) {
+    const auto record =
+        certify::mutants_shard_record(o.plan, shard, run.mutant_count(), units, rows);
+    if (auto e = certify::write_shard_record(o.out_dir, record)) return input_error("--out: " + *e);
+    if (!write_json(o.out_dir + "/mutants.json", rows)) {
+      return input_error("--out: cannot write '" + o.out_dir + "/mutants.json'");
+    }
   }
   return certify::any_survivor(rows) ? exit_conformance : exit_ok;
 }
@@ -109,6 +128,9 @@ Verb register_mutants(CLI::App& app) {
       ->default_val(300)
       ->check(integer_in(1, 1'000'000));
   cmd->add_flag("--shrink", p.shrink, "Shrink property failures before reporting them");
+  add_shard_option(cmd, o->shard);
+  cmd->add_option("--out", o->out_dir,
+                  "Write mutants.json and the shard record (shard.json, for merge) here");
   return {cmd, [o] { return run_mutants(*o); }};
 }
 

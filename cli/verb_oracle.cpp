@@ -18,6 +18,8 @@
 #include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "cli/differential.hpp"
+#include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
@@ -50,6 +52,9 @@ struct OracleOptions {
   std::string replay;
   int block_ms = oracle::RaceLimits{}.block_ms;
   bool progress = false;
+  std::uint64_t generated = 0;
+  std::string shard;
+  std::string out_dir;
 };
 
 /// The longest --timeout: an hour per PHP request. 0 is refused: it would mean no bound at all.
@@ -262,9 +267,34 @@ int real_engine_command(const OracleOptions& o, const std::vector<scenarios::Sce
   return code;
 }
 
+/// The differential mode's options; an exit code when they do not fit together.
+std::optional<int> differential_options(const OracleOptions& o, DifferentialOptions& d) {
+  if (o.generated == 0) {
+    if (o.scenarios.empty()) return oracle_input_error("name scenario files, or --generated N");
+    if (!o.shard.empty() || !o.out_dir.empty()) {
+      return oracle_input_error("--shard and --out go with --generated N");
+    }
+    return std::nullopt;
+  }
+  if (!o.scenarios.empty() || !o.handler.empty()) {
+    return oracle_input_error(
+        "--generated N runs generated scenarios: give no scenario files "
+        "and no --handler beside it");
+  }
+  d = DifferentialOptions{o.generated, o.seed, o.engine, o.ini, o.variant, {}, o.out_dir};
+  if (auto code = resolve_shard(o.shard, d.shard)) return *code;
+  if (!d.shard.whole() && d.out_dir.empty()) {
+    return oracle_input_error("--shard " + d.shard.str() +
+                              ": give --out DIR (merge reads the shard from it)");
+  }
+  return std::nullopt;
+}
+
 int oracle_command(const OracleOptions& o) {
   scenarios::RunConfig cfg;
   std::vector<scenarios::Scenario> scs;
+  DifferentialOptions differential;
+  if (auto code = differential_options(o, differential)) return *code;
   if (auto code = prepare(o, cfg, scs)) return *code;
   oracle::OracleSetup setup;
   setup.php = o.php;
@@ -284,6 +314,13 @@ int oracle_command(const OracleOptions& o) {
   if (!o.handler.empty()) return real_engine_command(o, scs, setup);
   auto worker = o.no_worker ? nullptr : std::make_unique<oracle::PhpWorker>(setup);
   setup.worker = worker.get();
+  if (o.generated > 0) {
+    const int differential_code = differential_command(differential, cfg, setup);
+    worker.reset();
+    std::error_code ec;
+    fs::remove_all(setup.work_dir, ec);
+    return differential_code;
+  }
   int code = exit_ok;
   ProgressMeter meter("oracle", "scenarios", scs.size(), o.progress);
   for (std::size_t i = 0; i < scs.size() && code == exit_ok; ++i) {
@@ -323,7 +360,7 @@ Verb register_oracle(CLI::App& app) {
       "oracle",
       "Run scenarios in the model and in real PHP 8.2, side by side; exit 1 on the "
       "first difference");
-  cmd->add_option("scenario", o->scenarios, "Scenario files (.scn)")->required();
+  cmd->add_option("scenario", o->scenarios, "Scenario files (.scn)");
   cmd->add_option("--engine", o->engine, "Model engine profile (php-8.2 is the one PHP 8.2 is)")
       ->default_val("php-8.2");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable), e.g. lazy_write=0");
@@ -356,6 +393,13 @@ Verb register_oracle(CLI::App& app) {
       ->check(integer_in(10, 60'000));
   cmd->add_flag("--progress", o->progress,
                 "Progress on stderr (scenarios, rate, time left) also when it is not a terminal");
+  cmd->add_option("--generated", o->generated,
+                  "Differential mode: N scenarios of the differential generator in the model and "
+                  "in real PHP; the first difference is shrunk and saved")
+      ->check(integer_in(1, 10'000'000));
+  add_shard_option(cmd, o->shard);
+  cmd->add_option("--out", o->out_dir,
+                  "--generated: write differential.json and the shard record (shard.json) here");
   return {cmd, [o] { return oracle_command(*o); }};
 }
 

@@ -22,5 +22,6 @@ Verb register_oracle(CLI::App& app);
 Verb register_mutants(CLI::App& app);
 Verb register_certify(CLI::App& app);
 Verb register_replay(CLI::App& app);
+Verb register_merge(CLI::App& app);
 
 }  // namespace ss::cli
