@@ -6,9 +6,9 @@ namespace SessionSpec\Oracle;
 
 /**
  * The keys under one prefix on a memcached server, reached over memcached's text protocol: the
- * store of php-memcached's session module (program "module": "memcached"; the prefix is
- * memcached.sess_prefix, the server session.save_path "HOST:PORT"), and the memcached keys of a
- * user's class (php:class:, keys under the context's prefix).
+ * store of php-memcached's session module under a user's class (a \SessionHandler whose
+ * bootstrap selected the module; the prefix is memcached.sess_prefix), and the memcached keys of
+ * any user's class (ClassStoreAger: keys under the context's prefix).
  *
  * memcached expires keys by its own clock. As RedisKeys does for Redis, advancing the virtual
  * clock by S seconds shortens the TTL of every key under the prefix by S seconds (and deletes the
@@ -34,16 +34,6 @@ final class MemcachedKeys implements ModuleStore
         }
         stream_set_timeout($socket, (int) self::TIMEOUT_S);
         $this->socket = $socket;
-    }
-
-    /** The store of php-memcached's session module, as session.save_path and its ini name it. */
-    public static function forModule(): self
-    {
-        $path = (string) session_save_path();
-        if (preg_match('/^([^:,\s]+):(\d+)$/', $path, $m) !== 1) {
-            throw new ProgramError("module memcached: save_path must be HOST:PORT, not $path");
-        }
-        return new self($m[1], (int) $m[2], (string) ini_get('memcached.sess_prefix'));
     }
 
     public function clear(): void
