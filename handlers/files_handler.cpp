@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -304,6 +305,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
   DIR* d = ::opendir(dir_.c_str());
   if (d == nullptr) co_return sys_error("cannot list", dir_);
   const std::int64_t now = env_.clock->now_s();
+  const std::int64_t cutoff_s = gc_cutoff_s(now, max_lifetime_s);
   std::int64_t count = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -328,7 +330,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
       }
       continue;
     }
-    if (unlink_unless_locked(path, now - max_lifetime_s)) ++count;
+    if (unlink_unless_locked(path, cutoff_s)) ++count;
   }
   ::closedir(d);
   co_return count;

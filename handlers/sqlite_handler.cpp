@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -348,7 +349,7 @@ Task<Status> SqliteHandler::destroy(std::string id) {
 }
 
 Task<Result<std::int64_t>> SqliteHandler::gc(std::int64_t max_lifetime_s) {
-  const std::int64_t cutoff = now_s() - max_lifetime_s;
+  const std::int64_t cutoff = gc_cutoff_s(now_s(), max_lifetime_s);
   auto done = co_await exec(
       st_gc, [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, cutoff); }, nullptr);
   if (!done) co_return done.error();

@@ -14,15 +14,30 @@ using nlohmann::json;
 using scenarios::Event;
 using scenarios::EventKind;
 
-scenarios::Scenario judgeable(const scenarios::Scenario& sc) {
+scenarios::Scenario judgeable(const scenarios::Scenario& sc, model::Variant run_variant) {
   using Kind = scenarios::Expectation::Kind;
   scenarios::Scenario out = sc;
-  const auto unjudgeable = [](const scenarios::Expectation& e) { return e.kind == Kind::cookies; };
+  // A scenario that pins another shape describes that shape's results: none of its lines is
+  // judged. Plain `expect calls` lines are the judge's business: it judges them only under the
+  // variant they describe.
+  const bool other_shape = sc.variant && *sc.variant != run_variant;
+  const auto unjudgeable = [other_shape](const scenarios::Expectation& e) {
+    return other_shape || e.kind == Kind::cookies;
+  };
   for (auto& req : out.requests) {
     std::erase_if(req.expects, unjudgeable);
     for (auto& st : req.steps) std::erase_if(st.expects, unjudgeable);
   }
   return out;
+}
+
+std::string not_for_modules(const scenarios::Scenario& sc) {
+  for (const auto& req : sc.requests) {
+    if (!req.faults.empty()) {
+      return "its fault lines test PHP's reaction to a handler's answers, not a module";
+    }
+  }
+  return {};
 }
 
 namespace {
@@ -146,7 +161,11 @@ void adopt_php_made_session_ids(std::vector<json>& php, const std::vector<json>&
       }
       const std::string php_id = pa[0].get<std::string>(), model_id = ma[0].get<std::string>();
       if (php_id == model_id || names.count(php_id) || taken.count(model_id)) continue;
-      if (!php_made(php_id, "", opts)) continue;
+      // The model made its id at the same point with the sid_length in force then (a script
+      // may have changed it with ini_set): PHP's id has that length.
+      model::RunOptions now = opts;
+      now.sid_length = static_cast<std::int64_t>(model_id.size());
+      if (!php_made(php_id, "", now)) continue;
       names[php_id] = model_id;
       taken.insert(model_id);
     }
@@ -161,7 +180,12 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
                                                const PhpModuleUri& module, const ModuleSetup& store,
                                                const OracleSetup& setup, std::uint64_t seed,
                                                const std::vector<scenarios::Listener*>& listeners) {
-  const scenarios::Scenario judged = judgeable(sc);
+  if (std::string why = not_for_modules(sc); !why.empty()) {
+    RealEngineResult skipped;
+    skipped.skipped = std::move(why);
+    return skipped;
+  }
+  const scenarios::Scenario judged = judgeable(sc, store.variant);
   // A user class's store is new for every scenario (the modules' stores are emptied instead).
   const ModuleSetup used = module.user_class ? fresh_class_store(store) : store;
   auto head = run_header(judged, module, used, seed);

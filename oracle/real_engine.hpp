@@ -21,15 +21,26 @@ namespace ss::oracle {
 struct RealEngineResult {
   /// The first disagreement; nullopt when PHP's module behaved like a correct store.
   std::optional<scenarios::Failure> failure;
+  /// Why the scenario does not apply to a module (nothing ran), or "" when it ran.
+  std::string skipped;
   /// PHP's trace as PHP wrote it.
   std::vector<nlohmann::json> php;
 };
 
 /// The scenario as real-engine mode can judge it: `expect cookies` lines are dropped, because
-/// the CLI SAPI keeps no headers (Set-Cookie is not observable; oracle/README.md). (`expect
-/// calls` lines of another handler shape are the judge's business: it judges them only under
-/// the variant they describe.)
-[[nodiscard]] scenarios::Scenario judgeable(const scenarios::Scenario& sc);
+/// the CLI SAPI keeps no headers (Set-Cookie is not observable; oracle/README.md). A scenario
+/// that pins another handler shape than `run_variant` (the shape PHP sees: a SessionHandler
+/// subclass over a module, a user class's own) describes that shape's results: none of its lines
+/// is judged. (`expect calls` lines of another shape are the judge's business: it judges them
+/// only under the variant they describe; every call is still judged against the model.)
+[[nodiscard]] scenarios::Scenario judgeable(const scenarios::Scenario& sc,
+                                            model::Variant run_variant);
+
+/// Why real-engine mode does not run `sc`, or "": a scenario with `fault` lines judges PHP's
+/// reaction to a handler's answers (proven against the oracle's tracing handlers), and a fault
+/// replacing a module's call would leave the module in a state PHP never puts it in (the files
+/// module's destroy() without the read that opened the file).
+[[nodiscard]] std::string not_for_modules(const scenarios::Scenario& sc);
 
 /// Runs `sc` through `module` in real PHP (`setup`: PHP, harness, worker, work directory; its
 /// `module` field is ignored and replaced by `store`), judged by the judge `check` uses (with

@@ -198,18 +198,27 @@ std::vector<std::string> UserClassUri::assumed() const {
   return out;
 }
 
+std::map<std::string, std::string> UserClassUri::declared_by() const {
+  std::map<std::string, std::string> out;
+  for (const auto& key : guarantee_keys()) {
+    if (declared.count(key)) {
+      out[key] = "the URI";
+    } else if (info && info->declared.count(key)) {
+      out[key] = info->source;
+    }
+  }
+  return out;
+}
+
 std::string UserClassUri::describe() const {
   const std::string cls = info ? info->class_name : std::string("the class");
   std::string out = cls + " (" +
                     std::string(model::variant_name(info ? info->variant : model::Variant::full)) +
                     "):";
+  const auto sources = declared_by();
   for (const auto& key : guarantee_keys()) {
-    std::string where;
-    if (declared.count(key)) {
-      where = "the URI";
-    } else if (info && info->declared.count(key)) {
-      where = info->source;
-    }
+    const auto it = sources.find(key);
+    const std::string where = it == sources.end() ? "" : it->second;
     const auto v = declared_value(*this, key);
     const std::string shown = v                       ? *v
                               : key == "concurrency"  ? "last-writer-wins"

@@ -73,6 +73,9 @@ struct UserClassUri {
   [[nodiscard]] handlers::Guarantees guarantees(const model::RunOptions& opts) const;
   /// The guarantee keys nobody declared (sessionspec assumed them), in guarantee_keys() order.
   [[nodiscard]] std::vector<std::string> assumed() const;
+  /// Who declared each declared guarantee: "the URI" (or certify's --guarantee) or the class's
+  /// source (UserClassInfo::source); assumed ones are absent.
+  [[nodiscard]] std::map<std::string, std::string> declared_by() const;
   /// One line: every guarantee with where it comes from.
   [[nodiscard]] std::string describe() const;
 

@@ -14,7 +14,7 @@ final class Program
 {
     public const VARIANTS = ['full', 'basic', 'sessionhandler', 'no-create-sid', 'no-timestamp'];
     /** Session modules a `sessionhandler` wrapper may proxy in real-engine mode (README, "Modules"). */
-    public const MODULES = ['files', 'redis'];
+    public const MODULES = ['files', 'redis', 'rediscluster'];
 
     /**
      * @param array<string, string> $ini session ini settings, keys without the "session." prefix
@@ -37,6 +37,9 @@ final class Program
         public readonly bool $pause = false,
         public readonly ?UserClassSpec $userClass = null,
         public readonly bool $progress = false,
+        public readonly ?Faults $faults = null,
+        public readonly bool $registerShutdown = true,
+        public readonly ?string $query = null,
     ) {
     }
 
@@ -104,6 +107,9 @@ final class Program
             pause: self::field($p, 'pause', 'boolean', false),
             userClass: $userClass === null ? null : UserClassSpec::fromJson($userClass),
             progress: self::field($p, 'progress', 'boolean', false),
+            faults: Faults::fromJson(self::field($p, 'faults', 'array', [])),
+            registerShutdown: self::field($p, 'register_shutdown', 'boolean', true),
+            query: self::field($p, 'query', 'string', null),
         );
     }
 

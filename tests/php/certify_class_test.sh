@@ -45,13 +45,34 @@ races="--only L3.race.race-two-tabs-counter --only L3.race.race-work-after-close
 
 # The correct handler: L1 in full, L2 on a few generated cases, the lock races; no finding.
 certify flock 0 --handler php:class:adapters/php/classes/flock.php --cases 5 --only L1 \
-  --only L2.generated $races
+  --only L2.generated $races --report "$out/flock-report"
 for p in L1.gist L1.lesson L1.php L2.generated L3.race.race-two-tabs-counter \
   L3.race.race-work-after-close; do
   [ "$(row flock "$p")" = pass ] || fail "flock: $p is '$(row flock "$p")', expected pass"
 done
 grep -q "concurrency=serialised (FlockFileHandler::sessionspecGuarantees())" "$out/flock.txt" ||
   fail "flock: the declared guarantee is not printed"
+# certificate.json says who declared what, what was assumed, the class and its shape.
+python3 - "$out/flock-report/certificate.json" <<'PY' || fail "flock: certificate.json: class or declarations"
+import json, sys
+h = json.load(open(sys.argv[1]))["handler_details"][0]
+assert h["kind"] == "php-class" and h["class"] == {"name": "FlockFileHandler", "shape": "full"}, h
+assert h["declared_by"]["concurrency"] == "FlockFileHandler::sessionspecGuarantees()", h
+assert "ttl_s" in h["assumed"] and "concurrency" not in h["assumed"], h
+PY
+# --guarantee is carried on the class's URI (rows, replay lines) and wins over the class.
+certify declared 0 --handler php:class:adapters/php/classes/flock.php --only L1.gist \
+  --guarantee concurrency=last-writer-wins
+grep -q "(full): concurrency=last-writer-wins (the URI)" "$out/declared.txt" ||
+  fail "--guarantee: not declared: $(head -3 "$out/declared.txt")"
+# ... and without a class to declare it for, or malformed, it is an input error.
+for args in "--handler memory --guarantee concurrency=serialised" \
+  "--handler php:class:adapters/php/classes/flock.php --guarantee concurrency=sometimes"; do
+  # shellcheck disable=SC2086
+  "$bin" certify $args >/dev/null 2>&1
+  rc=$?
+  [ "$rc" -eq 2 ] || fail "certify $args exited $rc, expected 2"
+done
 
 # Framework shapes, as they are, no wrapper: SessionHandlerInterface only (Laravel) and no
 # create_sid (Symfony); PHP makes their ids.
@@ -80,6 +101,11 @@ certify gc 1 --handler php:class:adapters/php/broken/gc-locked.php \
   --only L3.race.race-gc-mid-request
 [ "$(row gc L3.race.race-gc-mid-request)" = fail ] || fail "gc of a locked session not caught"
 replays gc L3.race.race-gc-mid-request "FAIL lost-update"
+
+# Ids folded to lower case: a visitor sending ABC123 reads the session of abc123.
+certify fold 1 --handler php:class:adapters/php/broken/case-fold.php --only L1.php
+[ "$(row fold L1.php)" = fail ] || fail "case-folded ids not caught"
+replays fold L1.php "handler answer to read('ABC123')"
 
 # A hang is a progress failure naming the call, even where the guarantee allows lost updates.
 certify hang 1 --handler php:class:tests/php/handlers/hang-in-write.php \
