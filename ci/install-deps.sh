@@ -9,6 +9,11 @@ packages=(
   libhiredis-dev redis-server redis-tools nlohmann-json3-dev libcli11-dev libfmt-dev
   python3 python3-jinja2 python3-pytest python3-jsonschema php8.2-cli php8.2-redis php8.2-sqlite3
   chromium clang-format-14 python3-setuptools python3-wheel dpkg-dev faketime python3-yaml
+  # The PHP ecosystem's handlers (ci/ecosystem.sh, docs/certified-handlers.md): a memcached
+  # server and php-memcached; Symfony 5.4 HttpFoundation; Laravel 8's session, database, cache and
+  # redis components (Carbon in them needs mbstring).
+  memcached php8.2-memcached php8.2-mbstring php-symfony-http-foundation php-illuminate-session
+  php-illuminate-database php-illuminate-cache php-illuminate-redis
 )
 
 missing=()

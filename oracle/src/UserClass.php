@@ -228,10 +228,24 @@ final class UserClock
  * program "user_class"). The store is fresh by construction (the context names a new location per
  * scenario), so clear() has nothing to do; seeds are written through a handler instance of their
  * own with the clock set to the seed's mtime, and `advance` moves the clock the handler sees.
+ *
+ * What the clock does not reach is aged from outside (ClassStoreAger): keys on the context's
+ * Redis and memcached servers, and with `?clock=real` the files in the context's directory. A
+ * \SessionHandler (a class over one of PHP's own session modules, like Symfony's
+ * NativeFileSessionHandler, or a wrapper of one whose isWrapper() says so, like Symfony's
+ * StrictSessionHandler) cannot store anything outside a session: its module's store is seeded
+ * and aged as in real-engine mode (FilesDir, MemcachedKeys).
  */
 final class UserClassStore implements ModuleStore
 {
     private readonly UserClock $time;
+    /** Whether the handler is a \SessionHandler (known once one is built). */
+    private bool $sessionHandler = false;
+    /** The session module a \SessionHandler calls, as its bootstrap selected it. */
+    private ?string $moduleName = null;
+    /** Made when first needed: introspect.php builds handlers and needs neither. */
+    private ?ModuleStore $module = null;
+    private ?ClassStoreAger $ager = null;
 
     /** @param bool $showNow whether this request sets PHP's clock to its start time */
     public function __construct(
@@ -251,6 +265,14 @@ final class UserClassStore implements ModuleStore
         $handler = UserClassLoader::instance($this->spec->bootstrap, $this->context());
         if ($this->spec->setClock && method_exists($handler, 'setClock')) {
             UserClassLoader::quietly(fn (): mixed => $handler->setClock($this->time->closure()));
+        }
+        // Symfony's StrictSessionHandler and SessionHandlerProxy say isWrapper() when they wrap one.
+        $this->sessionHandler = $handler instanceof \SessionHandler
+            || (method_exists($handler, 'isWrapper') && $handler->isWrapper() === true);
+        // Read before session_set_save_handler() makes the module "user" for the process.
+        $module = (string) ini_get('session.save_handler');
+        if ($this->sessionHandler && $this->moduleName === null && $module !== 'user') {
+            $this->moduleName = $module;
         }
         return $handler;
     }
@@ -273,11 +295,17 @@ final class UserClassStore implements ModuleStore
         $this->time->show($this->clock->now);
         try {
             $h = $this->instance();
+            if ($this->sessionHandler) {
+                $this->module()->seed($id, $data, $ageSeconds);
+                return;
+            }
+            $before = $this->ager()->snapshot();
             $ok = UserClassLoader::quietly(static fn (): bool => $h->open(session_save_path(), session_name()) === true
                 && $h->write($id, $data) === true && $h->close() === true);
             if (!$ok) {
                 throw new ProgramError("the handler refused to store the seeded session $id");
             }
+            $this->ager()->seeded($id, $ageSeconds, $before);
         } finally {
             $this->clock->now = $now;
             $this->time->show($now);
@@ -288,5 +316,44 @@ final class UserClassStore implements ModuleStore
     public function advance(int $seconds): void
     {
         $this->time->show($this->time->shown() + $seconds);
+        if ($this->sessionHandler) {
+            $this->module()->advance($seconds);
+        } else {
+            $this->ager()->advance($seconds);
+        }
+    }
+
+    private function ager(): ClassStoreAger
+    {
+        // Loaded when first needed: introspect.php builds handlers and ages nothing.
+        require_once __DIR__ . '/ModuleStore.php';
+        require_once __DIR__ . '/MemcachedKeys.php';
+        require_once __DIR__ . '/ClassStoreAger.php';
+        return $this->ager ??= new ClassStoreAger($this->spec->context, $this->spec->faketimeFile === null);
+    }
+
+    private function module(): ModuleStore
+    {
+        return $this->module ??= $this->moduleStore();
+    }
+
+    /** The store of the session module a \SessionHandler calls (the bootstrap selected it). */
+    private function moduleStore(): ModuleStore
+    {
+        require_once __DIR__ . '/ModuleStore.php';
+        require_once __DIR__ . '/FilesDir.php';
+        require_once __DIR__ . '/MemcachedKeys.php';
+        $module = (string) $this->moduleName;
+        $port = $this->spec->context['memcached_port'] ?? null;
+        return match ($module) {
+            'files' => new FilesDir((string) session_save_path()),
+            // The bootstrap names the server to the module's open() (save_path stays the
+            // scratch directory the model expects), so the store is found through the context.
+            'memcached' => is_int($port)
+                ? new MemcachedKeys('127.0.0.1', $port, (string) ini_get('memcached.sess_prefix'))
+                : throw new ProgramError('a SessionHandler over memcached needs MEMCACHED_PORT'),
+            default => throw new ProgramError("a SessionHandler over the session module $module: "
+                . 'sessionspec can seed and age only the files and memcached modules'),
+        };
     }
 }
