@@ -51,6 +51,7 @@ std::string applies_note(handlers::MutantApplies a) {
     case handlers::MutantApplies::serialised: return " [needs a serialised (locking) handler]";
     case handlers::MutantApplies::last_writer_wins: return " [needs a last-writer-wins handler]";
     case handlers::MutantApplies::gc_collected: return " [needs a store that gc() collects]";
+    case handlers::MutantApplies::under_faults: return " [needs faults: explore --faults]";
   }
   return "";
 }

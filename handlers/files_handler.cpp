@@ -318,6 +318,11 @@ Guarantees FilesBackend::guarantees() const {
   g.concurrency = Concurrency::serialised;  // flock from read to close
   g.store.expiry = model::Expiry::gc_only;
   g.store.id_bytes_max = files_id_bytes_max;
+  // The flock goes with the descriptor when a process dies. A write truncates, then writes (as
+  // PHP's files module does), so a write that fails half-way leaves an empty or torn file.
+  g.faults.recovery = Recovery::process_exit;
+  g.faults.failed_write = FailedWrite::undefined;
+  g.faults.local_disk = true;
   return g;
 }
 

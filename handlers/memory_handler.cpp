@@ -78,6 +78,8 @@ Guarantees MemoryBackend::guarantees() const {
   // Each operation is atomic, but nothing spans a request: overlapping requests lose updates.
   g.concurrency = Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::gc_only;
+  // No lock outlives a call, a write replaces the map entry at once, and there is no server.
+  g.faults = FaultBehaviour{};
   return g;
 }
 

@@ -28,6 +28,9 @@ enum class MutantApplies : std::uint8_t {
   /// Only stores that forget sessions through gc() (Expiry::gc_only or lazy): a TTL store's gc()
   /// does nothing, so a gc() bug cannot show there (nor can a destroy built on gc()).
   gc_collected,
+  /// Only when a call fails or a request crashes (`explore --faults`, certify L4): on the
+  /// happy path the bug never shows, so the battery, which injects no faults, cannot judge it.
+  under_faults,
 };
 
 struct MutantInfo {
@@ -65,6 +68,7 @@ class ForwardingHandler : public SessionHandler {
   Task<Status> update_timestamp(std::string id, std::string d) override {
     return inner_->update_timestamp(id, d);
   }
+  void crash() override { inner_->crash(); }
 
  protected:
   SessionHandler& inner() { return *inner_; }
