@@ -79,7 +79,8 @@ bool open_trace(const CommonOptions& o, Prepared& p) {
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
-  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}}.str();
+  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}, {}}
+      .str();
 }
 
 }  // namespace

@@ -287,8 +287,8 @@ CertifyRow race_row(const CertifyOptions& o, const std::string& uri,
   judge_schedules(
       o.schedules, [&](std::uint64_t i) { return ex->run_one(*strategy, i); },
       [&](const sched::ScheduleRun& r) {
-        return scenarios::ReplayLine{"explore", sc.file, {}, uri,
-                                     o.seed,    {},      {}, ex->shrink(r).str()}
+        return scenarios::ReplayLine{"explore",           sc.file, {}, uri, o.seed, {}, {},
+                                     ex->shrink(r).str(), {}}
             .str();
       },
       ex->guarantees().concurrency, row);
@@ -344,7 +344,7 @@ struct PhpBench {
 
 std::string oracle_replay(const CertifyOptions& o, const std::string& file, const std::string& uri,
                           const std::string& schedule = {}) {
-  return scenarios::ReplayLine{"oracle", file, {}, uri, o.seed, {}, {}, schedule}.str();
+  return scenarios::ReplayLine{"oracle", file, {}, uri, o.seed, {}, {}, schedule, {}}.str();
 }
 
 /// L1 for a real module: the shipped scenarios in real-engine mode.

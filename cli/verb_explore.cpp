@@ -14,6 +14,7 @@
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/testing/faulty.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
@@ -34,6 +35,8 @@ struct ExploreOptions {
   std::vector<std::string> ini;
   std::string variant;
   std::size_t steps_max = 10'000;
+  /// Fault kinds to inject (sched/faults.hpp); "" without faults.
+  std::string faults;
 };
 
 std::string lane_cell(const scenarios::Event& e) {
@@ -56,6 +59,14 @@ std::string lane_cell(const scenarios::Event& e) {
       text = "-- end of " + std::string(e.lane);
       for (const auto& c : e.response().set_cookies) text += " Set-Cookie " + c;
       break;
+    case scenarios::EventKind::fault: {
+      const scenarios::FaultEvent& f = e.fault();
+      text = "!! " + std::string(handlers::fault_kind_name(f.kind));
+      if (f.kind == handlers::FaultKind::stall) text += " " + std::to_string(f.seconds) + " s";
+      text += " at " + f.where;
+      if (!f.note.empty()) text += " (" + f.note + ")";
+      break;
+    }
     case scenarios::EventKind::run: break;
   }
   constexpr std::size_t cell_max = 60;
@@ -77,9 +88,10 @@ void print_lanes(const std::vector<scenarios::Event>& events) {
 }
 
 std::string replay_command(const ExploreOptions& o, const sched::Schedule& s) {
-  return scenarios::ReplayLine{"explore", o.scenario, o.engine,  o.handler,
-                               o.seed,    o.ini,      o.variant, s.str()}
-      .str();
+  scenarios::ReplayLine line{"explore", o.scenario, o.engine, o.handler, o.seed,
+                             o.ini,     o.variant,  s.str(),  {}};
+  line.faults = o.faults;
+  return line.str();
 }
 
 }  // namespace
@@ -107,6 +119,9 @@ Verb register_explore(CLI::App& app) {
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
   cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
   cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")->default_val(10000);
+  cmd->add_option("--faults", o->faults,
+                  "Inject faults: KIND[,KIND...][,max=N], KIND one of crash, fail, stall[=S], "
+                  "reset, busy, full, or all (docs/trace-format.md, Schedules)");
   return {cmd, [o] { return explore_command(*o); }};
 }
 
@@ -169,6 +184,23 @@ class Progress {
   clock::time_point start_ = clock::now();
 };
 
+// Faults that reach the handler go through the fault decorator: a handler URI without one gets
+// `fault:none+` in front (the replay line keeps the URI as given, which gets the same).
+std::optional<int> configure_faults(const ExploreOptions& o, sched::ExploreConfig& cfg) {
+  auto faults = sched::parse_fault_options(o.faults);
+  if (!faults) return input_error("--faults: " + faults.error().message);
+  cfg.faults = std::move(faults.value());
+  auto spec = handlers::parse_handler_spec(o.handler);
+  const bool decorated =
+      std::any_of(spec.value().decorators.begin(), spec.value().decorators.end(),
+                  [](const auto& d) { return d.kind == handlers::fault_decorator; });
+  if (decorated) return std::nullopt;
+  auto wrapped = handlers::parse_handler_spec("fault:none+" + o.handler);
+  if (!wrapped) return input_error("--handler " + o.handler + ": " + wrapped.error().reason);
+  cfg.factory = handlers::isolated_factory(std::move(wrapped.value()));
+  return std::nullopt;
+}
+
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
   if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
@@ -190,6 +222,7 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
     cfg.variant = model::parse_variant(o.variant);
     if (!cfg.variant) return input_error("--variant: unknown variant '" + o.variant + "'");
   }
+  if (!o.faults.empty()) return configure_faults(o, cfg);
   return std::nullopt;
 }
 
@@ -234,7 +267,10 @@ int explore_command(const ExploreOptions& o) {
   if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   sched::ExploreConfig cfg;
-  if (auto code = configure(o, cfg)) return *code;
+  // A scenario's `faults` line is its default; --faults overrides it.
+  ExploreOptions with_faults = o;
+  if (with_faults.faults.empty()) with_faults.faults = sc.faults;
+  if (auto code = configure(with_faults, cfg)) return *code;
   auto made = sched::Explorer::make(sc, cfg);
   if (!made) return input_error(made.error().message);
   auto& ex = made.value();

@@ -2,9 +2,8 @@
 // by nlohmann-json, never by hand).
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "model/codec.hpp"
 #include "model/engine.hpp"
@@ -243,6 +242,11 @@ bool Parser::header(const std::string& word, std::string rest) {
     }
     return true;
   }
+  if (word == "faults") {
+    sc_.faults = trim(rest);
+    if (sc_.faults.empty()) return error("expected 'faults KIND[,KIND...]'");
+    return true;
+  }
   if (word == "store") {
     StoredSeed seed;
     seed.id = next_token(rest);
@@ -261,8 +265,9 @@ bool Parser::header(const std::string& word, std::string rest) {
     sc_.store.push_back(std::move(seed));
     return true;
   }
-  return error("unknown statement '" + word +
-               "' (before the first request: scenario, ini, variant, clock, store or request)");
+  return error(
+      "unknown statement '" + word +
+      "' (before the first request: scenario, ini, variant, clock, store, faults or request)");
 }
 
 bool Parser::verdict(std::string rest) {

@@ -589,8 +589,8 @@ TEST(CodecDecode, ErrorOffsetsMatchPhpNotices) {
 }
 
 TEST(CodecDecode, RejectsReferencesSerializableAndEnums) {
-  for (const char* input : {"a:1:{i:0;R:1;}", "a:1:{i:0;r:1;}", "C:3:\"Foo\":0:{}",
-                            "E:7:\"Foo:Bar\";"}) {
+  for (const char* input :
+       {"a:1:{i:0;R:1;}", "a:1:{i:0;r:1;}", "C:3:\"Foo\":0:{}", "E:7:\"Foo:Bar\";"}) {
     auto r = unserialize(input);
     ASSERT_TRUE(std::holds_alternative<DecodeError>(r)) << input;
     EXPECT_FALSE(std::get<DecodeError>(r).message.empty());
