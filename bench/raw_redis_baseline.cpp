@@ -71,11 +71,14 @@ std::string copy_value(const redisReply* r) {
 const std::string key = "bench-r:" + cycle_id;
 const std::string lock_key = key + "_LOCK";
 const std::string secret = "0123456789abcdef.1.1.1";
+/// The handler's read cap, passed to the live-value scripts as it does.
+const std::string max_bytes = std::to_string(handlers::redis_payload_bytes_max);
 
 /// The read of `none` and `lock`: the live-value script.
 bool read_live(RawRedis& redis) {
   const std::string now = std::to_string(real_now_ms());
-  const redisReply* got = redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now});
+  const redisReply* got =
+      redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now, max_bytes});
   if (got == nullptr) return false;
   std::string read = copy_value(got);
   benchmark::DoNotOptimize(read);
@@ -94,7 +97,7 @@ bool none_cycle(RawRedis& redis, const std::string& data) {
 bool optimistic_cycle(RawRedis& redis, const std::string& data) {
   const std::string now = std::to_string(real_now_ms());
   const redisReply* got =
-      redis.run({"EVAL", handlers::redis_lua::get_live_with_expiry, "1", key, now});
+      redis.run({"EVAL", handlers::redis_lua::get_live_with_expiry, "1", key, now, max_bytes});
   if (got == nullptr) return false;
   // {value, expiry}, or nil for no session.
   std::string read = got->type == REDIS_REPLY_ARRAY && got->elements == 2
@@ -103,7 +106,8 @@ bool optimistic_cycle(RawRedis& redis, const std::string& data) {
   benchmark::DoNotOptimize(read);
   if (redis.run({"WATCH", key}) == nullptr) return false;
   const std::string now2 = std::to_string(real_now_ms());
-  if (redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now2}) == nullptr) return false;
+  if (redis.run({"EVAL", handlers::redis_lua::get_live, "1", key, now2, max_bytes}) == nullptr)
+    return false;
   if (redis.run({"MULTI"}) == nullptr) return false;
   const std::string expiry = std::to_string(real_now_ms() + ttl_ms);
   if (redis.run({"SET", key, data, "PXAT", expiry}) == nullptr) return false;

@@ -51,6 +51,7 @@ class RawSqlite {
   bool cycle(const std::string& data, bool transactional) {
     if (transactional && !done(begin_)) return false;
     sqlite3_bind_text(read_, 1, cycle_id.data(), static_cast<int>(cycle_id.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(read_, 2, static_cast<sqlite3_int64>(handlers::sqlite_payload_bytes_max));
     std::string read;
     int rc = sqlite3_step(read_);
     if (rc == SQLITE_ROW) {

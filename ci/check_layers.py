@@ -55,6 +55,7 @@ CLIENT_LIBRARIES = {
 CLIENT_LIBRARY_EXCEPTIONS = (
     "tests/handlers/redis_",  # the Redis handler's tests look at the server's keys
     "tests/handlers/sqlite_",  # the SQLite handler's tests look at the database
+    "tests/reliability/raw_stores",  # the reliability suite plants data around the handlers
     "bench/raw_redis_",  # the raw-hiredis baseline the handler is measured against
     "bench/raw_sqlite_",  # the raw-sqlite3 baseline
 )

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/printable.hpp"
 #include "handlers/registry.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/replay.hpp"
@@ -86,7 +87,7 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 }  // namespace
 
 int input_error(const std::string& message) {
-  std::cerr << "sessionspec: " << message << "\n";
+  std::cerr << "sessionspec: " << base::printable(message) << "\n";
   return exit_input;
 }
 
@@ -142,15 +143,15 @@ int check_command(const CommonOptions& o) {
     }
     const std::optional<scenarios::Failure> found = judge.first_failure();
     if (!found) {
-      fmt::print("ok    {}\n", sc.name);
+      fmt::print("ok    {}\n", base::printable(sc.name));
       continue;  // the scenario's store goes with its backend
     }
     ++failed;
-    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", sc.name, found->str(),
-               replay_line("check", o, sc.file));
+    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", base::printable(sc.name),
+               base::printable(found->str()), replay_line("check", o, sc.file));
     // A failing scenario's directory stays, and says where it is.
     if (const std::string kept = backend->keep(); !kept.empty()) {
-      fmt::print("  store kept: {}\n", kept);
+      fmt::print("  store kept: {}\n", base::printable(kept));
     }
   }
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);

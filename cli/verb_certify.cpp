@@ -26,6 +26,7 @@
 #include <sstream>
 
 #include "base/data_dir.hpp"
+#include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/registry.hpp"
@@ -575,7 +576,7 @@ std::string elide(const std::string& text, std::size_t width) {
 void print_certify_table(const std::vector<CertifyRow>& rows) {
   fmt::print("\n{:<28} {:<34} {:<8} {}\n", "handler", "property", "verdict", "evidence");
   for (const auto& r : rows) {
-    std::string evidence = r.evidence.substr(0, r.evidence.find('\n'));
+    std::string evidence = base::printable(r.evidence.substr(0, r.evidence.find('\n')));
     if (evidence.size() > 90) evidence = evidence.substr(0, 87) + "...";
     fmt::print("{:<28} {:<34} {:<8} {}\n", elide(r.handler, 28), r.property.substr(0, 34),
                r.verdict, evidence);

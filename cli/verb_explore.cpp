@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 
+#include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
@@ -83,7 +84,7 @@ void print_lanes(const std::vector<scenarios::Event>& events) {
   for (const auto& e : events) {
     if (e.kind() == scenarios::EventKind::run) continue;
     std::string line(column[e.lane] * width, ' ');
-    fmt::print("{}{}\n", line, lane_cell(e));
+    fmt::print("{}{}\n", line, base::printable(lane_cell(e)));
   }
 }
 
@@ -145,7 +146,7 @@ void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::
 void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
             int requests) {
   const sched::Violation* v = run.first_failure();
-  if (v) fmt::print("VIOLATION {}: {}\n", v->property, v->detail);
+  if (v) fmt::print("VIOLATION {}: {}\n", v->property, base::printable(v->detail));
   fmt::print("schedule: {} ({} requests, {} preemption{}, {} steps)\n", s.str(), requests,
              run.sched.schedule.preemptions, run.sched.schedule.preemptions == 1 ? "" : "s",
              run.sched.schedule.picks.size());

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/data_dir.hpp"
+#include "base/printable.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "oracle/php_module.hpp"
@@ -87,7 +88,8 @@ void print_side_by_side(const oracle::OracleResult& r) {
     const json* m = i < r.model.size() ? &r.model[i] : nullptr;
     const json* p = i < r.php.size() ? &r.php[i] : nullptr;
     const bool same = m && p && oracle::comparable(*m) == oracle::comparable(*p);
-    fmt::print("{} {} | {}\n", same ? ' ' : '*', fit(m ? brief(*m) : ""), p ? brief(*p) : "");
+    fmt::print("{} {} | {}\n", same ? ' ' : '*', fit(m ? base::printable(brief(*m)) : ""),
+               p ? base::printable(brief(*p)) : "");
   }
 }
 
@@ -128,7 +130,7 @@ std::optional<int> prepare(const OracleOptions& o, scenarios::RunConfig& cfg,
 void print_php_trace(const std::vector<json>& events) {
   for (const auto& e : events) {
     const std::string lane = e.value("lane", "");
-    fmt::print("  {}{}\n", lane.empty() ? "" : "[" + lane + "] ", brief(e));
+    fmt::print("  {}{}\n", lane.empty() ? "" : "[" + lane + "] ", base::printable(brief(e)));
   }
 }
 
@@ -147,10 +149,11 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
   if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
-  fmt::print("== {} ({}) through {}\n", sc.name, sc.file, module.uri);
+  fmt::print("== {} ({}) through {}\n", base::printable(sc.name), sc.file, module.uri);
   print_php_trace(r->php);
   if (r->failure) {
-    fmt::print("FAILURE  {}\n  replay: {}\n\n", r->failure->str(), real_replay_line(o, sc.file));
+    fmt::print("FAILURE  {}\n  replay: {}\n\n", base::printable(r->failure->str()),
+               real_replay_line(o, sc.file));
     return exit_conformance;
   }
   fmt::print(
@@ -175,8 +178,8 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
   }
   auto strategy = sched::make_strategy(o.strategy, o.seed);
   if (!strategy) return oracle_input_error("--strategy: " + strategy.error().message);
-  fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", sc.name, sc.file,
-             module.uri, handlers::concurrency_name(runner->guarantees().concurrency));
+  fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", base::printable(sc.name),
+             sc.file, module.uri, handlers::concurrency_name(runner->guarantees().concurrency));
   int code = exit_ok;
   const std::size_t runs = replay ? 1 : o.schedules;
   for (std::size_t i = 0; i < runs; ++i) {
@@ -269,11 +272,11 @@ int oracle_command(const OracleOptions& o) {
       code = oracle_input_error(sc.file + ": " + error);
       break;
     }
-    fmt::print("== {} ({})\n", sc.name, sc.file);
+    fmt::print("== {} ({})\n", base::printable(sc.name), sc.file);
     print_side_by_side(*result);
     if (result->difference) {
-      fmt::print("DIFFERENCE  {}\n  {}\n  replay: {}\n", sc.name, *result->difference,
-                 replay_line(o, sc.file));
+      fmt::print("DIFFERENCE  {}\n  {}\n  replay: {}\n", base::printable(sc.name),
+                 base::printable(*result->difference), replay_line(o, sc.file));
       code = exit_conformance;
     }
     std::cout << "\n";

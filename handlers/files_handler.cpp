@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string_view>
 
 #include "base/fd_guard.hpp"
 #include "handlers/factories.hpp"
@@ -20,24 +21,18 @@ using base::FdGuard;
 
 namespace {
 
-/// Re-opening because the locked file was unlinked under us can repeat; bound it.
-constexpr int reopen_attempts_max = 8;
+/// Re-opening because the locked file was replaced or unlinked under us happens once per write
+/// or removal by another request while we wait (the time is bounded by IoPoints::blocked);
+/// this bounds the count too.
+constexpr int reopen_attempts_max = 64;
 /// Files read in chunks of this size.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
+/// Temporary files are written, locked, then renamed over sess_<id>. The leading dot keeps them
+/// out of PHP's gc (it only looks at sess_*) and out of the conformance suite's listing.
+constexpr std::string_view files_temp_prefix = ".tmp-sess-";
 
 HandlerError sys_error(const std::string& what, const std::string& path) {
   return fail(ErrorCode::io, what + " " + path + ": " + std::strerror(errno));
-}
-
-/// Unlike PHP's files gc, never delete a session a request holds locked: that request is about
-/// to write it back, and its write would go to an unlinked file (P-43, CodeIgniter#5884).
-bool unlink_unless_locked(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
-  const bool removed = free && ::unlink(path.c_str()) == 0;
-  ::close(fd);
-  return removed;
 }
 
 /// Which file a descriptor has open. Device and inode never change for an open descriptor, so
@@ -59,10 +54,50 @@ bool still_at(const FileIdentity& ours, const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0 && st.st_dev == ours.dev && st.st_ino == ours.ino;
 }
 
+/// Why a file found under a session's name is not used as a session, or nullopt when it may be:
+/// only a regular file with one link (a hard link could expose or overwrite a file outside the
+/// store), owned by us or by root (PHP's files module refuses other owners too, "Session data
+/// file is not created by your uid", though it skips the check when running as root).
+std::optional<std::string> refusal(const struct stat& st) {
+  if (!S_ISREG(st.st_mode)) return "is not a regular file";
+  if (st.st_nlink != 1) return "has " + std::to_string(st.st_nlink) + " hard links";
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    return "belongs to uid " + std::to_string(st.st_uid) + ", not to this process or root";
+  }
+  return std::nullopt;
+}
+
+/// Unlike PHP's files gc, never delete a session a request holds locked: that request is about
+/// to write it back (P-43, CodeIgniter#5884). The lock is taken on what `path` named when we
+/// opened it; a writer may have renamed a new file over it meanwhile, so the file is removed
+/// only if `path` still names it and it is still older than `cutoff_s`.
+bool unlink_unless_locked(const std::string& path, std::int64_t cutoff_s) {
+  FdGuard g{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (g.fd < 0 || ::flock(g.fd, LOCK_EX | LOCK_NB) != 0) return false;
+  struct stat st {};
+  auto ours = identity_of(g.fd);
+  if (!ours || ::fstat(g.fd, &st) != 0 || st.st_mtime >= cutoff_s) return false;
+  return still_at(*ours, path) && ::unlink(path.c_str()) == 0;
+}
+
+/// A temporary file left by a writer that died before its rename. Live writers hold a lock on
+/// theirs, so only unlocked ones are removed.
+void remove_if_abandoned(const std::string& path) {
+  FdGuard g{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
+  if (g.fd >= 0 && ::flock(g.fd, LOCK_EX | LOCK_NB) == 0) ::unlink(path.c_str());
+}
+
 // A short read of a regular file is its end (Linux does not interrupt regular-file reads part
 // way), so a session smaller than one chunk costs one pread, not a second one that returns 0.
-Result<std::string> read_all(int fd, const std::string& path) {
+// At most `limit` bytes are kept: a larger file (or one that grows while we read) is refused
+// with its size, so a huge or sparse file costs no memory (issue #14, D3).
+Result<std::string> read_all(int fd, const std::string& path, std::size_t limit) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return sys_error("cannot stat", path);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > limit) return payload_too_large("files " + path, size, limit);
   std::string data;
+  data.reserve(static_cast<std::size_t>(size));
   char buf[read_chunk_bytes];
   off_t off = 0;
   for (;;) {
@@ -70,6 +105,9 @@ Result<std::string> read_all(int fd, const std::string& path) {
     if (n < 0) {
       if (errno == EINTR) continue;
       return sys_error("read", path);
+    }
+    if (data.size() + static_cast<std::size_t>(n) > limit) {
+      return payload_too_large("files " + path, data.size() + static_cast<std::size_t>(n), limit);
     }
     data.append(buf, static_cast<std::size_t>(n));
     if (static_cast<std::size_t>(n) < sizeof buf) return data;
@@ -93,7 +131,7 @@ class FilesHandler final : public SessionHandler {
   Task<Result<std::string>> read(std::string id) override {
     auto locked = co_await lock(id);
     if (!locked) co_return locked.error();
-    co_return read_all(fd_, path_);
+    co_return read_all(fd_, path_, files_payload_bytes_max);
   }
 
   Task<Status> write(std::string id, std::string data) override;
@@ -106,6 +144,7 @@ class FilesHandler final : public SessionHandler {
  private:
   Task<Status> lock(const std::string& id);
   Result<int> open_file(const std::string& path);
+  Status replace_file(std::string_view data);
   Status stamp(int fd);
   void release();
 
@@ -121,22 +160,27 @@ class FilesHandler final : public SessionHandler {
   bool created_empty_ = false;
 };
 
-// Opens (creating if absent) without following symlinks; remembers whether we created it. The
-// usual case, a session that exists, costs one open; only a missing file is created, with
-// O_EXCL so that we know it was us. Another request can create or remove the file in between,
-// so the two attempts alternate, a bounded number of times.
+// Opens (creating if absent) without following symlinks, and only a file refusal() accepts;
+// remembers whether we created it. The usual case, a session that exists, costs one open; only
+// a missing file is created, with O_EXCL so that we know it was us. Another request can create
+// or remove the file in between, so the two attempts alternate, a bounded number of times.
+// O_NONBLOCK: a FIFO planted under the session's name must not hang the open.
 Result<int> FilesHandler::open_file(const std::string& path) {
+  constexpr int flags = O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
   for (int attempt = 0; attempt < reopen_attempts_max; ++attempt) {
-    int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
+    FdGuard fd{::open(path.c_str(), flags)};
+    if (fd.fd >= 0) {
+      struct stat st {};
+      if (::fstat(fd.fd, &st) != 0) return sys_error("cannot stat", path);
+      if (auto why = refusal(st)) return fail(ErrorCode::io, "session file " + path + " " + *why);
       created_empty_ = false;
-      return fd;
+      return fd.release();
     }
     if (errno != ENOENT) return sys_error("cannot open", path);
-    fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
+    fd.fd = ::open(path.c_str(), O_CREAT | O_EXCL | flags, 0600);
+    if (fd.fd >= 0) {
       created_empty_ = true;
-      return fd;
+      return fd.release();
     }
     if (errno != EEXIST) return sys_error("cannot create", path);
   }
@@ -144,18 +188,20 @@ Result<int> FilesHandler::open_file(const std::string& path) {
 }
 
 // PHP's order: open, then a blocking exclusive flock. Blocking is a scheduling point here, and a
-// file unlinked while we waited (destroy or gc by another request) is opened again.
+// file replaced (a write by the holder renames a new file into place) or unlinked while we
+// waited is opened again. The wait budget (IoPoints::blocked's attempt count) spans reopenings.
 Task<Status> FilesHandler::lock(const std::string& id) {
   // gc may have removed our locked file: never read or write the unlinked inode.
   if (fd_ >= 0 && id == id_ && still_at(locked_, path_)) co_return ok_status();
   release();
   auto path = session_file_path(dir_, id);
   if (!path) co_return bad_id(id);
+  int attempt = 0;
   for (int reopen = 0; reopen < reopen_attempts_max; ++reopen) {
     auto opened = open_file(*path);
     if (!opened) co_return opened.error();
     FdGuard guard{opened.value()};
-    for (int attempt = 0; ::flock(guard.fd, LOCK_EX | LOCK_NB) != 0; ++attempt) {
+    for (; ::flock(guard.fd, LOCK_EX | LOCK_NB) != 0; ++attempt) {
       if (errno != EWOULDBLOCK && errno != EINTR) co_return sys_error("flock", *path);
       if (!co_await env_.points->blocked("flock " + *path, attempt)) {
         co_return fail(ErrorCode::timeout, "timed out waiting for the lock on " + *path);
@@ -170,7 +216,7 @@ Task<Status> FilesHandler::lock(const std::string& id) {
     path_ = *path;
     co_return ok_status();
   }
-  co_return fail(ErrorCode::io, "session file kept disappearing: " + *path);
+  co_return fail(ErrorCode::io, "session file kept being replaced or removed: " + *path);
 }
 
 // Sets the mtime from the handler's clock, so that gc and expiry follow virtual time too.
@@ -182,21 +228,48 @@ Status FilesHandler::stamp(int fd) {
   return ok_status();
 }
 
+// The session file is never changed in place: `data` goes to a temporary file in the same
+// directory, which we lock before anyone can see it, and is renamed over sess_<id>. A writer
+// killed at any point leaves the old bytes or the new ones, never an empty or torn file (PHP
+// truncates, then writes: issue #14, D4). The lock moves with the name: from the rename on,
+// sess_<id> is the new file, which we hold; closing the old one wakes the requests that
+// waited on it, and lock() sends them to the new one. (PHP processes waiting on the old file
+// do not look again: docs/handlers.md, "files:DIR".)
+Status FilesHandler::replace_file(std::string_view data) {
+  std::string temp = dir_ + "/" + std::string(files_temp_prefix) + "XXXXXX";
+  FdGuard t{::mkostemp(temp.data(), O_CLOEXEC)};
+  if (t.fd < 0) return sys_error("cannot create a temporary file in", dir_);
+  auto failed = [&](const std::string& what, const std::string& path) {
+    HandlerError e = sys_error(what, path);
+    ::unlink(temp.c_str());
+    return Status(std::move(e));
+  };
+  if (::flock(t.fd, LOCK_EX | LOCK_NB) != 0) return failed("cannot lock", temp);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(t.fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return failed("cannot write", temp);
+    done += static_cast<std::size_t>(n);
+  }
+  if (Status st = stamp(t.fd); !st) return failed("cannot set mtime of", temp);
+  auto identity = identity_of(t.fd);
+  if (!identity) return failed("cannot stat", temp);
+  if (::rename(temp.c_str(), path_.c_str()) != 0) return failed("cannot rename over", path_);
+  ::close(std::exchange(fd_, t.release()));
+  locked_ = *identity;
+  created_empty_ = false;
+  return ok_status();
+}
+
 Task<Status> FilesHandler::write(std::string id, std::string data) {
+  if (data.size() > files_payload_bytes_max) {
+    co_return payload_too_large("files " + dir_, data.size(), files_payload_bytes_max);
+  }
   auto locked = co_await lock(id);
   if (!locked) co_return locked.error();
   co_await env_.points->point("files.write");
-  // 8.2.36 truncates first, then writes at offset 0.
-  if (::ftruncate(fd_, 0) != 0) co_return sys_error("cannot truncate", path_);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) co_return sys_error("cannot write", path_);
-    done += static_cast<std::size_t>(n);
-  }
-  created_empty_ = false;
-  co_return stamp(fd_);
+  co_return replace_file(data);
 }
 
 Task<Status> FilesHandler::update_timestamp(std::string id, std::string data) {
@@ -234,6 +307,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
   std::int64_t count = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
+    if (name.starts_with(files_temp_prefix)) remove_if_abandoned(dir_ + "/" + name);
     if (name.rfind("sess_", 0) != 0) continue;
     const std::string path = dir_ + "/" + name;
     struct stat st {};
@@ -254,7 +328,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
       }
       continue;
     }
-    if (unlink_unless_locked(path)) ++count;
+    if (unlink_unless_locked(path, now - max_lifetime_s)) ++count;
   }
   ::closedir(d);
   co_return count;
@@ -274,7 +348,7 @@ Task<Result<bool>> FilesHandler::validate_id(std::string id) {
   auto path = session_file_path(dir_, id);
   if (!path) co_return false;
   struct stat st {};
-  if (::lstat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) co_return false;
+  if (::lstat(path->c_str(), &st) != 0 || refusal(st)) co_return false;
   // A file this request created by reading an unknown id is not a session yet.
   co_return !(fd_ >= 0 && id == id_ && created_empty_);
 }
@@ -300,28 +374,52 @@ std::optional<std::string> session_file_path(const std::string& dir, const std::
   return dir + "/sess_" + id;
 }
 
+namespace {
+
+// Beyond PHP, which checks only each session file's owner: the directory must belong to us or
+// to root, and a directory anyone may write to must be sticky (like /tmp), or others could
+// rename our files away and put theirs in place (issue #14, D19).
+Status check_save_dir(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return sys_error("files: save path", dir);
+  if (!S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::io, "files: save path " + dir + " is not a directory");
+  }
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    return fail(ErrorCode::io, "files: save path " + dir + " belongs to uid " +
+                                   std::to_string(st.st_uid) + ", not to this process or root");
+  }
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+    return fail(ErrorCode::io, "files: save path " + dir +
+                                   " is writable by every user and not sticky (chmod o-w or +t)");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return sys_error("files: save path not writable:", dir);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<FilesBackend>> FilesBackend::create(std::string dir, std::uint64_t seed,
                                                            Clock& clock) {
   if (dir.empty()) return fail(ErrorCode::io, "files: empty save path");
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return sys_error("files: save path", dir);
-  if (!S_ISDIR(st.st_mode))
-    return fail(ErrorCode::io, "files: save path " + dir + " is not a directory");
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    return sys_error("files: save path not writable:", dir);
+  if (Status ok = check_save_dir(dir); !ok) return ok.error();
   return std::unique_ptr<FilesBackend>(new FilesBackend(std::move(dir), seed, clock));
 }
 
 Guarantees FilesBackend::guarantees() const {
   Guarantees g;
+  g.payload_bytes_max = files_payload_bytes_max;
+  g.store.payload_bytes_max = files_payload_bytes_max;
   g.concurrency = Concurrency::serialised;  // flock from read to close
   g.store.expiry = model::Expiry::gc_only;
   g.store.id_bytes_max = files_id_bytes_max;
-  // The flock goes with the descriptor when a process dies. A write truncates, then writes (as
-  // PHP's files module does), so a write that fails half-way leaves an empty or torn file.
+  // The flock goes with the descriptor when a process dies. A write goes to a temporary file
+  // renamed into place, so a write that fails half-way leaves the previous session.
   g.faults.recovery = Recovery::process_exit;
-  g.faults.failed_write = FailedWrite::undefined;
+  g.faults.failed_write = FailedWrite::unchanged;
   g.faults.local_disk = true;
   return g;
 }

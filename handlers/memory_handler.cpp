@@ -22,6 +22,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> write(std::string id, std::string data) override {
     if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     store_->sessions[id] = model::StoredSession{std::move(data), now()};
     co_return ok_status();
   }
@@ -60,6 +61,7 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Status> update_timestamp(std::string id, std::string data) override {
     if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     auto [it, inserted] = store_->sessions.try_emplace(id, model::StoredSession{data, now()});
     if (!inserted) it->second.mtime_s = now();
     co_return ok_status();
@@ -67,6 +69,10 @@ class MemoryHandler final : public SessionHandler {
 
  private:
   std::int64_t now() const { return env_.clock->now_s(); }
+  /// Every handler refuses payloads over Guarantees::payload_bytes_max (issue #14, D3).
+  static HandlerError too_large(std::size_t bytes) {
+    return payload_too_large("memory", bytes, payload_bytes_max_default);
+  }
   std::shared_ptr<MemoryStore> store_;
   RequestEnv env_;
 };
@@ -78,6 +84,7 @@ Guarantees MemoryBackend::guarantees() const {
   // Each operation is atomic, but nothing spans a request: overlapping requests lose updates.
   g.concurrency = Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::gc_only;
+  g.store.payload_bytes_max = g.payload_bytes_max;
   // No lock outlives a call, a write replaces the map entry at once, and there is no server.
   g.faults = FaultBehaviour{};
   return g;

@@ -1,6 +1,7 @@
 #include "handlers/merge.hpp"
 
 #include <variant>
+#include <vector>
 
 #include "model/codec.hpp"
 
@@ -8,12 +9,35 @@ namespace ss::handlers {
 
 namespace {
 
+bool holds_reference(const std::vector<model::Entry>& entries);
+
+bool holds_reference(const model::Value& v) {
+  if (std::holds_alternative<model::Reference>(v.v)) return true;
+  if (const auto* a = std::get_if<model::Array>(&v.v)) return holds_reference(a->items);
+  if (const auto* o = std::get_if<model::Object>(&v.v)) return holds_reference(o->props);
+  return false;
+}
+
+// Recursion is bounded by the decoder's depth limit (model::decode_depth_max).
+bool holds_reference(const std::vector<model::Entry>& entries) {
+  for (const model::Entry& e : entries) {
+    if (holds_reference(e.value)) return true;
+  }
+  return false;
+}
+
 Result<model::Array> decode_side(std::string_view bytes, std::string_view side) {
   auto decoded = model::decode_session(bytes, model::Serializer::php);
   if (const auto* e = std::get_if<model::DecodeError>(&decoded)) {
     return fail(ErrorCode::conflict, "cannot merge concurrent writes: the " + std::string(side) +
                                          " session is not in the php serializer format (offset " +
                                          std::to_string(e->offset) + ": " + e->message + ")");
+  }
+  // A reference names its target by number; keys taken from two sessions would renumber them.
+  if (holds_reference(std::get<model::Array>(decoded).items)) {
+    return fail(ErrorCode::conflict, "cannot merge concurrent writes: the " + std::string(side) +
+                                         " session holds references (R:/r:), which a key-level "
+                                         "merge would break");
   }
   return std::get<model::Array>(std::move(decoded));
 }

@@ -306,6 +306,11 @@ class RedisHandler final : public SessionHandler {
   }
   [[nodiscard]] std::string expiry_ms() { return std::to_string(expiry_at_ms()); }
   [[nodiscard]] std::int64_t now_s() const { return env_.clock->now_s(); }
+  [[nodiscard]] static std::string max_bytes() { return std::to_string(redis_payload_bytes_max); }
+  [[nodiscard]] HandlerError too_large(const std::string& k, long long bytes) const {
+    return payload_too_large(endpoint(config_) + " " + k, static_cast<std::uint64_t>(bytes),
+                             redis_payload_bytes_max);
+  }
 
   Result<std::optional<std::string>> get_live(const std::string& k);
   Result<std::string> read_optimistic(const std::string& id);
@@ -337,9 +342,10 @@ class RedisHandler final : public SessionHandler {
 };
 
 Result<std::optional<std::string>> RedisHandler::get_live(const std::string& k) {
-  auto r = conn_.run({"EVAL", redis_lua::get_live, "1", k, now_ms()});
+  auto r = conn_.run({"EVAL", redis_lua::get_live, "1", k, now_ms(), max_bytes()});
   if (!r) return r.error();
   if (r.value()->type == REDIS_REPLY_NIL) return std::optional<std::string>();
+  if (r.value()->type == REDIS_REPLY_INTEGER) return too_large(k, r.value()->integer);
   if (r.value()->type != REDIS_REPLY_STRING) {
     return fail(ErrorCode::io, endpoint(config_) + ": " + k + " does not hold a string");
   }
@@ -367,12 +373,17 @@ Task<Result<std::string>> RedisHandler::read(std::string id) {
 // The value and its expiry in one step: the expiry tells a later write whether a vanished
 // session expired (written as given) or was destroyed (never brought back).
 Result<std::string> RedisHandler::read_optimistic(const std::string& id) {
-  auto r = conn_.run({"EVAL", redis_lua::get_live_with_expiry, "1", key(id), now_ms()});
+  auto r =
+      conn_.run({"EVAL", redis_lua::get_live_with_expiry, "1", key(id), now_ms(), max_bytes()});
   if (!r) return r.error();
   const redisReply* reply = r.value().get();
   Snapshot& snap = snapshots_[id];
   snap = Snapshot{};
   if (reply->type == REDIS_REPLY_NIL) return std::string();
+  if (reply->type == REDIS_REPLY_INTEGER) {
+    snapshots_.erase(id);
+    return too_large(key(id), reply->integer);
+  }
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
       reply->element[0]->type != REDIS_REPLY_STRING ||
       reply->element[1]->type != REDIS_REPLY_INTEGER) {
@@ -394,6 +405,7 @@ bool RedisHandler::destroyed_since_read(const std::string& id) {
 
 Task<Status> RedisHandler::write(std::string id, std::string data) {
   if (!model::valid_session_id(id)) co_return bad_id(id);
+  if (data.size() > redis_payload_bytes_max) co_return too_large(key(id), data.size());
   switch (config_.mode) {
     case RedisMode::optimistic: co_return co_await write_optimistic(id, data);
     case RedisMode::lock: co_return co_await write_locked(id, data);
@@ -554,6 +566,7 @@ Task<Result<bool>> RedisHandler::validate_id(std::string id) {
 
 Task<Status> RedisHandler::update_timestamp(std::string id, std::string data) {
   if (!model::valid_session_id(id)) co_return bad_id(id);
+  if (data.size() > redis_payload_bytes_max) co_return too_large(key(id), data.size());
   std::string secret;
   if (config_.mode == RedisMode::lock) {
     if (lock_id_ != id) {
@@ -868,6 +881,8 @@ Guarantees RedisBackend::guarantees() const {
   }
   g.store.expiry = model::Expiry::ttl;
   g.store.ttl_s = config_.ttl_s;
+  g.payload_bytes_max = redis_payload_bytes_max;
+  g.store.payload_bytes_max = redis_payload_bytes_max;
   // A crashed holder's lock key stays until its lease ends. A command whose connection breaks
   // after it was sent may or may not have run; and what the server keeps across a restart is
   // its persistence configuration, which the handler cannot promise.

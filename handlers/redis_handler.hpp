@@ -27,6 +27,10 @@ namespace ss::handlers {
 /// How overlapping requests on one session are reconciled.
 enum class RedisMode : std::uint8_t { none, optimistic, lock };
 
+/// The largest session read or written (Guarantees::payload_bytes_max): a larger write is
+/// refused before it is sent, a larger stored value is reported by its length and never fetched.
+inline constexpr std::size_t redis_payload_bytes_max = payload_bytes_max_default;
+
 /// Everything a `redis://` URI says. Defaults follow phpredis where it has one.
 struct RedisConfig {
   /// A loopback address (127.0.0.0/8 or ::1); `localhost` is stored as 127.0.0.1.
@@ -64,17 +68,24 @@ struct RedisConfig {
 /// bench/ sends exactly the handler's commands.
 namespace redis_lua {
 
-// The session key's value if it exists and has not expired in virtual time (see real_ms).
-// KEYS[1] session key; ARGV[1] the real millisecond of virtual "now".
+// The session key's value if it exists and has not expired in virtual time (see real_ms); its
+// length (an integer) instead when that is over ARGV[2], so that a huge value never crosses
+// the connection. KEYS[1] session key; ARGV[1] the real millisecond of virtual "now";
+// ARGV[2] the largest value returned.
 inline constexpr const char* get_live = R"lua(
 local t = redis.call('PEXPIRETIME', KEYS[1])
 if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return false end
+local n = redis.call('STRLEN', KEYS[1])
+if n > tonumber(ARGV[2]) then return n end
 return redis.call('GET', KEYS[1]))lua";
 
-// `optimistic` read: {value, PEXPIRETIME} of a live session, else false.
+// `optimistic` read: {value, PEXPIRETIME} of a live session, else false; the length alone when
+// it is over ARGV[2].
 inline constexpr const char* get_live_with_expiry = R"lua(
 local t = redis.call('PEXPIRETIME', KEYS[1])
 if t == -2 or (t >= 0 and t < tonumber(ARGV[1])) then return false end
+local n = redis.call('STRLEN', KEYS[1])
+if n > tonumber(ARGV[2]) then return n end
 return {redis.call('GET', KEYS[1]), t})lua";
 
 // 1 when the session exists and has not expired in virtual time, else 0.

@@ -13,6 +13,9 @@
 #include <utility>
 #include <variant>
 
+#include <boost/asio/awaitable.hpp>
+
+#include "base/printable.hpp"
 #include "base/result.hpp"
 #include "handlers/clock.hpp"
 #include "model/options.hpp"
@@ -55,9 +58,10 @@ inline HandlerError fail(ErrorCode code, std::string reason) {
   return HandlerError{code, std::move(reason)};
 }
 /// The error every handler gives for an id that fails model::valid_session_id (the id is cut to 64
-/// bytes: it may be an attacker's megabyte).
+/// bytes: it may be an attacker's megabyte; control bytes are escaped: it may hold CR, LF or ESC).
 inline HandlerError bad_id(const std::string& id) {
-  return fail(ErrorCode::invalid_id, "malformed session id '" + id.substr(0, 64) + "'");
+  return fail(ErrorCode::invalid_id,
+              "malformed session id '" + base::printable(id.substr(0, 64)) + "'");
 }
 
 /// Where a handler may be suspended. Sequential runs use the default (never suspends); the
@@ -149,14 +153,26 @@ struct FaultBehaviour {
   [[nodiscard]] std::string str() const;
 };
 
+/// The largest session payload a backend stores unless it declares less: 16 MiB.
+inline constexpr std::size_t payload_bytes_max_default = std::size_t{16} << 20;
+
 /// What a backend promises, as data the suites read.
 struct Guarantees {
   Concurrency concurrency = Concurrency::last_writer_wins;
   model::StoreConfig store;
-  /// The largest session payload the backend stores.
-  std::size_t payload_bytes_max = 16 * 1024 * 1024;
+  /// The largest session payload the backend stores. Every handler enforces it on write and on
+  /// read (a larger stored session is an ErrorCode::capacity error naming its size, never an
+  /// attempt to hold it in memory).
+  std::size_t payload_bytes_max = payload_bytes_max_default;
   FaultBehaviour faults;
 };
+
+/// The error for a session of `bytes` bytes over `limit` (`where`: the handler and what it held).
+inline HandlerError payload_too_large(const std::string& where, std::uint64_t bytes,
+                                      std::size_t limit) {
+  return fail(ErrorCode::capacity, where + ": session data of " + std::to_string(bytes) +
+                                       " bytes exceeds payload_bytes_max=" + std::to_string(limit));
+}
 
 class FaultControl;
 class FaultDriver;

@@ -1,9 +1,13 @@
 #include "handlers/sqlite_handler.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -86,6 +90,19 @@ constexpr std::array<const char*, st_count> stmt_sql = {
 HandlerError db_error(sqlite3* db, const std::string& path, std::string_view what) {
   return fail(ErrorCode::io, "sqlite " + path + ": " + std::string(what) + ": " +
                                  (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+/// Creates the database file with mode 0600 when it does not exist (SQLite would use 0644 less
+/// the umask, and copies the database's mode to its -wal and -shm files). An existing file is
+/// left as it is.
+Status create_private(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return ok_status();
+  }
+  if (errno == EEXIST) return ok_status();
+  return fail(ErrorCode::io, "sqlite " + path + ": cannot create: " + std::strerror(errno));
 }
 
 /// Opens `path` with SQLite's sleeping busy handler off (waits are cooperative, see header).
@@ -249,22 +266,40 @@ Status SqliteHandler::end_transaction() {
   return ok_status();
 }
 
+// A row's payload is copied only when it is at most sqlite_payload_bytes_max bytes: the
+// statement returns NULL for a longer one (length() counts characters of a TEXT value written
+// by someone else, so such a value is checked again by its byte count here).
 Task<Result<std::string>> SqliteHandler::read(std::string id) {
   if (!model::valid_session_id(id)) co_return bad_id(id);
   if (auto locked = co_await lock_if_transactional(); !locked) co_return locked.error();
   std::optional<std::string> data;
   std::int64_t mtime = 0;
+  std::int64_t bytes = 0;
   auto done = co_await exec(
-      st_read, [&](sqlite3_stmt* st) { bind_text(st, 1, id); },
+      st_read,
       [&](sqlite3_stmt* st) {
+        bind_text(st, 1, id);
+        sqlite3_bind_int64(st, 2, static_cast<sqlite3_int64>(sqlite_payload_bytes_max));
+      },
+      [&](sqlite3_stmt* st) {
+        mtime = sqlite3_column_int64(st, 1);
+        bytes = sqlite3_column_int64(st, 2);
+        data.emplace();
         const void* p = sqlite3_column_blob(st, 0);
         const int n = sqlite3_column_bytes(st, 0);
-        data = p != nullptr ? std::string(static_cast<const char*>(p), n) : std::string();
-        mtime = sqlite3_column_int64(st, 1);
+        if (p != nullptr && static_cast<std::size_t>(n) <= sqlite_payload_bytes_max) {
+          data->assign(static_cast<const char*>(p), static_cast<std::size_t>(n));
+        } else if (p != nullptr) {
+          bytes = n;
+        }
       });
   if (!done) co_return done.error();
   // Expiry is lazy: an expired row is gone for readers even before gc deletes it.
   if (!data || now_s() - mtime > config_.ttl_s) co_return std::string();
+  if (data->empty() && static_cast<std::uint64_t>(bytes) > sqlite_payload_bytes_max) {
+    co_return payload_too_large("sqlite " + config_.path + " (session '" + id + "')",
+                                static_cast<std::uint64_t>(bytes), sqlite_payload_bytes_max);
+  }
   co_return std::move(*data);
 }
 
@@ -283,6 +318,9 @@ Task<Status> SqliteHandler::upsert(const std::string& id, const std::string& dat
 
 Task<Status> SqliteHandler::write(std::string id, std::string data) {
   if (!model::valid_session_id(id)) co_return bad_id(id);
+  if (data.size() > sqlite_payload_bytes_max) {
+    co_return payload_too_large("sqlite " + config_.path, data.size(), sqlite_payload_bytes_max);
+  }
   // A write without a read takes the lock too, and holds it until close().
   if (auto locked = co_await lock_if_transactional(); !locked) co_return locked;
   co_return co_await upsert(id, data);
@@ -394,6 +432,7 @@ std::optional<HandlerError> parse_param(const std::string& k, const std::string&
 /// empties it when `fresh`. Runs before any request, so SQLite's own (sleeping) busy handler is
 /// fine here.
 Status prepare_file(const std::string& path, bool fresh, int busy_timeout_ms) {
+  if (Status created = create_private(path); !created) return created;
   auto opened = open_db(path);
   if (!opened) return opened.error();
   sqlite3* db = opened.value();
@@ -508,6 +547,8 @@ Guarantees SqliteBackend::guarantees() const {
                                                             : Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::lazy;
   g.store.ttl_s = config_.ttl_s;
+  g.payload_bytes_max = sqlite_payload_bytes_max;
+  g.store.payload_bytes_max = sqlite_payload_bytes_max;
   // A dead connection's transaction is rolled back by SQLite (the next opener replays the WAL
   // without it); every statement is atomic.
   g.faults.recovery =

@@ -16,6 +16,10 @@
 // call) is off, and SQLITE_BUSY is retried through IoPoints::blocked, at most busy_timeout_ms /
 // 10 times, so that the explorer can run the holder meanwhile.
 //
+// The database file is created with mode 0600 (SQLite gives its -wal and -shm files the same
+// mode). Sessions over sqlite_payload_bytes_max are refused with ErrorCode::capacity on write,
+// and on read without loading them.
+//
 // Deliberately free of sqlite3 includes; only sqlite_handler.cpp (and sqlite_* tests) see it.
 
 #include <cstdint>
@@ -28,6 +32,9 @@
 namespace ss::handlers {
 
 enum class SqliteLock : std::uint8_t { none, transactional };
+
+/// The largest session read or written (Guarantees::payload_bytes_max).
+inline constexpr std::size_t sqlite_payload_bytes_max = payload_bytes_max_default;
 
 /// Everything a `sqlite:` URI says.
 struct SqliteConfig {
@@ -51,8 +58,11 @@ namespace sqlite_sql {
 inline constexpr const char* schema =
     "CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, "
     "mtime INTEGER NOT NULL, expiry INTEGER NOT NULL)";
-/// ?1 id.
-inline constexpr const char* read = "SELECT data, mtime FROM sessions WHERE id = ?1";
+/// ?1 id, ?2 the largest payload read: a longer one comes back as NULL (with its length), so
+/// that SQLite never loads it (length() of a blob reads no content).
+inline constexpr const char* read =
+    "SELECT CASE WHEN length(data) <= ?2 THEN data END, mtime, length(data) FROM sessions "
+    "WHERE id = ?1";
 inline constexpr const char* exists = "SELECT mtime FROM sessions WHERE id = ?1";
 /// ?1 id, ?2 data, ?3 mtime, ?4 expiry.
 inline constexpr const char* upsert =

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -13,6 +14,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "base/fd_guard.hpp"
+#include "base/printable.hpp"
 #include "handlers/factories.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"  // valid_session_id, php_made_id, session_id_bytes_max
@@ -58,9 +61,16 @@ constexpr int commit_rounds_max = 8;
 constexpr int cas_attempts_max = 4;
 /// Hard cap on lock attempts, in case an IoPoints never says stop.
 constexpr int lock_attempts_max = 1 << 20;
-/// Attaching waits for the creating process to finish initialising: 2000 x 1 ms at most.
-constexpr int ready_polls_max = 2000;
+/// Attaching waits for a live creating process to finish loading the files: 30,000 x 1 ms at
+/// most, then fails with ErrorCode::timeout. A creator that died is noticed at once (its lock on
+/// the segment is free while the segment is not ready) and the segment is rebuilt.
+constexpr int ready_polls_max = 30'000;
 constexpr long ready_poll_ns = 1'000'000;
+/// Opening restarts when the segment it found was removed or replaced meanwhile (a dead
+/// creator's segment being rebuilt by another process); bounded.
+constexpr int open_attempts_max = 16;
+/// Names the table a directory belongs to: `fresh=1` removes sess_ files only where it is.
+constexpr std::string_view marker_name = ".sessionspec-table";
 /// Like PHP's own create_sid: give up after 3 colliding ids.
 constexpr int sid_tries_max = 3;
 constexpr std::size_t no_row = static_cast<std::size_t>(-1);
@@ -114,6 +124,13 @@ struct RowHeader {
   std::uint64_t data_len;
   char id[id_bytes_max];
 };
+
+/// now_s - mtime_s > max_s without overflow: a row's mtime is whatever shared memory holds.
+bool expired(std::int64_t now_s, std::int64_t mtime_s, std::int64_t max_s) {
+  std::int64_t age = 0;
+  if (__builtin_sub_overflow(now_s, mtime_s, &age)) return mtime_s < 0;
+  return age > max_s;
+}
 
 constexpr std::size_t round_up(std::size_t n, std::size_t to) {
   return (n + to - 1) / to * to;
@@ -191,7 +208,9 @@ struct FileContent {
   std::int64_t mtime_s = 0;
 };
 
-// Reads a whole file of at most `limit` bytes, without following symlinks.
+// Reads a whole file of at most `limit` bytes, without following symlinks. Only regular files
+// with one link, owned by us, are read: the directory is ours (prepare_dir), so anything else
+// was put there to be read through us.
 Result<FileContent> read_file_limited(const std::string& path, std::size_t limit) {
   // O_NONBLOCK: a FIFO planted under a session's name must not hang us before fstat refuses it.
   FdGuard g{::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
@@ -199,6 +218,11 @@ Result<FileContent> read_file_limited(const std::string& path, std::size_t limit
   struct stat st {};
   if (::fstat(g.fd, &st) != 0) return table_error("cannot stat", path);
   if (!S_ISREG(st.st_mode)) return fail(ErrorCode::io, "table: " + path + " is not a file");
+  if (st.st_nlink != 1 || st.st_uid != ::geteuid()) {
+    return fail(ErrorCode::io, "table: " + path + " has " + std::to_string(st.st_nlink) +
+                                   " links and belongs to uid " + std::to_string(st.st_uid) +
+                                   " (want 1 link, uid " + std::to_string(::geteuid()) + ")");
+  }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size > limit) {
     return fail(ErrorCode::capacity,
@@ -261,9 +285,55 @@ bool ours_to_clear(std::string_view name) {
   return name.starts_with(file_prefix) || name.starts_with(temp_prefix) || name == gc_hint_name;
 }
 
+/// How many sess_ files `dir` holds (for the marker decision and fresh=1's refusal).
+Result<std::size_t> count_sessions(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return table_error("cannot list", dir);
+  std::size_t n = 0;
+  while (dirent* e = ::readdir(d)) n += std::string_view(e->d_name).starts_with(file_prefix);
+  ::closedir(d);
+  return n;
+}
+
+/// The table NAME the directory's marker names, or "" when it has none.
+std::string marker_owner(const std::string& dir) {
+  auto marker = read_file_limited(file_path(dir, marker_name), table_name_bytes_max + 1);
+  if (!marker) return {};
+  std::string name = marker.value().bytes;
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
+// The marker says "every sess_ file here was written by table NAME". It is written into a
+// directory the table creates, or adopts while the directory holds no sessions; a directory
+// that already held sess_ files (PHP's, say) never gets one.
+Status claim_dir(const TableConfig& c, bool created) {
+  if (!created) {
+    const std::string owner = marker_owner(c.dir);
+    if (!owner.empty()) return ok_status();
+    auto sessions = count_sessions(c.dir);
+    if (!sessions) return sessions.error();
+    if (sessions.value() > 0) return ok_status();
+  }
+  return write_file_atomic(c.dir, file_path(c.dir, marker_name), c.name + "\n", ::time(nullptr));
+}
+
 // ?fresh=1: an empty table. Other processes still mapping the old segment keep it until they
-// close it; new backends get a new one.
+// close it; new backends get a new one. Session files are removed only from a directory whose
+// marker names this table: fresh=1 never deletes sessions another program wrote (issue #14, D5:
+// pointed at a PHP session directory, it used to delete every sess_ file there).
 Status start_fresh(const TableConfig& c) {
+  const std::string owner = marker_owner(c.dir);
+  if (owner != c.name) {
+    auto sessions = count_sessions(c.dir);
+    if (!sessions) return sessions.error();
+    return fail(ErrorCode::unsupported,
+                "table: fresh=1 refused: " + c.dir + " holds " + std::to_string(sessions.value()) +
+                    " sess_ files that table " + c.name + " did not write (" +
+                    (owner.empty() ? "no " + std::string(marker_name) + " marker"
+                                   : "its marker names table " + owner) +
+                    "); use a directory of its own, or empty this one yourself");
+  }
   const std::string shm = table_shm_name(c.name);
   if (::shm_unlink(shm.c_str()) != 0 && errno != ENOENT) return table_error("cannot unlink", shm);
   DIR* d = ::opendir(c.dir.c_str());
@@ -275,14 +345,37 @@ Status start_fresh(const TableConfig& c) {
   return ok_status();
 }
 
-Status prepare_dir(const TableConfig& c) {
-  if (::mkdir(c.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return table_error("cannot create directory", c.dir);
-  }
+// The directory (by default /tmp/sessionspec-table-NAME, a name anyone can predict) must be a
+// real directory of ours that nobody else can write to; otherwise another user could plant
+// sessions in it or move ours away (issue #14, D6). Its last component is not followed if it
+// is a symbolic link.
+Status check_dir(const std::string& dir) {
   struct stat st {};
-  if (::stat(c.dir.c_str(), &st) != 0) return table_error("cannot stat", c.dir);
-  if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, "table: " + c.dir + " is not a directory");
-  if (::access(c.dir.c_str(), W_OK | X_OK) != 0) return table_error("cannot write to", c.dir);
+  if (::lstat(dir.c_str(), &st) != 0) return table_error("cannot stat", dir);
+  if (S_ISLNK(st.st_mode)) {
+    return fail(ErrorCode::io, "table: " + dir + " is a symbolic link; give the real directory");
+  }
+  if (!S_ISDIR(st.st_mode)) return fail(ErrorCode::io, "table: " + dir + " is not a directory");
+  if (st.st_uid != ::geteuid()) {
+    return fail(ErrorCode::io, "table: " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+                                   ", not to this process (uid " + std::to_string(::geteuid()) +
+                                   ")");
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return fail(ErrorCode::io, "table: " + dir + " (mode " + mode +
+                                   ") is writable by its group or others; chmod go-w it");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) return table_error("cannot write to", dir);
+  return ok_status();
+}
+
+Status prepare_dir(const TableConfig& c) {
+  const bool created = ::mkdir(c.dir.c_str(), 0700) == 0;
+  if (!created && errno != EEXIST) return table_error("cannot create directory", c.dir);
+  if (Status safe = check_dir(c.dir); !safe) return safe;
+  if (Status claimed = claim_dir(c, created); !claimed) return claimed;
   return c.fresh ? start_fresh(c) : ok_status();
 }
 
@@ -294,6 +387,7 @@ struct TableShared {
       : config(std::move(c)), rng(model::Rng::for_handler_ids(seed)) {}
   ~TableShared() {
     if (base != nullptr) ::munmap(base, bytes);
+    if (fd >= 0) ::close(fd);
   }
   TableShared(const TableShared&) = delete;
   TableShared& operator=(const TableShared&) = delete;
@@ -320,22 +414,55 @@ struct TableShared {
     return n;
   }
 
+  /// The segment still has the size it was mapped with. A segment file cut short under the
+  /// mapping (by another process) would turn the next access into SIGBUS, so every operation
+  /// checks first (one fstat).
+  [[nodiscard]] std::optional<HandlerError> truncated() const {
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= bytes) return {};
+    return fail(ErrorCode::io, "table " + config.name + ": segment " + table_shm_name(config.name) +
+                                   " is no longer " + std::to_string(bytes) +
+                                   " bytes long (truncated by another process?)");
+  }
+
   TableConfig config;
   std::byte* base = nullptr;
   std::size_t bytes = 0;
   std::size_t stride = 0;
+  /// The segment's descriptor, kept open for truncated().
+  int fd = -1;
   model::Rng rng;
 };
 
 namespace {
 
+// `id` is a valid id (at most id_bytes_max bytes), so comparing id_len with its size first
+// keeps the memcmp inside the row whatever id_len holds.
 bool row_holds(const RowHeader& r, std::string_view id) {
   return r.state.load(std::memory_order_acquire) == row_used && r.id_len == id.size() &&
          std::memcmp(r.id, id.data(), id.size()) == 0;
 }
 
-std::string row_id(const RowHeader& r) {
-  return std::string(r.id, r.id_len);
+/// The id a row holds, or nullopt when its length or bytes are not those of a valid id: lengths
+/// and ids in shared memory are whatever the last writer left, and an id becomes a file path.
+std::optional<std::string> row_id(const RowHeader& r) {
+  if (r.id_len > id_bytes_max) return std::nullopt;
+  std::string id(r.id, r.id_len);
+  if (!valid_id(id)) return std::nullopt;
+  return id;
+}
+
+/// The payload of row i, or an error naming the row when its length is out of bounds (issue
+/// #14, D15: a corrupt data_len used to end in SIGBUS or std::length_error).
+Result<std::string_view> row_data(const TableShared& s, std::size_t i) {
+  const std::uint64_t n = s.row(i).data_len;
+  if (n > s.config.row_bytes_max) {
+    return fail(ErrorCode::io, "table " + s.config.name + ": row " + std::to_string(i) +
+                                   " is corrupt (data_len=" + std::to_string(n) +
+                                   ", row_bytes_max=" + std::to_string(s.config.row_bytes_max) +
+                                   ")");
+  }
+  return std::string_view(s.data(i), static_cast<std::size_t>(n));
 }
 
 // Copies a session into row i under a new version. The caller holds the lock and has set dirty.
@@ -356,7 +483,9 @@ void repair_row(const TableShared& s, std::size_t i) {
   RowHeader& r = s.row(i);
   if (r.dirty.load(std::memory_order_acquire) == 0) return;
   if (r.state.load(std::memory_order_acquire) == row_used) {
-    auto file = read_file_limited(session_path(s.config.dir, row_id(r)), s.config.row_bytes_max);
+    const auto id = row_id(r);
+    auto file = id ? read_file_limited(session_path(s.config.dir, *id), s.config.row_bytes_max)
+                   : Result<FileContent>(fail(ErrorCode::io, "corrupt id"));
     if (file) {
       store_payload(s, i, file.value().bytes, file.value().mtime_s);
     } else {
@@ -469,62 +598,145 @@ void pause_briefly() {
   ::nanosleep(&ts, nullptr);
 }
 
-// Waits (bounded) for the creator to size and publish the segment, then checks it is ours and
-// has the geometry this URI asks for.
-Status attach_segment(TableShared& s, int fd, const std::string& shm) {
+/// `fd` is the segment `shm` names now, not one removed (or removed and re-created) since.
+bool names_segment(const std::string& shm, int fd) {
+  FdGuard now{::shm_open(shm.c_str(), O_RDONLY | O_CLOEXEC, 0)};
+  struct stat named {};
+  struct stat ours {};
+  return now.fd >= 0 && ::fstat(now.fd, &named) == 0 && ::fstat(fd, &ours) == 0 &&
+         named.st_dev == ours.st_dev && named.st_ino == ours.st_ino;
+}
+
+// The segment's name is predictable too: another user could create it first and then read and
+// change every session through it. Only a segment of ours, closed to others, is used (D6).
+Status check_segment_owner(int fd, const std::string& shm) {
   struct stat st {};
-  int polls = 0;
-  for (; polls < ready_polls_max; ++polls, pause_briefly()) {
-    if (::fstat(fd, &st) != 0) return table_error("cannot stat", shm);
-    if (static_cast<std::size_t>(st.st_size) >= header_bytes()) break;
+  if (::fstat(fd, &st) != 0) return table_error("cannot stat", shm);
+  if (st.st_uid == ::geteuid() && (st.st_mode & 077) == 0) return ok_status();
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return fail(ErrorCode::io, "table: segment " + shm + " belongs to uid " +
+                                 std::to_string(st.st_uid) + " with mode " + mode +
+                                 "; a table's segment must be its owner's alone (uid " +
+                                 std::to_string(::geteuid()) + ", mode 0600)");
+}
+
+/// The creator has published the segment (looked at through a read-only map of its header).
+bool segment_ready(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || static_cast<std::size_t>(st.st_size) < header_bytes()) return false;
+  void* map = ::mmap(nullptr, header_bytes(), PROT_READ, MAP_SHARED, fd, 0);
+  if (map == MAP_FAILED) return false;
+  const bool ready =
+      static_cast<const SegmentHeader*>(map)->ready.load(std::memory_order_acquire) == 1;
+  ::munmap(map, header_bytes());
+  return ready;
+}
+
+// The creator holds an exclusive flock on the segment from creating it until it is ready.
+// Having the lock proves nobody removed the segment meanwhile only if the name still leads to
+// it: an attacher may have taken the lock first and removed it (see wait_until_ready).
+Result<bool> try_create(TableShared& s, int fd, const std::string& shm, const Clock& clock) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0 || !names_segment(shm, fd)) return false;
+  Status created = create_segment(s, fd, shm, clock);
+  ::flock(fd, LOCK_UN);
+  if (!created) return created.error();
+  return true;
+}
+
+// Waits (bounded) for the creator to publish the segment. A free lock on a segment that is not
+// ready means its creator died (a killed process drops its flocks): the segment is removed --
+// only the segment; the sessions are in the files -- and the caller starts over, creating it
+// again from the files (issue #14, D5: this used to fail after 2 s and advise ?fresh=1, which
+// deleted every session). False: start over.
+Result<bool> wait_until_ready(int fd, const std::string& shm, const std::string& dir) {
+  for (int polls = 0; polls < ready_polls_max; ++polls, pause_briefly()) {
+    if (segment_ready(fd)) return true;
+    if (!names_segment(shm, fd)) return false;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) continue;  // its creator is alive and loading
+    const bool ready = segment_ready(fd);
+    if (!ready && names_segment(shm, fd)) ::shm_unlink(shm.c_str());
+    ::flock(fd, LOCK_UN);
+    return ready ? Result<bool>(true) : Result<bool>(false);
   }
-  if (polls == ready_polls_max) return fail(ErrorCode::io, "table: " + shm + " was never sized");
-  s.bytes = static_cast<std::size_t>(st.st_size);
+  return fail(ErrorCode::timeout, "table: the process creating " + shm + " has been loading " +
+                                      dir + " for " + std::to_string(ready_polls_max) +
+                                      " ms and is still alive; try again when it is done");
+}
+
+// Checks that a published segment is ours, whole, and has the geometry this URI asks for, then
+// maps it.
+Status map_attached(TableShared& s, int fd, const std::string& shm) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return table_error("cannot stat", shm);
+  const std::size_t want_bytes = header_bytes() + s.config.rows_max * s.stride;
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size < header_bytes()) {
+    return fail(ErrorCode::io,
+                "table: " + shm + " is truncated (" + std::to_string(size) + " bytes)");
+  }
+  s.bytes = std::min(size, want_bytes);
   void* map = ::mmap(nullptr, s.bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (map == MAP_FAILED) return table_error("cannot map", shm);
   s.base = static_cast<std::byte*>(map);
   const SegmentHeader& h = s.header();
-  for (; polls < ready_polls_max && h.ready.load(std::memory_order_acquire) == 0; ++polls) {
-    pause_briefly();
-  }
-  if (h.ready.load(std::memory_order_acquire) == 0) {
-    return fail(ErrorCode::io, "table: " + shm +
-                                   " never became ready (its creator died while "
-                                   "loading?); open it with ?fresh=1");
-  }
   if (h.magic != segment_magic || h.layout != segment_layout) {
     return fail(ErrorCode::io, "table: " + shm + " is not a sessionspec table of this version");
   }
-  const std::size_t want_bytes = header_bytes() + s.config.rows_max * s.stride;
-  if (h.rows_max != s.config.rows_max || h.row_bytes_max != s.config.row_bytes_max ||
-      std::string(h.dir) != s.config.dir || s.bytes != want_bytes) {
+  const std::string dir(h.dir, ::strnlen(h.dir, dir_bytes_max));
+  const bool same = h.rows_max == s.config.rows_max && h.row_bytes_max == s.config.row_bytes_max &&
+                    dir == s.config.dir;
+  if (same && size != want_bytes) {
+    return fail(ErrorCode::io, "table: " + shm + " is truncated (" + std::to_string(size) +
+                                   " bytes, its rows need " + std::to_string(want_bytes) +
+                                   "); remove the segment (the sessions stay in their files)");
+  }
+  if (!same) {
     return fail(ErrorCode::io, "table: " + shm + " exists with rows=" + std::to_string(h.rows_max) +
                                    " row_bytes=" + std::to_string(h.row_bytes_max) +
-                                   " dir=" + std::string(h.dir) +
-                                   "; open it with the same parameters or "
-                                   "?fresh=1");
+                                   " dir=" + base::printable(dir) + " (" + std::to_string(size) +
+                                   " bytes); open it with the same parameters, or remove the "
+                                   "segment (the sessions stay in their files)");
   }
   return ok_status();
 }
 
+Result<bool> attach_segment(TableShared& s, int fd, const std::string& shm) {
+  if (Status owned = check_segment_owner(fd, shm); !owned) return owned.error();
+  auto ready = wait_until_ready(fd, shm, s.config.dir);
+  if (!ready || !ready.value()) return ready;
+  if (Status mapped = map_attached(s, fd, shm); !mapped) return mapped.error();
+  return true;
+}
+
+// Creates the segment, or attaches to the one that exists. Either can find that another process
+// removed the segment meanwhile (rebuilding a dead creator's), and then starts over.
 Result<std::shared_ptr<TableShared>> open_segment(const TableConfig& c, std::uint64_t seed,
                                                   const Clock& clock) {
-  auto s = std::make_shared<TableShared>(c, seed);
-  s->stride = row_stride(c.row_bytes_max);
-  s->bytes = header_bytes() + c.rows_max * s->stride;
   const std::string shm = table_shm_name(c.name);
-  FdGuard fd{::shm_open(shm.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600)};
-  Status st = ok_status();
-  if (fd.fd >= 0) {
-    st = create_segment(*s, fd.fd, shm, clock);
-  } else if (errno == EEXIST) {
-    fd.fd = ::shm_open(shm.c_str(), O_RDWR | O_CLOEXEC, 0600);
-    st = fd.fd < 0 ? Status(table_error("cannot open", shm)) : attach_segment(*s, fd.fd, shm);
-  } else {
-    st = table_error("cannot create", shm);
+  for (int attempt = 0; attempt < open_attempts_max; ++attempt) {
+    auto s = std::make_shared<TableShared>(c, seed);
+    s->stride = row_stride(c.row_bytes_max);
+    s->bytes = header_bytes() + c.rows_max * s->stride;
+    FdGuard fd{::shm_open(shm.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600)};
+    Result<bool> done = false;
+    if (fd.fd >= 0) {
+      done = try_create(*s, fd.fd, shm, clock);
+    } else if (errno == EEXIST) {
+      fd.fd = ::shm_open(shm.c_str(), O_RDWR | O_CLOEXEC, 0600);
+      if (fd.fd < 0 && errno == ENOENT) continue;
+      if (fd.fd < 0) return table_error("cannot open", shm);
+      done = attach_segment(*s, fd.fd, shm);
+    } else {
+      return table_error("cannot create", shm);
+    }
+    if (!done) return done.error();
+    if (!done.value()) continue;
+    s->fd = fd.release();
+    return s;
   }
-  if (!st) return st.error();
-  return s;
+  return fail(ErrorCode::io, "table: " + shm + " kept being removed and created again while " +
+                                 "opening it (" + std::to_string(open_attempts_max) + " attempts)");
 }
 
 /// One request's view of the table.
@@ -583,7 +795,7 @@ class TableHandler final : public SessionHandler {
   Status update_row(std::size_t i, const std::string& id, const std::string& data);
   Status fill_new_row(std::size_t i, const std::string& id, const std::string& data);
   Status touch_row(std::size_t i, const std::string& id);
-  Status remove_row(std::size_t i, Removal why);
+  Status remove_row(std::size_t i, const std::string& id, Removal why);
   Task<Result<Removal>> removal_since(const std::string& id, const Snapshot& read);
   void remember_gc_max(std::int64_t max_s);
   [[nodiscard]] std::optional<HandlerError> storable(const std::string& id,
@@ -726,17 +938,20 @@ HandlerError TableHandler::refusal(const std::string& id, const std::string& why
 
 Task<Result<std::string>> TableHandler::read(std::string id) {
   if (!valid_id(id)) co_return bad_id(id);
+  if (auto cut = s_->truncated()) co_return *cut;
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   if (!found.value().found()) {
     snapshots_[id] = Snapshot{};  // this request's only: reading creates no row (unlike ZealPHP)
     co_return std::string();
   }
+  auto data = row_data(*s_, found.value().index);
+  if (!data) co_return data.error();
   const RowHeader& r = s_->row(found.value().index);
   Snapshot& snap = snapshots_[id];
   snap.version = r.version;
   snap.mtime_s = r.mtime_s;
-  snap.data.assign(s_->data(found.value().index), r.data_len);
+  snap.data.assign(data.value());
   co_return snap.data;
 }
 
@@ -746,6 +961,7 @@ Task<Result<std::string>> TableHandler::read(std::string id) {
 // is the table's own promise: a PHP engine simply drops a write that fails).
 Task<Status> TableHandler::write(std::string id, std::string data) {
   if (auto refused = storable(id, data.size())) co_return *refused;
+  if (auto cut = s_->truncated()) co_return *cut;
   for (int attempt = 0; attempt < cas_attempts_max; ++attempt) {
     auto plan = co_await plan_write(id, data);
     if (!plan) co_return plan.error();
@@ -788,7 +1004,9 @@ Task<Result<TableHandler::WritePlan>> TableHandler::plan_write(const std::string
   const std::size_t i = peek.value().index;
   const std::uint64_t seen = s_->row(i).version;
   if (seen == base.version) co_return WritePlan{std::nullopt, seen};
-  const std::string current(s_->data(i), s_->row(i).data_len);
+  auto stored = row_data(*s_, i);
+  if (!stored) co_return stored.error();
+  const std::string current(stored.value());
   peek.value().lock.reset();  // merging needs no lock: the swap re-checks `seen`
   auto merged = merge_session_keys(base.data, current, mine);
   if (!merged)
@@ -876,10 +1094,11 @@ Status TableHandler::fill_new_row(std::size_t i, const std::string& id, const st
   return st;
 }
 
-// The row lock is held. The file goes first: it is the commit point for a repair.
-Status TableHandler::remove_row(std::size_t i, Removal why) {
+// The row lock is held; `id` is the valid id the row holds. The file goes first: it is the
+// commit point for a repair.
+Status TableHandler::remove_row(std::size_t i, const std::string& id, Removal why) {
   RowHeader& r = s_->row(i);
-  const std::string path = session_path(dir(), row_id(r));
+  const std::string path = session_path(dir(), id);
   r.dirty.store(1, std::memory_order_release);
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
     HandlerError e = table_error("cannot unlink", path);
@@ -894,10 +1113,11 @@ Status TableHandler::remove_row(std::size_t i, Removal why) {
 
 Task<Status> TableHandler::destroy(std::string id) {
   if (!valid_id(id)) co_return bad_id(id);
+  if (auto cut = s_->truncated()) co_return *cut;
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   if (found.value().found()) {
-    Status st = remove_row(found.value().index, removal_destroy);
+    Status st = remove_row(found.value().index, id, removal_destroy);
     if (!st) co_return st;
   }
   snapshots_[id] = Snapshot{};
@@ -913,9 +1133,10 @@ Status TableHandler::touch_row(std::size_t i, const std::string& id) {
   if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno != ENOENT) return table_error("cannot set mtime of", path);
     // The file went missing behind our back; the row is the truth, so write it out again.
+    auto data = row_data(*s_, i);
+    if (!data) return data.error();
     r.dirty.store(1, std::memory_order_release);
-    Status st = write_file_atomic(dir(), session_path(dir(), id),
-                                  std::string_view(s_->data(i), r.data_len), t);
+    Status st = write_file_atomic(dir(), session_path(dir(), id), data.value(), t);
     r.dirty.store(0, std::memory_order_release);
     if (!st) return st;
   }
@@ -926,6 +1147,7 @@ Status TableHandler::touch_row(std::size_t i, const std::string& id) {
 
 Task<Status> TableHandler::update_timestamp(std::string id, std::string data) {
   if (!valid_id(id)) co_return bad_id(id);
+  if (auto cut = s_->truncated()) co_return *cut;
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   // Like PHP's files handler: touching a missing session stores it.
@@ -941,6 +1163,7 @@ void TableHandler::remember_gc_max(std::int64_t max_s) {
 }
 
 Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
+  if (auto cut = s_->truncated()) co_return *cut;
   const std::int64_t t = now();
   remember_gc_max(max_lifetime_s);
   std::int64_t count = 0;
@@ -949,14 +1172,17 @@ Task<Result<std::int64_t>> TableHandler::gc(std::int64_t max_lifetime_s) {
     auto lock = co_await lock_row(i);
     if (!lock) co_return lock.error();
     RowHeader& r = s_->row(i);
-    if (r.state.load(std::memory_order_acquire) != row_used || t - r.mtime_s <= max_lifetime_s) {
+    if (r.state.load(std::memory_order_acquire) != row_used ||
+        !expired(t, r.mtime_s, max_lifetime_s)) {
       continue;
     }
-    const std::string id = row_id(r);
-    Status st = remove_row(i, removal_gc);
+    // A row whose id is corrupt cannot name its file: gc leaves it (reads of it fail naming it).
+    const auto id = row_id(r);
+    if (!id) continue;
+    Status st = remove_row(i, *id, removal_gc);
     if (!st) co_return st.error();
     ++count;
-    if (auto it = snapshots_.find(id); it != snapshots_.end()) it->second = Snapshot{};
+    if (auto it = snapshots_.find(*id); it != snapshots_.end()) it->second = Snapshot{};
   }
   auto orphans = co_await sweep_orphans(t, max_lifetime_s);
   if (!orphans) co_return orphans.error();
@@ -988,6 +1214,7 @@ Task<Result<std::int64_t>> TableHandler::sweep_orphans(std::int64_t now_s, std::
 }
 
 Task<Result<std::string>> TableHandler::create_sid() {
+  if (auto cut = s_->truncated()) co_return *cut;
   for (int tries = 0; tries < sid_tries_max; ++tries) {
     std::string id = model::php_made_id(s_->rng, 26, 5);
     auto found = co_await locate(id);
@@ -1002,6 +1229,7 @@ Task<Result<std::string>> TableHandler::create_sid() {
 
 Task<Result<bool>> TableHandler::validate_id(std::string id) {
   if (!valid_id(id)) co_return false;
+  if (auto cut = s_->truncated()) co_return *cut;
   auto found = co_await locate(id);
   if (!found) co_return found.error();
   co_return found.value().found();
@@ -1177,6 +1405,15 @@ Status TableBackend::crash_mid_write_for_test(const std::string& id, std::string
   r.dirty.store(1, std::memory_order_release);
   std::memcpy(shared_->data(i), data.data(), n / 2);
   r.data_len = n;
+  return ok_status();
+}
+
+Status TableBackend::corrupt_lengths_for_test(const std::string& id, std::uint32_t id_len,
+                                              std::uint64_t data_len) {
+  auto i = find_row_unlocked(*shared_, id);
+  if (!i) return fail(ErrorCode::io, "table: no row holds '" + id + "'");
+  shared_->row(*i).id_len = id_len;
+  shared_->row(*i).data_len = data_len;
   return ok_status();
 }
 

@@ -9,16 +9,21 @@
 //   row_bytes=N  largest session payload in bytes (default 16384, 1..table_row_bytes_limit);
 //                larger writes fail with ErrorCode::capacity. Guarantees::payload_bytes_max.
 //   dir=PATH     where the write-through files live (default /tmp/sessionspec-table-NAME; the
-//                last path component is created with mode 0700 when missing).
+//                last path component is created with mode 0700 when missing). It must belong
+//                to this user, not be writable by group or others, and not be a symlink.
 //   ttl_s=N      lifetime used when the segment is rebuilt from the files and no gc() ran yet
 //                (default 1440): older files are not brought back (ZealPHP's bug R1 revived
 //                them with a fresh TTL). Files that are loaded keep their mtime.
-//   fresh=1      start empty: unlink the segment and remove the dir's sess_ files (tests).
+//   fresh=1      start empty: unlink the segment and remove the dir's sess_ files (tests);
+//                refused unless the dir's .sessionspec-table marker names this table.
 // Every process opening one NAME must pass the same rows, row_bytes and dir.
 //
-// Storage: segment `/sessionspec-table-NAME` holds a header and `rows` fixed-size rows (id up to
-// 256 bytes, data up to row_bytes, mtime, version, a robust process-shared mutex). Open
-// addressing with linear probing bounded by table_probe_rows_max. Expiry is gc-only.
+// Storage: segment `/sessionspec-table-NAME` (this user's, mode 0600) holds a header and `rows`
+// fixed-size rows (id up to 256 bytes, data up to row_bytes, mtime, version, a robust
+// process-shared mutex). Open addressing with linear probing bounded by table_probe_rows_max.
+// Expiry is gc-only. The creating process holds a flock on the segment until it has loaded the
+// files; a segment left unpublished by a creator that died is rebuilt from the files. Lengths
+// read from the segment are checked before use.
 //
 // Concurrency: Concurrency::merge_disjoint_keys, kept by the handler itself (a PHP engine drops
 // a write that fails). A handler instance remembers, per id, what its request last read or
@@ -98,6 +103,10 @@ class TableBackend final : public Backend {
   /// Test hook: like hold_row_lock_for_test, but also starts overwriting the row with `data`
   /// and stops halfway (row marked dirty, bytes torn), as a writer killed mid-copy would.
   Status crash_mid_write_for_test(const std::string& id, std::string_view data);
+  /// Test hook: overwrites the id and data lengths of the row of stored session `id`, as a
+  /// stray write into the shared segment would.
+  Status corrupt_lengths_for_test(const std::string& id, std::uint32_t id_len,
+                                  std::uint64_t data_len);
 
  private:
   explicit TableBackend(std::shared_ptr<TableShared> shared);

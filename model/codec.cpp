@@ -9,19 +9,33 @@
 // in the same places while no byte outside the input is ever touched.
 //
 // Every choice below was checked against php8.2-cli 8.2.36 (`php -n`). Deliberate departures:
-// * References (R:, r:), Serializable objects (C:) and enums (E:) are rejected. PHP accepts valid
-//   references and C: payloads of undeclared classes; the value tree has no way to hold them.
+// * References (R:, r:) are accepted exactly where PHP accepts them (R: to any variable already
+//   read, r: to one holding an object; PHP numbers every value but R: slots, across the names of
+//   a session) and are held as Reference leaves naming their target's number, so a session PHP
+//   stored with references decodes and encodes back byte for byte. The tree does not alias the
+//   two slots: a script that changes one side of a reference, or adds or removes values before
+//   its target, leaves the number as it was where PHP would follow the alias and renumber; and
+//   hand-made input that PHP itself would number differently on output (an R: naming an r:
+//   slot) keeps its numbers.
+// * Serializable objects (C:) and enums (E:) are rejected. PHP accepts C: payloads of undeclared
+//   classes; the value tree has no way to hold them.
 // * Objects are decoded as PHP decodes undeclared classes (__PHP_Incomplete_Class keeps the name
 //   and the properties in order). Only stdClass is known: its name is matched case-insensitively
 //   and written back as "stdClass", as PHP does. Built-in classes with custom unserialisers
 //   (ArrayObject, DateTime, ...) are not modelled.
 // * Nesting is bounded by decode_depth_max, which behaves exactly like PHP's
-//   unserialize_max_depth set to that value (PHP's default is 4096).
+//   unserialize_max_depth at its default, 4096. Decoding recurses once per level, at about 250
+//   bytes of stack a level (1 MiB for the deepest legal value, 3 MiB under ASan); encoding, and
+//   copying, comparing, showing and destroying values (value.cpp), walk the tree with explicit
+//   stacks. CodecDecode.D21_DeepestLegalValueFitsTheStackBudget holds these figures to 2 MiB
+//   (6 MiB under sanitizers).
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <system_error>
 #include <unordered_map>
 #include <utility>
@@ -138,20 +152,11 @@ void append_key(std::string& out, const Key& key) {
   }
 }
 
-void serialize_into(std::string& out, const Value& value);
-
-/// "n:{key value ...}", shared by arrays and objects. PHP writes an integer key as i: for both.
-void append_entries(std::string& out, const std::vector<Entry>& entries) {
-  out += std::to_string(entries.size());
-  out += ":{";
-  for (const auto& e : entries) {
-    append_key(out, e.key);
-    serialize_into(out, e.value);
-  }
-  out += '}';
-}
-
-void serialize_into(std::string& out, const Value& value) {
+/// One value, or the `a:n:{` / `O:...:n:{` opening of an array or object whose entries the
+/// caller writes. `shift` is 1 when encoding the names of a session (php, php_binary), where
+/// the session array itself is not a variable, and 0 for serialize(): Reference targets count it
+/// (see value.hpp).
+void serialize_shallow(std::string& out, const Value& value, std::uint64_t shift) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -171,17 +176,51 @@ void serialize_into(std::string& out, const Value& value) {
           append_string(out, x);
         } else if constexpr (std::is_same_v<T, Array>) {
           out += "a:";
-          append_entries(out, x.items);
+          out += std::to_string(x.items.size());
+          out += ":{";
+        } else if constexpr (std::is_same_v<T, Reference>) {
+          out += x.object_handle ? "r:" : "R:";
+          out += std::to_string(x.target - shift);
+          out += ';';
         } else {
           out += "O:";
           out += std::to_string(x.class_name.size());
           out += ":\"";
           out += x.class_name;
           out += "\":";
-          append_entries(out, x.props);
+          out += std::to_string(x.props.size());
+          out += ":{";
         }
       },
       value.v);
+}
+
+/// serialize() of `root`, with an explicit stack rather than recursion: values nest up to
+/// decode_depth_max levels (see value.cpp). PHP writes an integer key as i: in arrays and
+/// objects alike.
+void serialize_into(std::string& out, const Value& root, std::uint64_t shift) {
+  struct Frame {
+    const std::vector<Entry>* entries;
+    std::size_t next = 0;
+  };
+  std::vector<Frame> pending;
+  const Value* v = &root;
+  while (v != nullptr) {
+    serialize_shallow(out, *v, shift);
+    if (const auto* entries = entries_of(*v)) pending.push_back({entries});
+    v = nullptr;
+    while (!pending.empty() && v == nullptr) {
+      Frame& f = pending.back();
+      if (f.next == f.entries->size()) {
+        out += '}';
+        pending.pop_back();
+        continue;
+      }
+      const Entry& e = (*f.entries)[f.next++];
+      append_key(out, e.key);
+      v = &e.value;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,10 +247,14 @@ class EntryBuilder {
       items_[it->second].value = std::move(value);
     }
   }
+  /// set() in two steps, for a parser that reads the value after the key.
+  void set_key(Key key) { pending_ = std::move(key); }
+  [[gnu::noinline]] void set_value(Value&& value) { set(std::move(pending_), std::move(value)); }
 
  private:
   std::vector<Entry>& items_;
   std::unordered_map<Key, std::size_t> index_;
+  Key pending_;
 };
 
 struct ParsedInt {
@@ -301,11 +344,37 @@ double parse_decimal(std::string_view text) {
   return out;
 }
 
+/// PHP's var_hash as far as references need it: every value read so far except R: slots gets
+/// the next number (PHP's var_push), and whether it holds an object (r: may only name those).
+/// One table serves all the names of a session, as in PHP. Numbers are those of serialize()
+/// for the whole value; a session decoder starts with `shift` 1 for the session array itself,
+/// which the stored bytes do not count.
+class VarTable {
+ public:
+  explicit VarTable(std::uint64_t shift) : shift_(shift), objects_(shift, false) {}
+  /// Numbers the value about to be read; returns its number.
+  [[gnu::noinline]] std::uint64_t push() {
+    objects_.push_back(false);
+    return objects_.size();
+  }
+  void mark_object(std::uint64_t var) { objects_[var - 1] = true; }
+  /// The number of the variable that `R:n` / `r:n` in the input names, if it exists.
+  [[nodiscard]] std::optional<std::uint64_t> lookup(std::uint64_t n) const {
+    if (n == 0 || n > objects_.size() - shift_) return std::nullopt;
+    return n + shift_;
+  }
+  [[nodiscard]] bool is_object(std::uint64_t var) const { return objects_[var - 1]; }
+
+ private:
+  std::uint64_t shift_;
+  std::vector<bool> objects_;
+};
+
 /// A recursive-descent copy of php_var_unserialize_internal(). `pos_` plays the role of PHP's
 /// `*p`: on failure it holds the offset PHP would report.
 class Parser {
  public:
-  Parser(std::string_view in, std::size_t pos) : in_(in), pos_(pos) {}
+  Parser(std::string_view in, std::size_t pos, VarTable& vars) : in_(in), pos_(pos), vars_(vars) {}
 
   /// Parses one value at pos(); on failure error() says where and why.
   bool parse(Value& out, Slot slot);
@@ -320,25 +389,35 @@ class Parser {
     while (is_digit(at(i))) ++i;
     return i;
   }
-  bool fail(std::size_t offset, const char* why) {
+  [[gnu::noinline]] bool fail(std::size_t offset, const char* why) {
     pos_ = offset;
     msg_ = why;
     return false;
   }
+  struct Level;
   [[nodiscard]] ParsedInt parse_iv2(std::size_t i) const;
   [[nodiscard]] std::uint64_t parse_uiv(std::size_t i) const;
-  bool parse_int(Value& out, std::size_t start);
-  bool parse_double(Value& out, std::size_t start);
-  bool parse_string(Value& out, std::size_t start, bool escaped);
+  // Leaves of the recursion are kept out of line, so that their locals do not enlarge the frame
+  // of parse(), which every level of nesting pays for.
+  [[gnu::noinline]] bool parse_int(Value& out, std::size_t start);
+  [[gnu::noinline]] bool parse_double(Value& out, std::size_t start);
+  [[gnu::noinline]] bool parse_string(Value& out, std::size_t start, bool escaped);
   bool unescape(std::size_t& cursor, std::uint64_t len, std::string& out) const;
   bool parse_array(Value& out, std::size_t start, Slot slot);
   bool parse_object(Value& out, std::size_t start, Slot slot);
+  [[gnu::noinline]] std::int64_t array_header(Value& out, std::size_t start, Slot slot);
+  [[gnu::noinline]] std::int64_t object_header(Value& out, std::size_t start, Slot slot);
   bool parse_entries(std::vector<Entry>& items, std::int64_t count, bool object);
-  bool parse_unsupported(std::size_t start);
+  [[gnu::noinline]] static std::unique_ptr<Level> new_level(std::vector<Entry>& items);
+  [[gnu::noinline]] bool add_key(Level& level, bool object);
+  [[gnu::noinline]] bool parse_reference(Value& out, std::size_t start, Slot slot,
+                                         std::uint64_t self);
+  [[gnu::noinline]] bool parse_unsupported(std::size_t start);
   bool finish_nested();
 
   std::string_view in_;
   std::size_t pos_;
+  VarTable& vars_;
   std::size_t depth_ = 0;
   std::string msg_;
 };
@@ -379,6 +458,10 @@ std::uint64_t Parser::parse_uiv(std::size_t i) const {
 bool Parser::parse(Value& out, Slot slot) {
   const std::size_t start = pos_;
   if (start >= in_.size()) return fail(start, "unexpected end of data");
+  // PHP numbers the slot before reading it (so r: can name itself, and fails); keys are read
+  // without a var_hash and never numbered; R: slots share their target's number.
+  const std::uint64_t self = slot == Slot::value && at(start) != 'R' ? vars_.push() : 0;
+  if (at(start) == 'O' && self != 0) vars_.mark_object(self);
   switch (at(start)) {
     case 'N':
       if (at(start + 1) != ';') break;
@@ -404,13 +487,11 @@ bool Parser::parse(Value& out, Slot slot) {
       return parse_string(out, start, true);
     case 'a':
       return parse_array(out, start, slot);
-    case 'O':
-      return parse_object(out, start, slot);
-    case 'C':
-    case 'E':
+    case 'O': return parse_object(out, start, slot);
     case 'R':
-    case 'r':
-      return parse_unsupported(start);
+    case 'r': return parse_reference(out, start, slot, self);
+    case 'C':
+    case 'E': return parse_unsupported(start);
     default:
       break;
   }
@@ -526,99 +607,143 @@ bool Parser::finish_nested() {
 /// process_nested_{array,object}_data(): `count` key/value pairs. Array keys must be i: or s:
 /// (numeric strings become integers, as PHP's hash does); property names must be s: or i: (an
 /// integer name becomes its decimal string).
+/// What one level of nesting holds while its entries are read. It lives on the heap, so that a
+/// level costs the stack only the frames of parse (with parse_array/parse_object inlined) and
+/// parse_entries, about 250 bytes (see the top of this file).
+struct Parser::Level {
+  explicit Level(std::vector<Entry>& items) : builder(items) {}
+  EntryBuilder builder;
+  Value key_value;
+  Value value;
+};
+
+std::unique_ptr<Parser::Level> Parser::new_level(std::vector<Entry>& items) {
+  return std::make_unique<Level>(items);
+}
+
 bool Parser::parse_entries(std::vector<Entry>& items, std::int64_t count, bool object) {
   if (depth_ >= decode_depth_max) return fail(pos_, "nesting deeper than decode_depth_max");
   ++depth_;
-  EntryBuilder builder(items);
+  const auto level = new_level(items);
   for (std::int64_t n = 0; n < count; ++n) {
-    Value key_value;
-    if (!parse(key_value, Slot::key)) return false;
-    Key key;
-    if (const auto* i = std::get_if<std::int64_t>(&key_value.v)) {
-      key = object ? Key(std::to_string(*i)) : Key(*i);
-    } else if (auto* s = std::get_if<std::string>(&key_value.v)) {
-      key = object ? Key(std::move(*s)) : normalise_key(*s);
-    } else {
-      return fail(pos_, object ? "property name must be a string" : "array key must be i: or s:");
-    }
-    Value value;
-    if (!parse(value, Slot::value)) return false;
-    builder.set(std::move(key), std::move(value));
+    if (!parse(level->key_value, Slot::key)) return false;
+    if (!add_key(*level, object)) return false;
+    if (!parse(level->value, Slot::value)) return false;
+    level->builder.set_value(std::move(level->value));
   }
   --depth_;
+  return true;
+}
+
+/// Array keys must be i: or s: (numeric strings become integers, as PHP's hash does); property
+/// names must be s: or i: (an integer name becomes its decimal string).
+bool Parser::add_key(Level& level, bool object) {
+  Key key;
+  if (const auto* i = std::get_if<std::int64_t>(&level.key_value.v)) {
+    key = object ? Key(std::to_string(*i)) : Key(*i);
+  } else if (auto* s = std::get_if<std::string>(&level.key_value.v)) {
+    key = object ? Key(std::move(*s)) : normalise_key(*s);
+  } else {
+    return fail(pos_, object ? "property name must be a string" : "array key must be i: or s:");
+  }
+  level.builder.set_key(std::move(key));
   return true;
 }
 
 /// "a:" uiv ":{": the count may not exceed half the remaining bytes (each element needs at
 /// least two), and an array cannot be an array key.
 bool Parser::parse_array(Value& out, std::size_t start, Slot slot) {
-  if (at(start + 1) != ':') return fail(start, "malformed array");
+  const std::int64_t count = array_header(out, start, slot);
+  if (count < 0) return false;
+  // PHP checks the depth only for non-empty arrays, so "a:0:{}" is accepted at any depth.
+  if (count > 0 && !parse_entries(std::get<Array>(out.v).items, count, false)) return false;
+  return finish_nested();
+}
+
+/// The "a:n:{" of parse_array: the entry count (pos_ at the first entry, `out` an empty array
+/// to fill in place, so that no level of nesting holds an Array on the stack), or -1.
+std::int64_t Parser::array_header(Value& out, std::size_t start, Slot slot) {
+  if (at(start + 1) != ':') return fail(start, "malformed array"), -1;
   const std::size_t count_end = digits_end(start + 2);
   if (count_end == start + 2 || at(count_end) != ':' || at(count_end + 1) != '{') {
-    return fail(start, "malformed array");
+    return fail(start, "malformed array"), -1;
   }
   const std::int64_t count = parse_iv2(start + 2).value;
   pos_ = count_end + 2;
-  if (slot == Slot::key) return fail(pos_, "an array cannot be an array key");
+  if (slot == Slot::key) return fail(pos_, "an array cannot be an array key"), -1;
   const std::size_t remaining = in_.size() - pos_;
   if (count < 0 || count >= ht_max_size || static_cast<std::uint64_t>(count) > remaining / 2) {
-    return fail(pos_, "element count exceeds the data");
+    return fail(pos_, "element count exceeds the data"), -1;
   }
-  Array array;
-  // PHP checks the depth only for non-empty arrays, so "a:0:{}" is accepted at any depth.
-  if (count > 0 && !parse_entries(array.items, count, false)) return false;
-  if (!finish_nested()) return false;
-  out = Value(std::move(array));
-  return true;
+  out = Value(Array{});
+  return count;
 }
 
 /// O:N:"Class":n:{props}. The header checks run in PHP's order so failures land where PHP's do.
 bool Parser::parse_object(Value& out, std::size_t start, Slot slot) {
-  if (at(start + 1) != ':') return fail(start, "malformed object");
+  const std::int64_t count = object_header(out, start, slot);
+  if (count < 0) return false;
+  // Unlike arrays, objects always pass the depth check, even with no properties.
+  if (!parse_entries(std::get<Object>(out.v).props, count, true)) return false;
+  return finish_nested();
+}
+
+/// The `O:N:"Class":n:{` of parse_object, like array_header.
+std::int64_t Parser::object_header(Value& out, std::size_t start, Slot slot) {
+  if (at(start + 1) != ':') return fail(start, "malformed object"), -1;
   const std::size_t len_end = digits_end(start + 2);
   if (len_end == start + 2 || at(len_end) != ':' || at(len_end + 1) != '"') {
-    return fail(start, "malformed object");
+    return fail(start, "malformed object"), -1;
   }
-  if (slot == Slot::key) return fail(start, "an object cannot be an array key");
+  if (slot == Slot::key) return fail(start, "an object cannot be an array key"), -1;
   std::size_t cursor = len_end + 2;
   const std::uint64_t len = parse_uiv(start + 2);
-  if (in_.size() - cursor < len || len == 0) return fail(start + 2, "bad class name length");
+  if (in_.size() - cursor < len || len == 0) return fail(start + 2, "bad class name length"), -1;
   const std::string_view name = in_.substr(cursor, static_cast<std::size_t>(len));
   cursor += static_cast<std::size_t>(len);
-  if (at(cursor) != '"') return fail(cursor, "expected '\"' after the class name");
-  if (at(cursor + 1) != ':') return fail(cursor + 1, "expected ':' after the class name");
-  if (!valid_class_name(name)) return fail(start, "invalid class name");
+  if (at(cursor) != '"') return fail(cursor, "expected '\"' after the class name"), -1;
+  if (at(cursor + 1) != ':') return fail(cursor + 1, "expected ':' after the class name"), -1;
+  if (!valid_class_name(name)) return fail(start, "invalid class name"), -1;
   // From here PHP's cursor sits on the closing quote; in_.size() >= cursor + 2 holds.
-  if (cursor >= in_.size() - 2) return fail(cursor, "truncated object");
+  if (cursor >= in_.size() - 2) return fail(cursor, "truncated object"), -1;
   const ParsedInt count = parse_iv2(cursor + 2);  // sign, leading zeros, even no digits pass
   if (count.value < 0 || static_cast<std::uint64_t>(count.value) > (in_.size() - cursor) / 2) {
-    return fail(count.end, "property count exceeds the data");
+    return fail(count.end, "property count exceeds the data"), -1;
   }
-  if (at(count.end) != ':') return fail(count.end, "expected ':' after the property count");
-  if (at(count.end + 1) != '{') return fail(count.end + 1, "expected '{'");
+  if (at(count.end) != ':') return fail(count.end, "expected ':' after the property count"), -1;
+  if (at(count.end + 1) != '{') return fail(count.end + 1, "expected '{'"), -1;
   pos_ = count.end + 2;
-  if (count.value >= ht_max_size) return fail(pos_, "property count exceeds the data");
-  Object object{canonical_class_name(name), {}};
-  // Unlike arrays, objects always pass the depth check, even with no properties.
-  if (!parse_entries(object.props, count.value, true)) return false;
-  if (!finish_nested()) return false;
-  out = Value(std::move(object));
+  if (count.value >= ht_max_size) return fail(pos_, "property count exceeds the data"), -1;
+  out = Value(Object{canonical_class_name(name), {}});
+  return count.value;
+}
+
+/// "R:" uiv ";" and "r:" uiv ";". PHP moves its cursor past the ';' before checking the
+/// target, so an unresolvable reference fails there: in a key (no var_hash), naming a variable
+/// not read yet (R: slots are not numbered, so "R:1;" alone fails), or, for r:, naming itself
+/// or a variable that does not hold an object.
+bool Parser::parse_reference(Value& out, std::size_t start, Slot slot, std::uint64_t self) {
+  const std::size_t end = digits_end(start + 2);
+  if (at(start + 1) != ':' || end == start + 2 || at(end) != ';') {
+    return fail(start, "malformed value");
+  }
+  const bool handle = at(start) == 'r';
+  const auto target = vars_.lookup(parse_uiv(start + 2));
+  if (slot == Slot::key) return fail(end + 1, "a reference cannot be an array key");
+  if (!target) return fail(end + 1, "reference to a variable not read yet");
+  if (handle && (*target == self || !vars_.is_object(*target))) {
+    return fail(end + 1, "r: must name another variable holding an object");
+  }
+  if (handle) vars_.mark_object(self);
+  out = Value(Reference{handle, *target});
+  pos_ = end + 1;
   return true;
 }
 
-/// R:/r: (references), C: (Serializable) and E: (enums) cannot be held by the value tree. A
-/// well-formed reference fails after its ';' (where PHP fails one it cannot resolve); anything
-/// else fails at its first byte (where PHP fails an undeclared enum).
+/// C: (Serializable) and E: (enums) cannot be held by the value tree; they fail at their first
+/// byte (where PHP fails an undeclared enum).
 bool Parser::parse_unsupported(std::size_t start) {
-  const unsigned char tag = at(start);
-  if (tag == 'R' || tag == 'r') {
-    const std::size_t end = digits_end(start + 2);
-    if (at(start + 1) == ':' && end > start + 2 && at(end) == ';') {
-      return fail(end + 1, "references (R:/r:) are not supported");
-    }
-    return fail(start, "malformed value");
-  }
-  if (tag == 'C') return fail(start, "Serializable objects (C:) are not supported");
+  if (at(start) == 'C') return fail(start, "Serializable objects (C:) are not supported");
   return fail(start, "enums (E:) are not supported");
 }
 
@@ -632,11 +757,12 @@ bool Parser::parse_unsupported(std::size_t start) {
 std::variant<Value, DecodeError> decode_php(std::string_view bytes) {
   Array session;
   EntryBuilder builder(session.items);
+  VarTable vars(1);
   std::size_t p = 0;
   while (p < bytes.size()) {
     const std::size_t bar = bytes.find('|', p);
     if (bar == std::string_view::npos) return DecodeError{p, "variable name without '|'"};
-    Parser parser(bytes, bar + 1);
+    Parser parser(bytes, bar + 1, vars);
     Value value;
     if (!parser.parse(value, Slot::value)) return parser.error();
     builder.set(Key(std::string(bytes.substr(p, bar - p))), std::move(value));
@@ -650,12 +776,13 @@ std::variant<Value, DecodeError> decode_php(std::string_view bytes) {
 std::variant<Value, DecodeError> decode_php_binary(std::string_view bytes) {
   Array session;
   EntryBuilder builder(session.items);
+  VarTable vars(1);
   std::size_t p = 0;
   while (p < bytes.size()) {
     const std::size_t name_len = static_cast<unsigned char>(bytes[p]) & 0x7f;
     if (p + name_len >= bytes.size()) return DecodeError{p, "truncated variable name"};
     std::string name(bytes.substr(p + 1, name_len));
-    Parser parser(bytes, p + 1 + name_len);
+    Parser parser(bytes, p + 1 + name_len, vars);
     Value value;
     if (!parser.parse(value, Slot::value)) return parser.error();
     builder.set(Key(std::move(name)), std::move(value));
@@ -668,7 +795,8 @@ std::variant<Value, DecodeError> decode_php_binary(std::string_view bytes) {
 /// bytes after the value, turns N; into an empty array, and keeps any other non-array value.
 std::variant<Value, DecodeError> decode_php_serialize(std::string_view bytes) {
   if (bytes.empty()) return Value(Array{});
-  Parser parser(bytes, 0);
+  VarTable vars(0);
+  Parser parser(bytes, 0, vars);
   Value value;
   if (!parser.parse(value, Slot::value)) return parser.error();
   if (value.is_null()) return Value(Array{});
@@ -679,13 +807,14 @@ std::variant<Value, DecodeError> decode_php_serialize(std::string_view bytes) {
 
 std::string serialize(const Value& value) {
   std::string out;
-  serialize_into(out, value);
+  serialize_into(out, value, 0);
   return out;
 }
 
 std::variant<std::pair<Value, std::size_t>, DecodeError> unserialize_prefix(
     std::string_view bytes) {
-  Parser parser(bytes, 0);
+  VarTable vars(0);
+  Parser parser(bytes, 0, vars);
   Value value;
   if (!parser.parse(value, Slot::value)) return parser.error();
   return std::pair<Value, std::size_t>{std::move(value), parser.pos()};
@@ -730,7 +859,7 @@ EncodeResult encode_session(const Array& session, Serializer format) {
       result.bytes += static_cast<char>(name.size());
       result.bytes += name;
     }
-    serialize_into(result.bytes, entry.value);
+    serialize_into(result.bytes, entry.value, 1);
   }
   return result;
 }

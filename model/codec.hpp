@@ -27,8 +27,9 @@ struct DecodeError {
   friend bool operator==(const DecodeError&, const DecodeError&) = default;
 };
 
-/// Nesting is bounded so that hostile input cannot exhaust the stack.
-inline constexpr std::size_t decode_depth_max = 64;
+/// Nesting is bounded as PHP bounds it (unserialize_max_depth, 4096 by default); the deepest
+/// legal value decodes within 1 MiB of stack (see codec.cpp), so hostile input cannot exhaust it.
+inline constexpr std::size_t decode_depth_max = 4096;
 
 /// The outcome of encoding $_SESSION. PHP can refuse or drop parts silently; those outcomes are
 /// data here so that the engine can reproduce PHP's warnings and its write(id, "").
@@ -44,7 +45,8 @@ struct EncodeResult {
 /// serialize($value) as PHP 8.2 prints it (serialize_precision = -1).
 [[nodiscard]] std::string serialize(const Value& value);
 
-/// unserialize() for the value grammar (N b i d s a O). References (R/r) are rejected.
+/// unserialize() for the value grammar (N b i d s a O, and R/r references where PHP resolves
+/// them, as Reference leaves).
 /// Returns the value and how many bytes it used.
 [[nodiscard]] std::variant<std::pair<Value, std::size_t>, DecodeError> unserialize_prefix(
     std::string_view bytes);

@@ -1,10 +1,25 @@
 #include "model/store_model.hpp"
 
+#include <charconv>
 #include <iterator>
 
 #include "model/engine.hpp"
 
 namespace ss::model {
+
+namespace {
+
+/// gc's max lifetime argument (decimal seconds, as the engine passes it). Malformed text counts
+/// as 0 rather than throwing: the model never throws.
+std::int64_t gc_max_s(const HandlerCall& call) {
+  std::int64_t v = 0;
+  if (call.args.empty()) return v;
+  const std::string& s = call.args[0];
+  (void)std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+}  // namespace
 
 bool StoreModel::storable(const std::string& id) const {
   return valid_session_id(id) && id.size() <= config_.id_bytes_max;
@@ -18,15 +33,42 @@ bool StoreModel::live(const std::string& id, std::int64_t now_s) const {
 }
 
 void StoreModel::put(const std::string& id, std::string data, std::int64_t mtime_s) {
-  records_[id] = StoredSession{std::move(data), mtime_s};
+  store(id, StoredSession{std::move(data), mtime_s});
+}
+
+void StoreModel::store(const std::string& id, StoredSession session) {
+  auto [it, inserted] = records_.try_emplace(id);
+  if (!inserted) by_age_.erase({it->second.mtime_s, id});
+  it->second = std::move(session);
+  by_age_.emplace(it->second.mtime_s, id);
+}
+
+void StoreModel::remove(const std::string& id) {
+  auto it = records_.find(id);
+  if (it == records_.end()) return;
+  by_age_.erase({it->second.mtime_s, id});
+  records_.erase(it);
+}
+
+// Records strictly older than max_s are the first ones of by_age_.
+std::int64_t StoreModel::collect(std::int64_t now_s, std::int64_t max_s, bool erase) {
+  std::int64_t count = 0;
+  for (auto it = by_age_.begin(); it != by_age_.end() && now_s - it->first > max_s;) {
+    ++count;
+    if (!erase) {
+      ++it;
+      continue;
+    }
+    records_.erase(it->second);
+    it = by_age_.erase(it);
+  }
+  return count;
 }
 
 // TTL stores forget on their own; the model forgets at the next observation.
 void StoreModel::expire(std::int64_t now_s) {
   if (config_.expiry != Expiry::ttl) return;
-  for (auto it = records_.begin(); it != records_.end();) {
-    it = live(it->first, now_s) ? std::next(it) : records_.erase(it);
-  }
+  (void)collect(now_s, config_.ttl_s, true);
 }
 
 Answer StoreModel::answer(const HandlerCall& call, std::int64_t now_s,
@@ -48,10 +90,7 @@ Answer StoreModel::answer(const HandlerCall& call, std::int64_t now_s,
       return Answer::boolean_(true);
     case Method::gc: {
       if (config_.expiry == Expiry::ttl) return Answer::integer_(0);
-      const std::int64_t max_s = std::stoll(call.args.at(0));
-      std::int64_t count = 0;
-      for (const auto& [sid, rec] : records_) count += (now_s - rec.mtime_s > max_s) ? 1 : 0;
-      return Answer::integer_(count);
+      return Answer::integer_(collect(now_s, gc_max_s(call), false));
     }
   }
   return Answer::failure_("unknown method");
@@ -61,22 +100,23 @@ void StoreModel::apply(const HandlerCall& call, const Answer& a, std::int64_t no
   if (!a.ok()) return;
   const std::string id = call.args.empty() ? std::string() : call.args[0];
   switch (call.method) {
-    case Method::write: records_[id] = StoredSession{call.args.at(1), now_s}; return;
+    case Method::write: store(id, StoredSession{call.args.at(1), now_s}); return;
     case Method::update_timestamp: {
       // A touch of a missing session stores it, as PHP's files handler falls back to a write.
-      auto [it, inserted] = records_.try_emplace(id, StoredSession{call.args.at(1), now_s});
-      if (!inserted) it->second.mtime_s = now_s;
-      return;
-    }
-    case Method::destroy: records_.erase(id); return;
-    case Method::gc: {
-      if (config_.expiry == Expiry::ttl) return;
-      const std::int64_t max_s = std::stoll(call.args.at(0));
-      for (auto it = records_.begin(); it != records_.end();) {
-        it = (now_s - it->second.mtime_s > max_s) ? records_.erase(it) : std::next(it);
+      auto it = records_.find(id);
+      if (it == records_.end()) {
+        store(id, StoredSession{call.args.at(1), now_s});
+        return;
       }
+      by_age_.erase({it->second.mtime_s, id});
+      it->second.mtime_s = now_s;
+      by_age_.emplace(now_s, id);
       return;
     }
+    case Method::destroy: remove(id); return;
+    case Method::gc:
+      if (config_.expiry != Expiry::ttl) (void)collect(now_s, gc_max_s(call), true);
+      return;
     default: return;
   }
 }

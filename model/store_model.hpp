@@ -8,7 +8,9 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "model/calls.hpp"
 
@@ -76,9 +78,18 @@ class StoreModel {
   [[nodiscard]] bool refusal_allowed(const HandlerCall& call, const Answer& actual,
                                      std::int64_t now_s) const;
   void expire(std::int64_t now_s);
+  /// Stores or replaces a record, keeping by_age_ in step.
+  void store(const std::string& id, StoredSession session);
+  void remove(const std::string& id);
+  /// How many records are older than `max_s` at `now_s`; with `erase`, also removes them.
+  std::int64_t collect(std::int64_t now_s, std::int64_t max_s, bool erase);
 
   StoreConfig config_;
   std::map<std::string, StoredSession> records_;
+  /// (mtime, id) of every record, oldest first: expiry and gc visit only the records they remove
+  /// or count, so a call costs O(log n + expired) rather than a scan of the whole store
+  /// (issue #14, D14: 8,000 Redis sessions took 20 s).
+  std::set<std::pair<std::int64_t, std::string>> by_age_;
 };
 
 }  // namespace ss::model

@@ -87,7 +87,8 @@ class RaceRunner {
   PhpModuleUri module_;
   OracleSetup setup_;
   RaceLimits limits_;
-  std::uint64_t seed_;
+  // Kept for the replay line's provenance; real PHP draws its own ids, so no RNG reads it yet.
+  [[maybe_unused]] std::uint64_t seed_;
   model::RunOptions opts_;
   nlohmann::json ini_;
   handlers::Guarantees guarantees_;

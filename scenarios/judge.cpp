@@ -91,6 +91,9 @@ class Judge::Conformance final : public Listener {
   /// A run of one engine procedure: the event that began it (request, script or response), the
   /// shadow engine's replay of it, and what the head showed the script.
   struct Group {
+    // A user-provided constructor: clang 14 otherwise judges the nested type not yet
+    // default-constructible when std::optional<Group> is instantiated inside this class.
+    Group() {}
     int request = 0;
     int step = 0;
     int line = 0;

@@ -1,5 +1,6 @@
 #include "scenarios/trace.hpp"
 
+#include "base/printable.hpp"
 #include "model/codec.hpp"
 
 namespace ss::scenarios {
@@ -217,41 +218,47 @@ std::string php_syntax(const model::ScriptCall& call) {
 }
 
 void TextTraceWriter::on_event(const Event& e) {
+  // Ids, session data, handler answers and reasons are untrusted bytes: base::printable keeps a
+  // CR/LF in them from forging trace lines and an ESC sequence from reaching the terminal.
+  using base::printable;
   static const std::string gutter(22, ' ');
   switch (e.kind()) {
     case EventKind::run: {
       const RunHeader& h = e.run();
-      out_ << "== " << scenario_name(h) << "  [engine " << h.engine_label << ", handler "
-           << h.handler << ", variant " << model::variant_name(h.variant) << "]\n";
+      out_ << "== " << printable(scenario_name(h)) << "  [engine " << printable(h.engine_label)
+           << ", handler " << printable(h.handler) << ", variant "
+           << model::variant_name(h.variant) << "]\n";
       break;
     }
     case EventKind::request:
       out_ << "-- request " << e.request
-           << " (cookie: " << e.request_event().cookie.value_or("none") << ")\n";
+           << " (cookie: " << printable(e.request_event().cookie.value_or("none")) << ")\n";
       break;
     case EventKind::script: {
       const ScriptEvent& s = e.script();
-      out_ << php_syntax(*s.call) << "\n";
-      if (s.call->op == model::Op::get) out_ << "    " << echo_text(s.outcome.result) << "\n";
-      if (s.call->op != model::Op::get && !s.outcome.result.is_null()) {
-        out_ << "    => " << model::show(s.outcome.result) << "\n";
+      out_ << printable(php_syntax(*s.call)) << "\n";
+      if (s.call->op == model::Op::get) {
+        out_ << "    " << printable(echo_text(s.outcome.result)) << "\n";
       }
-      if (s.outcome.thrown) out_ << "    !! uncaught " << *s.outcome.thrown << "\n";
+      if (s.call->op != model::Op::get && !s.outcome.result.is_null()) {
+        out_ << "    => " << printable(model::show(s.outcome.result)) << "\n";
+      }
+      if (s.outcome.thrown) out_ << "    !! uncaught " << printable(*s.outcome.thrown) << "\n";
       for (const auto& d : s.outcome.diagnostics) {
-        out_ << "    " << model::level_name(d.level) << ": " << d.message << "\n";
+        out_ << "    " << model::level_name(d.level) << ": " << printable(d.message) << "\n";
       }
       break;
     }
     case EventKind::handler:
-      out_ << gutter << "# SessionHandler::" << model::show(e.handler().call) << " = "
-           << model::show(e.handler().answer) << "\n";
+      out_ << gutter << "# SessionHandler::" << printable(model::show(e.handler().call)) << " = "
+           << printable(model::show(e.handler().answer)) << "\n";
       break;
     case EventKind::response: {
       const auto& cookies = e.response().set_cookies;
       out_ << "(end of request)";
       if (!cookies.empty()) {
         out_ << "  Set-Cookie:";
-        for (const auto& c : cookies) out_ << " PHPSESSID=" << c;
+        for (const auto& c : cookies) out_ << " PHPSESSID=" << printable(c);
       }
       out_ << "\n";
       break;

@@ -34,6 +34,14 @@ TEST(MergeTest, RefusesWhatDoesNotDecode) {
   EXPECT_NE(m.error().reason.find("current"), std::string::npos) << m.error().reason;
 }
 
+TEST(MergeTest, RefusesSessionsWithReferences) {
+  // D21: such sessions decode now, but their references are numbered by position.
+  auto m = merge_session_keys("k|i:5;j|R:1;", "k|i:6;j|R:1;", "k|i:5;j|R:1;x|i:1;");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.error().code, ErrorCode::conflict);
+  EXPECT_NE(m.error().reason.find("references"), std::string::npos) << m.error().reason;
+}
+
 TEST(MergeTest, AnEmptyBaseMergesTwoFirstWrites) {
   // Both requests saw no session: the other one's keys stay, mine are added.
   auto m = merge_session_keys("", "other|i:1;", "mine|i:2;");
