@@ -7,8 +7,8 @@ packages=(
   cmake ninja-build pkg-config g++ clang-14 libclang-rt-14-dev
   libgtest-dev libgmock-dev librapidcheck-dev libbenchmark-dev libboost1.81-dev libsqlite3-dev
   libhiredis-dev redis-server redis-tools nlohmann-json3-dev libcli11-dev libfmt-dev
-  python3 python3-jinja2 python3-pytest php8.2-cli php8.2-redis php8.2-sqlite3 chromium
-  clang-format-14 python3-setuptools python3-wheel dpkg-dev
+  python3 python3-jinja2 python3-pytest python3-jsonschema php8.2-cli php8.2-redis php8.2-sqlite3
+  chromium clang-format-14 python3-setuptools python3-wheel dpkg-dev
 )
 
 missing=()

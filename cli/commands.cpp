@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <cctype>
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -79,6 +80,13 @@ bool open_trace(const CommonOptions& o, Prepared& p) {
   return p.trace->good();
 }
 
+/// Flushes the trace file; false when some of it could not be written (a full disk, /dev/full).
+bool trace_written(const CommonOptions& o, Prepared& p) {
+  if (o.trace_file.empty()) return true;
+  p.trace->flush();
+  return p.trace->good();
+}
+
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
   return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}, {}}
       .str();
@@ -89,6 +97,24 @@ std::string replay_line(const std::string& verb, const CommonOptions& o, const s
 int input_error(const std::string& message) {
   std::cerr << "sessionspec: " << base::printable(message) << "\n";
   return exit_input;
+}
+
+CLI::Validator integer_in(std::uint64_t min, std::uint64_t max) {
+  const std::string range = std::to_string(min) + ".." + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& input) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = input.data() + input.size();
+        const bool digits = !input.empty() && input.size() <= 20 &&
+                            input.find_first_not_of("0123456789") == std::string::npos;
+        const auto parsed = std::from_chars(input.data(), end, value);
+        if (digits && parsed.ec == std::errc() && parsed.ptr == end && value >= min &&
+            value <= max) {
+          return "";
+        }
+        return "value '" + input.substr(0, 40) + "' is not an integer in " + range;
+      },
+      "INT in " + range);
 }
 
 int run_command(const RunOptions& o) {
@@ -117,8 +143,34 @@ int run_command(const RunOptions& o) {
     if (p.handler.scheme() == "files") (void)backend->keep();
     if (o.format == "text") std::cout << "\n";
   }
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   return exit_ok;
 }
+
+namespace {
+
+/// The hardening property of a handler's id policy: PHP hands a user handler any id but one that
+/// could split headers, so keeping "x.y;z" conforms; refusing ids outside [A-Za-z0-9,-], as PHP's
+/// files module does, is the stricter, optional choice. Reported, never a failure.
+void print_id_hardening(const model::OddIdObservation& odd) {
+  if (!odd.seen) return;
+  // The id came from the scenario or the handler: escaped before it reaches the terminal (D17).
+  const std::string example =
+      odd.example.empty() ? "the empty id" : "'" + base::printable(odd.example) + "'";
+  if (odd.accepted) {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are kept (e.g. {}): PHP-legal; refusing "
+        "them, as PHP's files module does, would be stricter\n",
+        example);
+  } else {
+    fmt::print(
+        "hardening: ids outside [A-Za-z0-9,-] are refused (e.g. {}), as PHP's files "
+        "module does\n",
+        example);
+  }
+}
+
+}  // namespace
 
 int check_command(const CommonOptions& o) {
   Prepared p;
@@ -126,6 +178,7 @@ int check_command(const CommonOptions& o) {
   if (!open_trace(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("seed={} engine={} handler={}\n", o.seed, o.engine, o.handler);
   int failed = 0;
+  model::OddIdObservation odd_ids;
   for (const auto& sc : p.scenarios) {
     handlers::ManualClock clock(sc.clock_start_s);
     std::string error;
@@ -141,6 +194,7 @@ int check_command(const CommonOptions& o) {
     if (auto ran = scenarios::run_scenario(sc, p.config, *backend, clock, listeners); !ran) {
       return input_error(ran.error().message);
     }
+    if (!odd_ids.seen) odd_ids = judge.store().odd_ids();
     const std::optional<scenarios::Failure> found = judge.first_failure();
     if (!found) {
       fmt::print("ok    {}\n", base::printable(sc.name));
@@ -154,7 +208,10 @@ int check_command(const CommonOptions& o) {
       fmt::print("  store kept: {}\n", base::printable(kept));
     }
   }
+  // A trace that could not be written is an error, whatever the verdicts (D11).
+  if (!trace_written(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   fmt::print("{} passed, {} failed\n", p.scenarios.size() - failed, failed);
+  print_id_hardening(odd_ids);
   return failed ? exit_conformance : exit_ok;
 }
 

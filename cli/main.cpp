@@ -1,13 +1,11 @@
 // sessionspec: a conformance test framework for PHP session save handlers.
 
-#include <iostream>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "base/child_process.hpp"
 #include "base/version.hpp"
-#include "cli/commands.hpp"
+#include "cli/dispatch.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/testing/faulty.hpp"
 #include "handlers/testing/mutants.hpp"
@@ -35,21 +33,5 @@ int main(int argc, char** argv) {
       ss::cli::register_mutants(app),
       ss::cli::register_certify(app),
   };
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "sessionspec: " << e.what() << " (see --help)\n";
-    return ss::cli::exit_input;
-  }
-  for (const auto& verb : verbs) {
-    if (verb.command->parsed()) return verb.action();
-  }
-  return ss::cli::exit_input;
+  return ss::cli::dispatch(app, verbs, argc, argv);
 }

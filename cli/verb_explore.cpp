@@ -11,6 +11,7 @@
 #include <map>
 
 #include "base/printable.hpp"
+#include "certify/health.hpp"
 #include "cli/commands.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
@@ -23,6 +24,12 @@
 namespace ss::cli {
 
 namespace {
+
+/// Bounds of the numeric options: at about 60,000 schedules/s in-process, 10 million schedules
+/// take about three minutes (an out-of-process handler is much slower); a schedule longer than a
+/// million steps is a runaway, not a race.
+constexpr std::uint64_t schedules_max = 10'000'000;
+constexpr std::uint64_t steps_max_max = 1'000'000;
 
 struct ExploreOptions {
   std::string scenario;
@@ -113,13 +120,21 @@ Verb register_explore(CLI::App& app) {
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
-  cmd->add_option("--schedules", o->schedules, "How many schedules to try")->default_val(10000);
-  cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")->default_val(1);
-  cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)");
+  CLI::Option* schedules = cmd->add_option("--schedules", o->schedules, "How many schedules to try")
+                               ->check(integer_in(1, schedules_max))
+                               ->default_val(10000);
+  cmd->add_option("--seed", o->seed, "Seed of the strategy, ids and gc draws")
+      ->check(integer_in(0, seed_max))
+      ->default_val(1);
+  // A replay runs exactly one schedule: a --schedules beside it would be silently ignored.
+  cmd->add_option("--replay", o->replay, "Replay one schedule (as printed by a failure)")
+      ->excludes(schedules);
   cmd->add_option("--trace", o->trace_file, "Write the JSON-lines trace of the reported schedule");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
   cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
-  cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")->default_val(10000);
+  cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
+      ->check(integer_in(1, steps_max_max))
+      ->default_val(10000);
   cmd->add_option("--faults", o->faults,
                   "Inject faults: KIND[,KIND...][,max=N], KIND one of crash, fail, stall[=S], "
                   "reset, busy, full, or all (docs/trace-format.md, Schedules)");
@@ -130,8 +145,9 @@ namespace {
 
 std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
 
-void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
-  if (o.trace_file.empty()) return;
+/// Writes the trace file (if asked for); false when it could not be written (D11).
+bool write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {
+  if (o.trace_file.empty()) return true;
   // The file's run line names the schedule, and the hash of the trace with it.
   scenarios::RunHeader head = run.events.front().run();
   head.schedule = s.str();
@@ -141,9 +157,12 @@ void write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::
   std::ofstream out(o.trace_file, std::ios::binary | std::ios::trunc);
   scenarios::JsonTraceWriter writer(out);
   for (const auto& e : run.events) writer.on_event(e);
+  out.close();
+  return out.good();
 }
 
-void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
+/// Prints the run and writes its trace; false when the trace file could not be written.
+bool report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s,
             int requests) {
   const sched::Violation* v = run.first_failure();
   if (v) fmt::print("VIOLATION {}: {}\n", v->property, base::printable(v->detail));
@@ -153,7 +172,11 @@ void report(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Sched
   print_lanes(run.events);
   fmt::print("trace hash: {}\n", hash_text(sched::Explorer::trace_hash(run.events)));
   fmt::print("replay: {}\n", replay_command(o, s));
-  write_trace(o, run, s);
+  return write_trace(o, run, s);
+}
+
+int trace_error(const ExploreOptions& o) {
+  return input_error("--trace: cannot write '" + o.trace_file + "'");
 }
 
 /// Progress: a bar on a terminal, a plain line every 10% otherwise.
@@ -246,10 +269,16 @@ int explore_loop(const ExploreOptions& o, sched::Explorer& ex, sched::Strategy& 
   }
   progress.stop();
   if (failing) {
+    // A server that went away makes every call fail: that is no violation of the handler's.
+    if (auto d = certify::probe_backend(ex.config().factory, false)) {
+      std::cerr << "sessionspec: explore: --handler " << o.handler
+                << ": infrastructure error, not a violation: " << d->cause << "\n";
+      return exit_internal;
+    }
     fmt::print("found a violation at schedule {} (strategy {})\n", done, strategy.name());
     sched::Schedule minimal = ex.shrink(*failing);
     sched::ScheduleRun again = ex.replay(minimal);
-    report(o, again, minimal, requests);
+    if (!report(o, again, minimal, requests)) return trace_error(o);
     return exit_conformance;
   }
   fmt::print("no violation in {} schedules (strategy {}{})\n", done, strategy.name(),
@@ -287,18 +316,22 @@ int explore_command(const ExploreOptions& o) {
     if (!made_strategy) return input_error("--strategy: " + made_strategy.error().message);
     strategy = std::move(made_strategy.value());
   }
+  if (!o.trace_file.empty() && !std::ofstream(o.trace_file, std::ios::binary | std::ios::trunc)) {
+    return trace_error(o);
+  }
   fmt::print("seed={} engine={} handler={} strategy={} schedules={}\n", o.seed, o.engine,
              o.handler, o.replay.empty() ? o.strategy : "replay", o.schedules);
   try {
     if (replay) {
       sched::ScheduleRun run = ex->replay(*replay);
-      report(o, run, *replay, ex->tasks());
+      if (!report(o, run, *replay, ex->tasks())) return trace_error(o);
       return run.first_failure() ? exit_conformance : exit_ok;
     }
     return explore_loop(o, *ex, *strategy, ex->tasks());
   } catch (const std::exception& e) {
+    // The per-schedule backend factory failed (a server that went away): not a violation.
     std::cerr << "sessionspec: explore: " << e.what() << "\n";
-    return 3;
+    return exit_internal;
   }
 }
 

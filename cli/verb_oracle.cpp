@@ -50,6 +50,9 @@ struct OracleOptions {
   int block_ms = oracle::RaceLimits{}.block_ms;
 };
 
+/// The longest --timeout: an hour per PHP request. 0 is refused: it would mean no bound at all.
+constexpr std::uint64_t timeout_s_max = 3600;
+
 /// Width of one column of the side-by-side view.
 constexpr std::size_t column_width = 58;
 
@@ -149,6 +152,11 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   (void)oracle::reset_module_store(*setup.worker, store, {{"save_path", store.save_path}}, {}, 0,
                                    ignored);
   if (!r) return oracle_input_error(sc.file + ": " + r.error().message);
+  if (!r->skipped.empty()) {
+    fmt::print("== {} ({}) through {}: skipped, {}\n\n", base::printable(sc.name), sc.file,
+               module.uri, r->skipped);
+    return exit_ok;
+  }
   fmt::print("== {} ({}) through {}\n", base::printable(sc.name), sc.file, module.uri);
   print_php_trace(r->php);
   if (r->failure) {
@@ -301,26 +309,31 @@ Verb register_oracle(CLI::App& app) {
       ->default_val("php-8.2");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable), e.g. lazy_write=0");
   cmd->add_option("--variant", o->variant, "Handler variant: full, basic, sessionhandler");
-  cmd->add_option("--seed", o->seed, "Seed for the model's ids and gc draws")->default_val(1);
+  cmd->add_option("--seed", o->seed, "Seed for the model's ids and gc draws")
+      ->check(integer_in(0, seed_max))
+      ->default_val(1);
   cmd->add_option("--php", o->php, "The PHP 8.2 CLI binary")->default_val("php");
   cmd->add_option("--oracle-dir", o->oracle_dir, "Directory of harness.php (default: found)");
   cmd->add_flag("--no-worker", o->no_worker,
                 "One PHP process per request instead of the persistent worker");
-  cmd->add_option("--timeout", o->timeout_s, "Seconds one PHP request may take")->default_val(20);
+  cmd->add_option("--timeout", o->timeout_s, "Seconds one PHP request may take (1..3600)")
+      ->check(integer_in(1, timeout_s_max))
+      ->default_val(20);
   cmd->add_option("--handler", o->handler,
                   "Real-engine mode: PHP's own module stores (php:files, "
-                  "php:redis://127.0.0.1:PORT?locking=0|1); docs/certify.md");
+                  "php:redis://127.0.0.1:PORT?locking=0|1, "
+                  "php:rediscluster://127.0.0.1:PORT,...); docs/certify.md");
   cmd->add_option("--schedules", o->schedules,
                   "Race scenarios with --handler: schedules of real PHP processes")
       ->default_val(10)
-      ->check(CLI::Range(1, 100'000));
+      ->check(integer_in(1, 100'000));
   cmd->add_option("--strategy", o->strategy, "Race scenarios: random, sticky, pct[:D], portfolio")
       ->default_val("portfolio");
   cmd->add_option("--replay", o->replay, "Race scenarios: run exactly this schedule");
   cmd->add_option("--block-ms", o->block_ms,
                   "Race scenarios: a process that takes longer for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
-      ->check(CLI::Range(10, 60'000));
+      ->check(integer_in(10, 60'000));
   return {cmd, [o] { return oracle_command(*o); }};
 }
 

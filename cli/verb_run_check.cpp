@@ -19,7 +19,9 @@ void add_common(CLI::App& cmd, CommonOptions& o) {
       ->default_val("memory");
   cmd.add_option("--ini", o.ini, "Run option KEY=VALUE (repeatable), e.g. lazy_write=0");
   cmd.add_option("--variant", o.variant, "Handler capability variant: full, basic, sessionhandler");
-  cmd.add_option("--seed", o.seed, "Seed for ids and gc draws")->default_val(1);
+  cmd.add_option("--seed", o.seed, "Seed for ids and gc draws")
+      ->check(integer_in(0, seed_max))
+      ->default_val(1);
   cmd.add_option("--trace", o.trace_file, "Also write the JSON-lines trace to FILE");
 }
 

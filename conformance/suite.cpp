@@ -263,6 +263,8 @@ TEST_P(Conformance, ExactIdLookup) {
   EXPECT_EQ(chk.read(*b, "abcdef0123"), "") << "ids are case-sensitive";
   EXPECT_FALSE(chk.validate(*b, "ABCDEF0123"));
   EXPECT_EQ(chk.read(*b, "AbCdEf0123"), "x|i:1;");
+  // A handler that keeps any id (Guarantees::store.ids) keeps these too, under their own name.
+  if (guarantees_.store.ids != model::IdPolicy::files_charset) return;
   for (const std::string bad : {"AbCdEf0123 ", " AbCdEf0123", "AbCdEf0123\n"}) {
     auto r = run_task(b->read(bad));
     ASSERT_FALSE(r.ok()) << "read(" << printable(bad) << ") must be refused, got data";
@@ -435,7 +437,27 @@ TEST_P(Conformance, ValidateIdTrueIffExists) {
 
 // P-28: malformed ids are refused with invalid_id by every id-taking method, and nothing is
 // created for them (no record, no file anywhere in the backend's directory).
+// A handler that declares it keeps any id (IdPolicy::any) keeps an id PHP hands a user handler
+// unchanged ("x.y;z") like any other: what it writes reads back, and destroy forgets it.
+TEST_P(Conformance, OddIdsKeptWhenDeclared) {
+  if (guarantees_.store.ids != model::IdPolicy::any) {
+    GTEST_SKIP() << "the handler refuses ids outside [A-Za-z0-9,-] (Guarantees::store.ids)";
+  }
+  Checked chk(guarantees_, clock_);
+  auto a = request();
+  ASSERT_TRUE(chk.write(*a, "x.y;z", "x|i:1;"));
+  end_request(*a);
+  auto b = request();
+  EXPECT_EQ(chk.read(*b, "x.y;z"), "x|i:1;");
+  EXPECT_TRUE(chk.validate(*b, "x.y;z"));
+  ASSERT_TRUE(chk.destroy(*b, "x.y;z"));
+  EXPECT_EQ(chk.read(*b, "x.y;z"), "");
+}
+
 TEST_P(Conformance, MalformedIdsRejectedAndCreateNothing) {
+  if (guarantees_.store.ids != model::IdPolicy::files_charset) {
+    GTEST_SKIP() << "the handler keeps any id PHP hands it (Guarantees::store.ids)";
+  }
   const auto before = dir_entries();
   auto a = request();
   for (const std::string& bad : malformed_ids()) {

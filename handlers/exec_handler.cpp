@@ -316,8 +316,11 @@ std::string ExecBackend::uri() const {
 }
 
 Guarantees ExecBackend::guarantees() const {
-  // Nothing is known about an external handler's concurrency: assume the weakest.
-  return Guarantees{};
+  // Nothing is known about an external handler's concurrency: assume the weakest. Its id policy
+  // is its own: PHP hands a user handler any id, and keeping or refusing odd ones both conform.
+  Guarantees g;
+  g.store.ids = model::IdPolicy::undeclared;
+  return g;
 }
 
 model::Capabilities ExecBackend::capabilities() const {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -304,6 +305,13 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
   DIR* d = ::opendir(dir_.c_str());
   if (d == nullptr) co_return sys_error("cannot list", dir_);
   const std::int64_t now = env_.clock->now_s();
+  // The mtime before which a session is garbage; gc(maxlifetime) takes any integer, so the
+  // subtraction saturates instead of overflowing (a huge negative maxlifetime: nothing is older).
+  std::int64_t cutoff_s = 0;
+  if (__builtin_sub_overflow(now, max_lifetime_s, &cutoff_s)) {
+    cutoff_s = max_lifetime_s < 0 ? std::numeric_limits<std::int64_t>::max()
+                                  : std::numeric_limits<std::int64_t>::min();
+  }
   std::int64_t count = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -328,7 +336,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
       }
       continue;
     }
-    if (unlink_unless_locked(path, now - max_lifetime_s)) ++count;
+    if (unlink_unless_locked(path, cutoff_s)) ++count;
   }
   ::closedir(d);
   co_return count;

@@ -15,20 +15,20 @@ class MemoryHandler final : public SessionHandler {
   Task<Status> close() override { co_return ok_status(); }
 
   Task<Result<std::string>> read(std::string id) override {
-    if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (!keeps(id)) co_return bad_id(id);
     auto it = store_->sessions.find(id);
     co_return it == store_->sessions.end() ? std::string() : it->second.data;
   }
 
   Task<Status> write(std::string id, std::string data) override {
-    if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (!keeps(id)) co_return bad_id(id);
     if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     store_->sessions[id] = model::StoredSession{std::move(data), now()};
     co_return ok_status();
   }
 
   Task<Status> destroy(std::string id) override {
-    if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (!keeps(id)) co_return bad_id(id);
     store_->sessions.erase(id);
     co_return ok_status();
   }
@@ -56,11 +56,11 @@ class MemoryHandler final : public SessionHandler {
   }
 
   Task<Result<bool>> validate_id(std::string id) override {
-    co_return model::valid_session_id(id) && store_->sessions.count(id) > 0;
+    co_return keeps(id) && store_->sessions.count(id) > 0;
   }
 
   Task<Status> update_timestamp(std::string id, std::string data) override {
-    if (!model::valid_session_id(id)) co_return bad_id(id);
+    if (!keeps(id)) co_return bad_id(id);
     if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
     auto [it, inserted] = store_->sessions.try_emplace(id, model::StoredSession{data, now()});
     if (!inserted) it->second.mtime_s = now();
@@ -69,6 +69,9 @@ class MemoryHandler final : public SessionHandler {
 
  private:
   std::int64_t now() const { return env_.clock->now_s(); }
+  bool keeps(const std::string& id) const {
+    return store_->ids == model::IdPolicy::any || model::valid_session_id(id);
+  }
   /// Every handler refuses payloads over Guarantees::payload_bytes_max (issue #14, D3).
   static HandlerError too_large(std::size_t bytes) {
     return payload_too_large("memory", bytes, payload_bytes_max_default);
@@ -84,6 +87,7 @@ Guarantees MemoryBackend::guarantees() const {
   // Each operation is atomic, but nothing spans a request: overlapping requests lose updates.
   g.concurrency = Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::gc_only;
+  g.store.ids = store_->ids;
   g.store.payload_bytes_max = g.payload_bytes_max;
   // No lock outlives a call, a write replaces the map entry at once, and there is no server.
   g.faults = FaultBehaviour{};

@@ -1,5 +1,6 @@
 #pragma once
-// `memory`: an in-process map, the simplest correct handler. Requests of one run share it.
+// `memory`: an in-process map, the simplest correct handler. Requests of one run share it. It
+// keeps any id PHP hands it (IdPolicy::any) unless told to refuse those outside the files charset.
 
 #include <map>
 #include <memory>
@@ -14,12 +15,17 @@ struct MemoryStore {
   std::map<std::string, model::StoredSession> sessions;
   model::Rng rng;
   Clock* clock;
+  /// Which ids it keeps: by default any id PHP hands it, as a user handler may; the oracle's
+  /// model of a SessionHandler subclass refuses ids outside the files charset, as PHP's files
+  /// module underneath does.
+  model::IdPolicy ids = model::IdPolicy::any;
 };
 
 class MemoryBackend final : public Backend {
  public:
-  MemoryBackend(std::uint64_t seed, Clock& clock)
-      : store_(std::make_shared<MemoryStore>(MemoryStore{{}, model::Rng::for_handler_ids(seed), &clock})) {}
+  MemoryBackend(std::uint64_t seed, Clock& clock, model::IdPolicy ids = model::IdPolicy::any)
+      : store_(std::make_shared<MemoryStore>(
+            MemoryStore{{}, model::Rng::for_handler_ids(seed), &clock, ids})) {}
   [[nodiscard]] std::string uri() const override { return "memory"; }
   [[nodiscard]] Guarantees guarantees() const override;
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;

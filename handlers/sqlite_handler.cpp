@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -354,7 +355,12 @@ Task<Status> SqliteHandler::destroy(std::string id) {
 }
 
 Task<Result<std::int64_t>> SqliteHandler::gc(std::int64_t max_lifetime_s) {
-  const std::int64_t cutoff = now_s() - max_lifetime_s;
+  // gc(maxlifetime) takes any integer: the cutoff saturates instead of overflowing.
+  std::int64_t cutoff = 0;
+  if (__builtin_sub_overflow(now_s(), max_lifetime_s, &cutoff)) {
+    cutoff = max_lifetime_s < 0 ? std::numeric_limits<std::int64_t>::max()
+                                : std::numeric_limits<std::int64_t>::min();
+  }
   auto done = co_await exec(
       st_gc, [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, cutoff); }, nullptr);
   if (!done) co_return done.error();

@@ -1,6 +1,8 @@
 #include "model/calls.hpp"
 
 #include <array>
+#include <type_traits>
+#include <variant>
 
 namespace ss::model {
 
@@ -42,15 +44,32 @@ std::string_view op_name(Op op) {
     case Op::get: return "get";
     case Op::advance: return "advance";
     case Op::yield: return "yield";
+    case Op::exit_: return "exit";
+    case Op::throw_: return "throw";
+    case Op::fatal: return "fatal";
+    case Op::exhaust_memory: return "exhaust_memory";
+    case Op::on_shutdown: return "on_shutdown";
+    case Op::session_register_shutdown: return "session_register_shutdown";
+    case Op::session_encode: return "session_encode";
+    case Op::session_decode: return "session_decode";
+    case Op::ini_get: return "ini_get";
+    case Op::ini_set: return "ini_set";
+    case Op::sid: return "sid";
+    case Op::dump: return "dump";
   }
   return "?";
 }
 
 std::optional<Op> parse_op(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(Op::yield); ++i) {
+  for (int i = 0; i <= static_cast<int>(last_op); ++i) {
     if (op_name(static_cast<Op>(i)) == name) return static_cast<Op>(i);
   }
   return std::nullopt;
+}
+
+std::string memory_exhausted_message() {
+  return "Allowed memory size of " + std::to_string(exhaust_memory_limit_bytes) +
+         " bytes exhausted";
 }
 
 std::string_view level_name(Diagnostic::Level l) {
@@ -58,6 +77,7 @@ std::string_view level_name(Diagnostic::Level l) {
     case Diagnostic::Level::notice: return "notice";
     case Diagnostic::Level::warning: return "warning";
     case Diagnostic::Level::deprecated: return "deprecated";
+    case Diagnostic::Level::error: return "error";
   }
   return "?";
 }
@@ -68,7 +88,8 @@ bool Answer::ok() const {
     case Kind::string:
     case Kind::integer: return true;
     case Kind::failure:
-    case Kind::exception: return false;
+    case Kind::exception:
+    case Kind::other: return false;
   }
   return false;
 }
@@ -81,8 +102,53 @@ bool Answer::same_for_php(const Answer& o) const {
     case Kind::integer: return n == o.n;
     case Kind::failure: return true;
     case Kind::exception: return reason == o.reason;
+    case Kind::other: return other == o.other;
   }
   return false;
+}
+
+Value answer_value(const Answer& a) {
+  switch (a.kind) {
+    case Answer::Kind::boolean: return Value{a.b};
+    case Answer::Kind::string: return Value{a.s};
+    case Answer::Kind::integer: return Value{a.n};
+    case Answer::Kind::failure: return Value{false};
+    case Answer::Kind::exception: return Value{};
+    case Answer::Kind::other: return a.other;
+  }
+  return Value{};
+}
+
+std::string answer_type_name(const Answer& a) {
+  const Value v = answer_value(a);
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "null";
+        if constexpr (std::is_same_v<T, bool>) return "bool";
+        if constexpr (std::is_same_v<T, std::int64_t>) return "int";
+        if constexpr (std::is_same_v<T, double>) return "float";
+        if constexpr (std::is_same_v<T, std::string>) return "string";
+        if constexpr (std::is_same_v<T, Array>) return "array";
+        if constexpr (std::is_same_v<T, Object>) return x.class_name;
+        return "?";
+      },
+      v.v);
+}
+
+Answer injected_answer(const Value& v) {
+  if (const auto* b = std::get_if<bool>(&v.v)) return Answer::boolean_(*b);
+  if (const auto* i = std::get_if<std::int64_t>(&v.v)) return Answer::integer_(*i);
+  if (const auto* s = std::get_if<std::string>(&v.v)) return Answer::string_(*s);
+  return Answer::other_(v);
+}
+
+std::optional<Answer> FaultPlan::take(Method m) {
+  const int n = ++seen_[static_cast<std::size_t>(m)];
+  for (const Fault& f : faults_) {
+    if (f.method == m && f.occurrence == n) return f.answer;
+  }
+  return std::nullopt;
 }
 
 std::string show(const Answer& a) {
@@ -92,6 +158,7 @@ std::string show(const Answer& a) {
     case Answer::Kind::integer: return std::to_string(a.n);
     case Answer::Kind::failure: return "false (" + a.reason + ")";
     case Answer::Kind::exception: return "throw " + show(Value{a.reason});
+    case Answer::Kind::other: return show(a.other);
   }
   return "?";
 }

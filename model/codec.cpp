@@ -364,10 +364,14 @@ class VarTable {
     return n + shift_;
   }
   [[nodiscard]] bool is_object(std::uint64_t var) const { return objects_[var - 1]; }
+  void note_reference() { references_ = true; }
+  /// Whether an R: or r: was read.
+  [[nodiscard]] bool references() const { return references_; }
 
  private:
   std::uint64_t shift_;
   std::vector<bool> objects_;
+  bool references_ = false;
 };
 
 /// A recursive-descent copy of php_var_unserialize_internal(). `pos_` plays the role of PHP's
@@ -735,6 +739,7 @@ bool Parser::parse_reference(Value& out, std::size_t start, Slot slot, std::uint
     return fail(end + 1, "r: must name another variable holding an object");
   }
   if (handle) vars_.mark_object(self);
+  vars_.note_reference();
   out = Value(Reference{handle, *target});
   pos_ = end + 1;
   return true;
@@ -750,6 +755,26 @@ bool Parser::parse_unsupported(std::size_t start) {
 // ---------------------------------------------------------------------------------------------
 // Session serialisers
 // ---------------------------------------------------------------------------------------------
+
+/// A repeated name replaces an earlier value, and PHP numbers the variables of what it encodes
+/// afresh; the value tree keeps the numbers it read, so a reference into a replaced value would
+/// name another variable, or none, once encoded (PHP itself writes the value there). Such a
+/// session is refused rather than re-encoded wrongly: with references, it must encode and decode
+/// back to itself.
+std::optional<DecodeError> references_survive(const Array& session, Serializer f) {
+  // The re-decode below holds references too; one level of checking is enough.
+  static thread_local bool checking = false;
+  if (checking) return std::nullopt;
+  checking = true;
+  const EncodeResult encoded = encode_session(session, f);
+  const auto again = encoded.failed ? std::variant<Array, DecodeError>(DecodeError{})
+                                    : decode_session(encoded.bytes, f);
+  checking = false;
+  const auto* array = std::get_if<Array>(&again);
+  if (array != nullptr && *array == session) return std::nullopt;
+  return DecodeError{
+      0, "a reference (R:/r:) into a value a repeated name replaced is not supported"};
+}
 
 /// PS_SERIALIZER_DECODE_FUNC(php): "name|value" repeated. Names are taken verbatim as string
 /// keys (PHP uses zend_hash_update, so "7|i:1;" yields the string key "7", not 7). A name with
@@ -767,6 +792,9 @@ std::variant<Value, DecodeError> decode_php(std::string_view bytes) {
     if (!parser.parse(value, Slot::value)) return parser.error();
     builder.set(Key(std::string(bytes.substr(p, bar - p))), std::move(value));
     p = parser.pos();
+  }
+  if (vars.references()) {
+    if (auto e = references_survive(session, Serializer::php)) return *e;
   }
   return Value(std::move(session));
 }
@@ -787,6 +815,9 @@ std::variant<Value, DecodeError> decode_php_binary(std::string_view bytes) {
     if (!parser.parse(value, Slot::value)) return parser.error();
     builder.set(Key(std::move(name)), std::move(value));
     p = parser.pos();
+  }
+  if (vars.references()) {
+    if (auto e = references_survive(session, Serializer::php_binary)) return *e;
   }
   return Value(std::move(session));
 }

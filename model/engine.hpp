@@ -32,6 +32,12 @@ struct RequestContext {
   Variant variant = Variant::full;
   /// The incoming PHPSESSID cookie, if the browser sent one.
   std::optional<std::string> cookie;
+  /// session_set_save_handler($handler, register_shutdown): true registers PHP's end-of-request
+  /// write as a shutdown function; false leaves it to RSHUTDOWN, after the response.
+  bool register_shutdown = true;
+  /// The session name's query-string parameter ($_GET), if the URL had one (read only with
+  /// use_only_cookies=0).
+  std::optional<std::string> query = std::nullopt;
 };
 
 /// One request's session module. Every entry point is a procedure: drive it with Machine until

@@ -62,9 +62,18 @@ NumericString parse_numeric(const std::string& s) {
   return out;
 }
 
+/// The class PHP gives an object of $_SESSION: stdClass is stdClass; the scenarios' other classes
+/// are ones PHP does not define, which unserialize() makes __PHP_Incomplete_Class (keeping the
+/// name only for serialize()).
+std::string class_of(const Object& o) {
+  std::string lower = o.class_name;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "stdclass" ? o.class_name : "__PHP_Incomplete_Class";
+}
+
 std::string type_name(const Value& v) {
   if (std::holds_alternative<Array>(v.v)) return "array";
-  if (const auto* o = std::get_if<Object>(&v.v)) return o->class_name;
+  if (const auto* o = std::get_if<Object>(&v.v)) return class_of(*o);
   return "string";
 }
 
@@ -109,7 +118,7 @@ Outcome push(const ScriptCall& call, Array& vars) {
     out.thrown = "Error: [] operator not supported for strings";
     return out;
   } else if (const auto* o = std::get_if<Object>(&slot->v)) {
-    out.thrown = "Error: Cannot use object of type " + o->class_name + " as array";
+    out.thrown = "Error: Cannot use object of type " + class_of(*o) + " as array";
     return out;
   } else if (!std::holds_alternative<Array>(slot->v)) {
     out.thrown = "Error: Cannot use a scalar value as an array";
@@ -136,7 +145,13 @@ Outcome apply_array_op(const ScriptCall& call, bool active, std::optional<Array>
       out.result = true;
       return out;
     case Op::advance:
-    case Op::yield: return out;
+    case Op::yield:
+    case Op::on_shutdown:
+    case Op::session_register_shutdown: return out;
+    case Op::exit_:
+    case Op::fatal:
+    case Op::exhaust_memory: out.ended = true; return out;
+    case Op::throw_: out.thrown = "RuntimeException: " + call.text.value_or(""); return out;
     default: break;
   }
   if (call.op == Op::get) {
@@ -165,6 +180,69 @@ std::optional<std::string> apply_start_options(RunOptions& opts,
   return std::nullopt;
 }
 
+namespace {
+
+/// zend_ini_parse_bool(): "true", "yes", "on" (any case) or a number that is not 0.
+bool ini_bool(std::string_view v) {
+  std::string lower(v);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "true" || lower == "yes" || lower == "on") return true;
+  return std::atoll(lower.c_str()) != 0;
+}
+
+/// ZEND_STRTOL(value, &end, 10) with the whole string consumed, as OnUpdateSidLength wants.
+std::optional<std::int64_t> whole_number(std::string_view v) {
+  std::int64_t n = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || p != v.data() + v.size()) return std::nullopt;
+  return n;
+}
+
+std::optional<std::string> ranged(std::int64_t& field, std::string_view key, std::string_view v,
+                                  std::int64_t lo, std::int64_t hi) {
+  const auto n = whole_number(v);
+  if (!n || *n < lo || *n > hi) {
+    return "session.configuration \"session." + std::string(key) + "\" must be between " +
+           std::to_string(lo) + " and " + std::to_string(hi);
+  }
+  field = *n;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> php_ini_set(RunOptions& opts, std::string_view key,
+                                       std::string_view value) {
+  const std::string v(value);
+  if (key == "lazy_write") opts.lazy_write = ini_bool(v);
+  if (key == "use_strict_mode") opts.use_strict_mode = ini_bool(v);
+  if (key == "use_cookies") opts.use_cookies = ini_bool(v);
+  if (key == "use_only_cookies") opts.use_only_cookies = ini_bool(v);
+  // OnUpdateLong: atol(), whatever follows the number (gc_divisor 0 is taken, too).
+  if (key == "gc_probability") opts.gc_probability = std::atoll(v.c_str());
+  if (key == "gc_divisor") opts.gc_divisor = std::atoll(v.c_str());
+  if (key == "gc_maxlifetime") opts.gc_maxlifetime = std::atoll(v.c_str());
+  if (key == "sid_length") return ranged(opts.sid_length, key, value, 22, 256);
+  if (key == "sid_bits_per_character") return ranged(opts.sid_bits_per_character, key, value, 4, 6);
+  if (key == "save_path") opts.save_path = v;
+  if (key == "serialize_handler") {
+    auto ser = parse_serializer(value);
+    if (!ser) return "Serialization handler \"" + v + "\" cannot be found";
+    opts.serialize_handler = *ser;
+  }
+  if (key == "name") {
+    // is_numeric_string(): a whole number, float or exponent, blanks around allowed.
+    char* end = nullptr;
+    std::strtod(v.c_str(), &end);
+    const bool numeric =
+        !v.empty() && end != v.c_str() &&
+        std::string_view(end).find_first_not_of(" \t\n\r\v\f") == std::string_view::npos;
+    if (v.empty() || numeric) return "session.name \"" + v + "\" cannot be numeric or empty";
+    opts.name = v;
+  }
+  return std::nullopt;
+}
+
 bool cookie_id_acceptable(std::string_view id) {
   if (id.empty()) return false;
   for (char c : id) {
@@ -187,7 +265,10 @@ bool valid_id_prefix(std::string_view prefix) {
 }
 
 bool gc_hits(Rng& rng, const RunOptions& opts) {
-  if (opts.gc_probability <= 0 || opts.gc_divisor <= 0) return false;
+  if (opts.gc_probability <= 0) return false;
+  // gc_divisor 0 (ini_set takes it): php_mt_rand_range(0, -1) draws any 64-bit number, about
+  // half of them negative, so gc runs about every other time. Not comparable with PHP's draw.
+  if (opts.gc_divisor <= 0) return static_cast<std::int64_t>(rng.next()) < opts.gc_probability;
   // PHP draws php_mt_rand_range(0, divisor - 1) < probability; the draw itself is what matters.
   const auto draw = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(opts.gc_divisor)));
   return draw < opts.gc_probability;

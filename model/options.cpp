@@ -68,6 +68,7 @@ std::optional<std::string> RunOptions::set(std::string_view key, std::string_vie
   if (key == "use_strict_mode") return set_bool(use_strict_mode, key, value);
   if (key == "read_and_close") return set_bool(read_and_close, key, value);
   if (key == "use_cookies") return set_bool(use_cookies, key, value);
+  if (key == "use_only_cookies") return set_bool(use_only_cookies, key, value);
   if (key == "gc_probability") return set_int(gc_probability, key, value, 0, big);
   if (key == "gc_divisor") return set_int(gc_divisor, key, value, 1, big);
   if (key == "gc_maxlifetime") return set_int(gc_maxlifetime, key, value, 0, big);
@@ -107,6 +108,7 @@ std::map<std::string, std::string> RunOptions::to_ini() const {
       {"sid_bits_per_character", std::to_string(sid_bits_per_character)},
       {"read_and_close", b(read_and_close)},
       {"use_cookies", b(use_cookies)},
+      {"use_only_cookies", b(use_only_cookies)},
       {"save_path", save_path},
       {"name", name},
   };

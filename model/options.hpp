@@ -47,6 +47,8 @@ struct RunOptions {
   std::int64_t sid_bits_per_character = 5;
   bool read_and_close = false;
   bool use_cookies = true;
+  /// 0: an id may also come from the query string ($_GET), and SID names it.
+  bool use_only_cookies = true;
   std::string save_path = "/tmp/sessionspec";
   std::string name = "PHPSESSID";
 

@@ -18,6 +18,10 @@ namespace ss::model {
 /// that waits for it.
 struct ProcLink {
   std::optional<HandlerCall> pending;
+  /// The answer PHP itself gives to the pending call, when the call does not reach the store
+  /// (SessionHandler's own create_sid and sanity checks, variant sessionhandler): the driver
+  /// answers with it instead of asking the handler.
+  std::optional<Answer> preset;
   std::optional<Answer> answer;
   std::coroutine_handle<> waiting;
 };
@@ -86,11 +90,14 @@ class [[nodiscard]] Proc {
 /// call's strings twice), so the call itself lives in the awaiting frame.
 struct AskRef {
   HandlerCall* call;
+  /// PHP's own answer (ProcLink::preset), or null.
+  Answer* preset = nullptr;
   bool await_ready() const noexcept { return false; }
   template <class P>
   void await_suspend(std::coroutine_handle<P> h) noexcept {
     link_ = h.promise().link;
     link_->pending = std::move(*call);
+    if (preset) link_->preset = std::move(*preset);
     link_->waiting = h;
   }
   Answer await_resume() {
@@ -105,6 +112,13 @@ struct AskRef {
 inline Proc<Answer> ask_call(HandlerCall call) {
   HandlerCall local = std::move(call);
   co_return co_await AskRef{&local};
+}
+
+/// A call whose answer PHP gives itself (ProcLink::preset); the driver still reports the call.
+inline Proc<Answer> ask_preset(HandlerCall call, Answer preset) {
+  HandlerCall local = std::move(call);
+  Answer local_preset = std::move(preset);
+  co_return co_await AskRef{&local, &local_preset};
 }
 
 /// `co_await ask(Method::read, id)`. Builds the argument vector outside any coroutine: g++ 12
@@ -134,9 +148,12 @@ class Machine {
   [[nodiscard]] const HandlerCall* pending() const {
     return link_.pending ? &*link_.pending : nullptr;
   }
+  /// PHP's own answer to pending(), when it has one (ProcLink::preset), or nullptr.
+  [[nodiscard]] const Answer* preset() const { return link_.preset ? &*link_.preset : nullptr; }
   /// Supplies the answer to pending() and runs until the next call or completion.
   void resume(Answer answer) {
     link_.pending.reset();
+    link_.preset.reset();
     link_.answer = std::move(answer);
     auto h = std::exchange(link_.waiting, {});
     h.resume();

@@ -7,7 +7,25 @@
 
 namespace ss::model {
 
+std::string_view id_policy_name(IdPolicy p) {
+  switch (p) {
+    case IdPolicy::files_charset: return "files-charset";
+    case IdPolicy::any: return "any";
+    case IdPolicy::undeclared: return "undeclared";
+  }
+  return "?";
+}
+
 namespace {
+
+bool files_charset_id(const std::string& id, std::size_t bytes_max) {
+  return valid_session_id(id) && id.size() <= bytes_max;
+}
+
+bool carries_id(Method m) {
+  return m == Method::read || m == Method::write || m == Method::destroy ||
+         m == Method::update_timestamp || m == Method::validate_id;
+}
 
 /// gc's max lifetime argument (decimal seconds, as the engine passes it). Malformed text counts
 /// as 0 rather than throwing: the model never throws.
@@ -22,7 +40,26 @@ std::int64_t gc_max_s(const HandlerCall& call) {
 }  // namespace
 
 bool StoreModel::storable(const std::string& id) const {
-  return valid_session_id(id) && id.size() <= config_.id_bytes_max;
+  if (files_charset_id(id, config_.id_bytes_max)) return true;
+  switch (config_.ids) {
+    case IdPolicy::files_charset: return false;
+    case IdPolicy::any: return true;
+    case IdPolicy::undeclared: return odd_ids_.seen && odd_ids_.accepted;
+  }
+  return false;
+}
+
+// The first read, write, touch or destroy of an id outside the files charset shows what the
+// store does with such ids; an undeclared policy is that from then on. (validateId cannot show
+// it: "no such session" and "refused" are both false.)
+void StoreModel::learn_odd_id(const HandlerCall& call, const Answer& actual) {
+  if (odd_ids_.seen || !carries_id(call.method) || call.method == Method::validate_id) return;
+  const std::string& id = call.args.at(0);
+  if (files_charset_id(id, config_.id_bytes_max)) return;
+  odd_ids_.seen = true;
+  odd_ids_.example = id.substr(0, 64);
+  odd_ids_.accepted =
+      call.method == Method::read ? actual.kind == Answer::Kind::string : actual.ok();
 }
 
 bool StoreModel::live(const std::string& id, std::int64_t now_s) const {
@@ -143,12 +180,15 @@ Judgement StoreModel::observe(const HandlerCall& call, const Answer& actual, std
   }
   if (call.method == Method::create_sid) {
     expire(now_s);
-    const bool fresh = actual.kind == Answer::Kind::string && storable(actual.s) &&
+    // Ids a handler makes itself stay within the files charset whatever ids it keeps.
+    const bool fresh = actual.kind == Answer::Kind::string &&
+                       files_charset_id(actual.s, config_.id_bytes_max) &&
                        records_.count(actual.s) == 0;
     j.ok = fresh;
     j.expected = "an unused id matching [A-Za-z0-9,-]{1,256}";
     return j;
   }
+  learn_odd_id(call, actual);
   const Answer want = answer(call, now_s, {});
   j.ok = want.same_for_php(actual);
   j.expected = show(want);

@@ -26,18 +26,44 @@ enum class Expiry : std::uint8_t {
   lazy,
 };
 
+/// Which session ids a store keeps: a declared guarantee, not a rule of PHP. PHP hands a user
+/// handler any id but one with characters that could split headers ("x.y;z" arrives unchanged);
+/// only its files module (and SessionHandler, which proxies it) refuses ids outside
+/// [A-Za-z0-9,-].
+enum class IdPolicy : std::uint8_t {
+  /// As PHP's files module: ids outside [A-Za-z0-9,-]{1,id_bytes_max} are refused (reads fail,
+  /// writes fail, nothing is stored). A hardening choice, never required by PHP.
+  files_charset,
+  /// Every id is a session id like any other.
+  any,
+  /// Not declared (a user handler): either choice conforms. The first call with an id outside
+  /// the files charset shows which one the handler made; the rest of the run must keep to it.
+  undeclared,
+};
+
+[[nodiscard]] std::string_view id_policy_name(IdPolicy p);
+
 struct StoreConfig {
   Expiry expiry = Expiry::gc_only;
   /// For Expiry::ttl and Expiry::lazy: the lifetime in seconds.
   std::int64_t ttl_s = 1440;
   /// The longest id the store keeps (PHP's limit is 256; a sess_<id> file name allows 250).
-  /// Longer, otherwise well-formed ids are refused like malformed ones.
+  /// Longer, otherwise well-formed ids are refused like malformed ones (IdPolicy::files_charset).
   std::size_t id_bytes_max = 256;
   /// A declared capacity: the store may refuse to store a new session (a full table) once it
   /// holds some, at most this many. No limit by default.
   std::size_t sessions_max = std::numeric_limits<std::size_t>::max();
   /// A declared payload limit: the store may refuse a larger session. No limit by default.
   std::size_t payload_bytes_max = std::numeric_limits<std::size_t>::max();
+  IdPolicy ids = IdPolicy::files_charset;
+};
+
+/// What a run showed of a store's id policy: whether it met an id outside the files charset and
+/// kept or refused it (the hardening property `sessionspec check` reports).
+struct OddIdObservation {
+  bool seen = false;
+  bool accepted = false;
+  std::string example;
 };
 
 struct StoredSession {
@@ -69,8 +95,13 @@ class StoreModel {
 
   [[nodiscard]] const std::map<std::string, StoredSession>& sessions() const { return records_; }
   [[nodiscard]] bool live(const std::string& id, std::int64_t now_s) const;
-  /// A well-formed id within the store's length limit.
+  /// An id the store keeps under its id policy (an undeclared policy not yet shown: refused).
   [[nodiscard]] bool storable(const std::string& id) const;
+  /// The first call with an id outside the files charset, and whether the store kept it.
+  [[nodiscard]] const OddIdObservation& odd_ids() const { return odd_ids_; }
+  /// Notes what `actual` shows of the id policy (observe() does it itself): for judges that
+  /// compare a call that changes nothing with answer() instead of observe().
+  void learn_odd_id(const HandlerCall& call, const Answer& actual);
 
  private:
   void apply(const HandlerCall& call, const Answer& answer, std::int64_t now_s);
@@ -86,6 +117,7 @@ class StoreModel {
 
   StoreConfig config_;
   std::map<std::string, StoredSession> records_;
+  OddIdObservation odd_ids_;
   /// (mtime, id) of every record, oldest first: expiry and gc visit only the records they remove
   /// or count, so a call costs O(log n + expired) rather than a scan of the whole store
   /// (issue #14, D14: 8,000 Redis sessions took 20 s).

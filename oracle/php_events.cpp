@@ -111,6 +111,8 @@ class Converter {
       out.level = L::notice;
     } else if (level == "deprecated") {
       out.level = L::deprecated;
+    } else if (level == "error") {
+      out.level = L::error;
     } else if (level != "warning") {
       // PHP errors and the harness's own notes have no model level: kept visible, so that a
       // checker reports them as a difference rather than letting them vanish.
@@ -142,9 +144,13 @@ class Converter {
       h.answer = model::Answer::integer_(r.get<std::int64_t>());
     } else if (r.is_object() && r.contains("exception")) {
       h.answer = model::Answer::exception_(bytes(r["exception"]));
+    } else if (r.is_null() || (r.is_object() && r.contains("php"))) {
+      // A `fault` line's null, float, array or object.
+      h.answer = model::Answer::other_(value(r));
     } else {
       throw std::runtime_error("unreadable handler result " + r.dump());
     }
+    h.answer.injected = j.value("injected", false);
     h.now_s = now_s_;
     return h;
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "handlers/handler_uri.hpp"
@@ -13,9 +14,13 @@ namespace {
 /// A sess_<id> file name must fit NAME_MAX (255): the files module cannot store longer ids.
 constexpr std::size_t files_id_bytes_max = 250;
 
+/// A cluster URI names at most this many seed nodes; phpredis needs one that answers to map
+/// the whole cluster (CLUSTER SLOTS).
+constexpr std::size_t cluster_seeds_max = 16;
+
 const char* const usage =
-    "want php:files or php:redis://HOST:PORT[?locking=0|1&lock_retries=N&lock_wait_us=N&"
-    "lock_expire_s=N]";
+    "want php:files, php:redis://HOST:PORT[?locking=0|1&lock_retries=N&lock_wait_us=N&"
+    "lock_expire_s=N] or php:rediscluster://HOST:PORT[,HOST:PORT...][?the same parameters]";
 
 std::optional<long long> integer(const std::string& text) {
   long long v = 0;
@@ -56,21 +61,26 @@ constexpr RedisParam redis_params[] = {
     {"lock_expire_s", "redis.session.lock_expire", 0},
 };
 
-bool parse_redis(const handlers::HandlerUri& inner, PhpModuleUri& out, std::string& error) {
-  const std::size_t colon = inner.target.rfind(':');
-  const auto port =
-      colon == std::string::npos ? std::nullopt : integer(inner.target.substr(colon + 1));
-  if (!port || *port < 1 || *port > 65535) {
+/// `text` as HOST:PORT with a loopback host (localhost becomes 127.0.0.1); false with `error`.
+bool parse_host_port(const std::string& text, std::string& host, int& port, std::string& error) {
+  const std::size_t colon = text.rfind(':');
+  const auto n = colon == std::string::npos ? std::nullopt : integer(text.substr(colon + 1));
+  if (!n || *n < 1 || *n > 65535) {
     error = "needs HOST:PORT with a port 1..65535";
     return false;
   }
-  out.host = inner.target.substr(0, colon);
-  out.port = static_cast<int>(*port);
-  if (!loopback(out.host)) {
-    error = "host '" + out.host + "' is not a loopback address (127.0.0.0/8 or localhost); " +
+  host = text.substr(0, colon);
+  port = static_cast<int>(*n);
+  if (!loopback(host)) {
+    error = "host '" + host + "' is not a loopback address (127.0.0.0/8 or localhost); " +
             "sessionspec never sends session data elsewhere";
     return false;
   }
+  return true;
+}
+
+/// phpredis's session settings from the URI's parameters into `out.ini` (and `out.locking`).
+bool parse_redis_params(const handlers::HandlerUri& inner, PhpModuleUri& out, std::string& error) {
   for (const auto& [key, value] : inner.params) {
     const RedisParam* p = nullptr;
     for (const auto& candidate : redis_params) {
@@ -94,6 +104,36 @@ bool parse_redis(const handlers::HandlerUri& inner, PhpModuleUri& out, std::stri
   return true;
 }
 
+bool parse_redis(const handlers::HandlerUri& inner, PhpModuleUri& out, std::string& error) {
+  return parse_host_port(inner.target, out.host, out.port, error) &&
+         parse_redis_params(inner, out, error);
+}
+
+/// `rediscluster://HOST:PORT[,HOST:PORT...][?locking=...]`: the seed nodes, and phpredis's
+/// session settings. The cluster module of phpredis 5.3.7 ignores the lock settings (it has no
+/// lock); they are accepted so that a configuration that relies on them can be certified.
+bool parse_cluster(const handlers::HandlerUri& inner, PhpModuleUri& out, std::string& error) {
+  if (inner.target.rfind("//", 0) != 0 || inner.target.size() == 2) {
+    error = "needs //HOST:PORT[,HOST:PORT...] after 'rediscluster:'";
+    return false;
+  }
+  const std::string list = inner.target.substr(2);
+  std::size_t pos = 0;
+  while (pos <= list.size()) {
+    if (out.seeds.size() == cluster_seeds_max) {
+      error = "more than " + std::to_string(cluster_seeds_max) + " seed nodes";
+      return false;
+    }
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    std::string host;
+    int port = 0;
+    if (!parse_host_port(list.substr(pos, comma - pos), host, port, error)) return false;
+    out.seeds.push_back(host + ":" + std::to_string(port));
+    pos = comma + 1;
+  }
+  return parse_redis_params(inner, out, error);
+}
+
 }  // namespace
 
 bool is_php_module_uri(const std::string& uri) {
@@ -113,6 +153,10 @@ std::optional<PhpModuleUri> parse_php_module_uri(const std::string& uri, std::st
     out.module = "redis";
     auto inner = handlers::parse_handler_uri(rest, why);
     if (inner && parse_redis(*inner, out, why)) return out;
+  } else if (rest.rfind("rediscluster://", 0) == 0) {
+    out.module = "rediscluster";
+    auto inner = handlers::parse_handler_uri(rest, why);
+    if (inner && parse_cluster(*inner, out, why)) return out;
   }
   error = "malformed handler '" + uri + "'" + (why.empty() ? "" : ": " + why) + " (" + usage + ")";
   return std::nullopt;
@@ -126,6 +170,8 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
     g.store.id_bytes_max = files_id_bytes_max;
     return g;
   }
+  // As configured: phpredis 5.3.7's cluster module ignores `locking` (it has no session lock;
+  // phpredis #2836 proposes one), which is what certifying it with locking=1 shows.
   g.concurrency =
       locking ? handlers::Concurrency::serialised : handlers::Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::ttl;
@@ -134,7 +180,7 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
 }
 
 std::vector<std::string> PhpModuleUri::php_args() const {
-  if (module != "redis") return {};
+  if (module == "files") return {};
   return {"-d", "extension=igbinary.so", "-d", "extension=redis.so"};
 }
 
@@ -142,11 +188,15 @@ ModuleSetup PhpModuleUri::isolated(const std::string& scratch_dir, const std::st
   ModuleSetup m;
   m.module = module;
   m.ini = ini;
+  const std::string prefix = "sessionspec-" + std::to_string(::getpid()) + "-" + tag + ":";
   if (module == "files") {
     m.save_path = scratch_dir + "/php-files-" + tag;
+  } else if (module == "redis") {
+    m.save_path = "tcp://" + host + ":" + std::to_string(port) + "?prefix=" + prefix;
   } else {
-    m.save_path = "tcp://" + host + ":" + std::to_string(port) + "?prefix=sessionspec-" +
-                  std::to_string(::getpid()) + "-" + tag + ":";
+    // phpredis's documented form (cluster.md, "Session Handler"): a query string of seeds.
+    for (const auto& seed : seeds) m.save_path += "seed[]=" + seed + "&";
+    m.save_path += "prefix=" + prefix;
   }
   return m;
 }

@@ -15,10 +15,21 @@ using nlohmann::json;
 
 namespace {
 
+/// The model's side: the memory handler keeps any id, as the harness's tracing store of a user
+/// handler does; a SessionHandler subclass proxies PHP's files module, which refuses ids outside
+/// [A-Za-z0-9,-], and so does the memory handler then.
 std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::RunConfig& cfg,
                               std::string& error) {
   handlers::ManualClock clock(sc.clock_start_s);
-  handlers::MemoryBackend backend(cfg.seed, clock);
+  auto resolved = scenarios::resolve_options(sc, cfg);
+  if (!resolved) {
+    error = resolved.error().message;
+    return {};
+  }
+  handlers::MemoryBackend backend(cfg.seed, clock,
+                                  resolved->variant == model::Variant::sessionhandler
+                                      ? model::IdPolicy::files_charset
+                                      : model::IdPolicy::any);
   std::ostringstream out;
   scenarios::JsonTraceWriter writer(out);
   if (auto ran = scenarios::run_scenario(sc, cfg, backend, clock, {&writer}); !ran) {
@@ -37,9 +48,9 @@ struct PhpRun {
 /// Runs the requests of `run.programs.sc` in PHP (through `worker`, or one process each when it
 /// is null) and appends their normalised events to `out`. Fails on the first request PHP could
 /// not run; `fallback` is set when the worker asked for one-process-per-request.
-bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* worker,
-               std::vector<json>& out, std::vector<json>& raw, bool& fallback, bool& hung,
-               std::string& error) {
+bool php_trace(const PhpRun& run, const std::vector<json>& model_raw, const IdMap& model_ids,
+               PhpWorker* worker, std::vector<json>& out, std::vector<json>& raw, bool& fallback,
+               bool& hung, std::string& error) {
   const auto& sc = *run.programs.sc;
   std::remove(run.programs.store_file.c_str());
   std::error_code ec;
@@ -90,12 +101,18 @@ bool php_trace(const PhpRun& run, const std::vector<json>& model, PhpWorker* wor
         now += e["args"][0].get<std::int64_t>();
       }
     }
-    // The browser keeps the id PHP issued where the model says a Set-Cookie was sent.
-    for (const auto& e : model) {
+    // The browser keeps the id PHP issued where the model says a Set-Cookie was sent: the
+    // model's id, by its place in the model's whole trace, is PHP's id of that place.
+    for (const auto& e : model_raw) {
       if (event_text(e, "kind") != "response" || event_int(e, "request") != int(k) + 1) continue;
       const auto& sent = e["set_cookie"];
       if (sent.is_array() && !sent.empty() && sent.back().is_string()) {
-        jar = php_ids.id_of(sent.back().get<std::string>());
+        const std::string cookie_id = scenarios::json_bytes(sent.back(), e.value("bin", false));
+        const auto placeholder = model_ids.placeholder_of(sent.back().get<std::string>());
+        if (placeholder) jar = php_ids.id_of(*placeholder);
+        // An id PHP's trace never names (a Set-Cookie sent by a start that then failed, or an
+        // empty one): the browser sends what the model's run sent.
+        if (!placeholder || !jar) jar = cookie_id;
       }
     }
   }
@@ -136,15 +153,18 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
     if (hung) *hung = stuck;
     return std::nullopt;
   };
-  if (!php_trace(run, model, setup.worker, result.php, result.php_raw, fallback, stuck, error)) {
+  if (!php_trace(run, result.model_raw, model_ids, setup.worker, result.php, result.php_raw,
+                 fallback, stuck, error)) {
     if (!fallback) return stop();
     // The worker could not reproduce a request in-process: the whole scenario again, from an
     // empty store, one PHP process per request.
     result.fell_back = true;
+    result.fallback_reason = error;
     result.php.clear();
     result.php_raw.clear();
     error.clear();
-    if (!php_trace(run, model, nullptr, result.php, result.php_raw, fallback, stuck, error)) {
+    if (!php_trace(run, result.model_raw, model_ids, nullptr, result.php, result.php_raw, fallback,
+                   stuck, error)) {
       return stop();
     }
   }

@@ -37,6 +37,8 @@ struct OracleResult {
   std::optional<std::string> difference;
   /// A worker was given but the scenario had to run one process per request.
   bool fell_back = false;
+  /// Why the worker could not run it (when fell_back).
+  std::string fallback_reason;
 };
 
 /// Runs `sc` in the model (memory handler) and in real PHP. Returns nullopt and sets `error` when

@@ -1,5 +1,8 @@
 #include "oracle/php_runner.hpp"
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -57,6 +60,7 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
     }
     const std::string status = j.value("worker", "");
     message = j.value("message", "");
+    if (status == "done" && j.value("restart", false)) child_.kill();  // it exits by itself
     if (status == "done") return Reply::done;
     if (status == "bad_program") return Reply::bad_program;
     child_.kill();  // it exits after a fallback anyway
@@ -135,12 +139,19 @@ std::optional<std::vector<json>> run_php_process(const OracleSetup& setup, const
     hung = true;
     return std::nullopt;
   }
-  if (exit.status != 0 || lines >= php_output_lines_max) {
+  auto events = parse_trace_lines(text, error);
+  // A fatal error at the end of the request (e.g. the shutdown write threw) exits 255 after the
+  // harness wrote the response event from its destructor: the trace is complete.
+  constexpr int fatal_exit = 255;
+  const bool fatal_end =
+      WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == fatal_exit && error.empty() &&
+      std::any_of(events.begin(), events.end(),
+                  [](const json& e) { return e.is_object() && e.value("kind", "") == "response"; });
+  if ((exit.status != 0 && !fatal_end) || lines >= php_output_lines_max) {
     error = "PHP request " + std::to_string(number) + " failed (" +
             base::describe_wait_status(exit.status) + "): " + php.captured_stderr().substr(0, 500);
     return std::nullopt;
   }
-  auto events = parse_trace_lines(text, error);
   if (!error.empty()) return std::nullopt;
   return events;
 }

@@ -1,6 +1,7 @@
 #include "oracle/program.hpp"
 
 #include "model/codec.hpp"
+#include "scenarios/events.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::oracle {
@@ -35,7 +36,38 @@ json call_program(const model::ScriptCall& c) {
     case Op::unset:
     case Op::get: j["key"] = key(); break;
     case Op::advance: j["seconds"] = c.seconds; break;
+    case Op::throw_:
+    case Op::fatal:
+      if (c.text) j["message"] = scenarios::bytes_json(*c.text, bin);
+      break;
+    case Op::session_decode: j["data"] = scenarios::bytes_json(c.text.value_or(""), bin); break;
+    case Op::ini_get: j["key"] = c.text.value_or(""); break;
+    case Op::ini_set:
+      j["key"] = c.text.value_or("");
+      j["value"] =
+          scenarios::bytes_json(c.options.count("value") ? c.options.at("value") : "", bin);
+      break;
+    case Op::on_shutdown:
+      j["call"] = call_program(c.deferred.at(0));
+      j["text"] = scenarios::bytes_json(scenarios::deferred_text(c.deferred.at(0)), bin);
+      break;
     default: break;
+  }
+  if (bin) j["bin"] = true;
+  return j;
+}
+
+json fault_program(const model::Fault& f) {
+  bool bin = false;
+  json j = {{"method", std::string(model::method_name(f.method))}, {"n", f.occurrence}};
+  const std::string prefix = "RuntimeException: ";
+  if (f.answer.kind == model::Answer::Kind::exception) {
+    const std::string& r = f.answer.reason;
+    j["throw"] = scenarios::bytes_json(r.rfind(prefix, 0) == 0 ? r.substr(prefix.size()) : r, bin);
+  } else if (f.answer.kind == model::Answer::Kind::failure) {
+    j["timeout"] = true;
+  } else {
+    j["return"] = scenarios::bytes_json(model::serialize(model::answer_value(f.answer)), bin);
   }
   if (bin) j["bin"] = true;
   return j;
@@ -73,8 +105,14 @@ json request_program(const ProgramContext& ctx, std::size_t index,
   }
   if (index == 0) prog["seed"] = seeds_program(sc.store);
   json calls = json::array();
-  for (const auto& st : sc.requests[index].steps) calls.push_back(call_program(st.call));
+  const scenarios::Request& req = sc.requests[index];
+  for (const auto& st : req.steps) calls.push_back(call_program(st.call));
   prog["calls"] = calls;
+  json faults = json::array();
+  for (const auto& f : req.faults) faults.push_back(fault_program(f));
+  if (!faults.empty()) prog["faults"] = faults;
+  if (!req.register_shutdown) prog["register_shutdown"] = false;
+  if (req.query) prog["query"] = *req.query;
   return prog;
 }
 

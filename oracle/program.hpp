@@ -42,6 +42,9 @@ struct ProgramContext {
 /// A script call as the harness takes it.
 [[nodiscard]] nlohmann::json call_program(const model::ScriptCall& call);
 
+/// A `fault` line as the harness takes it (oracle/README.md, "Program format").
+[[nodiscard]] nlohmann::json fault_program(const model::Fault& fault);
+
 /// The scenario's `store` lines as the harness seeds them.
 [[nodiscard]] nlohmann::json seeds_program(const std::vector<scenarios::StoredSeed>& seeds);
 

@@ -16,14 +16,24 @@ scenarios::Scenario judgeable(const scenarios::Scenario& sc) {
   using Kind = scenarios::Expectation::Kind;
   scenarios::Scenario out = sc;
   const bool same_shape = sc.variant == model::Variant::sessionhandler;
-  const auto unjudgeable = [same_shape](const scenarios::Expectation& e) {
-    return e.kind == Kind::cookies || (e.kind == Kind::calls && !same_shape);
+  const bool other_shape = sc.variant && !same_shape;
+  const auto unjudgeable = [same_shape, other_shape](const scenarios::Expectation& e) {
+    return other_shape || e.kind == Kind::cookies || (e.kind == Kind::calls && !same_shape);
   };
   for (auto& req : out.requests) {
     std::erase_if(req.expects, unjudgeable);
     for (auto& st : req.steps) std::erase_if(st.expects, unjudgeable);
   }
   return out;
+}
+
+std::string not_for_modules(const scenarios::Scenario& sc) {
+  for (const auto& req : sc.requests) {
+    if (!req.faults.empty()) {
+      return "its fault lines test PHP's reaction to a handler's answers, not a module";
+    }
+  }
+  return {};
 }
 
 namespace {
@@ -105,6 +115,11 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
                                                const PhpModuleUri& module, const ModuleSetup& store,
                                                const OracleSetup& setup, std::uint64_t seed,
                                                const std::vector<scenarios::Listener*>& listeners) {
+  if (std::string why = not_for_modules(sc); !why.empty()) {
+    RealEngineResult skipped;
+    skipped.skipped = std::move(why);
+    return skipped;
+  }
   const scenarios::Scenario judged = judgeable(sc);
   auto head = run_header(judged, module, store, seed);
   if (!head) return head.error();

@@ -21,6 +21,8 @@ namespace ss::oracle {
 struct RealEngineResult {
   /// The first disagreement; nullopt when PHP's module behaved like a correct store.
   std::optional<scenarios::Failure> failure;
+  /// Why the scenario does not apply to a module (nothing ran), or "" when it ran.
+  std::string skipped;
   /// PHP's trace as PHP wrote it.
   std::vector<nlohmann::json> php;
 };
@@ -29,8 +31,15 @@ struct RealEngineResult {
 /// the CLI SAPI keeps no headers (Set-Cookie is not observable; oracle/README.md), and so are
 /// `expect calls` lines of scenarios written for another handler shape than a SessionHandler
 /// subclass (they name validateId or updateTimestamp, which the wrapper cannot have; every call
-/// is still judged against the model of the sessionhandler shape).
+/// is still judged against the model of the sessionhandler shape). A scenario that pins another
+/// variant (`variant full`) describes that shape's results: none of its lines is judged.
 [[nodiscard]] scenarios::Scenario judgeable(const scenarios::Scenario& sc);
+
+/// Why real-engine mode does not run `sc`, or "": a scenario with `fault` lines judges PHP's
+/// reaction to a handler's answers (proven against the oracle's tracing handlers), and a fault
+/// replacing a module's call would leave the module in a state PHP never puts it in (the files
+/// module's destroy() without the read that opened the file).
+[[nodiscard]] std::string not_for_modules(const scenarios::Scenario& sc);
 
 /// Runs `sc` through `module` in real PHP (`setup`: PHP, harness, worker, work directory; its
 /// `module` field is ignored and replaced by `store`), judged by the judge `check` uses (with

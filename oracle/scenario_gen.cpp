@@ -1,5 +1,6 @@
 #include "oracle/scenario_gen.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace ss::oracle {
@@ -15,8 +16,42 @@ rc::Gen<std::string> gen_key() {
 }
 
 rc::Gen<std::string> gen_value() {
-  return rc::gen::element<std::string>("1", "\"bar\"", "1.5", "true", "null", "[1,2]",
-                                       "{\"k\":\"v\"}", "\"\"");
+  return rc::gen::element<std::string>(
+      "1", "\"bar\"", "1.5", "true", "null", "[1,2]", "{\"k\":\"v\"}", "\"\"",
+      "php:\"O:8:\\\"stdClass\\\":1:{s:1:\\\"p\\\";i:1;}\"", "php:\"O:7:\\\"Unknown\\\":0:{}\"");
+}
+
+/// The rest of the session API: encode/decode, ini at runtime, $_SESSION whole, SID.
+rc::Gen<std::string> gen_api_call() {
+  return rc::gen::weightedOneOf<std::string>({
+      {3, rc::gen::element<std::string>("session_encode", "dump")},
+      {2, rc::gen::element<std::string>("session_decode \"a|i:5;\"", "session_decode \"junk\"",
+                                        "session_decode \"a:1:{s:1:\\\"a\\\";i:5;}\"")},
+      {3, rc::gen::element<std::string>("ini_get lazy_write", "ini_set lazy_write 0",
+                                        "ini_set sid_length 10", "ini_set sid_length 30",
+                                        "ini_set gc_maxlifetime 50", "ini_set use_strict_mode 1",
+                                        "ini_set serialize_handler php_serialize",
+                                        "ini_set use_only_cookies 0", "ini_set name 123")},
+      {1, rc::gen::just<std::string>("sid")},
+  });
+}
+
+/// A call a shutdown function can make (`on_shutdown CALL`).
+rc::Gen<std::string> gen_shutdown_call() {
+  return rc::gen::element<std::string>("set late 1", "incr a", "unset a", "session_write_close",
+                                       "session_regenerate_id true", "session_start", "push a 1",
+                                       "session_destroy");
+}
+
+/// The script's own ways to end a request early, and its shutdown functions.
+rc::Gen<std::string> gen_ending() {
+  return rc::gen::weightedOneOf<std::string>({
+      {3, rc::gen::element<std::string>("exit", "throw \"boom\"", "fatal \"bad\"")},
+      {1, rc::gen::just<std::string>("exhaust_memory")},
+      {1, rc::gen::just<std::string>("session_register_shutdown")},
+      {4,
+       rc::gen::map(gen_shutdown_call(), [](const std::string& c) { return "on_shutdown " + c; })},
+  });
 }
 
 rc::Gen<std::string> gen_call() {
@@ -33,6 +68,8 @@ rc::Gen<std::string> gen_call() {
     });
   };
   return rc::gen::weightedOneOf<std::string>({
+      {3, gen_ending()},
+      {4, gen_api_call()},
       {12, element<std::string>("session_start", "session_start read_and_close=1",
                                 "session_start lazy_write=0")},
       {6, element<std::string>("session_write_close", "session_commit", "session_abort")},
@@ -52,24 +89,93 @@ rc::Gen<std::string> gen_call() {
   });
 }
 
-rc::Gen<GenRequest> gen_request() {
-  auto header = rc::gen::weightedOneOf<std::string>({
+/// A handler answer injected in place of the handler's (`fault METHOD[#N] ANSWER`): every
+/// method, the first or second call of it, every kind of answer PHP tells apart.
+rc::Gen<std::string> gen_fault() {
+  using rc::gen::element;
+  auto method =
+      element<std::string>("read", "write", "open", "close", "destroy", "create_sid", "validateId",
+                           "updateTimestamp", "gc", "read#2", "write#2", "open#2", "close#2");
+  auto answer =
+      element<std::string>("false", "true", "-1", "0", "1", "null", "\"\"", "\"x|y\"", "\"a|i:1;\"",
+                           "[]", "object", "throw", "timeout", "\"id-from-fault\"");
+  return rc::gen::map(rc::gen::tuple(method, answer),
+                      [](const std::tuple<std::string, std::string>& t) {
+                        return "fault " + std::get<0>(t) + " " + std::get<1>(t);
+                      });
+}
+
+/// Faults of one request: usually none, at most two, never two for the same call.
+rc::Gen<std::vector<std::string>> gen_faults() {
+  auto some = rc::gen::resize(2, rc::gen::container<std::vector<std::string>>(gen_fault()));
+  auto distinct = rc::gen::map(some, [](std::vector<std::string> fs) {
+    std::vector<std::string> out;
+    std::vector<std::string> targets;
+    for (auto& f : fs) {
+      const std::string target = f.substr(0, f.find(' ', 6));
+      if (std::find(targets.begin(), targets.end(), target) != targets.end()) continue;
+      targets.push_back(target);
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+  return rc::gen::weightedOneOf<std::vector<std::string>>(
+      {{3, rc::gen::just(std::vector<std::string>{})}, {2, distinct}});
+}
+
+/// PHP 8.2.36 crashes (a segmentation fault) when session_create_id() runs in an active session
+/// and the handler's create_sid() fails while it also has validateId(): session_create_id()
+/// hands validateId() the NULL id (scenarios/php/failures/create-id-warning-lost.scn). Not
+/// modelled: such requests get no create_sid faults.
+bool crashes_php(const std::vector<std::string>& faults, const std::vector<std::string>& calls) {
+  const auto has = [](const std::vector<std::string>& lines, const char* text) {
+    return std::any_of(lines.begin(), lines.end(),
+                       [text](const auto& l) { return l.find(text) != std::string::npos; });
+  };
+  return has(faults, "fault create_sid") && has(calls, "session_create_id");
+}
+
+/// A fault can make PHP skip close(): the files module under a SessionHandler subclass then keeps
+/// the session file locked, and a shutdown function's session_start() of the same id waits for that
+/// lock forever (real PHP hangs; found by the 100,000-case campaign, oracle/README.md). Locks are
+/// the module's, not modelled: such requests get no faults.
+bool hangs_php(const std::vector<std::string>& calls) {
+  return std::any_of(calls.begin(), calls.end(),
+                     [](const auto& c) { return c == "on_shutdown session_start"; });
+}
+
+rc::Gen<GenRequest> gen_request(const GenOptions& options) {
+  auto cookie = rc::gen::weightedOneOf<std::string>({
       {8, rc::gen::just<std::string>("request")},
       {2, rc::gen::just<std::string>("request cookie=none")},
       {2, rc::gen::element<std::string>(std::string("request cookie=") + seeded_id,
                                         "request cookie=unknown00000000000000000000",
                                         "request cookie=x.y;z")},
+      {1, rc::gen::element<std::string>(std::string("request cookie=none query=") + seeded_id,
+                                        "request query=fromquery0000000000000000000")},
   });
+  auto header = rc::gen::map(
+      rc::gen::tuple(cookie, rc::gen::weightedOneOf<std::string>(
+                                 {{9, rc::gen::just<std::string>("")},
+                                  {1, rc::gen::just<std::string>(" register_shutdown=0")}})),
+      [](const std::tuple<std::string, std::string>& t) {
+        return std::get<0>(t) + std::get<1>(t);
+      });
   auto calls = rc::gen::resize(8, rc::gen::container<std::vector<std::string>>(gen_call()));
-  return rc::gen::map(rc::gen::tuple(header, calls),
-                      [](const std::tuple<std::string, std::vector<std::string>>& t) {
-                        return GenRequest{std::get<0>(t), std::get<1>(t)};
-                      });
+  auto faults = options.faults ? gen_faults() : rc::gen::just(std::vector<std::string>{});
+  return rc::gen::map(
+      rc::gen::tuple(header, faults, calls),
+      [](const std::tuple<std::string, std::vector<std::string>, std::vector<std::string>>& t) {
+        std::vector<std::string> lines = std::get<1>(t);
+        if (crashes_php(lines, std::get<2>(t)) || hangs_php(std::get<2>(t))) lines.clear();
+        lines.insert(lines.end(), std::get<2>(t).begin(), std::get<2>(t).end());
+        return GenRequest{std::get<0>(t), lines};
+      });
 }
 
 }  // namespace
 
-rc::Gen<GenScenario> gen_scenario() {
+rc::Gen<GenScenario> gen_scenario(GenOptions options) {
   using rc::gen::element;
   auto header = rc::gen::tuple(element<std::string>("full", "basic", "sessionhandler"),
                                element<std::string>("1", "0"), element<std::string>("0", "1"),
@@ -77,7 +183,7 @@ rc::Gen<GenScenario> gen_scenario() {
                                element<std::string>("0", "1"), element<std::string>("1440", "100"),
                                element<std::string>("", "age_s=0", "age_s=50", "age_s=5000"));
   auto requests = rc::gen::resize(
-      4, rc::gen::nonEmpty(rc::gen::container<std::vector<GenRequest>>(gen_request())));
+      4, rc::gen::nonEmpty(rc::gen::container<std::vector<GenRequest>>(gen_request(options))));
   return rc::gen::map(rc::gen::tuple(header, requests), [](const auto& t) {
     const auto& [variant, lazy, strict, ser, gcp, gcmax, store] = std::get<0>(t);
     GenScenario s;

@@ -1,6 +1,7 @@
 #pragma once
 // The differential generator: random scenarios (requests of script calls across ini settings,
-// handler variants and stored sessions) as .scn text (docs/scenario-format.md), so that a
+// handler variants and stored sessions, with injected handler failures, abnormal ends and
+// shutdown functions) as .scn text (docs/scenario-format.md), so that a
 // counterexample is a file that can be saved under scenarios/php/ as it is. Used by the
 // model-vs-PHP differential test (tests/php/php_diff_test.cpp) and by `certify` on real PHP
 // modules (L2). Choices shrink towards their first element, so the first entry of each list is
@@ -26,7 +27,14 @@ struct GenScenario {
   std::vector<GenRequest> requests;
 };
 
-[[nodiscard]] rc::Gen<GenScenario> gen_scenario();
+/// What the generator may draw besides script calls.
+struct GenOptions {
+  /// `fault` lines. Real-engine mode (a PHP module certified, oracle/real_engine.hpp) skips
+  /// scenarios with faults, so its generator leaves them out.
+  bool faults = true;
+};
+
+[[nodiscard]] rc::Gen<GenScenario> gen_scenario(GenOptions options = {});
 
 /// The scenario as .scn text.
 [[nodiscard]] std::string scn_text(const GenScenario& g);

@@ -10,6 +10,9 @@
  *   in:  a program (oracle/README.md, "Program format"), on ONE line
  *   out: the trace lines of that request, then exactly one status line:
  *        {"worker":"done"}                       the request ran; its trace is complete
+ *        {"worker":"done","restart":true}       the same, but the module still holds the request's session
+ *                                                 (a skipped close left a file locked): the worker exits,
+ *                                                 as a real PHP process would, and the client starts another
  *        {"worker":"bad_program","message":M}   like harness.php's exit 2 (no trace lines before it)
  *        {"worker":"fallback","message":M}      the request cannot be reproduced in-process (a fatal
  *                                                 error in a real request); rerun the scenario one
@@ -33,8 +36,10 @@ require __DIR__ . '/src/ModuleStore.php';
 require __DIR__ . '/src/FilesDir.php';
 require __DIR__ . '/src/RedisKeys.php';
 require __DIR__ . '/src/Pauser.php';
+require __DIR__ . '/src/Faults.php';
 require __DIR__ . '/src/Program.php';
 require __DIR__ . '/src/Call.php';
+require __DIR__ . '/src/Shutdown.php';
 require __DIR__ . '/src/Values.php';
 require __DIR__ . '/src/Handlers.php';
 require __DIR__ . '/src/Harness.php';
@@ -132,12 +137,22 @@ function serveRequest(string $line): array
         // stdin carries the programs here; step mode needs a process of its own (harness.php).
         return ['bad_program', 'message' => 'step mode ("pause") needs harness.php, one process per request'];
     }
+    foreach ($program->calls as $call) {
+        if ($call->op === 'sid') {
+            // A constant cannot be undefined: once a session started here, SID exists in every later
+            // request of this process, where a new process has none until its session starts.
+            return ['fallback', 'message' => 'SID is defined once per process; this request needs one of its own'];
+        }
+    }
     $obLevel = ob_get_level();
-    $harness = new Harness($program);
+    $harness = new Harness($program, true);
     $status = ['done'];
     try {
         $harness->run();
         $harness->endRequestInProcess();
+        if ($harness->moduleLeftOpen()) {
+            $status = ['done', 'restart' => true];
+        }
     } catch (ProgramError $e) {
         $status = ['bad_program', 'message' => $e->getMessage()];
     } catch (Throwable $e) {
@@ -169,7 +184,7 @@ while (($line = fgets(STDIN)) !== false) {
         $status = ['fallback', 'message' => 'reset: ' . $e->getMessage()];
     }
     reply($status);
-    if ($status[0] === 'fallback') {
+    if ($status[0] === 'fallback' || ($status['restart'] ?? false)) {
         exit(0);
     }
 }

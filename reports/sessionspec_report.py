@@ -27,7 +27,9 @@ def parse_args(argv):
     """Command line; argparse itself exits 2 on usage errors, matching our input-error status."""
     parser = argparse.ArgumentParser(prog="sessionspec_report.py",
                                      description="Render sessionspec traces as one self-contained HTML report.")
-    parser.add_argument("traces", nargs="+", metavar="TRACE.jsonl", help="trace files (JSON lines, v1)")
+    parser.add_argument("traces", nargs="*", metavar="TRACE.jsonl",
+                        help="trace files (JSON lines, v1); none is fine with --certificate "
+                             "(a certificate of rows that wrote no traces, e.g. --only L2)")
     parser.add_argument("--out", required=True, help="HTML file to write")
     parser.add_argument("--title", default="sessionspec report", help="page title")
     parser.add_argument("--certificate", metavar="cert.json", help="certificate verdicts (handlers x properties)")
@@ -37,7 +39,10 @@ def parse_args(argv):
                         help="compare session ids literally instead of by order of first appearance")
     parser.add_argument("--max-diagram-events", type=int, default=sequence.DEFAULT_MAX_EVENTS, metavar="N",
                         help=f"events drawn per sequence diagram (default {sequence.DEFAULT_MAX_EVENTS})")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.traces and not args.certificate:
+        parser.error("give at least one TRACE.jsonl, or a --certificate")
+    return args
 
 
 def generate(args):

@@ -159,5 +159,8 @@ class Listener {
 
 /// The script-visible argument list of a script call, for traces.
 [[nodiscard]] std::vector<model::Value> script_args(const model::ScriptCall& call);
+/// A call registered with on_shutdown as its trace shows it: the op and its arguments rendered
+/// by model::show, e.g. `set 'b' 2`.
+[[nodiscard]] std::string deferred_text(const model::ScriptCall& call);
 
 }  // namespace ss::scenarios

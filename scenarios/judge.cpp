@@ -112,7 +112,7 @@ class Judge::Conformance final : public Listener {
   }
   void open(const Event& e);
   void complete();
-  bool judge_answer(const Event& at, const HandlerEvent& h);
+  bool judge_answer(const Event& at, const HandlerEvent& h, const model::Answer* preset);
   void compare(const Group& g, model::Outcome want, const model::Engine& shadow);
   void fail(int request, int step, int line, std::string what, std::string expected,
             std::string actual);
@@ -153,15 +153,29 @@ void Judge::Conformance::fail(int request, int step, int line, std::string what,
                      std::move(actual)};
 }
 
-// A wrong answer is the handler's failure; a right one is applied to the store.
-bool Judge::Conformance::judge_answer(const Event& at, const HandlerEvent& h) {
+// A wrong answer is the handler's failure; a right one is applied to the store. An injected
+// answer is the scenario's, not the handler's: nothing to judge, and the store did not change
+// (the handler was not asked, or it was open/close, which change nothing). Where PHP's
+// SessionHandler answers itself (`preset`), an exception must be that exception, and an id from
+// its create_sid must be fresh and as long as PHP makes them (session.sid_length).
+bool Judge::Conformance::judge_answer(const Event& at, const HandlerEvent& h,
+                                      const model::Answer* preset) {
+  if (h.answer.injected) return true;
   std::string expected;
-  if (has_no_effect(h.call.method)) {
+  if (preset != nullptr && preset->kind != model::Answer::Kind::string) {
+    if (preset->same_for_php(h.answer)) return true;
+    expected = model::show(*preset);
+  } else if (has_no_effect(h.call.method)) {
+    store_.learn_odd_id(h.call, h.answer);
     const model::Answer want = store_.answer(h.call, h.now_s, {});
     if (want.same_for_php(h.answer)) return true;
     expected = model::show(want);
   } else {
     model::Judgement j = store_.observe(h.call, h.answer, h.now_s);
+    if (j.ok && preset != nullptr && h.answer.s.size() != preset->s.size()) {
+      j = {false, "a fresh id of " + std::to_string(preset->s.size()) +
+                      " characters (SessionHandler::create_sid follows session.sid_length)"};
+    }
     if (j.ok) return true;
     expected = std::move(j.expected);
   }
@@ -177,7 +191,7 @@ void Judge::Conformance::call(const Event& e) {
   if (failure_) return;
   const HandlerEvent& h = e.handler();
   if (e.request == 0) {
-    (void)judge_answer(e, h);
+    (void)judge_answer(e, h, nullptr);
     return;
   }
   if (!group_ || group_->request != e.request || group_->step != e.step) {
@@ -196,7 +210,7 @@ void Judge::Conformance::call(const Event& e) {
     fail(e.request, e.step, 0, "a different handler call", model::show(*want), model::show(h.call));
     return;
   }
-  if (!judge_answer(e, h)) return;
+  if (!judge_answer(e, h, m.preset())) return;
   // The judged answer is the store's own as far as PHP can tell (Answer::same_for_php: only a
   // failure's reason may differ, and engines never look at it), and for create_sid it is the id
   // the store has just accepted as unused; so it is what the shadow engine gets.
@@ -208,7 +222,11 @@ void Judge::Conformance::open(const Event& e) {
   if (failure_) return;
   const RunHeader& h = *header_;
   if (e.kind() == EventKind::request) {
-    model::RequestContext ctx{h.options, h.variant, e.request_event().cookie};
+    // session_set_save_handler's register_shutdown and the URL's id are the scenario's.
+    const Request* req = h.scenario != nullptr ? request_at(*h.scenario, e.request) : nullptr;
+    model::RequestContext ctx{h.options, h.variant, e.request_event().cookie,
+                              req == nullptr || req->register_shutdown,
+                              req != nullptr ? req->query : std::nullopt};
     shadows_[e.request] = model::make_engine(h.engine, ctx, *rng_);
   }
   const auto lane = shadows_.find(e.request);

@@ -2,12 +2,13 @@
 // by nlohmann-json, never by hand).
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "model/codec.hpp"
 #include "model/engine.hpp"
@@ -78,6 +79,12 @@ bool json_depth_ok(const std::string& text) {
   return true;
 }
 
+/// A '#' between a letter and a digit is a `fault` line's occurrence (`read#2`), not a comment.
+bool occurrence_mark(const std::string& raw, std::size_t i) {
+  return i > 0 && i + 1 < raw.size() && std::isalpha(static_cast<unsigned char>(raw[i - 1])) &&
+         std::isdigit(static_cast<unsigned char>(raw[i + 1]));
+}
+
 /// Removes a trailing comment ('#' outside a JSON string) and surrounding blanks.
 std::string strip(const std::string& raw) {
   bool in_string = false;
@@ -88,7 +95,7 @@ std::string strip(const std::string& raw) {
       ++i;
     } else if (c == '"') {
       in_string = !in_string;
-    } else if (c == '#' && !in_string) {
+    } else if (c == '#' && !in_string && !occurrence_mark(raw, i)) {
       end = i;
       break;
     }
@@ -151,7 +158,11 @@ class Parser {
   bool request(std::string rest);
   bool verdict(std::string rest);
   bool step(const std::string& word, std::string rest);
+  bool call(const std::string& word, std::string rest, model::ScriptCall& c);
+  bool deferred(std::string rest, model::ScriptCall& out);
   bool expect(std::string rest, const std::string& engine);
+  bool fault(std::string rest);
+  bool fault_answer(std::string rest, model::Fault& f);
   bool json_value(const std::string& text, model::Value& out, const std::string& what);
   bool json_string(const std::string& tok, std::string& out, const std::string& what);
   bool key(std::string& rest, model::Key& out);
@@ -167,6 +178,18 @@ class Parser {
 };
 
 bool Parser::json_value(const std::string& text, model::Value& out, const std::string& what) {
+  // php:"..." is a PHP serialize() string: objects (stdClass, or a class PHP will not know:
+  // __PHP_Incomplete_Class), floats and arrays exactly as PHP writes them.
+  if (text.rfind("php:", 0) == 0) {
+    std::string bytes;
+    if (!json_string(text.substr(4), bytes, what + " (php:\"<serialize() text>\")")) return false;
+    auto parsed = model::unserialize(bytes);
+    if (auto* err = std::get_if<model::DecodeError>(&parsed)) {
+      return error(what + " is not a serialize() string: " + err->message);
+    }
+    out = std::get<model::Value>(std::move(parsed));
+    return true;
+  }
   if (!json_depth_ok(text)) {
     return error(what + " nests deeper than " + std::to_string(json_depth_max) + " levels");
   }
@@ -281,6 +304,7 @@ bool Parser::header(const std::string& word, std::string rest) {
     sc_.store.push_back(std::move(seed));
     return true;
   }
+  if (word == "fault") return error("'fault' belongs inside a request (after its 'request' line)");
   return error(
       "unknown statement '" + word +
       "' (before the first request: scenario, ini, variant, clock, store, faults or request)");
@@ -313,8 +337,13 @@ bool Parser::request(std::string rest) {
       r.cookie = v;
     } else if (k == "name") {
       r.name = v;
+    } else if (k == "register_shutdown" && (v == "0" || v == "1")) {
+      r.register_shutdown = v == "1";
+    } else if (k == "query") {
+      r.query = v;
     } else {
-      return error("unknown request option '" + k + "' (want cookie=ID|none or name=NAME)");
+      return error("unknown request option '" + k + "=" + v +
+                   "' (want cookie=ID|none, name=NAME, query=ID or register_shutdown=0|1)");
     }
   }
   if (r.name.empty()) r.name = "r" + std::to_string(sc_.requests.size() + 1);
@@ -324,12 +353,38 @@ bool Parser::request(std::string rest) {
 }
 
 bool Parser::step(const std::string& word, std::string rest) {
-  auto op = model::parse_op(word);
-  if (!op) return error("unknown script call '" + word + "' (see docs/scenario-format.md)");
   Request& req = sc_.requests.back();
   if (req.steps.size() >= steps_per_request_max) return error("too many calls in one request");
   Step st;
   st.line = line_no_;
+  if (!call(word, rest, st.call)) return false;
+  st.source = trim(word + " " + trim(rest));
+  req.steps.push_back(std::move(st));
+  return true;
+}
+
+/// `on_shutdown CALL`: CALL is any script call that can run in a shutdown function.
+bool Parser::deferred(std::string rest, model::ScriptCall& out) {
+  const std::string word = next_token(rest);
+  const auto op = model::parse_op(word);
+  if (word.empty() || (op && (*op == Op::on_shutdown || *op == Op::exit_ || *op == Op::fatal ||
+                              *op == Op::exhaust_memory || *op == Op::yield || *op == Op::advance ||
+                              *op == Op::session_register_shutdown))) {
+    return error(
+        "expected 'on_shutdown CALL' with a session function or $_SESSION operation, got '" + word +
+        "'");
+  }
+  model::ScriptCall inner;
+  if (!call(word, rest, inner)) return false;
+  out.deferred.push_back(std::move(inner));
+  return true;
+}
+
+/// One script call's words (the step line without expectations).
+bool Parser::call(const std::string& word, std::string rest, model::ScriptCall& c) {
+  auto op = model::parse_op(word);
+  if (!op) return error("unknown script call '" + word + "' (see docs/scenario-format.md)");
+  Step st;
   st.call.op = *op;
   switch (*op) {
     case Op::session_start:
@@ -345,6 +400,26 @@ bool Parser::step(const std::string& word, std::string rest) {
       st.call.flag = t == "true";
       break;
     }
+    case Op::on_shutdown:
+      if (!deferred(rest, st.call)) return false;
+      break;
+    case Op::ini_get:
+    case Op::ini_set: {
+      const std::string key = next_token(rest);
+      if (key.empty() || key[0] == '"')
+        return error("expected a session ini name after '" + word + "'");
+      st.call.text = key;
+      if (*op == Op::ini_get) break;
+      std::string value = trim(rest);
+      if (value.empty()) return error("expected a value after 'ini_set " + key + "'");
+      if (value[0] == '"' && !json_string(value, value, "the ini value")) return false;
+      st.call.options["value"] = value;
+      rest.clear();
+      break;
+    }
+    case Op::session_decode:
+    case Op::throw_:
+    case Op::fatal:
     case Op::session_id:
     case Op::session_create_id: {
       const std::string tok = next_token(rest);
@@ -378,8 +453,7 @@ bool Parser::step(const std::string& word, std::string rest) {
       if (!trim(rest).empty()) return error("'" + word + "' takes no arguments");
       break;
   }
-  st.source = trim(word + " " + trim(rest));
-  req.steps.push_back(std::move(st));
+  c = std::move(st.call);
   return true;
 }
 
@@ -442,6 +516,66 @@ bool Parser::expect(std::string rest, const std::string& engine) {
   return true;
 }
 
+/// `fault METHOD[#N] ANSWER`: the Nth call of METHOD in this request answers ANSWER.
+bool Parser::fault(std::string rest) {
+  Request& req = sc_.requests.back();
+  if (req.faults.size() >= model::faults_per_request_max) return error("too many faults");
+  model::Fault f;
+  f.source = "fault " + trim(rest);
+  const std::string target = next_token(rest);
+  const std::string name = target.substr(0, target.find('#'));
+  const auto method = model::parse_method(name);
+  if (!method) {
+    return error("expected 'fault METHOD[#N] ANSWER' with a handler method, got '" + target + "'");
+  }
+  f.method = *method;
+  if (name.size() < target.size()) {
+    const std::string n = target.substr(name.size() + 1);
+    constexpr int occurrence_max = 10'000;
+    int v = 0;
+    auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
+    if (ec != std::errc() || p != n.data() + n.size() || v < 1 || v > occurrence_max) {
+      return error("expected an occurrence 1.." + std::to_string(occurrence_max) +
+                   " after '#', got '" + n + "'");
+    }
+    f.occurrence = v;
+  }
+  for (const auto& other : req.faults) {
+    if (other.method == f.method && other.occurrence == f.occurrence) {
+      return error("a second fault for " + target + " in the same request");
+    }
+  }
+  if (!fault_answer(trim(rest), f)) return false;
+  req.faults.push_back(std::move(f));
+  return true;
+}
+
+/// ANSWER: a JSON literal, `object`, `throw ["message"]` or `timeout`.
+bool Parser::fault_answer(std::string rest, model::Fault& f) {
+  const std::string word = next_token(rest);
+  if (word.empty()) return error("expected an answer after '" + f.source + "'");
+  if (word == "throw") {
+    std::string message = "injected";
+    const std::string tok = trim(rest);
+    if (!tok.empty() && !json_string(tok, message, "the exception message")) return false;
+    f.answer = model::Answer::exception_("RuntimeException: " + message);
+  } else if (word == "timeout" || word == "object") {
+    if (!trim(rest).empty()) return error("'" + word + "' takes nothing after it");
+    f.answer = word == "timeout"
+                   ? model::Answer::failure_("no answer (timeout)")
+                   : model::Answer::other_(model::Value{model::Object{"stdClass", {}}});
+  } else {
+    model::Value v;
+    if (!json_value(trim(word + " " + rest), v,
+                    "the answer (a JSON literal, object, throw or timeout)")) {
+      return false;
+    }
+    f.answer = model::injected_answer(v);
+  }
+  f.answer.injected = true;
+  return true;
+}
+
 std::variant<Scenario, ParseError> Parser::run() {
   sc_.file = file_;
   std::istringstream in(text_);
@@ -465,6 +599,8 @@ std::variant<Scenario, ParseError> Parser::run() {
       ok = header(word, rest);
     } else if (word == "expect") {
       ok = expect(rest, "");
+    } else if (word == "fault") {
+      ok = fault(rest);
     } else if (word.rfind("expect@", 0) == 0) {
       ok = expect(rest, word.substr(7));
     } else {
@@ -493,6 +629,12 @@ std::variant<Scenario, ParseError> parse_scenario(const std::string& text,
 }
 
 std::variant<Scenario, ParseError> load_scenario(const std::string& path) {
+  // An ifstream opens a directory and reads nothing from it, which would parse as an empty
+  // scenario ("expected at least one 'request'").
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return ParseError{path, 0, "is a directory, not a scenario file"};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return ParseError{path, 0, "cannot open scenario file"};
   std::string text;

@@ -21,6 +21,12 @@ std::string_view event_kind_name(EventKind k) {
   return "?";
 }
 
+std::string deferred_text(const model::ScriptCall& call) {
+  std::string out(model::op_name(call.op));
+  for (const auto& v : script_args(call)) out += " " + model::show(v);
+  return out;
+}
+
 Event run_event(RunHeader header) {
   Event e;
   e.payload = std::make_shared<const RunHeader>(std::move(header));
@@ -67,6 +73,19 @@ std::vector<model::Value> script_args(const model::ScriptCall& call) {
     case Op::unset:
     case Op::get: args.push_back(key_value()); break;
     case Op::advance: args.emplace_back(call.seconds); break;
+    case Op::throw_:
+    case Op::fatal:
+      if (call.text) args.emplace_back(*call.text);
+      break;
+    case Op::on_shutdown: args.emplace_back(deferred_text(call.deferred.at(0))); break;
+    case Op::session_decode:
+    case Op::ini_get:
+      if (call.text) args.emplace_back(*call.text);
+      break;
+    case Op::ini_set:
+      args.emplace_back(call.text.value_or(""));
+      args.emplace_back(call.options.count("value") ? call.options.at("value") : "");
+      break;
     default: break;
   }
   return args;
@@ -153,9 +172,30 @@ handlers::Task<Answer> perform(handlers::SessionHandler& h, const HandlerCall& c
   co_return Answer::failure_("unknown method");
 }
 
+namespace {
+
+/// One handler call, or the answer a `fault` line injects in its place: the handler is not
+/// asked, except open and close, whose own answer is replaced (docs/scenario-format.md).
+/// PHP's own answer (`preset`, SessionHandler's code) does not reach the handler either.
+handlers::Task<Answer> answer_call(handlers::SessionHandler& handler, const HandlerCall& call,
+                                   model::FaultPlan* faults, const Answer* preset) {
+  std::optional<Answer> injected = faults ? faults->take(call.method) : std::nullopt;
+  if (!injected && preset) co_return *preset;
+  if (!injected || model::FaultPlan::reaches_handler(call.method)) {
+    Answer a = co_await perform(handler, call);
+    // Only an injected answer may be one PHP's interface cannot give (a fault's wrong type).
+    SS_ASSERT(answer_fits(call.method, a), "an answer PHP's interface cannot give: " +
+                                               model::show(call) + " = " + model::show(a));
+    if (!injected) co_return a;
+  }
+  co_return *injected;
+}
+
+}  // namespace
+
 handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
                                      handlers::SessionHandler& handler, handlers::Clock& clock,
-                                     CallObserver& observer, int step) {
+                                     CallObserver& observer, int step, model::FaultPlan* faults) {
   model::Machine<model::Outcome> m(std::move(proc));
   m.start();
   // Engines make a handful of calls per script call; the bound only stops a runaway model.
@@ -165,9 +205,7 @@ handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
     // The pending call stays in the machine until resume(): no copy needed.
     const HandlerCall& call = *c;
     co_await observer.before_call(call);
-    Answer a = co_await perform(handler, call);
-    SS_ASSERT(answer_fits(call.method, a), "an answer PHP's interface cannot give: " +
-                                               model::show(call) + " = " + model::show(a));
+    Answer a = co_await answer_call(handler, call, faults, m.preset());
     observer.after_call(step, call, a, clock.now_s());
     m.resume(std::move(a));
   }
@@ -227,7 +265,8 @@ namespace {
 /// One request's run: the engine against the handler, every step reported to the sink.
 class RequestRun final : public CallObserver {
  public:
-  RequestRun(const RequestPlan& plan, EventSink& sink) : p_(plan), sink_(sink) {}
+  RequestRun(const RequestPlan& plan, EventSink& sink)
+      : p_(plan), sink_(sink), faults_(plan.request->faults) {}
   handlers::Task<std::vector<std::string>> run();
 
   // Every handler call is a scheduling point (a no-op outside the explorer). The point's own
@@ -247,7 +286,7 @@ class RequestRun final : public CallObserver {
  private:
   handlers::Task<model::Outcome> step(model::Proc<model::Outcome> proc, int step) {
     log_.clear();
-    return drive(std::move(proc), *p_.handler, *p_.clock, *this, step);
+    return drive(std::move(proc), *p_.handler, *p_.clock, *this, step, &faults_);
   }
   void emit_calls(int step) {
     for (auto& call : log_) sink_.emit(header(step, std::move(call)));
@@ -266,6 +305,7 @@ class RequestRun final : public CallObserver {
 
   const RequestPlan& p_;
   EventSink& sink_;
+  model::FaultPlan faults_;
   /// The handler calls of the current step, when they are reported after its script event.
   std::vector<HandlerEvent> log_;
 };
@@ -281,10 +321,10 @@ handlers::Task<std::vector<std::string>> RequestRun::run() {
     if (st.call.op == model::Op::advance) p_.clock->advance(st.call.seconds);
     if (st.call.op == model::Op::yield) co_await p_.points->point("yield");
     model::Outcome out = co_await step(p_.engine->script(st.call), number);
-    const bool threw = out.thrown.has_value();
+    const bool ended = out.thrown.has_value() || out.ended;
     sink_.emit(header(number, ScriptEvent{&st.call, std::move(out), state()}));
     emit_calls(number);
-    if (threw) break;  // An uncaught exception ends the script; shutdown still runs.
+    if (ended) break;  // An uncaught exception, exit or a fatal error; shutdown still runs.
   }
   model::Outcome end = co_await step(p_.engine->end_request(), number + 1);
   std::vector<std::string> cookies = p_.engine->set_cookies();
@@ -332,7 +372,8 @@ handlers::Task<void> ScenarioRun::run() {
   std::optional<std::string> jar;
   int number = 0;
   for (const Request& req : sc_.requests) {
-    model::RequestContext ctx{head_.options, head_.variant, cookie_for(req, jar)};
+    model::RequestContext ctx{head_.options, head_.variant, cookie_for(req, jar),
+                              req.register_shutdown, req.query};
     auto engine = cfg_.engine_factory ? cfg_.engine_factory(head_.engine, ctx, rng_)
                                       : model::make_engine(head_.engine, ctx, rng_);
     ++number;

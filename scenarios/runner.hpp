@@ -70,10 +70,12 @@ class CallObserver {
                           std::int64_t now_s) = 0;
 };
 
-/// Drives one engine procedure against a handler: the glue between model and seam.
+/// Drives one engine procedure against a handler: the glue between model and seam. `faults`
+/// (optional) injects a request's `fault` answers in place of the handler's.
 handlers::Task<model::Outcome> drive(model::Proc<model::Outcome> proc,
                                      handlers::SessionHandler& handler, handlers::Clock& clock,
-                                     CallObserver& observer, int step);
+                                     CallObserver& observer, int step,
+                                     model::FaultPlan* faults = nullptr);
 
 /// What one request runs with. The engine, handler, points and clock outlive the run.
 struct RequestPlan {

@@ -43,6 +43,12 @@ struct Request {
   std::vector<Step> steps;
   /// `expect cookies N` lines written after the last step.
   std::vector<Expectation> expects;
+  /// `fault METHOD[#N] ANSWER` lines: handler answers injected in this request.
+  std::vector<model::Fault> faults;
+  /// `register_shutdown=0`: session_set_save_handler($handler, false) (PHP's write at RSHUTDOWN).
+  bool register_shutdown = true;
+  /// `query=ID`: the URL's query string carries the session name with this id ($_GET).
+  std::optional<std::string> query;
   int line = 0;
   /// Requests with the same batch number run concurrently under the explorer (a `concurrent`
   /// block); every other request has a batch of its own. Sequential runs ignore batches.

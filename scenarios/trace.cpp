@@ -62,6 +62,7 @@ json answer_json(const model::Answer& a, bool& bin) {
     case model::Answer::Kind::integer: return a.n;
     case model::Answer::Kind::failure: return json{{"error", bytes_json(a.reason, bin)}};
     case model::Answer::Kind::exception: return json{{"exception", bytes_json(a.reason, bin)}};
+    case model::Answer::Kind::other: return value_json(a.other, bin);
   }
   return nullptr;
 }
@@ -151,6 +152,7 @@ json event_json(const Event& e, std::string_view scenario) {
       name = std::string(model::method_name(h.call.method));
       args = handler_args(h.call, bin);
       result = answer_json(h.answer, bin);
+      if (h.answer.injected) j["injected"] = true;
       break;
     }
     case EventKind::response: {

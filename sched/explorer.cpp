@@ -310,7 +310,8 @@ RunEnd Explorer::run_batches(Strategy& strategy, handlers::Backend& backend,
       const scenarios::Request& req = sc_.requests[r];
       const int id = sched_.add_task();
       auto t = std::make_unique<TaskContext>(sched_, id);
-      model::RequestContext ctx{opts_, variant_, scenarios::cookie_for(req, jar)};
+      model::RequestContext ctx{opts_, variant_, scenarios::cookie_for(req, jar),
+                                req.register_shutdown, req.query};
       t->engine = model::make_engine(cfg_.engine, ctx, rng);
       if (slot) t->engine = model::make_shared_slot_engine(std::move(t->engine), slot);
       t->handler = backend.connect(

@@ -520,7 +520,8 @@ const std::vector<Entry>& entries() {
        wrap<TouchNoop>()},
       {{"id-case-folded", "ids compared case-insensitively ('ABC123' is 'abc123')"},
        wrap<IdCaseFolded>()},
-      {{"id-unchecked", "malformed ids ('../etc/passwd') accepted (stored under a safe key)"},
+      {{"id-unchecked", "malformed ids ('../etc/passwd') accepted (stored under a safe key)",
+        MutantApplies::refuses_odd_ids},
        wrap<IdUnchecked>()},
       {{"payload-truncated", "write() silently cuts data to 128 bytes"}, wrap<PayloadTruncated>()},
       {{"unknown-read-creates", "read() of an unknown id creates an empty record"},
@@ -589,6 +590,7 @@ bool mutant_applies(const MutantInfo& info, const Guarantees& g) {
     case MutantApplies::serialised: return g.concurrency == Concurrency::serialised;
     case MutantApplies::last_writer_wins: return g.concurrency == Concurrency::last_writer_wins;
     case MutantApplies::gc_collected: return g.store.expiry != model::Expiry::ttl;
+    case MutantApplies::refuses_odd_ids: return g.store.ids == model::IdPolicy::files_charset;
     case MutantApplies::under_faults: return false;
   }
   return true;

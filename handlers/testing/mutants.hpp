@@ -28,6 +28,9 @@ enum class MutantApplies : std::uint8_t {
   /// Only stores that forget sessions through gc() (Expiry::gc_only or lazy): a TTL store's gc()
   /// does nothing, so a gc() bug cannot show there (nor can a destroy built on gc()).
   gc_collected,
+  /// Only stores that declare they refuse ids outside the files charset (IdPolicy::files_charset):
+  /// keeping such an id is a bug only where the handler promised to refuse it.
+  refuses_odd_ids,
   /// Only when a call fails or a request crashes (`explore --faults`, certify L4): on the
   /// happy path the bug never shows, so the battery, which injects no faults, cannot judge it.
   under_faults,

@@ -24,6 +24,12 @@ void warn(Outcome& out, std::string message);
 std::optional<std::string> apply_start_options(RunOptions& opts,
                                                const std::map<std::string, std::string>& given);
 
+/// ini_set("session." key, value) at runtime, as PHP 8.2's ini handlers take it: the warning it
+/// raises (PHP's text after "ini_set(): ") when it refuses the value, or nothing when `opts` now
+/// holds it. Only keys of RunOptions::to_ini() but read_and_close.
+std::optional<std::string> php_ini_set(RunOptions& opts, std::string_view key,
+                                       std::string_view value);
+
 /// PHP silently drops a cookie id holding characters that could split headers.
 bool cookie_id_acceptable(std::string_view id);
 

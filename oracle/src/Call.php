@@ -31,8 +31,23 @@ final class Call
         'get' => ['key' => 'key'],
         'advance' => ['seconds' => 'integer'],
         'yield' => [],
+        'exit' => [],
+        'throw' => ['message' => 'string'],
+        'fatal' => ['message' => 'string'],
+        'exhaust_memory' => [],
+        'on_shutdown' => ['call' => 'array', 'text' => 'string'],
+        'session_register_shutdown' => [],
+        'session_encode' => [],
+        'session_decode' => ['data' => 'string'],
+        'ini_get' => ['key' => 'string'],
+        'ini_set' => ['key' => 'string', 'value' => 'string'],
+        'sid' => [],
+        'dump' => [],
     ];
-    private const REQUIRED = ['key', 'value', 'seconds'];
+    private const REQUIRED = ['key', 'value', 'seconds', 'call', 'text'];
+    /** Calls a shutdown function may make (not one that ends or shapes the request itself). */
+    private const NOT_AT_SHUTDOWN = ['exit', 'fatal', 'exhaust_memory', 'on_shutdown', 'session_register_shutdown',
+        'yield', 'advance'];
 
     /**
      * @param array<string, mixed> $params decoded parameters (value = the unserialized PHP value)
@@ -61,9 +76,23 @@ final class Call
             if ($bin && is_string($value)) {
                 $value = TraceJson::codePointsToBytes($value); // "bin": strings are byte strings
             }
-            $params[$name] = $name === 'value' ? self::unserialize($op, $value) : $value;
+            $params[$name] = match (true) {
+                $name === 'value' && $op !== 'ini_set' => self::unserialize($op, $value),
+                $name === 'call' => self::deferred($value),
+                default => $value,
+            };
         }
         return new self($op, $params, self::traceArgs($op, $params));
+    }
+
+    /** on_shutdown's call: any script call a shutdown function can make. */
+    private static function deferred(array $c): self
+    {
+        $call = self::fromJson($c);
+        if (in_array($call->op, self::NOT_AT_SHUTDOWN, true)) {
+            throw new ProgramError("on_shutdown: {$call->op} cannot be a shutdown function's call");
+        }
+        return $call;
     }
 
     private static function param(array $c, string $op, string $name, string $type): mixed
@@ -99,6 +128,7 @@ final class Call
         return match ($op) {
             'session_start' => isset($params['options']) && $params['options'] !== [] ? [$params['options']] : [],
             'set', 'push' => [$params['key'], Values::render($params['value'])],
+            'on_shutdown' => [$params['text']],
             default => array_values($params),
         };
     }

@@ -5,29 +5,66 @@ declare(strict_types=1);
 // The handler classes live in the global namespace on purpose: PHP names them in its warnings
 // (e.g. "handler: FullHandler::write"), and those messages must read like the model's.
 
+use SessionSpec\Oracle\Faults;
 use SessionSpec\Oracle\Pauser;
 use SessionSpec\Oracle\TraceStore;
 use SessionSpec\Oracle\Tracer;
+use SessionSpec\Oracle\Values;
 
-/** Records each save-handler call (name, args, what it returned or threw) when it returns. */
+/**
+ * Records each save-handler call (name, args, what it returned or threw) when it returns, and answers
+ * the program's injected faults instead of the handler (SessionSpec\Oracle\Faults).
+ *
+ * The methods have no declared return type (#[\ReturnTypeWillChange]): an injected answer may be any
+ * PHP value, as a broken handler's can, and PHP's session module is what reacts to it.
+ */
 trait TracesHandlerCalls
 {
     protected Tracer $tracer;
     /** Step mode (program "pause"): every handler call waits for the coordinator's go first. */
     protected ?Pauser $pauser = null;
+    protected ?Faults $faults = null;
+
+    public function injectFaults(?Faults $faults): void
+    {
+        $this->faults = $faults;
+    }
 
     protected function traced(string $method, array $args, callable $body): mixed
     {
         $this->pauser?->pause($method);
+        $fault = $this->faults?->take($method);
+        if ($fault !== null) {
+            return $this->injected($method, $args, $body, $fault);
+        }
         try {
             $result = $body();
         } catch (\Throwable $e) {
             $this->tracer->handlerCall($method, $args, ['exception' => $e::class . ': ' . $e->getMessage()]);
             throw $e;
         }
-        $this->tracer->handlerCall($method, $args, $result);
+        $this->tracer->handlerCall($method, $args, Values::render($result));
         $this->pauser?->handlerCallDone();
         return $result;
+    }
+
+    /** @param array{kind: string, value: mixed} $fault */
+    private function injected(string $method, array $args, callable $body, array $fault): mixed
+    {
+        if (Faults::reachesHandler($method)) {
+            try {
+                $body(); // its answer, exception included, is what the fault replaces
+            } catch (\Throwable) {
+            }
+        }
+        if ($fault['kind'] === 'throw') {
+            $e = new \RuntimeException($fault['value']);
+            $this->tracer->handlerCall($method, $args, ['exception' => $e::class . ': ' . $e->getMessage()], true);
+            throw $e;
+        }
+        $this->tracer->handlerCall($method, $args, Values::render($fault['value']), true);
+        $this->pauser?->handlerCallDone();
+        return $fault['value'];
     }
 }
 
@@ -44,32 +81,38 @@ class BasicHandler implements SessionHandlerInterface
         $this->tracer = $tracer;
     }
 
-    public function open(string $path, string $name): bool
+    #[\ReturnTypeWillChange]
+    public function open(string $path, string $name)
     {
         return $this->traced('open', [$path, $name], static fn (): bool => true);
     }
 
-    public function close(): bool
+    #[\ReturnTypeWillChange]
+    public function close()
     {
         return $this->traced('close', [], static fn (): bool => true);
     }
 
-    public function read(string $id): string|false
+    #[\ReturnTypeWillChange]
+    public function read(string $id)
     {
         return $this->traced('read', [$id], fn (): string|false => $this->store->read($id));
     }
 
-    public function write(string $id, string $data): bool
+    #[\ReturnTypeWillChange]
+    public function write(string $id, string $data)
     {
         return $this->traced('write', [$id, $data], fn (): bool => $this->store->write($id, $data));
     }
 
-    public function destroy(string $id): bool
+    #[\ReturnTypeWillChange]
+    public function destroy(string $id)
     {
         return $this->traced('destroy', [$id], fn (): bool => $this->store->destroy($id));
     }
 
-    public function gc(int $max_lifetime): int|false
+    #[\ReturnTypeWillChange]
+    public function gc(int $max_lifetime)
     {
         return $this->traced('gc', [$max_lifetime], fn (): int => $this->store->gc($max_lifetime));
     }
@@ -78,17 +121,20 @@ class BasicHandler implements SessionHandlerInterface
 /** Variant "full": all nine methods, so PHP asks the handler for ids, validation and timestamp updates. */
 final class FullHandler extends BasicHandler implements SessionIdInterface, SessionUpdateTimestampHandlerInterface
 {
-    public function create_sid(): string
+    #[\ReturnTypeWillChange]
+    public function create_sid()
     {
         return $this->traced('create_sid', [], fn (): string => $this->store->freshId());
     }
 
-    public function validateId(string $id): bool
+    #[\ReturnTypeWillChange]
+    public function validateId(string $id)
     {
         return $this->traced('validateId', [$id], fn (): bool => $this->store->exists($id));
     }
 
-    public function updateTimestamp(string $id, string $data): bool
+    #[\ReturnTypeWillChange]
+    public function updateTimestamp(string $id, string $data)
     {
         return $this->traced('updateTimestamp', [$id, $data], fn (): bool => $this->store->touch($id, $data));
     }
@@ -115,6 +161,12 @@ final class WrappedHandler extends SessionHandler
     private string $dir = '';
     /** The file the last read() created for an unknown id, until something is written to it. */
     private ?string $createdByRead = null;
+    /**
+     * parent::open() ran and parent::close() has not: the module still holds its session (the files
+     * module keeps the file open and locked). PHP skips close() when an exception is pending, so a
+     * request can end that way; a real process then exits, a worker must restart (oracle/worker.php).
+     */
+    public bool $parentOpen = false;
 
     public function __construct(Tracer $tracer, private readonly bool $corrected = true, ?Pauser $pauser = null)
     {
@@ -122,20 +174,28 @@ final class WrappedHandler extends SessionHandler
         $this->pauser = $pauser;
     }
 
-    public function open(string $path, string $name): bool
+    #[\ReturnTypeWillChange]
+    public function open(string $path, string $name)
     {
         $parts = explode(';', $path);
         $this->dir = (string) end($parts);
-        return $this->traced('open', [$path, $name], fn (): bool => parent::open($path, $name));
+        return $this->traced('open', [$path, $name], function () use ($path, $name): bool {
+            $this->parentOpen = true;
+            return parent::open($path, $name);
+        });
     }
 
     /**
      * The files module leaves an empty file behind for an unknown id it only read; a correct store
      * (sessionspec's reference store) creates nothing, so such a file is removed at close.
      */
-    public function close(): bool
+    #[\ReturnTypeWillChange]
+    public function close()
     {
-        $result = $this->traced('close', [], fn (): bool => parent::close());
+        $result = $this->traced('close', [], function (): bool {
+            $this->parentOpen = false;
+            return parent::close();
+        });
         if (!$this->corrected) {
             return $result;
         }
@@ -149,13 +209,30 @@ final class WrappedHandler extends SessionHandler
         return $result;
     }
 
-    public function read(string $id): string|false
+    /**
+     * The end of a request whose close() PHP skipped (an exception was pending) while the session is over:
+     * the empty file read() created for an unknown id would outlive it; close() would have removed it.
+     */
+    public function endedWithoutClose(): void
+    {
+        if ($this->corrected && $this->parentOpen && session_status() !== PHP_SESSION_ACTIVE
+            && $this->createdByRead !== null) {
+            clearstatcache();
+            if (is_file($this->createdByRead) && filesize($this->createdByRead) === 0) {
+                unlink($this->createdByRead);
+            }
+            $this->createdByRead = null;
+        }
+    }
+
+    #[\ReturnTypeWillChange]
+    public function read(string $id)
     {
         if (!$this->corrected) {
             return $this->traced('read', [$id], fn (): string|false => parent::read($id));
         }
         $file = $this->dir . '/sess_' . $id;
-        $existed = TraceStore::validId($id) && is_file($file);
+        $existed = TraceStore::filesId($id) && is_file($file);
         $result = $this->traced('read', [$id], fn (): string|false => parent::read($id));
         $again = $file === $this->createdByRead;  // session_reset() reads the same id again
         $this->createdByRead = ($result !== false && (!$existed || $again)) ? $file : null;
@@ -167,17 +244,18 @@ final class WrappedHandler extends SessionHandler
      * file meanwhile, the data would vanish. A correct store (the reference store) keeps it, so
      * the file is written again by name.
      */
-    public function write(string $id, string $data): bool
+    #[\ReturnTypeWillChange]
+    public function write(string $id, string $data)
     {
-        $this->createdByRead = null;
         return $this->traced('write', [$id, $data], function () use ($id, $data): bool {
+            $this->createdByRead = null; // the file is a session now (not when a fault answered)
             $ok = parent::write($id, $data);
             if (!$this->corrected) {
                 return $ok;
             }
             $file = $this->dir . '/sess_' . $id;
             clearstatcache();
-            if ($ok && TraceStore::validId($id) && !is_file($file)) {
+            if ($ok && TraceStore::filesId($id) && !is_file($file)) {
                 file_put_contents($file, $data);
                 chmod($file, 0600);
             }
@@ -185,14 +263,33 @@ final class WrappedHandler extends SessionHandler
         });
     }
 
-    public function destroy(string $id): bool
+    /**
+     * The files module only unlinks a session file it holds open (from read()); when a fault answered the
+     * read instead, the file would survive the destroy. A correct store removes it, so it goes by name.
+     * An id the files module refuses in read() and write() is refused here too (files itself does not
+     * look at it in destroy()), as the reference store of a files-charset store does.
+     */
+    #[\ReturnTypeWillChange]
+    public function destroy(string $id)
     {
-        $this->createdByRead = null;
-        return $this->traced('destroy', [$id], fn (): bool => parent::destroy($id));
+        return $this->traced('destroy', [$id], function () use ($id): bool {
+            $this->createdByRead = null;
+            if ($this->corrected && !TraceStore::filesId($id)) {
+                return false; // the files module refuses such ids in read and write; a store refuses them all
+            }
+            $ok = parent::destroy($id);
+            $file = $this->dir . '/sess_' . $id;
+            clearstatcache();
+            if ($this->corrected && $ok && TraceStore::filesId($id) && is_file($file)) {
+                unlink($file);
+            }
+            return $ok;
+        });
     }
 
     /** The file read() created for an unknown id is not a session yet: gc must not count it. */
-    public function gc(int $max_lifetime): int|false
+    #[\ReturnTypeWillChange]
+    public function gc(int $max_lifetime)
     {
         if ($this->corrected && $this->createdByRead !== null && is_file($this->createdByRead)) {
             touch($this->createdByRead);
@@ -201,7 +298,8 @@ final class WrappedHandler extends SessionHandler
         return $this->traced('gc', [$max_lifetime], fn (): int|false => parent::gc($max_lifetime));
     }
 
-    public function create_sid(): string
+    #[\ReturnTypeWillChange]
+    public function create_sid()
     {
         return $this->traced('create_sid', [], fn (): string => parent::create_sid());
     }

@@ -20,11 +20,17 @@ final class Harness
     private ?ModuleStore $moduleStore = null;
     private ?Pauser $pauser = null;
     private bool $finished = false;
+    private ?\SessionHandlerInterface $handler = null;
+    private readonly Shutdown $shutdown;
+    /** @var array<string, string> default session_start() options (ini read_and_close) */
+    private array $startOptions = [];
 
-    public function __construct(private readonly Program $program)
+    /** $inProcess: the worker runs this request in a process that must survive it (oracle/worker.php). */
+    public function __construct(private readonly Program $program, private readonly bool $inProcess = false)
     {
         $this->tracer = new Tracer($program->scenario, $program->request, $program->seqStart, STDOUT);
         $this->clock = new Clock($program->now);
+        $this->shutdown = new Shutdown($inProcess, $program->registerShutdown);
         if ($program->pause) {
             $this->pauser = new Pauser(STDIN, STDOUT);
         }
@@ -35,7 +41,7 @@ final class Harness
         set_error_handler($this->tracer->onError(...));
         $this->guardOutput();
         try {
-            $startOptions = $this->applyIni();
+            $this->startOptions = $this->applyIni();
             $this->selectModule();
             $this->sendCookie();
             $this->register($this->makeHandler());
@@ -47,7 +53,7 @@ final class Harness
         $this->pauser?->pause('start');
 
         foreach ($this->program->calls as $call) {
-            if (!$this->runCall($call, $startOptions)) {
+            if (!$this->runCall($call, $this->startOptions)) {
                 // PHP aborts the script at an uncaught throw; the end of request still happens.
                 break;
             }
@@ -66,23 +72,73 @@ final class Harness
      * regenerate) only session_module_name() does from PHP code: it runs the same
      * `if (mod_data || mod_user_implemented) s_close()`. Those calls come after the response, "live".
      *
-     * An exception from the write is a fatal error in a real request (no response event, exit 255):
-     * it propagates, and the worker tells its client to run the scenario one process per request.
+     * An exception from the write is a fatal error in a real request: PHP runs the destructors (so the
+     * response event is written, with the error) and exits 255. Here it is caught and recorded the same way.
      */
     public function endRequestInProcess(): void
     {
-        session_write_close();
+        $fatal = $this->shutdown->runInProcess(fn (Call $call): mixed => $this->perform($call, $this->startOptions));
+        if ($fatal !== null) {
+            $this->tracer->fatal($fatal);
+        }
         $this->finished = true;
+        $this->handler instanceof \WrappedHandler && $this->handler->endedWithoutClose();
         $this->tracer->finish(Values::sessionState());
-        session_module_name('files');
+        // RSHUTDOWN: a session still active is written (php_session_flush), then a handler left open
+        // is closed; both after the response, so what they raise is not traced ("live").
+        // What they throw (a SessionHandler subclass's close() after the session ended: "Session is
+        // not active") is lost there too.
+        try {
+            if (session_status() === PHP_SESSION_ACTIVE) {
+                session_write_close();
+            }
+        } catch (\Throwable) {
+        }
+        try {
+            session_module_name('files');
+        } catch (\Throwable) {
+        }
     }
 
-    /** Runs after every shutdown function (see the class comment). */
+    /**
+     * Whether the module behind a SessionHandler wrapper still holds this request's session (its close()
+     * was skipped): only the end of the process releases it, so a worker must not serve another request.
+     */
+    public function moduleLeftOpen(): bool
+    {
+        return $this->handler instanceof \WrappedHandler && $this->handler->parentOpen;
+    }
+
+    /**
+     * The response event, once: from the last shutdown function (register()), or, when a fatal error
+     * stopped the shutdown functions (an exception out of the end-of-request write), from here:
+     * destructors still run then.
+     */
     public function __destruct()
+    {
+        $this->finishOnce();
+    }
+
+    private function finishOnce(): void
     {
         if (!$this->finished) {
             $this->finished = true;
+            $this->handler instanceof \WrappedHandler && $this->handler->endedWithoutClose();
+            $this->noteFatal();
             $this->tracer->finish(Values::sessionState());
+        }
+    }
+
+    /**
+     * A fatal error in a shutdown function (e.g. an exception out of the end-of-request write) ends the
+     * request; destructors still run, and this one finds it in error_get_last() (PHP exits 255 then).
+     */
+    private function noteFatal(): void
+    {
+        $last = error_get_last();
+        $fatal = E_ERROR | E_CORE_ERROR | E_COMPILE_ERROR | E_USER_ERROR;
+        if ($last !== null && ($last['type'] & $fatal) !== 0) {
+            $this->tracer->fatal(Values::fatalMessage($last['message']));
         }
     }
 
@@ -125,12 +181,16 @@ final class Harness
         return $startOptions;
     }
 
-    /** The CLI has no HTTP request: put the browser's cookie where the session module looks for it. */
+    /**
+     * The CLI has no HTTP request: put the browser's cookie, and an id in the URL's query string, where
+     * the session module looks for them.
+     */
     private function sendCookie(): void
     {
         if ($this->program->cookie !== null) {
             $_COOKIE[session_name()] = $this->program->cookie;
         }
+        $_GET = $this->program->query !== null ? [session_name() => $this->program->query] : [];
     }
 
     /**
@@ -142,15 +202,24 @@ final class Harness
     {
         $module = $this->program->module;
         if ($module !== null && ini_set('session.save_handler', $module) === false) {
-            throw new ProgramError("session module $module is not available (for redis: php -d extension=redis.so)");
+            throw new ProgramError("session module $module is not available (for redis and rediscluster: php -d extension=redis.so)");
         }
     }
 
     private function makeHandler(): \SessionHandlerInterface
     {
+        $handler = $this->makeTracingHandler();
+        $handler->injectFaults($this->program->faults);
+        $this->handler = $handler;
+        return $handler;
+    }
+
+    private function makeTracingHandler(): \SessionHandlerInterface
+    {
         if ($this->program->variant === 'sessionhandler') {
-            $this->moduleStore = $this->program->module === 'redis'
-                ? new RedisKeys(session_save_path())
+            $module = $this->program->module;
+            $this->moduleStore = $module === 'redis' || $module === 'rediscluster'
+                ? RedisKeys::forModule($module, session_save_path())
                 : new FilesDir(session_save_path());
             if ($this->program->fresh) {
                 $this->moduleStore->clear();
@@ -176,17 +245,34 @@ final class Harness
      */
     private function register(\SessionHandlerInterface $handler): void
     {
-        if (!session_set_save_handler($handler, true)) {
+        if (!session_set_save_handler($handler, $this->program->registerShutdown)) {
             throw new ProgramError('session_set_save_handler() refused the handler');
         }
+        if ($this->inProcess) {
+            return;
+        }
+        // The response is written by the last shutdown function: registered from a shutdown function
+        // that runs after session_set_save_handler()'s own (which appends session_write_close), it runs
+        // after PHP's end-of-request write and after every shutdown function the script registered, and
+        // also after a fatal error or exit() ended the script (which skip destructors or output).
+        register_shutdown_function(function (): void {
+            register_shutdown_function(fn () => $this->finishOnce());
+        });
     }
 
-    /** @return bool false when the call threw */
+    /** @return bool false when the call threw or ended the script */
     private function runCall(Call $call, array $startOptions): bool
     {
         $this->tracer->beginStep();
         if ($call->op === 'yield') {
             $this->pauser?->pause('yield');
+        }
+        if (in_array($call->op, ['exit', 'fatal', 'exhaust_memory'], true)) {
+            // The call does not return: its event is written first.
+            $this->tracer->endStep($call->op, $call->args, null, Values::sessionState());
+            $this->tracer->beginShutdown();
+            $this->endScript($call);
+            return false;
         }
         $ok = true;
         try {
@@ -223,7 +309,28 @@ final class Harness
             'get' => $_SESSION[$p['key']] ?? null,
             'advance' => $this->advance($p['seconds']),
             'yield' => null,
+            'throw' => throw new \RuntimeException($p['message'] ?? ''),
+            'on_shutdown' => $this->shutdown->onShutdown($p['call'], fn (Call $c): mixed => $this->perform($c, $this->startOptions)),
+            'session_register_shutdown' => $this->shutdown->registerWriteClose(),
+            'session_encode' => session_encode(),
+            'session_decode' => session_decode($p['data'] ?? ''),
+            'ini_get' => ini_get('session.' . $p['key']),
+            'ini_set' => ini_set('session.' . $p['key'], $p['value'] ?? ''),
+            'sid' => defined('SID') ? constant('SID') : null,
+            'dump' => $_SESSION ?? null,
         };
+    }
+
+    /** exit(), or a fatal error: in the worker the script just stops here (Shutdown::endScript). */
+    private function endScript(Call $call): void
+    {
+        if ($call->op === 'exit') {
+            if (!$this->inProcess) {
+                exit(0);
+            }
+            return;
+        }
+        $this->shutdown->endScript($call->op, $call->params['message'] ?? '', $this->tracer->onError(...));
     }
 
     private static function set(int|string $key, mixed $value): null

@@ -6,8 +6,8 @@ namespace SessionSpec\Oracle;
 
 /**
  * The storage of a session module that the harness prepares and ages from outside the module:
- * FilesDir (files) and RedisKeys (phpredis). Modules run on the real clock; the scenario's
- * virtual clock is emulated by ageing what they store.
+ * FilesDir (files) and RedisKeys (phpredis: redis and rediscluster). Modules run on the real clock;
+ * the scenario's virtual clock is emulated by ageing what they store.
  */
 interface ModuleStore
 {

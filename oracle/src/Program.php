@@ -14,7 +14,7 @@ final class Program
 {
     public const VARIANTS = ['full', 'basic', 'sessionhandler'];
     /** Session modules a `sessionhandler` wrapper may proxy in real-engine mode (README, "Modules"). */
-    public const MODULES = ['files', 'redis'];
+    public const MODULES = ['files', 'redis', 'rediscluster'];
 
     /**
      * @param array<string, string> $ini session ini settings, keys without the "session." prefix
@@ -35,6 +35,9 @@ final class Program
         public readonly ?string $module = null,
         public readonly bool $fresh = false,
         public readonly bool $pause = false,
+        public readonly ?Faults $faults = null,
+        public readonly bool $registerShutdown = true,
+        public readonly ?string $query = null,
     ) {
     }
 
@@ -96,6 +99,9 @@ final class Program
             module: $module,
             fresh: self::field($p, 'fresh', 'boolean', false),
             pause: self::field($p, 'pause', 'boolean', false),
+            faults: Faults::fromJson(self::field($p, 'faults', 'array', [])),
+            registerShutdown: self::field($p, 'register_shutdown', 'boolean', true),
+            query: self::field($p, 'query', 'string', null),
         );
     }
 

@@ -33,29 +33,23 @@ final class TraceStore
     }
 
     /**
-     * Ids a correct handler accepts: the charset of PHP's files handler and SessionHandler, as the
-     * model's reference store (model::valid_session_id) requires. Anything else is refused, so
-     * the model and this store answer alike.
+     * Ids PHP's files module (and so SessionHandler) accepts: [A-Za-z0-9,-]{1,256}. This store is a
+     * user handler's and keeps any id PHP hands it ("x.y;z" included), as the model's memory handler
+     * does (model::IdPolicy::any); the SessionHandler wrapper uses this to know the files module's.
      */
-    public static function validId(string $id): bool
+    public static function filesId(string $id): bool
     {
         return preg_match('/\A[A-Za-z0-9,-]{1,256}\z/', $id) === 1;
     }
 
-    /** Unknown id: "" (a new session), and nothing is created. A malformed id: false. */
-    public function read(string $id): string|false
+    /** Unknown id: "" (a new session), and nothing is created. */
+    public function read(string $id): string
     {
-        if (!self::validId($id)) {
-            return false;
-        }
         return $this->records[$id]['data'] ?? '';
     }
 
     public function write(string $id, string $data): bool
     {
-        if (!self::validId($id)) {
-            return false;
-        }
         $this->records[$id] = ['data' => $data, 'mtime' => $this->clock->now];
         $this->save();
         return true;
@@ -64,9 +58,6 @@ final class TraceStore
     /** updateTimestamp: refresh mtime; a record that vanished meanwhile is stored again. */
     public function touch(string $id, string $data): bool
     {
-        if (!self::validId($id)) {
-            return false;
-        }
         if (!isset($this->records[$id])) {
             return $this->write($id, $data);
         }
@@ -78,9 +69,6 @@ final class TraceStore
     /** Destroying an unknown id is not an error. */
     public function destroy(string $id): bool
     {
-        if (!self::validId($id)) {
-            return false;
-        }
         unset($this->records[$id]);
         $this->save();
         return true;
@@ -104,14 +92,21 @@ final class TraceStore
 
     public function exists(string $id): bool
     {
-        return self::validId($id) && isset($this->records[$id]);
+        return isset($this->records[$id]);
     }
 
-    /** A fresh id (26 lowercase hex) that no record uses; the comparer normalises ids anyway. */
+    /**
+     * A fresh id no record uses, shaped as the model's memory handler makes them: 26 characters of
+     * PHP's 5-bit alphabet [0-9a-v]. The oracle renames ids but compares their length and alphabet.
+     */
     public function freshId(): string
     {
+        $alphabet = '0123456789abcdefghijklmnopqrstuv';
         do {
-            $id = bin2hex(random_bytes(13));
+            $id = '';
+            for ($i = 0; $i < 26; $i++) {
+                $id .= $alphabet[random_int(0, 31)];
+            }
         } while ($this->exists($id));
         return $id;
     }

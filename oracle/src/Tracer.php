@@ -53,16 +53,31 @@ final class Tracer
         return true;
     }
 
+    /**
+     * A fatal error that ended the request (level "error"), e.g. an exception out of the end-of-request
+     * write: "Uncaught <Class>: <message>", the outermost exception, without file, line and trace.
+     */
+    public function fatal(string $message): void
+    {
+        $this->diagnostics[] = ['level' => 'error', 'message' => $message];
+    }
+
     /** A complaint of the harness itself (level "harness"), e.g. an ini setting PHP refused. */
     public function harnessNote(string $message): void
     {
         $this->diagnostics[] = ['level' => 'harness', 'message' => $message];
     }
 
-    /** Called by the tracing save handler when one of its methods returns (or throws). */
-    public function handlerCall(string $name, array $args, mixed $result): void
+    /**
+     * Called by the tracing save handler when one of its methods returns (or throws). $injected: the
+     * answer came from the program's faults, not from the handler.
+     */
+    public function handlerCall(string $name, array $args, mixed $result, bool $injected = false): void
     {
         $event = $this->event('handler', $name, $args, $result);
+        if ($injected) {
+            $event['injected'] = true;
+        }
         if ($this->phase === self::LIVE) {
             $this->write($event);
         } else {
@@ -101,6 +116,9 @@ final class Tracer
     /** The script is over; what follows is PHP's end of request. */
     public function beginShutdown(): void
     {
+        if ($this->phase === self::SHUTDOWN) {
+            return; // exit() or a fatal error began it already
+        }
         $this->step++;
         $this->phase = self::SHUTDOWN;
     }

@@ -8,5 +8,6 @@ Modules:
   compare   -- session-id normalisation, row alignment and first-divergence detection
   sequence  -- the inline-SVG sequence diagram (Browser / Engine / Handler / Store)
   views     -- view models the template renders (two-column rows, summaries, comparisons)
+  verdict   -- the verdict banner and the attention list of a certificate report
   render    -- the Jinja2 environment and the top-level render() function
 """

@@ -10,7 +10,7 @@ import os
 from .errors import ReportError
 from .traces import load_inline_events, load_trace_file
 
-VERDICTS = ("pass", "fail", "skip", "finding")
+VERDICTS = ("pass", "fail", "skip", "finding", "error")
 
 
 def _load_json(path):
@@ -78,8 +78,36 @@ def load_certificate(path):
         if verdict["property"] not in prop_ids:
             raise ReportError(where, f'property "{verdict["property"]}" is not listed in "properties"')
         cells[(verdict["handler"], verdict["property"])] = verdict
+        _optional(where, verdict, (("counterexample", (str, type(None))), ("level", (int,)),
+                                   ("engine", (str,))))
     return {"handlers": handlers, "properties": props, "cells": cells,
-            "verdicts": data["verdicts"], "counts": _count_verdicts(data["verdicts"])}
+            "verdicts": data["verdicts"], "counts": _count_verdicts(data["verdicts"]),
+            "meta": _certificate_meta(path, data)}
+
+
+def _optional(where, obj, fields):
+    """Like _require, for fields that may be absent (older certificates, hand-written ones)."""
+    _require(where, obj, tuple(f for f in fields if f[0] in obj))
+
+
+# What the verdict banner shows (docs/certificate-format.md); every field may be absent.
+_META_FIELDS = (("tool", (dict,)), ("seed", (int,)), ("level_requested", (int,)),
+                ("level_achieved", (int,)), ("outcome", (str,)), ("budgets", (dict,)),
+                ("only", (list,)), ("started_at", (str,)), ("finished_at", (str,)),
+                ("php_version", (str, type(None))), ("engines", (list,)),
+                ("handler_details", (list,)))
+
+
+def _certificate_meta(path, data):
+    """The self-describing fields of a certificate, type-checked, absent ones left out."""
+    _optional(path, data, _META_FIELDS)
+    meta = {name: data[name] for name, _ in _META_FIELDS if name in data}
+    for i, detail in enumerate(meta.get("handler_details", [])):
+        where = f"{path}: handler_details[{i}]"
+        _require(where, detail, (("name", (str,)),))
+        _optional(where, detail, (("guarantees", (dict,)), ("assumed", (list,)),
+                                  ("level_achieved", (int,)), ("kind", (str,)), ("uri", (str,))))
+    return meta
 
 
 def _count_verdicts(verdicts):
@@ -113,6 +141,7 @@ def load_races(path):
                                ("property", (str,)), ("schedule", (str,)),
                                ("replay", (str, type(None))), ("verdict", (str,)),
                                ("trace", (str, list))))
+        _optional(where, race, (("row", (str,)),))
         entry = dict(race)
         entry["runs"] = _race_runs(path, where, race["trace"])
         races.append(entry)
@@ -120,7 +149,11 @@ def load_races(path):
 
 
 def _race_runs(races_path, where, trace):
-    """Load a race's trace: a file next to races.json, or inline events."""
+    """Load a race's trace: a file next to races.json, or inline events. An empty inline trace
+    is a race known by its schedule and replay line only (certify cannot replay real PHP
+    processes in-process); it is listed without lanes."""
+    if trace == []:
+        return []
     if isinstance(trace, list):
         return load_inline_events(f"{where}.trace", trace, f"{os.path.basename(races_path)} (inline)")
     resolved = trace if os.path.isabs(trace) else os.path.join(os.path.dirname(races_path), trace)

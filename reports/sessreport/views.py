@@ -8,7 +8,7 @@ testable without HTML.
 import re
 from collections import OrderedDict
 
-from . import compare, sequence, values
+from . import compare, sequence, values, verdict
 from .traces import HANDLER_METHODS
 
 CELL_LIMIT = 200        # characters of a call / session value shown in a table cell before clipping
@@ -59,7 +59,7 @@ def _script_row(run, event):
 def _handler_row(run, event):
     res, cls = values.result(event)
     return {"type": "handler", "request": event["request"], "seq": event["seq"], "step": event["step"],
-            "group": _group_id(run, event), "method": event["name"],
+            "group": _group_id(run, event), "method": event["name"], "text": values.call(event),
             "call": values.clip(values.call(event), CELL_LIMIT), "result": values.clip(res, CELL_LIMIT),
             "cls": cls}
 
@@ -250,27 +250,34 @@ def scenario_views(runs, options):
 
 # ---------------------------------------------------------------- result files
 
-_VERDICT_MARK = {"pass": "✔ pass", "fail": "✘ fail", "skip": "– skip", "finding": "! finding"}
+_VERDICT_MARK = {"pass": "✔ pass", "fail": "✘ fail", "skip": "– skip", "finding": "! finding",
+                 "error": "⚠ error"}
 
 
-def certificate_view(cert):
-    """Handlers x properties grid plus the list of verdicts that need attention."""
+def _certificate_cell(verdict, anchor):
+    """One verdict of the matrix: its mark, colour, tooltip and, when notable, its evidence link."""
+    if verdict is None:
+        return {"mark": "—", "cls": "verdict-none", "tip": "no verdict", "href": None}
+    tip = verdict["evidence"] + (f"\nreplay: {verdict['replay']}" if verdict["replay"] else "")
+    return {"mark": _VERDICT_MARK[verdict["verdict"]], "cls": f"verdict-{verdict['verdict']}",
+            "tip": tip, "href": f"#{anchor}" if anchor else None}
+
+
+def certificate_view(cert, anchors=None):
+    """Properties x handlers matrix (one row per property, so it fits a screen however many
+    properties there are), plus the list of verdicts that need attention."""
     if cert is None:
         return None
+    anchors = anchors or {}
     rows = []
-    for handler in cert["handlers"]:
-        cells = []
-        for prop in cert["properties"]:
-            verdict = cert["cells"].get((handler, prop["id"]))
-            if verdict is None:
-                cells.append({"mark": "—", "cls": "verdict-none", "tip": "no verdict"})
-                continue
-            tip = verdict["evidence"] + (f"\nreplay: {verdict['replay']}" if verdict["replay"] else "")
-            cells.append({"mark": _VERDICT_MARK[verdict["verdict"]], "cls": f"verdict-{verdict['verdict']}",
-                          "tip": tip})
-        rows.append({"handler": handler, "cells": cells})
-    notable = [v for v in cert["verdicts"] if v["verdict"] in ("fail", "finding")]
-    return {"properties": cert["properties"], "rows": rows, "counts": cert["counts"], "notable": notable}
+    for prop in cert["properties"]:
+        cells = [_certificate_cell(cert["cells"].get((handler, prop["id"])),
+                                   anchors.get((handler, prop["id"])))
+                 for handler in cert["handlers"]]
+        rows.append({"property": prop, "cells": cells})
+    notable = [v for v in cert["verdicts"] if v["verdict"] in ("fail", "error", "finding")]
+    return {"handlers": cert["handlers"], "rows": rows, "counts": cert["counts"],
+            "notable": notable}
 
 
 def _lane_rows(runs):
@@ -328,10 +335,14 @@ def observed_methods(runs):
 
 
 def build(runs, cert=None, mutants=None, races=None, *, title, inputs, options):
-    """The whole template context."""
+    """The whole template context. With a certificate the page is verdict first: the banner,
+    what failed and was found, the matrix; the per-scenario views follow, collapsed."""
     scenarios = scenario_views(runs, options)
     summ = summary(runs, scenarios, cert, mutants, races)
+    race_views = races_view(races)
+    attention = verdict.attention_view(cert, runs, race_views, two_column_rows)
     return {"title": title, "inputs": inputs, "summary": summ, "scenarios": scenarios,
-            "certificate": certificate_view(cert), "mutants": mutants, "races": races_view(races),
-            "methods": observed_methods(runs), "open": summ["events"] <= OPEN_LIMIT,
-            "raw_ids": options["raw_ids"]}
+            "banner": verdict.banner_view(cert), "attention": attention,
+            "certificate": certificate_view(cert, verdict.anchors(attention)), "mutants": mutants,
+            "races": race_views, "methods": observed_methods(runs),
+            "open": cert is None and summ["events"] <= OPEN_LIMIT, "raw_ids": options["raw_ids"]}

@@ -6,8 +6,9 @@ from html.parser import HTMLParser
 class Element:
     """A start tag seen in the document: tag name, attributes, class set."""
 
-    def __init__(self, tag, attrs):
+    def __init__(self, tag, attrs, start=None):
         self.tag = tag
+        self.start = start      # offset of the start tag's "<" in the document
         self.attrs = dict(attrs)
         self.classes = set((self.attrs.get("class") or "").split())
 
@@ -16,19 +17,25 @@ class Element:
 
 
 class _Collector(HTMLParser):
-    def __init__(self):
+    def __init__(self, html):
         super().__init__(convert_charrefs=True)
         self.elements = []
+        # getpos() gives (line, column); these turn it into an offset into the document.
+        self.line_starts = [0]
+        for n, char in enumerate(html):
+            if char == "\n":
+                self.line_starts.append(n + 1)
 
     def handle_starttag(self, tag, attrs):
-        self.elements.append(Element(tag, attrs))
+        line, column = self.getpos()
+        self.elements.append(Element(tag, attrs, self.line_starts[line - 1] + column))
 
     handle_startendtag = handle_starttag
 
 
 def elements(html):
     """Every start tag of `html`, in document order."""
-    collector = _Collector()
+    collector = _Collector(html)
     collector.feed(html)
     return collector.elements
 

@@ -103,3 +103,16 @@ def test_identical_runs_agree(tmp_path):
 
 def _data(name):
     return os.path.join(DATA, name)
+
+
+def test_error_verdicts_are_shown_as_errors(tmp_path):
+    # `sessionspec certify` marks rows that could not judge (a server that refuses connections)
+    # `error`; the report must accept them and never show them as passes.
+    with open(os.path.join(DATA, "cert.json"), encoding="utf-8") as handle:
+        cert = json.load(handle)
+    cert["verdicts"][0].update(verdict="error", evidence="redis: connection refused")
+    path = tmp_path / "cert-error.json"
+    path.write_text(json.dumps(cert))
+    els = elements(render(tmp_path, "gist-open-write-close.jsonl", "--certificate", str(path)))
+    cells = find(els, "td", "verdict-error")
+    assert cells, "no cell with the error verdict"

@@ -1205,6 +1205,21 @@ echo implode("\n", $out), "\n";
   EXPECT_GE(canonical, lines.size() - 1) << "the corpus is mostly what PHP writes or refuses";
 }
 
+// codec_fuzz found it: a repeated name replaces the value a later R: names, and PHP (which
+// encodes "|i:1;" here) numbers afresh; the tree kept "R:2", which encoded to a session that no
+// longer decodes. Such a session is refused; references without a replaced target still work.
+TEST(CodecDecode, ReferenceIntoAReplacedNameIsRefusedNotReencodedWrongly) {
+  for (const auto f : {Serializer::php, Serializer::php_binary}) {
+    const std::string repeated = f == Serializer::php ? "|i:1;|i:1;|R:2;"s
+                                                      : "\x00i:1;\x00i:1;\x00R:2;"s;
+    EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_session(repeated, f)))
+        << serializer_name(f);
+  }
+  const auto kept = decode_session("a|i:1;b|R:1;", Serializer::php);
+  ASSERT_TRUE(std::holds_alternative<Array>(kept));
+  EXPECT_EQ(encode_session(std::get<Array>(kept), Serializer::php).bytes, "a|i:1;b|R:1;");
+}
+
 TEST(CodecDecode, D21_DepthLimitIsPhpsDefault) {
   EXPECT_EQ(decode_depth_max, 4096u) << "PHP's unserialize_max_depth default";
   // 65 levels, which the model refused when its limit was 64, decode in PHP and here.

@@ -168,6 +168,56 @@ TEST(Php82Engine, ExceptionInWriteSuppressesClose) {
   EXPECT_EQ(o.thrown, std::optional<std::string>("Exception: disk on fire"));
 }
 
+TEST(FaultPlan, AnswersTheNthCallOfAMethodOnly) {
+  Fault second_read{Method::read, 2, Answer::string_("x"), "fault read#2 \"x\""};
+  FaultPlan plan({second_read});
+  EXPECT_FALSE(plan.take(Method::read));
+  EXPECT_FALSE(plan.take(Method::write));
+  auto a = plan.take(Method::read);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->s, "x");
+  EXPECT_FALSE(plan.take(Method::read));
+  EXPECT_TRUE(FaultPlan::reaches_handler(Method::open));
+  EXPECT_FALSE(FaultPlan::reaches_handler(Method::read));
+}
+
+TEST(Php82Engine, BoolMethodsFollowMoUserTypeRules) {
+  // mod_user's verify_bool: 0 passes and -1 fails, each with a deprecation; a string is a
+  // TypeError that skips the close.
+  for (const auto& [answer, result, diag] :
+       {std::tuple{Answer::integer_(0), true, "deprecated"},
+        std::tuple{Answer::integer_(-1), false, "deprecated"},
+        std::tuple{Answer::string_("yes"), false, "TypeError"}}) {
+    RequestContext ctx;
+    Rng rng(1);
+    auto engine = make_engine(EngineKind::php82, ctx, rng);
+    // The coroutine reads its call when it first runs: the call must outlive this statement.
+    const ScriptCall start = op(Op::session_start);
+    Machine<Outcome> m(engine->script(start));
+    m.start();
+    std::vector<std::string> calls;
+    while (const HandlerCall* c = m.pending()) {
+      calls.emplace_back(method_name(c->method));
+      m.resume(c->method == Method::open         ? answer
+               : c->method == Method::read       ? Answer::string_("")
+               : c->method == Method::create_sid ? Answer::string_("abc")
+                                                 : Answer::boolean_(true));
+    }
+    const Outcome out = m.result();
+    const std::string d(diag);
+    if (d == "TypeError") {
+      EXPECT_EQ(calls, Calls{"open"});
+      EXPECT_EQ(out.thrown, std::optional<std::string>(
+                                "TypeError: Session callback must have a return value of type "
+                                "bool, string returned"));
+    } else {
+      ASSERT_FALSE(out.diagnostics.empty());
+      EXPECT_EQ(out.diagnostics[0].level, Diagnostic::Level::deprecated);
+      EXPECT_EQ(out.result, Value{result});
+    }
+  }
+}
+
 TEST(LegacyEngine, RegenerateOnlyCreatesId) {
   Harness h(EngineKind::legacy);
   (void)h.run(op(Op::session_start));

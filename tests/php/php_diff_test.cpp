@@ -79,8 +79,21 @@ scenarios::Scenario parse_or_fail(const std::string& text) {
 
 std::string show_trace(const std::vector<nlohmann::json>& events) {
   std::string out;
-  for (const auto& e : events) out += "    " + comparable(e).dump() + "\n";
+  for (const auto& e : events) {
+    out += "    " + comparable(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           "\n";
+  }
   return out;
+}
+
+/// Whether a generated scenario ends a request early or registers shutdown functions.
+bool abnormal_end(const std::string& text) {
+  for (const char* op :
+       {"\n  exit", "\n  throw", "\n  fatal", "\n  exhaust_memory", "\n  on_shutdown",
+        "\n  session_register_shutdown", "register_shutdown=0"}) {
+    if (text.find(op) != std::string::npos) return true;
+  }
+  return false;
 }
 
 /// Runs a property with explicit parameters (not RC_PARAMS), so that ctest's run is fixed.
@@ -97,22 +110,35 @@ TEST(PhpDiff, ModelMatchesRealPhp) {
   const auto cases = env_number("SESSIONSPEC_DIFF_CASES", 1000);
   const auto seed = env_number("SESSIONSPEC_DIFF_SEED", 20240601);
   int fallbacks = 0;
+  std::uint64_t with_faults = 0, with_abnormal_ends = 0, all = 0;
   const auto t0 = std::chrono::steady_clock::now();
   const bool ok = check("model vs real PHP", cases, seed, [&] {
     const std::string text = scn_text(*gen_scenario());
+    ++all;
+    with_faults += text.find("\n  fault ") != std::string::npos ? 1 : 0;
+    with_abnormal_ends += abnormal_end(text) ? 1 : 0;
     const auto sc = parse_or_fail(text);
     std::string error;
     auto result = compare_with_php(sc, {}, oracle().with_worker(), error);
     if (!result) RC_FAIL("PHP could not run it: " + error + "\n" + text);
-    fallbacks += result->fell_back ? 1 : 0;
+    if (result->fell_back && fallbacks++ < 3) {
+      std::cerr << "fell back to one PHP per request: " << result->fallback_reason << "\n";
+    }
     if (result->difference) {
       RC_FAIL("difference: " + *result->difference + "\n--- scenario\n" + text + "--- model\n" +
               show_trace(result->model) + "--- php\n" + show_trace(result->php));
     }
   });
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cerr << "ran in " << s << " s; " << fallbacks << " fell back to one PHP per request\n";
+  std::cerr << "ran in " << s << " s; " << fallbacks << " fell back to one PHP per request; "
+            << with_faults << " of " << all << " scenarios inject handler failures, "
+            << with_abnormal_ends << " end a request abnormally or use shutdown functions\n";
   EXPECT_TRUE(ok) << "see the counterexample above (save it under scenarios/php/)";
+  // The generator must keep drawing what the differential test is there to check.
+  if (ok && all >= 100) {
+    EXPECT_GE(with_faults * 5, all) << "fewer than 1 in 5 scenarios inject a failure";
+    EXPECT_GE(with_abnormal_ends * 5, all) << "fewer than 1 in 5 scenarios end abnormally";
+  }
 }
 
 /// Compares two PHP traces of the same scenario.
@@ -120,8 +146,10 @@ std::string php_difference(const std::vector<nlohmann::json>& a,
                            const std::vector<nlohmann::json>& b) {
   for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
     if (comparable(a[i]) != comparable(b[i])) {
-      return "event " + std::to_string(i + 1) + "\n  worker:  " + comparable(a[i]).dump() +
-             "\n  process: " + comparable(b[i]).dump();
+      constexpr auto lenient = nlohmann::json::error_handler_t::replace;
+      return "event " + std::to_string(i + 1) +
+             "\n  worker:  " + comparable(a[i]).dump(-1, ' ', false, lenient) +
+             "\n  process: " + comparable(b[i]).dump(-1, ' ', false, lenient);
     }
   }
   if (a.size() != b.size())

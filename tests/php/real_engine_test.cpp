@@ -102,13 +102,56 @@ TEST(PhpModuleUri, ParsesFilesAndRedisWithTheirGuarantees) {
   EXPECT_EQ(lock.ini.at("redis.session.lock_wait_time"), "500");
 }
 
+TEST(PhpModuleUri, ParsesRedisClusterSeedsIntoPhpredisSavePath) {
+  model::RunOptions opts;
+  opts.gc_maxlifetime = 100;
+  const auto cluster = module("php:rediscluster://127.0.0.1:7101,localhost:7102");
+  EXPECT_EQ(cluster.module, "rediscluster");
+  EXPECT_EQ(cluster.seeds, (std::vector<std::string>{"127.0.0.1:7101", "127.0.0.1:7102"}));
+  EXPECT_EQ(cluster.guarantees(opts).concurrency, handlers::Concurrency::last_writer_wins)
+      << "phpredis's default: no locking";
+  EXPECT_EQ(cluster.ini.at("redis.session.locking_enabled"), "0");
+  EXPECT_EQ(cluster.guarantees(opts).store.expiry, model::Expiry::ttl);
+  EXPECT_EQ(cluster.guarantees(opts).store.ttl_s, 100);
+  EXPECT_FALSE(cluster.php_args().empty()) << "php -n must load phpredis";
+  const ModuleSetup store = cluster.isolated("/unused", "t");
+  EXPECT_EQ(store.module, "rediscluster");
+  EXPECT_EQ(store.save_path, "seed[]=127.0.0.1:7101&seed[]=127.0.0.1:7102&prefix=sessionspec-" +
+                                 std::to_string(::getpid()) + "-t:");
+  const auto locked = module("php:rediscluster://127.0.0.1:7101?locking=1&lock_retries=-1");
+  EXPECT_EQ(locked.seeds.size(), 1U);
+  EXPECT_EQ(locked.guarantees(opts).concurrency, handlers::Concurrency::serialised)
+      << "as configured: whether the module keeps it is for L3 to find";
+  EXPECT_EQ(locked.ini.at("redis.session.lock_retries"), "-1");
+}
+
 TEST(PhpModuleUri, RefusesMalformedUrisNamingThem) {
   for (const std::string uri :
-       {"php:", "php:file", "php:files?x=1", "php:redis://", "php:redis://127.0.0.1",
-        "php:redis://127.0.0.1:0", "php:redis://127.0.0.1:70000", "php:redis://10.0.0.1:6379",
-        "php:redis://example.com:6379", "php:redis://127.0.0.1:6379?locking=2",
-        "php:redis://127.0.0.1:6379?lock_retries=-2", "php:redis://127.0.0.1:6379?colour=red",
-        "php:redis://127.0.0.1:6379?locking"}) {
+       {"php:",
+        "php:file",
+        "php:files?x=1",
+        "php:redis://",
+        "php:redis://127.0.0.1",
+        "php:redis://127.0.0.1:0",
+        "php:redis://127.0.0.1:70000",
+        "php:redis://10.0.0.1:6379",
+        "php:redis://example.com:6379",
+        "php:redis://127.0.0.1:6379?locking=2",
+        "php:redis://127.0.0.1:6379?lock_retries=-2",
+        "php:redis://127.0.0.1:6379?colour=red",
+        "php:redis://127.0.0.1:6379?locking",
+        "php:rediscluster://",
+        "php:rediscluster:",
+        "php:rediscluster:127.0.0.1:7101",
+        "php:rediscluster://127.0.0.1:7101,",
+        "php:rediscluster://127.0.0.1:7101,10.0.0.1:7102",
+        "php:rediscluster://127.0.0.1",
+        "php:rediscluster://127.0.0.1:7101?locking=2",
+        "php:rediscluster://127.0.0.1:7101?colour=red",
+        "php:redis-cluster://127.0.0.1:7101",
+        "php:rediscluster://127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,127.0.0.1:5,"
+        "127.0.0.1:6,127.0.0.1:7,127.0.0.1:8,127.0.0.1:9,127.0.0.1:10,127.0.0.1:11,127.0.0.1:12,"
+        "127.0.0.1:13,127.0.0.1:14,127.0.0.1:15,127.0.0.1:16,127.0.0.1:17"}) {
     std::string error;
     EXPECT_FALSE(parse_php_module_uri(uri, error)) << uri;
     EXPECT_NE(error.find("'" + uri + "'"), std::string::npos) << error;

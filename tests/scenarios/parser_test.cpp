@@ -74,6 +74,125 @@ TEST(ScenarioParser, ErrorsNameFileLineAndWhatWasExpected) {
             "t.scn:3: unknown handler method 'opn'");
 }
 
+TEST(ScenarioParser, FaultLinesInjectAnswersByMethodAndOccurrence) {
+  Scenario sc = parse_ok(R"(request
+  fault read false
+  fault read#2 ""    # the second read answers an empty string
+  fault write -1
+  fault open null
+  fault close [1]
+  fault gc object
+  fault destroy throw "boom"
+  fault validateId throw
+  fault updateTimestamp timeout
+  session_start
+)");
+  const auto& f = sc.requests[0].faults;
+  ASSERT_EQ(f.size(), 9u);
+  EXPECT_EQ(f[0].method, model::Method::read);
+  EXPECT_EQ(f[0].occurrence, 1);
+  EXPECT_EQ(f[0].answer.kind, model::Answer::Kind::boolean);
+  EXPECT_FALSE(f[0].answer.b);
+  EXPECT_EQ(f[1].occurrence, 2);
+  EXPECT_EQ(f[1].answer.kind, model::Answer::Kind::string);
+  EXPECT_EQ(f[2].answer.n, -1);
+  EXPECT_EQ(model::answer_type_name(f[3].answer), "null");
+  EXPECT_EQ(model::answer_type_name(f[4].answer), "array");
+  EXPECT_EQ(model::answer_type_name(f[5].answer), "stdClass");
+  EXPECT_EQ(f[6].answer.reason, "RuntimeException: boom");
+  EXPECT_EQ(f[7].answer.reason, "RuntimeException: injected");
+  EXPECT_EQ(f[8].answer.kind, model::Answer::Kind::failure);
+  for (const auto& one : f) EXPECT_TRUE(one.answer.injected) << one.source;
+  EXPECT_EQ(sc.requests[0].steps.size(), 1u);  // fault lines are not script calls
+}
+
+TEST(ScenarioParser, BadFaultLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("fault read false\nrequest\n"),
+            "t.scn:1: 'fault' belongs inside a request (after its 'request' line)");
+  EXPECT_EQ(parse_error("request\n  fault reed false\n"),
+            "t.scn:2: expected 'fault METHOD[#N] ANSWER' with a handler method, got 'reed'");
+  EXPECT_EQ(parse_error("request\n  fault read#0 false\n"),
+            "t.scn:2: expected an occurrence 1..10000 after '#', got '0'");
+  EXPECT_EQ(parse_error("request\n  fault read\n"),
+            "t.scn:2: expected an answer after 'fault read'");
+  EXPECT_EQ(parse_error("request\n  fault read maybe\n"),
+            "t.scn:2: expected the answer (a JSON literal, object, throw or timeout) as a JSON "
+            "literal, got 'maybe'");
+  EXPECT_EQ(parse_error("request\n  fault read false\n  fault read#1 true\n"),
+            "t.scn:3: a second fault for read#1 in the same request");
+  EXPECT_EQ(parse_error("request\n  fault read throw boom\n"),
+            "t.scn:2: expected the exception message as a JSON string, got 'boom'");
+}
+
+TEST(ScenarioParser, AbnormalEndsAndShutdownFunctions) {
+  Scenario sc = parse_ok(R"(request register_shutdown=0
+  session_start
+  on_shutdown set seen 1
+  on_shutdown session_regenerate_id true
+  session_register_shutdown
+  throw "boom"
+request
+  exit
+request
+  fatal "bad"
+  exhaust_memory
+)");
+  const auto& r1 = sc.requests[0];
+  EXPECT_FALSE(r1.register_shutdown);
+  ASSERT_EQ(r1.steps[1].call.deferred.size(), 1u);
+  EXPECT_EQ(r1.steps[1].call.deferred[0].op, model::Op::set);
+  EXPECT_TRUE(r1.steps[2].call.deferred[0].flag);
+  EXPECT_EQ(r1.steps[3].call.op, model::Op::session_register_shutdown);
+  EXPECT_EQ(r1.steps[4].call.text, std::optional<std::string>("boom"));
+  EXPECT_EQ(sc.requests[1].steps[0].call.op, model::Op::exit_);
+  EXPECT_EQ(sc.requests[2].steps[0].call.text, std::optional<std::string>("bad"));
+  EXPECT_EQ(sc.requests[2].steps[1].call.op, model::Op::exhaust_memory);
+  EXPECT_TRUE(sc.requests[1].register_shutdown);
+}
+
+TEST(ScenarioParser, BadShutdownLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("request\n  on_shutdown exit\n"),
+            "t.scn:2: expected 'on_shutdown CALL' with a session function or $_SESSION "
+            "operation, got 'exit'");
+  EXPECT_EQ(parse_error("request\n  on_shutdown sett a 1\n"),
+            "t.scn:2: unknown script call 'sett' (see docs/scenario-format.md)");
+  EXPECT_EQ(parse_error("request register_shutdown=maybe\n"),
+            "t.scn:1: unknown request option 'register_shutdown=maybe' (want cookie=ID|none, "
+            "name=NAME, query=ID or register_shutdown=0|1)");
+  EXPECT_EQ(parse_error("request\n  exit now\n"), "t.scn:2: 'exit' takes no arguments");
+}
+
+TEST(ScenarioParser, TheRestOfTheApi) {
+  Scenario sc = parse_ok(R"(request cookie=none query=abc123
+  session_encode
+  session_decode "a|i:1;"
+  ini_get lazy_write
+  ini_set name "MYSESS"
+  ini_set sid_length 40
+  sid
+  dump
+  set o php:"O:8:\"stdClass\":1:{s:1:\"p\";i:1;}"
+)");
+  const auto& r = sc.requests[0];
+  EXPECT_EQ(r.query, std::optional<std::string>("abc123"));
+  EXPECT_EQ(r.steps[1].call.text, std::optional<std::string>("a|i:1;"));
+  EXPECT_EQ(r.steps[2].call.text, std::optional<std::string>("lazy_write"));
+  EXPECT_EQ(r.steps[3].call.options.at("value"), "MYSESS");
+  EXPECT_EQ(r.steps[4].call.options.at("value"), "40");
+  EXPECT_EQ(r.steps[5].call.op, model::Op::sid);
+  const auto& o = std::get<model::Object>(r.steps[7].call.value.v);
+  EXPECT_EQ(o.class_name, "stdClass");
+}
+
+TEST(ScenarioParser, BadApiLinesNameFileAndLine) {
+  EXPECT_EQ(parse_error("request\n  ini_set lazy_write\n"),
+            "t.scn:2: expected a value after 'ini_set lazy_write'");
+  EXPECT_EQ(parse_error("request\n  ini_get\n"),
+            "t.scn:2: expected a session ini name after 'ini_get'");
+  EXPECT_EQ(parse_error("request\n  set o php:\"O:1:\"\n"),
+            "t.scn:2: the value is not a serialize() string: malformed object");
+}
+
 TEST(ScenarioParser, MissingFileIsAnError) {
   auto r = load_scenario("/nonexistent/x.scn");
   ASSERT_TRUE(std::holds_alternative<ParseError>(r));

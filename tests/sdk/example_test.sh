@@ -35,7 +35,11 @@ cmake --build "$work/example" -j "${JOBS:-2}" >"$work/build.log" 2>&1 || {
 want=$("$build/tests/conformance_tests" --gtest_list_tests --gtest_filter='Memory/*' |
        grep -c '^  ')
 out=$("$work/example/dir_store_conformance" 2>&1) || { echo "$out" | tail -n 40; exit 1; }
-ran=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' <<<"$out")
+passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) tests\?\..*/\1/p' <<<"$out")
+# A test of the id policy the store does not declare is skipped (one of OddIdsKeptWhenDeclared and
+# MalformedIdsRejectedAndCreateNothing, docs/handlers.md "Ids"); skipped is not failed.
+skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) tests\?,.*/\1/p' <<<"$out")
+ran=$(( ${passed:-0} + ${skipped:-0} ))
 if [[ "$ran" != "$want" || "$want" -lt 1 ]]; then
   echo "$out" | tail -n 20
   echo "FAILED: the example passed ${ran:-no} conformance tests; the suite has $want"

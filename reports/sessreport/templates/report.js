@@ -81,6 +81,34 @@
     apply();
   }
 
+  // Copy buttons next to replay lines: the clipboard API where the page may use it, else a
+  // selected text area and execCommand (file:// pages are not always a secure context).
+  function copyText(button) {
+    var text = button.dataset.copy;
+    function done(ok) {
+      button.textContent = ok ? "Copied" : "Select and copy";
+      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    }
+    function fallback() {
+      var area = document.createElement("textarea");
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      document.body.removeChild(area);
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+  document.querySelectorAll("button.copy").forEach(function (b) {
+    b.addEventListener("click", function () { copyText(b); });
+  });
+
   reqInput.addEventListener("input", later);
   methodSel.addEventListener("change", apply);
   document.getElementById("expand-all").addEventListener("click", function () { setAll(true); });

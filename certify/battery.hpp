@@ -13,7 +13,7 @@
 #include "model/engine.hpp"
 #include "scenarios/scenario.hpp"
 
-namespace ss::properties {
+namespace ss::certify {
 
 struct BatteryOptions {
   /// A directory holding gist/, lesson/ and php/ with *.scn files (subdirectories of those,
@@ -28,7 +28,7 @@ struct BatteryOptions {
 };
 
 /// Why a handler was rejected, or that it was not.
-struct Verdict {
+struct BatteryResult {
   bool rejected = false;
   /// The stage that rejected it: `scenario NAME (line N)` or `property ID (case N)`.
   std::string by;
@@ -39,7 +39,7 @@ struct Verdict {
 };
 
 /// Reports progress lines (for stderr).
-using Progress = std::function<void(const std::string&)>;
+using BatteryProgress = std::function<void(const std::string&)>;
 
 class Battery {
  public:
@@ -52,15 +52,16 @@ class Battery {
   std::vector<std::string> calibrate(const std::string& base_uri);
 
   /// Runs the battery against `handler_uri` until some stage rejects it.
-  [[nodiscard]] Verdict run(const std::string& handler_uri, const Progress& progress) const;
+  [[nodiscard]] BatteryResult run(const std::string& handler_uri,
+                                  const BatteryProgress& progress) const;
 
   [[nodiscard]] std::size_t scenario_count() const { return scenarios_.size(); }
 
  private:
   explicit Battery(BatteryOptions options) : options_(std::move(options)) {}
-  [[nodiscard]] bool run_scenarios(const std::string& uri, Verdict& v) const;
-  [[nodiscard]] bool run_properties(const std::string& uri, Verdict& v,
-                                    const Progress& progress) const;
+  [[nodiscard]] bool run_scenarios(const std::string& uri, BatteryResult& v) const;
+  [[nodiscard]] bool run_properties(const std::string& uri, BatteryResult& v,
+                                    const BatteryProgress& progress) const;
 
   BatteryOptions options_;
   std::vector<scenarios::Scenario> scenarios_;
@@ -71,4 +72,4 @@ class Battery {
 /// it never read), and each finds bugs the others cannot.
 [[nodiscard]] std::vector<model::EngineKind> engines_for(const std::string& handler_uri);
 
-}  // namespace ss::properties
+}  // namespace ss::certify

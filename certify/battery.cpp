@@ -1,4 +1,4 @@
-#include "properties/battery.hpp"
+#include "certify/battery.hpp"
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -8,11 +8,12 @@
 #include <filesystem>
 
 #include "handlers/registry.hpp"
+#include "properties/harness.hpp"
 #include "properties/property.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/runner.hpp"
 
-namespace ss::properties {
+namespace ss::certify {
 
 namespace {
 
@@ -42,7 +43,7 @@ std::string check_scenario(const scenarios::Scenario& sc, const std::string& uri
   auto backend = handlers::make_isolated(spec.value(), seed, clock);
   if (!backend) return "cannot make the backend: " + backend.error().reason;
   scenarios::Judge judge;
-  NoWaitPoints points;
+  properties::NoWaitPoints points;
   auto ran = scenarios::run_scenario(sc, cfg, *backend.value(), clock, {&judge}, &points);
   if (!ran) return ran.error().message;
   std::optional<scenarios::Failure> first = judge.first_failure();
@@ -102,7 +103,7 @@ std::vector<std::string> Battery::calibrate(const std::string& base_uri) {
   return dropped;
 }
 
-bool Battery::run_scenarios(const std::string& uri, Verdict& v) const {
+bool Battery::run_scenarios(const std::string& uri, BatteryResult& v) const {
   for (const auto& sc : scenarios_) {
     std::string where;
     std::string failure;
@@ -122,20 +123,22 @@ bool Battery::run_scenarios(const std::string& uri, Verdict& v) const {
 
 // Two rounds over the engine profiles: a short one first, so that a bug only one profile can
 // show (ZealPHP never calls close()) is found without waiting for the others' full budgets.
-bool Battery::run_properties(const std::string& uri, Verdict& v, const Progress& progress) const {
+bool Battery::run_properties(const std::string& uri, BatteryResult& v,
+                             const BatteryProgress& progress) const {
   const int rounds[] = {std::min(first_round_cases, options_.property_cases),
                         options_.property_cases};
   for (const int cases : rounds) {
     for (const model::EngineKind engine : engines_for(uri)) {
-      const PropertySpec spec{uri, engine, {}};
-      RunParams params;
+      const properties::PropertySpec spec{uri, engine, {}};
+      properties::RunParams params;
       params.seed = options_.seed;
       params.max_success = cases;
       params.shrink = options_.shrink;
-      const PropertyResult r = run_property(spec, params);
+      const properties::PropertyResult r = properties::run_property(spec, params);
       if (r.passed) {
         if (progress && cases == options_.property_cases) {
-          progress(property_id(spec) + ": " + std::to_string(r.cases) + " cases passed" +
+          progress(properties::property_id(spec) + ": " + std::to_string(r.cases) +
+                   " cases passed" +
                    (r.discarded ? ", " + std::to_string(r.discarded) + " discarded" : ""));
         }
         continue;
@@ -143,23 +146,23 @@ bool Battery::run_properties(const std::string& uri, Verdict& v, const Progress&
       v.rejected = true;
       v.by = "property " + std::string(model::engine_name(engine)) + " (case " +
              std::to_string(r.cases + 1) + " of " + std::to_string(cases) + ")";
-      v.detail = r.error ? r.description : format_failure(spec, params, r);
+      v.detail = r.error ? r.description : properties::format_failure(spec, params, r);
       return true;
     }
   }
   return false;
 }
 
-Verdict Battery::run(const std::string& handler_uri, const Progress& progress) const {
+BatteryResult Battery::run(const std::string& handler_uri, const BatteryProgress& progress) const {
   const auto start = Clock::now();
-  Verdict v;
+  BatteryResult v;
   if (!run_scenarios(handler_uri, v)) {
-    if (progress) progress(handler_uri + ": " + std::to_string(scenarios_.size()) +
-                           " scenarios passed");
+    if (progress)
+      progress(handler_uri + ": " + std::to_string(scenarios_.size()) + " scenarios passed");
     (void)run_properties(handler_uri, v, progress);
   }
   v.time_ms = elapsed_ms(start);
   return v;
 }
 
-}  // namespace ss::properties
+}  // namespace ss::certify

@@ -1,0 +1,51 @@
+#pragma once
+// The certification target of one of PHP's own session modules inside real PHP 8.2 (php:files,
+// php:redis://...; docs/certify.md, "Real PHP modules").
+
+#include <memory>
+#include <string>
+
+#include "certify/target.hpp"
+#include "oracle/php_module.hpp"
+#include "oracle/php_oracle.hpp"
+
+namespace ss::certify {
+
+/// PHP_VERSION of the `php` binary (real-engine mode runs `php -n`); nullopt when it does not run.
+[[nodiscard]] std::optional<std::string> php_version(const std::string& php = "php");
+
+class PhpModuleTarget final : public Target {
+ public:
+  /// Scratch files (programs, the files module's directories) go under `work_dir` (created).
+  PhpModuleTarget(oracle::PhpModuleUri module, const std::string& work_dir);
+  ~PhpModuleTarget() override;
+
+  const std::string& uri() const override { return module_.uri; }
+  std::string kind() const override { return "php-module"; }
+  DeclaredGuarantees guarantees() override;
+  std::string where() const override { return " in real PHP"; }
+  std::string agreement() const override {
+    return "in real PHP agree with the reference store and the model";
+  }
+  ScenarioOutcome run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,
+                               scenarios::Listener* trace) override;
+  std::string scenario_replay(const std::string& file, std::uint64_t seed) const override;
+  std::vector<ContractSuite> contract_suites() const override;
+  ContractResult run_contract(const ContractSuite& suite, const Plan& plan) override;
+  std::size_t race_schedules(const Budgets& budgets) const override;
+  std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
+                                    std::string& error) override;
+  std::optional<Diagnosis> probe() override;
+  // A hanging module is a progress failure of its scenario (3 s each); PHP that cannot run a
+  // scenario ends its row at once, and the probe after it decides.
+  std::optional<Diagnosis> check_health() override { return std::nullopt; }
+
+ private:
+  oracle::PhpModuleUri module_;
+  oracle::OracleSetup setup_;
+  std::unique_ptr<oracle::PhpWorker> worker_;
+  /// The module store every sequential scenario empties before it runs.
+  oracle::ModuleSetup store_;
+};
+
+}  // namespace ss::certify
