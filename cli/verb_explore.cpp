@@ -209,19 +209,15 @@ class Progress {
 };
 
 // Faults that reach the handler go through the fault decorator: a handler URI without one gets
-// `fault:none+` in front (the replay line keeps the URI as given, which gets the same).
+// `fault:none` right in front of its base, inside its other decorators (a mutant sees the
+// failures as its base's); the replay line keeps the URI as given, which gets the same.
 std::optional<int> configure_faults(const ExploreOptions& o, sched::ExploreConfig& cfg) {
   auto faults = sched::parse_fault_options(o.faults);
   if (!faults) return input_error("--faults: " + faults.error().message);
   cfg.faults = std::move(faults.value());
   auto spec = handlers::parse_handler_spec(o.handler);
-  const bool decorated =
-      std::any_of(spec.value().decorators.begin(), spec.value().decorators.end(),
-                  [](const auto& d) { return d.kind == handlers::fault_decorator; });
-  if (decorated) return std::nullopt;
-  auto wrapped = handlers::parse_handler_spec("fault:none+" + o.handler);
-  if (!wrapped) return input_error("--handler " + o.handler + ": " + wrapped.error().reason);
-  cfg.factory = handlers::isolated_factory(std::move(wrapped.value()));
+  if (!spec) return input_error("--handler " + o.handler + ": " + spec.error().reason);
+  cfg.factory = handlers::isolated_factory(handlers::with_fault_decorator(std::move(spec.value())));
   return std::nullopt;
 }
 

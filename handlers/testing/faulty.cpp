@@ -1,7 +1,7 @@
 #include "handlers/testing/faulty.hpp"
 
+#include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 #include <optional>
 #include <utility>
@@ -10,20 +10,19 @@
 #include "handlers/registry.hpp"
 #include "handlers/testing/mutants.hpp"
 #include "model/calls.hpp"
+#include "model/fault_target.hpp"
 
 namespace ss::handlers {
 namespace {
 
 /// A static plan's entry: the `occurrence`th call of `method` in every request fails.
-struct PlannedFailure {
-  model::Method method = model::Method::read;
-  int occurrence = 1;
-};
+using PlannedFailure = model::FaultTarget;
 
 /// A static plan names at most this many calls (a bound on the per-call scan).
 constexpr std::size_t plan_entries_max = 32;
-constexpr int occurrence_max = 1000;
 
+// Entries are spelt as a scenario's `fault` lines name their call (model::parse_fault_target),
+// and every planned call answers what `fault METHOD false` answers: a failure, PHP sees false.
 Result<std::vector<PlannedFailure>> parse_plan(const std::string& plan) {
   std::vector<PlannedFailure> out;
   if (plan == "none") return out;
@@ -34,26 +33,13 @@ Result<std::vector<PlannedFailure>> parse_plan(const std::string& plan) {
   };
   for (std::size_t pos = 0; pos <= plan.size();) {
     const std::size_t comma = std::min(plan.find(',', pos), plan.size());
-    const std::string entry = plan.substr(pos, comma - pos);
-    const std::size_t hash = entry.find('#');
-    PlannedFailure f;
-    auto method = model::parse_method(entry.substr(0, hash));
-    if (!method) return bad("unknown method '" + entry.substr(0, hash) + "'");
-    f.method = *method;
-    if (hash != std::string::npos) {
-      const char* first = entry.data() + hash + 1;
-      const char* last = entry.data() + entry.size();
-      auto r = std::from_chars(first, last, f.occurrence);
-      if (r.ec != std::errc() || r.ptr != last || f.occurrence < 1 ||
-          f.occurrence > occurrence_max) {
-        return bad("occurrence '" + entry.substr(hash + 1) + "' is not 1.." +
-                   std::to_string(occurrence_max));
-      }
-    }
+    std::string why;
+    const auto target = model::parse_fault_target(plan.substr(pos, comma - pos), why);
+    if (!target) return bad(why);
     if (out.size() == plan_entries_max) {
       return bad("more than " + std::to_string(plan_entries_max) + " entries");
     }
-    out.push_back(f);
+    out.push_back(*target);
     pos = comma + 1;
   }
   return out;
@@ -254,6 +240,14 @@ void register_faults() {
   };
   kind.wrap = make_faulty;
   register_decorator(std::move(kind));
+}
+
+HandlerSpec with_fault_decorator(HandlerSpec spec) {
+  const bool decorated =
+      std::any_of(spec.decorators.begin(), spec.decorators.end(),
+                  [](const DecoratorSpec& d) { return d.kind == fault_decorator; });
+  if (!decorated) spec.decorators.push_back({fault_decorator, "none"});
+  return spec;
 }
 
 }  // namespace ss::handlers

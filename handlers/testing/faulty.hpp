@@ -16,6 +16,7 @@
 #include <string>
 
 #include "handlers/faults.hpp"
+#include "handlers/registry.hpp"
 #include "handlers/seam.hpp"
 
 namespace ss::handlers {
@@ -30,5 +31,11 @@ void register_faults();
 
 /// The decorator kind's name, as URIs spell it.
 inline constexpr const char* fault_decorator = "fault";
+
+/// `spec` with `fault:none` as its innermost decorator, right in front of the base, unless it
+/// has a fault decorator already: faults then strike the base's own calls, and the decorators
+/// the URI names (a mutant) see them as the base's failures, as they would a real one. The
+/// spec's text stays as given (replay lines name the URI the user gave).
+[[nodiscard]] HandlerSpec with_fault_decorator(HandlerSpec spec);
 
 }  // namespace ss::handlers
