@@ -9,6 +9,8 @@
 #include <map>
 #include <set>
 
+#include "certify/level4.hpp"
+
 namespace ss::certify {
 
 using nlohmann::json;
@@ -79,6 +81,15 @@ std::string_view outcome_name(Outcome o) {
   return "incomplete";
 }
 
+/// The declared fault behaviour (handlers::FaultBehaviour) level 4 is judged by.
+json faults_json(const handlers::FaultBehaviour& f) {
+  return {{"recovery", handlers::recovery_name(f.recovery)},
+          {"recovery_ms", f.recovery_ms},
+          {"failed_write", handlers::failed_write_name(f.failed_write)},
+          {"survives_restart", f.survives_restart},
+          {"local_disk", f.local_disk}};
+}
+
 json handler_json(const Certificate& c, const HandlerRecord& h) {
   const handlers::Guarantees& g = h.guarantees;
   json j = {{"name", h.name},
@@ -89,7 +100,8 @@ json handler_json(const Certificate& c, const HandlerRecord& h) {
               {"expiry", expiry_name(g.store.expiry)},
               {"ttl_s", g.store.ttl_s},
               {"id_bytes_max", g.store.id_bytes_max},
-              {"payload_bytes_max", g.payload_bytes_max}}},
+              {"payload_bytes_max", g.payload_bytes_max},
+              {"faults", faults_json(g.faults)}}},
             {"assumed", h.assumed},
             {"level_achieved", level_achieved(c, h.name)}};
   if (!h.class_name.empty()) j["class"] = {{"name", h.class_name}, {"shape", h.shape}};
@@ -120,9 +132,10 @@ constexpr std::string_view race_row_prefix = "L3.race.";
 
 json race_json(const Row& r) {
   const RaceEvidence& ev = *r.race;
-  const std::string scenario = r.property.rfind(race_row_prefix, 0) == 0
-                                   ? r.property.substr(race_row_prefix.size())
-                                   : r.property;
+  std::string scenario = r.property;
+  for (const std::string_view prefix : {race_row_prefix, fault_row_prefix}) {
+    if (r.property.rfind(prefix, 0) == 0) scenario = r.property.substr(prefix.size());
+  }
   return {{"scenario", scenario},
           {"engine", r.engine},
           {"handler", r.handler},

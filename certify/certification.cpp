@@ -11,6 +11,7 @@
 #include "base/version.hpp"
 #include "certify/class_target.hpp"
 #include "certify/handlers.hpp"
+#include "certify/level4.hpp"
 #include "certify/php_target.hpp"
 #include "certify/report.hpp"
 
@@ -38,12 +39,13 @@ std::optional<std::string> check_folders(const Plan& p) {
     if (level_selectable(p, 1, "L1." + std::string(folder))) needed.emplace_back(folder);
   }
   if (level_selectable(p, 3, "L3.race.")) needed.emplace_back(races_folder);
+  if (level_selectable(p, 4, std::string(fault_row_prefix))) needed.emplace_back(faults_folder);
   for (const auto& folder : needed) {
     std::error_code ec;
     const fs::path dir = fs::path(p.scenario_dir) / folder;
     if (!fs::is_directory(dir, ec)) {
       return "--scenarios: " + dir.string() + " is not a directory (want a folder with gist/, " +
-             "lesson/, php/ and races/)";
+             "lesson/, php/, races/ and faults/)";
     }
   }
   return std::nullopt;
@@ -60,6 +62,11 @@ std::optional<std::string> check_filters(const Plan& p,
     }
     if (!error.empty()) return "--scenarios: " + error;
   }
+  if (level_selectable(p, 4, std::string(fault_row_prefix))) {
+    std::string error;
+    (void)load_folder((fs::path(p.scenario_dir) / faults_folder).string(), error);
+    if (!error.empty()) return "--scenarios: " + error;
+  }
   std::set<std::string> ids;
   for (const auto& t : targets) {
     for (auto& id : row_ids(p, *t, races)) ids.insert(std::move(id));
@@ -69,7 +76,7 @@ std::optional<std::string> check_filters(const Plan& p,
                      [&](const std::string& id) { return id.rfind(prefix, 0) == 0; })) {
       return "--only " + prefix + ": matches no row at --level " + std::to_string(p.level) +
              " (row ids: L1.gist, L1.lesson, L1.php, L2.contract.ENGINE or L2.generated, "
-             "L3.race.NAME)";
+             "L3.race.NAME, L4.fault.NAME)";
     }
   }
   return std::nullopt;

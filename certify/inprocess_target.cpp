@@ -9,6 +9,7 @@
 #include "certify/battery.hpp"
 #include "certify/handlers.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/testing/faulty.hpp"
 #include "properties/property.hpp"
 #include "properties/replay_token.hpp"
 #include "scenarios/replay.hpp"
@@ -85,6 +86,7 @@ class ExplorerSession final : public RaceSession {
 
 InProcessTarget::InProcessTarget(std::string uri, sched::BackendFactory factory)
     : uri_(std::move(uri)),
+      own_factory_(static_cast<bool>(factory)),
       plain_factory_(factory ? std::move(factory) : handlers::isolated_factory(uri_)),
       health_(std::make_shared<Health>()),
       factory_(watched(plain_factory_, health_)) {}
@@ -141,7 +143,7 @@ ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std
 }
 
 std::string InProcessTarget::scenario_replay(const std::string& file, std::uint64_t seed) const {
-  return scenarios::ReplayLine{"check", file, {}, uri_, seed, {}, {}, {}}.str();
+  return scenarios::ReplayLine{"check", file, {}, uri_, seed, {}, {}, {}, {}}.str();
 }
 
 std::vector<ContractSuite> InProcessTarget::contract_suites() const {
@@ -194,7 +196,64 @@ std::unique_ptr<RaceSession> InProcessTarget::race(const scenarios::Scenario& sc
   }
   return std::make_unique<ExplorerSession>(
       std::move(ex.value()), std::move(strategy.value()),
-      scenarios::ReplayLine{"explore", sc.file, {}, uri_, plan.seed, {}, {}, {}});
+      scenarios::ReplayLine{"explore", sc.file, {}, uri_, plan.seed, {}, {}, {}, {}});
+}
+
+// Faults that reach the handler go through the fault decorator, which `explore --faults` puts in
+// front of a URI without one: the replay line's explore run makes the same backend. The stores
+// are not watched for health: the faults themselves make calls fail with connection errors and
+// timeouts (a reset, a busy database); a server that is really gone makes the factory fail,
+// and the row an error naming it.
+std::unique_ptr<RaceSession> InProcessTarget::fault_race(const scenarios::Scenario& sc,
+                                                         const Plan& plan,
+                                                         const sched::FaultOptions& faults,
+                                                         std::string& error, std::string& skipped) {
+  // The registry puts the decorator right in front of the base, inside the isolation, where it
+  // reaches the base's fault driver (Redis CLIENT KILL, SQLite's second connection) and where
+  // the URI's own decorators (a mutant) see its failures as the base's.
+  sched::BackendFactory factory;
+  if (!own_factory_) {
+    // L4 needs the decorator whichever program runs it (idempotent, and certify makes its
+    // backends on one thread).
+    handlers::register_faults();
+    auto spec = handlers::parse_handler_spec(uri_);
+    if (!spec) {
+      error = spec.error().reason;
+      return nullptr;
+    }
+    factory = handlers::isolated_factory(handlers::with_fault_decorator(std::move(spec.value())));
+  } else {
+    factory = [plain = plain_factory_](
+                  handlers::Clock& clock,
+                  std::uint64_t seed) -> handlers::Result<std::unique_ptr<handlers::Backend>> {
+      auto backend = plain(clock, seed);
+      if (!backend) return backend;
+      return handlers::make_faulty("none", std::move(backend.value()));
+    };
+  }
+  sched::ExploreConfig cfg;
+  cfg.handler_uri = uri_;
+  cfg.seed = plan.seed;
+  cfg.factory = std::move(factory);
+  cfg.faults = faults;
+  auto ex = sched::Explorer::make(sc, cfg);
+  if (!ex) {
+    error = ex.error().message;
+    return nullptr;
+  }
+  if (ex.value()->faults() == nullptr || ex.value()->faults()->kinds.empty()) {
+    skipped = "the handler cannot suffer the scenario's faults (" + sc.faults + ")";
+    return nullptr;
+  }
+  auto strategy = sched::make_strategy("portfolio", plan.seed);
+  if (!strategy) {
+    error = strategy.error().message;
+    return nullptr;
+  }
+  scenarios::ReplayLine line{"explore", sc.file, {}, uri_, plan.seed, {}, {}, {}, {}};
+  line.faults = faults.spec;
+  return std::make_unique<ExplorerSession>(std::move(ex.value()), std::move(strategy.value()),
+                                           std::move(line));
 }
 
 }  // namespace ss::certify

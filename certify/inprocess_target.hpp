@@ -26,11 +26,17 @@ class InProcessTarget final : public Target {
   std::size_t race_schedules(const Budgets& budgets) const override;
   std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                     std::string& error) override;
+  std::unique_ptr<RaceSession> fault_race(const scenarios::Scenario& sc, const Plan& plan,
+                                          const sched::FaultOptions& faults, std::string& error,
+                                          std::string& skipped) override;
   std::optional<Diagnosis> probe() override;
   std::optional<Diagnosis> check_health() override;
 
  private:
   std::string uri_;
+  /// A factory was given (a test's): L4 wraps it in the fault decorator instead of making the
+  /// registry's `fault:none+URI`.
+  bool own_factory_ = false;
   /// Makes the stores; `factory_` is the same with every answer reported to `health_`.
   sched::BackendFactory plain_factory_;
   std::shared_ptr<Health> health_;

@@ -43,6 +43,7 @@ std::string applies_note(handlers::MutantApplies a) {
     case handlers::MutantApplies::gc_collected: return " [needs a store that gc() collects]";
     case handlers::MutantApplies::refuses_odd_ids:
       return " [needs a handler that declares it refuses ids outside [A-Za-z0-9,-]]";
+    case handlers::MutantApplies::under_faults: return " [needs faults: explore --faults]";
   }
   return "";
 }

@@ -32,7 +32,7 @@ constexpr int php_request_timeout_s = 3;
 
 std::string oracle_replay(const std::string& file, const std::string& uri, std::uint64_t seed,
                           const std::string& schedule = {}) {
-  return scenarios::ReplayLine{"oracle", file, {}, uri, seed, {}, {}, schedule}.str();
+  return scenarios::ReplayLine{"oracle", file, {}, uri, seed, {}, {}, schedule, {}}.str();
 }
 
 /// Where a generated counterexample is kept for its replay line: the report directory, or the

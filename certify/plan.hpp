@@ -16,7 +16,7 @@ namespace ss::certify {
 
 /// The bounds of every number a plan holds; a value outside them is an input error. The upper
 /// bounds keep a run finite (each unit costs from microseconds to a real PHP process).
-inline constexpr int level_max = 3;
+inline constexpr int level_max = 4;
 inline constexpr int cases_max = 100'000;
 inline constexpr std::size_t schedules_max = 1'000'000;
 inline constexpr std::size_t process_schedules_max = 100'000;
@@ -38,13 +38,13 @@ struct Budgets {
 struct Plan {
   /// Handler URIs, in order (duplicates are dropped by validate()).
   std::vector<std::string> handlers;
-  /// The highest level required: 1, 2 or 3.
+  /// The highest level required: 1, 2, 3 or 4 (faults, certify/level4.hpp).
   int level = 3;
   std::uint64_t seed = 1;
   Budgets budgets;
   /// Row id prefixes to run (`--only`); empty: every row.
   std::vector<std::string> only;
-  /// A folder with gist/, lesson/, php/ and races/.
+  /// A folder with gist/, lesson/, php/, races/ and faults/.
   std::string scenario_dir;
   /// Where certificate.json, traces.jsonl and report.html go ("": no report).
   std::string report_dir;

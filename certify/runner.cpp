@@ -7,6 +7,7 @@
 #include <set>
 
 #include "certify/replay.hpp"
+#include "certify/level4.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::certify {
@@ -361,6 +362,13 @@ std::vector<std::string> row_ids(const Plan& plan, const Target& target,
   if (plan.level >= 3) {
     for (const auto& name : races) out.push_back("L3.race." + name);
   }
+  if (plan.level >= 4) {
+    std::string error;  // The catalogue was parsed when the plan was checked.
+    for (const auto& sc :
+         load_folder((fs::path(plan.scenario_dir) / faults_folder).string(), error)) {
+      out.push_back(fault_row_id(sc.name));
+    }
+  }
   return out;
 }
 
@@ -401,10 +409,18 @@ void certify_target(const Plan& plan, Target& target, const RunHooks& hooks, Cer
     std::string error;  // The catalogue was parsed when the plan was checked.
     races = load_folder((fs::path(plan.scenario_dir) / races_folder).string(), error);
   }
+  std::vector<scenarios::Scenario> faults;
+  if (plan.level >= 4) {
+    std::string error;  // Parsed when the plan was checked, as the races were.
+    faults = load_folder((fs::path(plan.scenario_dir) / faults_folder).string(), error);
+  }
   std::vector<RowJob> jobs;
   level1(plan, target, hooks, c, jobs);
   if (plan.level >= 2) level2(plan, target, hooks, c, jobs);
   if (plan.level >= 3) level3(plan, target, hooks, c, races, jobs);
+  for (FaultRowJob& job : level4_jobs(plan, target, hooks.progress, faults, c)) {
+    jobs.push_back({std::move(job.row), std::move(job.judge)});
+  }
   const std::size_t first = c.rows.size();
   run_rows(plan, target, hooks, jobs, c);
   // A row that did not pass and has no single failure to replay (the infrastructure, a handler

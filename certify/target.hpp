@@ -131,6 +131,17 @@ class Target {
   virtual std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                             std::string& error) = 0;
 
+  /// L4: a session for fault scenario `sc` explored with `faults` (certify/level4.hpp); nullptr
+  /// with `error`, or with `skipped` (why, in one line) when the target cannot suffer any of
+  /// the scenario's faults. By default no target can.
+  virtual std::unique_ptr<RaceSession> fault_race(const scenarios::Scenario& sc, const Plan& plan,
+                                                  const sched::FaultOptions& faults,
+                                                  std::string& error, std::string& skipped) {
+    (void)sc, (void)plan, (void)faults, (void)error;
+    skipped = "faults are injected into in-process handlers only";
+    return nullptr;
+  }
+
   /// Talks to a fresh store of the handler once (certify/health.hpp); a diagnosis when the
   /// handler is unusable. Before anything runs, a diagnosis is an input error.
   virtual std::optional<Diagnosis> probe() = 0;

@@ -111,7 +111,8 @@ std::string indented_lines(std::string_view text) {
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
-  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}}.str();
+  return scenarios::ReplayLine{verb, file, o.engine, o.handler, o.seed, o.ini, o.variant, {}, {}}
+      .str();
 }
 
 }  // namespace

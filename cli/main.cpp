@@ -7,6 +7,7 @@
 #include "base/version.hpp"
 #include "cli/dispatch.hpp"
 #include "cli/verbs.hpp"
+#include "handlers/testing/faulty.hpp"
 #include "handlers/testing/mutants.hpp"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
   ss::base::install_child_cleanup_on_signals();
   // `--handler mutant:NAME+BASE` works in every verb, and the mutants verb needs it.
   ss::handlers::register_mutants();
+  // `--handler fault:PLAN+BASE` too, and explore --faults puts `fault:none+` in front.
+  ss::handlers::register_faults();
   CLI::App app{"sessionspec: simulate and check PHP session save-handler life-cycles"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every verb");

@@ -146,7 +146,7 @@ Verb register_certify(CLI::App& app) {
                 "(Redis modes when REDIS_PORT names a server on 127.0.0.1)");
   cmd->add_option("--report", p.report_dir, "Write certificate.json, traces and report.html here");
   cmd->add_option("--junit", p.junit_file, "Write JUnit XML here");
-  cmd->add_option("--level", p.level, "Highest level required: 1, 2 or 3")
+  cmd->add_option("--level", p.level, "Highest level required: 1, 2, 3 or 4 (faults)")
       ->check(integer_in(1, certify::level_max))
       ->default_val(3);
   cmd->add_option("--seed", p.seed, "Seed of every generated case and schedule")

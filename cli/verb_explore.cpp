@@ -20,6 +20,7 @@
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/testing/faulty.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/explorer.hpp"
@@ -50,6 +51,8 @@ struct ExploreOptions {
   std::string shard_spec;
   base::Shard shard;
   std::string out_dir;
+  /// Fault kinds to inject (sched/faults.hpp); "" without faults.
+  std::string faults;
 };
 
 std::string lane_cell(const scenarios::Event& e) {
@@ -72,6 +75,14 @@ std::string lane_cell(const scenarios::Event& e) {
       text = "-- end of " + std::string(e.lane);
       for (const auto& c : e.response().set_cookies) text += " Set-Cookie " + c;
       break;
+    case scenarios::EventKind::fault: {
+      const scenarios::FaultEvent& f = e.fault();
+      text = "!! " + std::string(handlers::fault_kind_name(f.kind));
+      if (f.kind == handlers::FaultKind::stall) text += " " + std::to_string(f.seconds) + " s";
+      text += " at " + f.where;
+      if (!f.note.empty()) text += " (" + f.note + ")";
+      break;
+    }
     case scenarios::EventKind::run: break;
   }
   constexpr std::size_t cell_max = 60;
@@ -93,9 +104,10 @@ void print_lanes(const std::vector<scenarios::Event>& events) {
 }
 
 std::string replay_command(const ExploreOptions& o, const sched::Schedule& s) {
-  return scenarios::ReplayLine{"explore", o.scenario, o.engine,  o.handler,
-                               o.seed,    o.ini,      o.variant, s.str()}
-      .str();
+  scenarios::ReplayLine line{"explore", o.scenario, o.engine, o.handler, o.seed,
+                             o.ini,     o.variant,  s.str(),  {}};
+  line.faults = o.faults;
+  return line.str();
 }
 
 }  // namespace
@@ -135,6 +147,9 @@ Verb register_explore(CLI::App& app) {
   cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
       ->check(integer_in(1, steps_max_max))
       ->default_val(10000);
+  cmd->add_option("--faults", o->faults,
+                  "Inject faults: KIND[,KIND...][,max=N], KIND one of crash, fail, stall[=S], "
+                  "reset, busy, full, or all (docs/trace-format.md, Schedules)");
   add_shard_option(cmd, o->shard_spec)->excludes("--replay");
   cmd->add_option("--out", o->out_dir,
                   "Write explore.json and the shard record (shard.json, for merge) here");
@@ -185,6 +200,19 @@ int trace_error(const ExploreOptions& o) {
   return input_error("--trace: cannot write '" + o.trace_file + "'");
 }
 
+// Faults that reach the handler go through the fault decorator: a handler URI without one gets
+// `fault:none` right in front of its base, inside its other decorators (a mutant sees the
+// failures as its base's); the replay line keeps the URI as given, which gets the same.
+std::optional<int> configure_faults(const ExploreOptions& o, sched::ExploreConfig& cfg) {
+  auto faults = sched::parse_fault_options(o.faults);
+  if (!faults) return input_error("--faults: " + faults.error().message);
+  cfg.faults = std::move(faults.value());
+  auto spec = handlers::parse_handler_spec(o.handler);
+  if (!spec) return input_error("--handler " + o.handler + ": " + spec.error().reason);
+  cfg.factory = handlers::isolated_factory(handlers::with_fault_decorator(std::move(spec.value())));
+  return std::nullopt;
+}
+
 std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg) {
   if (!sched::select_engine(o.engine, cfg)) {
     return input_error("--engine: unknown engine '" + o.engine +
@@ -206,6 +234,7 @@ std::optional<int> configure(const ExploreOptions& o, sched::ExploreConfig& cfg)
     cfg.variant = model::parse_variant(o.variant);
     if (!cfg.variant) return input_error("--variant: unknown variant '" + o.variant + "'");
   }
+  if (!o.faults.empty()) return configure_faults(o, cfg);
   return std::nullopt;
 }
 
@@ -286,7 +315,10 @@ int explore_command(const ExploreOptions& given) {
   if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return input_error(e->str());
   const auto& sc = std::get<scenarios::Scenario>(parsed);
   sched::ExploreConfig cfg;
-  if (auto code = configure(o, cfg)) return *code;
+  // A scenario's `faults` line is its default; --faults overrides it.
+  ExploreOptions with_faults = o;
+  if (with_faults.faults.empty()) with_faults.faults = sc.faults;
+  if (auto code = configure(with_faults, cfg)) return *code;
   // A handler that cannot be used at all is an input error before anything runs.
   if (auto d = certify::probe_backend(cfg.factory, true)) {
     return input_error("--handler " + o.handler + ": unusable: " + d->cause);

@@ -104,7 +104,8 @@ void print_side_by_side(const oracle::OracleResult& r) {
 }
 
 std::string replay_line(const OracleOptions& o, const std::string& file) {
-  return scenarios::ReplayLine{"oracle", file, o.engine, {}, o.seed, o.ini, o.variant, {}}.str();
+  return scenarios::ReplayLine{"oracle", file, o.engine, {}, o.seed, o.ini, o.variant, {}, {}}
+      .str();
 }
 
 /// Validates the options into a run config; returns an exit code on error.
@@ -145,7 +146,7 @@ void print_php_trace(const std::vector<json>& events) {
 
 std::string real_replay_line(const OracleOptions& o, const std::string& file,
                              const std::string& schedule = {}) {
-  return scenarios::ReplayLine{"oracle", file, {}, o.handler, o.seed, {}, {}, schedule}.str();
+  return scenarios::ReplayLine{"oracle", file, {}, o.handler, o.seed, {}, {}, schedule, {}}.str();
 }
 
 /// A sequential scenario in real-engine mode: PHP's trace, then the verdict.

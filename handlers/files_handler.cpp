@@ -418,6 +418,11 @@ Guarantees FilesBackend::guarantees() const {
   g.concurrency = Concurrency::serialised;  // flock from read to close
   g.store.expiry = model::Expiry::gc_only;
   g.store.id_bytes_max = files_id_bytes_max;
+  // The flock goes with the descriptor when a process dies. A write goes to a temporary file
+  // renamed into place, so a write that fails half-way leaves the previous session.
+  g.faults.recovery = Recovery::process_exit;
+  g.faults.failed_write = FailedWrite::unchanged;
+  g.faults.local_disk = true;
   return g;
 }
 

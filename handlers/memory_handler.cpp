@@ -89,6 +89,8 @@ Guarantees MemoryBackend::guarantees() const {
   g.store.expiry = model::Expiry::gc_only;
   g.store.ids = store_->ids;
   g.store.payload_bytes_max = g.payload_bytes_max;
+  // No lock outlives a call, a write replaces the map entry at once, and there is no server.
+  g.faults = FaultBehaviour{};
   return g;
 }
 

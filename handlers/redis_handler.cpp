@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/faults.hpp"
 #include "handlers/idle_pool.hpp"
 #include "handlers/merge.hpp"
 #include "model/engine.hpp"
@@ -59,6 +60,8 @@ struct RedisShared {
   model::Rng rng;
   Clock* clock;
   ConnectionPool pool{free_context, still_open};
+  /// Each live request's connection (where its context pointer lives), for the fault driver.
+  std::map<std::uint64_t, redisContext* const*> live;
   bool anchored = false;
   std::int64_t anchor_real_ms = 0;
   std::int64_t anchor_virtual_s = 0;
@@ -136,6 +139,13 @@ class Connection {
   }
   Result<Reply> run(std::span<const std::string_view> argv);
   [[nodiscard]] bool connected() const { return ctx_ != nullptr; }
+  /// Where this connection's context lives (null while it is not connected).
+  [[nodiscard]] redisContext* const* context_slot() const { return &ctx_; }
+  /// Closes the socket as a dying process would: never pooled, nothing sent first.
+  void abandon() {
+    in_transaction_ = false;
+    drop();
+  }
 
  private:
   HandlerError context_error(std::string_view what, int saved_errno);
@@ -231,6 +241,27 @@ std::string lock_secret(std::uint64_t seed, std::uint64_t request_id) {
          "." + std::to_string(++handlers_made);
 }
 
+/// Registers a request's connection with the backend while the request's handler lives, so that
+/// BackendFault::reset can find it.
+class LiveConnection {
+ public:
+  LiveConnection(RedisShared& shared, std::uint64_t request, const Connection& conn)
+      : shared_(shared), request_(request), slot_(conn.context_slot()) {
+    shared_.live[request_] = slot_;
+  }
+  ~LiveConnection() {
+    auto it = shared_.live.find(request_);
+    if (it != shared_.live.end() && it->second == slot_) shared_.live.erase(it);
+  }
+  LiveConnection(const LiveConnection&) = delete;
+  LiveConnection& operator=(const LiveConnection&) = delete;
+
+ private:
+  RedisShared& shared_;
+  std::uint64_t request_;
+  redisContext* const* slot_;
+};
+
 class RedisHandler final : public SessionHandler {
  public:
   RedisHandler(std::shared_ptr<RedisShared> shared, RequestEnv env)
@@ -240,7 +271,9 @@ class RedisHandler final : public SessionHandler {
         conn_(config_, &shared_->pool),
         // Only `lock` uses a secret; formatting one costs more than a `none` request's own work.
         secret_(config_.mode == RedisMode::lock ? lock_secret(shared_->seed, env.request_id)
-                                                : std::string()) {}
+                                                : std::string()) {
+    live_.emplace(*shared_, env_.request_id, conn_);
+  }
   ~RedisHandler() override {
     // A request that ends without close() (ZealPHP never calls it) still frees its lock.
     if (lock_id_) (void)release_lock();
@@ -255,6 +288,11 @@ class RedisHandler final : public SessionHandler {
   Task<Result<std::string>> create_sid() override;
   Task<Result<bool>> validate_id(std::string id) override;
   Task<Status> update_timestamp(std::string id, std::string data) override;
+  // A dead process's socket closes; its lock key stays until the lease ends.
+  void crash() override {
+    lock_id_.reset();
+    conn_.abandon();
+  }
 
  private:
   [[nodiscard]] std::string key(const std::string& id) const { return config_.prefix + id; }
@@ -289,6 +327,8 @@ class RedisHandler final : public SessionHandler {
   RequestEnv env_;
   Connection conn_;
   std::string secret_;
+  /// Keeps conn_ findable by the fault driver while this handler lives.
+  std::optional<LiveConnection> live_;
   /// `lock`: the id whose lock this request believes it holds.
   std::optional<std::string> lock_id_;
   /// `optimistic`: what read() returned per id, the base of the three-way merge, and the
@@ -386,9 +426,11 @@ Task<Status> RedisHandler::acquire_lock(const std::string& id) {
   const std::string lk = lock_key(id);
   const int attempts = 1 + config_.lock_wait_ms / lock_poll_ms;
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    auto r = conn_.run({"SET", lk, secret_, "NX", "PX", std::to_string(config_.lock_ttl_ms)});
+    const std::int64_t now = shared_->real_ms(now_s());
+    auto r = conn_.run({"EVAL", redis_lua::acquire, "1", lk, secret_, std::to_string(now),
+                        std::to_string(now + config_.lock_ttl_ms)});
     if (!r) co_return r.error();
-    if (r.value()->type == REDIS_REPLY_STATUS) {
+    if (r.value()->integer == 1) {
       lock_id_ = id;
       co_return ok_status();
     }
@@ -780,7 +822,45 @@ RedisBackend::RedisBackend(RedisConfig config, std::uint64_t seed, Clock& clock)
       shared_(std::make_shared<RedisShared>(std::move(config), seed,
                                             model::Rng::for_handler_ids(seed), &clock)) {}
 
+/// BackendFault::reset for real: the server drops the request's connection, as when it closes
+/// idle clients, is failed over, or a proxy resets the stream (phpredis #1411, #620).
+class RedisFaults final : public FaultDriver {
+ public:
+  explicit RedisFaults(std::shared_ptr<RedisShared> shared) : shared_(std::move(shared)) {}
+  [[nodiscard]] bool supports(BackendFault f) const override { return f == BackendFault::reset; }
+  Status begin(BackendFault f, std::uint64_t request_id) override;
+  void end(BackendFault) override {}
+
+ private:
+  std::shared_ptr<RedisShared> shared_;
+};
+
+Status RedisFaults::begin(BackendFault f, std::uint64_t request_id) {
+  if (f != BackendFault::reset) {
+    return fail(ErrorCode::unsupported,
+                "redis: no " + std::string(backend_fault_name(f)) + " fault (only reset)");
+  }
+  auto it = shared_->live.find(request_id);
+  // A request without a connection has nothing to reset: its next command connects afresh.
+  if (it == shared_->live.end() || *it->second == nullptr) return ok_status();
+  redisContext* target = *it->second;
+  Reply id(static_cast<redisReply*>(redisCommand(target, "CLIENT ID")));
+  if (!id || id->type != REDIS_REPLY_INTEGER) {
+    return fail(ErrorCode::connection,
+                endpoint(shared_->config) + ": reset: cannot learn the connection's id");
+  }
+  Connection side(shared_->config);
+  auto killed = side.run({"CLIENT", "KILL", "ID", std::to_string(id->integer)});
+  if (!killed) return killed.error();
+  return ok_status();
+}
+
 RedisBackend::~RedisBackend() = default;
+
+FaultDriver* RedisBackend::fault_driver() {
+  if (!faults_) faults_ = std::make_unique<RedisFaults>(shared_);
+  return faults_.get();
+}
 
 std::string RedisBackend::uri() const {
   const bool v6 = config_.host.find(':') != std::string::npos;
@@ -803,6 +883,15 @@ Guarantees RedisBackend::guarantees() const {
   g.store.ttl_s = config_.ttl_s;
   g.payload_bytes_max = redis_payload_bytes_max;
   g.store.payload_bytes_max = redis_payload_bytes_max;
+  // A crashed holder's lock key stays until its lease ends. A command whose connection breaks
+  // after it was sent may or may not have run; and what the server keeps across a restart is
+  // its persistence configuration, which the handler cannot promise.
+  if (config_.mode == RedisMode::lock) {
+    g.faults.recovery = Recovery::lease;
+    g.faults.recovery_ms = config_.lock_ttl_ms;
+  }
+  g.faults.failed_write = FailedWrite::previous_or_new;
+  g.faults.survives_restart = false;
   return g;
 }
 

@@ -122,6 +122,18 @@ if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
 return 1)lua";
 
+// `lock`: takes the lock when it is free or its lease has ended in virtual time (so that a
+// scenario's clock, like Redis's own, ends a crashed holder's lease), with a lease of its own.
+// With a real clock this is phpredis's `SET key secret NX PX lock_expire`. KEYS[1] lock;
+// ARGV[1] secret, ARGV[2] the real millisecond of virtual "now", ARGV[3] the lease's end.
+inline constexpr const char* acquire = R"lua(
+local t = redis.call('PEXPIRETIME', KEYS[1])
+if t == -2 or (t >= 0 and t <= tonumber(ARGV[2])) then
+  redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[3])
+  return 1
+end
+return 0)lua";
+
 // Compare-and-delete: only the owner releases a lock (phpredis's unlock script).
 inline constexpr const char* release = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -130,6 +142,7 @@ return 0)lua";
 }  // namespace redis_lua
 
 struct RedisShared;
+class RedisFaults;
 
 /// A Redis server and how to use it. Each request (connect()) has a connection of its own while
 /// it runs, as each PHP process has; when the handler goes away a clean connection (no WATCH or
@@ -144,10 +157,14 @@ class RedisBackend final : public Backend {
   [[nodiscard]] Guarantees guarantees() const override;
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;
   [[nodiscard]] const RedisConfig& config() const { return config_; }
+  /// Resets a request's connection for real (CLIENT KILL ID of it, from a connection of its
+  /// own): BackendFault::reset.
+  [[nodiscard]] FaultDriver* fault_driver() override;
 
  private:
   RedisConfig config_;
   std::shared_ptr<RedisShared> shared_;
+  std::unique_ptr<RedisFaults> faults_;
 };
 
 }  // namespace ss::handlers

@@ -65,7 +65,7 @@ std::optional<DecoratorKind> decorator_of(const std::string& kind) {
 /// Decorator kinds that are recognised even when not registered, so that a program without them
 /// says so instead of calling `mutant` an unknown scheme.
 bool is_decorator_kind(const std::string& kind) {
-  return kind == "mutant" || decorator_of(kind).has_value();
+  return kind == "mutant" || kind == "fault" || decorator_of(kind).has_value();
 }
 
 /// Reads one `KIND:NAME+` prefix off `rest` into `spec`. Nullopt when `rest` starts with no

@@ -80,6 +80,7 @@ class IsolatedBackend final : public Backend {
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override {
     return backend_->connect(env);
   }
+  [[nodiscard]] FaultControl* fault_control() override { return backend_->fault_control(); }
 
   /// The directory holding one file per session (files, table), or "".
   [[nodiscard]] const std::string& data_dir() const { return isolation_.data_dir; }

@@ -39,6 +39,35 @@ std::string_view concurrency_name(Concurrency c) {
   return "?";
 }
 
+std::string_view recovery_name(Recovery r) {
+  switch (r) {
+    case Recovery::none: return "none";
+    case Recovery::process_exit: return "process-exit";
+    case Recovery::lease: return "lease";
+    case Recovery::owner_death: return "owner-death";
+    case Recovery::rollback: return "rollback";
+  }
+  return "?";
+}
+
+std::string_view failed_write_name(FailedWrite w) {
+  switch (w) {
+    case FailedWrite::unchanged: return "unchanged";
+    case FailedWrite::previous_or_new: return "previous-or-new";
+    case FailedWrite::undefined: return "undefined";
+  }
+  return "?";
+}
+
+std::string FaultBehaviour::str() const {
+  std::string out = "recovery=" + std::string(recovery_name(recovery));
+  if (recovery == Recovery::lease) out += "(" + std::to_string(recovery_ms) + " ms)";
+  out += " failed-write=" + std::string(failed_write_name(failed_write));
+  out += survives_restart ? " restart=keeps" : " restart=loses";
+  if (local_disk) out += " disk=local";
+  return out;
+}
+
 Task<void> IoPoints::point(std::string_view) { co_return; }
 
 // Outside the explorer the only other lock holder is another process, so wait in real time.

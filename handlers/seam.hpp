@@ -4,6 +4,7 @@
 // throws across it. Every method is a Boost.Asio awaitable so that the explorer can suspend a
 // request inside a handler operation at its I/O points (RequestEnv::points).
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,11 +97,61 @@ class SessionHandler {
   virtual Task<Result<std::string>> create_sid() = 0;
   virtual Task<Result<bool>> validate_id(std::string id) = 0;
   virtual Task<Status> update_timestamp(std::string id, std::string data) = 0;
+  /// The request's process died here (a SIGKILL, a crash between two calls): called instead of
+  /// close(), right before the handler is destroyed. The handler gives back only what the
+  /// operating system gives back for a dead process (its descriptors, and a flock with them; its
+  /// sockets) and nothing more: no commit, no unlock by command, no write, neither here nor in
+  /// its destructor. What survives (a Redis lock key, an open transaction's absence of commit) is
+  /// what the declared FaultBehaviour::recovery must recover.
+  virtual void crash() {}
 };
 
 /// How a backend behaves when requests overlap on one session.
 enum class Concurrency : std::uint8_t { serialised, merge_disjoint_keys, last_writer_wins };
 [[nodiscard]] std::string_view concurrency_name(Concurrency c);
+
+/// How a lock that a crashed request left behind is given back.
+enum class Recovery : std::uint8_t {
+  /// The handler takes no lock that outlives a call: nothing to recover.
+  none,
+  /// The operating system releases it when the process dies (files: flock).
+  process_exit,
+  /// It expires after FaultBehaviour::recovery_ms (Redis `lock` mode: the lock key's lease).
+  lease,
+  /// The next locker finds the owner dead and repairs (table: robust mutexes, EOWNERDEAD).
+  owner_death,
+  /// The database rolls the dead connection's transaction back (SQLite `transactional`).
+  rollback,
+};
+[[nodiscard]] std::string_view recovery_name(Recovery r);
+
+/// What the store holds after a write that failed.
+enum class FailedWrite : std::uint8_t {
+  /// What it held before (an atomic write: temp + rename, a transaction, one command).
+  unchanged,
+  /// Either what it held before or the new data (the connection broke after the command went).
+  previous_or_new,
+  /// Anything, an empty or torn session included (truncate, then write).
+  undefined,
+};
+[[nodiscard]] std::string_view failed_write_name(FailedWrite w);
+
+/// A backend's declared behaviour under faults: what the fault checkers judge against, as the
+/// race checkers judge against Concurrency. A loss it declares is a finding; any other is a
+/// failure.
+struct FaultBehaviour {
+  Recovery recovery = Recovery::none;
+  /// Recovery::lease: how long an orphaned lock keeps the session locked, in milliseconds.
+  std::int64_t recovery_ms = 0;
+  FailedWrite failed_write = FailedWrite::unchanged;
+  /// What writes acknowledged survives a restart of the backend's server (false: Redis, whose
+  /// persistence is the server's configuration, not the handler's).
+  bool survives_restart = true;
+  /// The store is on this machine's disk, so the disk-full fault applies.
+  bool local_disk = false;
+  /// One line for certificates and traces: "recovery=lease(30000 ms) failed-write=unchanged ...".
+  [[nodiscard]] std::string str() const;
+};
 
 /// The largest session payload a backend stores unless it declares less: 16 MiB.
 inline constexpr std::size_t payload_bytes_max_default = std::size_t{16} << 20;
@@ -113,6 +164,7 @@ struct Guarantees {
   /// read (a larger stored session is an ErrorCode::capacity error naming its size, never an
   /// attempt to hold it in memory).
   std::size_t payload_bytes_max = payload_bytes_max_default;
+  FaultBehaviour faults;
 };
 
 /// The error for a session of `bytes` bytes over `limit` (`where`: the handler and what it held).
@@ -122,6 +174,9 @@ inline HandlerError payload_too_large(const std::string& where, std::uint64_t by
                                        " bytes exceeds payload_bytes_max=" + std::to_string(limit));
 }
 
+class FaultControl;
+class FaultDriver;
+
 /// A store shared by the requests of a run; hands out one handler instance per request.
 class Backend {
  public:
@@ -130,6 +185,11 @@ class Backend {
   [[nodiscard]] virtual Guarantees guarantees() const = 0;
   [[nodiscard]] virtual model::Capabilities capabilities() const { return {}; }
   [[nodiscard]] virtual std::unique_ptr<SessionHandler> connect(RequestEnv env) = 0;
+  /// The fault injector in front of this backend (handlers/faults.hpp): a fault decorator
+  /// answers itself, other decorators ask what they wrap; null when there is none.
+  [[nodiscard]] virtual FaultControl* fault_control() { return nullptr; }
+  /// How this backend suffers real faults (a reset connection, a busy database), or null.
+  [[nodiscard]] virtual FaultDriver* fault_driver() { return nullptr; }
 };
 
 }  // namespace ss::handlers

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "handlers/factories.hpp"
+#include "handlers/faults.hpp"
 #include "handlers/idle_pool.hpp"
 #include "model/engine.hpp"
 #include "model/rng.hpp"
@@ -150,6 +151,11 @@ class SqliteHandler final : public SessionHandler {
   Task<Result<std::string>> create_sid() override;
   Task<Result<bool>> validate_id(std::string id) override;
   Task<Status> update_timestamp(std::string id, std::string data) override;
+  // A dead process's connection closes without a COMMIT: SQLite rolls its transaction back.
+  void crash() override {
+    in_transaction_ = false;
+    if (conn_.db != nullptr) close_db(conn_);
+  }
 
  private:
   using RowFn = std::function<void(sqlite3_stmt*)>;
@@ -473,7 +479,55 @@ SqliteBackend::SqliteBackend(SqliteConfig config, std::uint64_t seed)
       shared_(
           std::make_shared<SqliteShared>(std::move(config), model::Rng::for_handler_ids(seed))) {}
 
+/// BackendFault::busy for real: a connection of its own takes the write lock (BEGIN
+/// IMMEDIATE), as another process's long transaction or a backup would, until end().
+class SqliteFaults final : public FaultDriver {
+ public:
+  explicit SqliteFaults(std::string path) : path_(std::move(path)) {}
+  ~SqliteFaults() override { end(BackendFault::busy); }
+  SqliteFaults(const SqliteFaults&) = delete;
+  SqliteFaults& operator=(const SqliteFaults&) = delete;
+  [[nodiscard]] bool supports(BackendFault f) const override { return f == BackendFault::busy; }
+  Status begin(BackendFault f, std::uint64_t request_id) override;
+  void end(BackendFault f) override;
+
+ private:
+  std::string path_;
+  sqlite3* holder_ = nullptr;
+};
+
+Status SqliteFaults::begin(BackendFault f, std::uint64_t) {
+  if (f != BackendFault::busy) {
+    return fail(ErrorCode::unsupported,
+                "sqlite: no " + std::string(backend_fault_name(f)) + " fault (only busy)");
+  }
+  if (holder_ != nullptr) return ok_status();
+  auto opened = open_db(path_);
+  if (!opened) return opened.error();
+  holder_ = opened.value();
+  // Another request's transaction may hold the lock already: the database is busy either way.
+  const int rc = sqlite3_exec(holder_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    HandlerError e = db_error(holder_, path_, "busy: BEGIN IMMEDIATE");
+    sqlite3_close(std::exchange(holder_, nullptr));
+    return e;
+  }
+  return ok_status();
+}
+
+void SqliteFaults::end(BackendFault) {
+  if (holder_ == nullptr) return;
+  // Nothing was written: a rollback and a commit leave the same database.
+  sqlite3_exec(holder_, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(std::exchange(holder_, nullptr));
+}
+
 SqliteBackend::~SqliteBackend() = default;
+
+FaultDriver* SqliteBackend::fault_driver() {
+  if (!faults_) faults_ = std::make_unique<SqliteFaults>(config_.path);
+  return faults_.get();
+}
 
 Result<std::unique_ptr<SqliteBackend>> SqliteBackend::create(SqliteConfig config,
                                                              std::uint64_t seed, Clock&) {
@@ -496,6 +550,12 @@ Guarantees SqliteBackend::guarantees() const {
   g.store.ttl_s = config_.ttl_s;
   g.payload_bytes_max = sqlite_payload_bytes_max;
   g.store.payload_bytes_max = sqlite_payload_bytes_max;
+  // A dead connection's transaction is rolled back by SQLite (the next opener replays the WAL
+  // without it); every statement is atomic.
+  g.faults.recovery =
+      config_.lock == SqliteLock::transactional ? Recovery::rollback : Recovery::none;
+  g.faults.failed_write = FailedWrite::unchanged;
+  g.faults.local_disk = true;
   return g;
 }
 

@@ -83,6 +83,8 @@ struct SqliteShared;
 /// runs, as each PHP process has; when the handler goes away a connection outside any
 /// transaction goes back, with its prepared statements, to the backend's idle pool (at most
 /// 16), and the next request reuses it, as a persistent PDO connection would be.
+class SqliteFaults;
+
 class SqliteBackend final : public Backend {
  public:
   /// Opens the file (creating it), switches it to WAL and creates the table; fails with
@@ -94,11 +96,15 @@ class SqliteBackend final : public Backend {
   [[nodiscard]] Guarantees guarantees() const override;
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override;
   [[nodiscard]] const SqliteConfig& config() const { return config_; }
+  /// Makes the database busy for real (another connection holds BEGIN IMMEDIATE):
+  /// BackendFault::busy.
+  [[nodiscard]] FaultDriver* fault_driver() override;
 
  private:
   SqliteBackend(SqliteConfig config, std::uint64_t seed);
   SqliteConfig config_;
   std::shared_ptr<SqliteShared> shared_;
+  std::unique_ptr<SqliteFaults> faults_;
 };
 
 }  // namespace ss::handlers

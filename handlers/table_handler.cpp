@@ -1365,6 +1365,12 @@ Guarantees TableBackend::guarantees() const {
   // ErrorCode::capacity: the documented limits, which judges accept as such.
   g.store.sessions_max = shared_->config.rows_max;
   g.store.payload_bytes_max = shared_->config.row_bytes_max;
+  // Row mutexes are robust: the next locker sees a dead holder (EOWNERDEAD) and rebuilds the row
+  // from its file, which is renamed into place before the row changes, so a failed write leaves
+  // the previous session.
+  g.faults.recovery = Recovery::owner_death;
+  g.faults.failed_write = FailedWrite::unchanged;
+  g.faults.local_disk = true;
   return g;
 }
 

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "handlers/faults.hpp"
 #include "handlers/seam.hpp"
 #include "model/calls.hpp"
 #include "model/engine.hpp"
@@ -24,7 +25,7 @@
 namespace ss::scenarios {
 
 /// The kinds, in the order of Event::Payload's alternatives.
-enum class EventKind : std::uint8_t { run, request, script, handler, response };
+enum class EventKind : std::uint8_t { run, request, script, handler, response, fault };
 [[nodiscard]] std::string_view event_kind_name(EventKind k);
 
 /// The typed configuration of a run: what the judge needs to replay it and what the trace's run
@@ -92,10 +93,24 @@ struct ResponseEvent {
   std::vector<std::string> set_cookies;
 };
 
+/// A fault the explorer injected into the request (sched/faults.hpp, docs/trace-format.md):
+/// at its `point`th scheduling point, named `where` ("start", "write", "redis.watch", ...).
+struct FaultEvent {
+  handlers::FaultKind kind = handlers::FaultKind::crash;
+  int point = 0;
+  std::string where;
+  /// stall: how far the clock moved.
+  std::int64_t seconds = 0;
+  /// The handler's clock when the fault struck (after a stall: the new time).
+  std::int64_t now_s = 0;
+  /// What could not be done, when the fault did not take (e.g. no connection to reset).
+  std::string note;
+};
+
 struct Event {
   /// The run header is shared: a trace keeps it, listeners read it, nobody copies it.
   using Payload = std::variant<std::shared_ptr<const RunHeader>, RequestEvent, ScriptEvent,
-                               HandlerEvent, ResponseEvent>;
+                               HandlerEvent, ResponseEvent, FaultEvent>;
 
   /// 1-based request number (0 for the run event, and for handler calls made outside any
   /// request: a property's probes and audits).
@@ -120,6 +135,7 @@ struct Event {
   [[nodiscard]] const ScriptEvent& script() const { return std::get<2>(payload); }
   [[nodiscard]] const HandlerEvent& handler() const { return std::get<3>(payload); }
   [[nodiscard]] const ResponseEvent& response() const { return std::get<4>(payload); }
+  [[nodiscard]] const FaultEvent& fault() const { return std::get<5>(payload); }
   [[nodiscard]] ScriptEvent& script() { return std::get<2>(payload); }
   [[nodiscard]] ResponseEvent& response() { return std::get<4>(payload); }
 };

@@ -76,6 +76,7 @@ class Judge::Conformance final : public Listener {
     switch (e.kind()) {
       case EventKind::run: start(e.run_shared()); return;
       case EventKind::handler: call(e); return;
+      case EventKind::fault: crashed(e); return;
       default:
         complete();
         open(e);
@@ -103,6 +104,12 @@ class Judge::Conformance final : public Listener {
 
   void start(std::shared_ptr<const RunHeader> h);
   void call(const Event& e);
+  /// A crashed request makes no further call: its procedure in progress is not missing calls.
+  void crashed(const Event& e) {
+    if (e.fault().kind != handlers::FaultKind::crash) return;
+    if (group_ && group_->request == e.request) group_.reset();
+    shadows_.erase(e.request);
+  }
   void open(const Event& e);
   void complete();
   bool judge_answer(const Event& at, const HandlerEvent& h, const model::Answer* preset);
@@ -316,6 +323,7 @@ class Judge::Expectations final : public Listener {
 };
 
 void Judge::Expectations::on_event(const Event& e) {
+  if (e.kind() == EventKind::fault) return;
   if (e.kind() == EventKind::handler) {
     calls_.emplace_back(model::method_name(e.handler().call.method));
     return;
@@ -667,6 +675,10 @@ Judge::Judge(JudgeOptions options) : analysis_(options.races) {
                                                         set_cookie_.get(), strict_mode_.get()}) {
       properties_.push_back(l);
     }
+    if (options.faults) {
+      faults_ = std::make_unique<FaultChecks>(*options.races);
+      properties_.push_back(faults_.get());
+    }
   }
 }
 
@@ -706,6 +718,10 @@ const std::vector<Failure>& Judge::expectation_failures() const {
 const model::StoreModel& Judge::store() const {
   SS_ASSERT(conformance_ != nullptr, "the reference store of a judge without conformance");
   return conformance_->store();
+}
+
+std::vector<int> Judge::optional_tasks() const {
+  return faults_ ? faults_->optional_tasks() : std::vector<int>{};
 }
 
 std::vector<std::string> Judge::touched_ids() const {
@@ -756,6 +772,15 @@ void Judge::finish_run(const RunEnding& ending, std::vector<Violation>& out) {
   SS_ASSERT(analysis_ != nullptr, "finish_run on a judge without the race properties");
   if (ending.end != RunEnd::finished) {
     out.push_back(progress(ending, [this](int task) { return lanes_->name(task); }));
+  }
+  if (faults_) {
+    FaultEnding f;
+    f.final_state =
+        ending.final_state != nullptr && *ending.final_state ? &**ending.final_state : nullptr;
+    f.unreadable = ending.unreadable;
+    f.now_s = ending.now_s;
+    f.canonical = ending.canonical;
+    faults_->finish(f, out);
   }
   if (auto& v = isolation_->violation()) out.push_back(std::move(*v));
   for (auto& v : set_cookie_->violations()) out.push_back(std::move(v));

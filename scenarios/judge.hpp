@@ -19,6 +19,7 @@
 // every expectation failure and every race violation.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "model/store_model.hpp"
 #include "scenarios/analysis.hpp"
 #include "scenarios/events.hpp"
+#include "scenarios/fault_checks.hpp"
 #include "scenarios/run_end.hpp"
 
 namespace ss::scenarios {
@@ -61,6 +63,11 @@ struct RunEnding {
   /// The outcomes of the serial orders; null: serializability is not judged.
   const SerialOutcomes* serial = nullptr;
   handlers::Concurrency concurrency = handlers::Concurrency::last_writer_wins;
+  /// With the fault properties: the ids whose final read failed, the clock then, and the
+  /// normalisation of session data that the final state has.
+  const std::vector<std::string>* unreadable = nullptr;
+  std::int64_t now_s = 0;
+  std::function<std::string(const std::string&)> canonical;
 };
 
 /// Which properties a judge checks.
@@ -70,6 +77,8 @@ struct JudgeOptions {
   /// The race properties; they need the scenario's analysis (named and client ids), which
   /// must outlive the judge. Null: off.
   const ScenarioAnalysis* races = nullptr;
+  /// The fault properties (scenarios/fault_checks.hpp); they need `races`.
+  bool faults = false;
 };
 
 class Judge final : public Listener {
@@ -99,6 +108,9 @@ class Judge final : public Listener {
   [[nodiscard]] std::vector<std::string> touched_ids() const;
   /// The reference store as the judged calls left it (conformance only).
   [[nodiscard]] const model::StoreModel& store() const;
+  /// With the fault properties: the tasks that crashed or saw a handler call fail, which a
+  /// serial order explaining the run may leave out (FaultChecks::optional_tasks).
+  [[nodiscard]] std::vector<int> optional_tasks() const;
 
  private:
   class Conformance;
@@ -113,6 +125,7 @@ class Judge final : public Listener {
   std::unique_ptr<SetCookieRules> set_cookie_;
   std::unique_ptr<StrictMode> strict_mode_;
   std::unique_ptr<RunLanes> lanes_;
+  std::unique_ptr<FaultChecks> faults_;
   /// The properties that are on, in the order they see each event.
   std::vector<Listener*> properties_;
   const ScenarioAnalysis* analysis_ = nullptr;

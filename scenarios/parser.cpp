@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +11,7 @@
 
 #include "model/codec.hpp"
 #include "model/engine.hpp"
+#include "model/fault_target.hpp"
 #include "scenarios/scenario.hpp"
 
 namespace ss::scenarios {
@@ -284,6 +284,11 @@ bool Parser::header(const std::string& word, std::string rest) {
     }
     return true;
   }
+  if (word == "faults") {
+    sc_.faults = trim(rest);
+    if (sc_.faults.empty()) return error("expected 'faults KIND[,KIND...]'");
+    return true;
+  }
   if (word == "store") {
     StoredSeed seed;
     seed.id = next_token(rest);
@@ -303,8 +308,9 @@ bool Parser::header(const std::string& word, std::string rest) {
     return true;
   }
   if (word == "fault") return error("'fault' belongs inside a request (after its 'request' line)");
-  return error("unknown statement '" + word +
-               "' (before the first request: scenario, ini, variant, clock, store or request)");
+  return error(
+      "unknown statement '" + word +
+      "' (before the first request: scenario, ini, variant, clock, store, faults or request)");
 }
 
 bool Parser::verdict(std::string rest) {
@@ -526,23 +532,17 @@ bool Parser::fault(std::string rest) {
   model::Fault f;
   f.source = "fault " + trim(rest);
   const std::string target = next_token(rest);
-  const std::string name = target.substr(0, target.find('#'));
-  const auto method = model::parse_method(name);
-  if (!method) {
-    return error("expected 'fault METHOD[#N] ANSWER' with a handler method, got '" + target + "'");
-  }
-  f.method = *method;
-  if (name.size() < target.size()) {
-    const std::string n = target.substr(name.size() + 1);
-    constexpr int occurrence_max = 10'000;
-    int v = 0;
-    auto [p, ec] = std::from_chars(n.data(), n.data() + n.size(), v);
-    if (ec != std::errc() || p != n.data() + n.size() || v < 1 || v > occurrence_max) {
-      return error("expected an occurrence 1.." + std::to_string(occurrence_max) +
-                   " after '#', got '" + n + "'");
+  std::string why;
+  const auto at = model::parse_fault_target(target, why);
+  if (!at) {
+    if (why.rfind("expected a handler method", 0) == 0) {
+      return error("expected 'fault METHOD[#N] ANSWER' with a handler method, got '" + target +
+                   "'");
     }
-    f.occurrence = v;
+    return error(why);
   }
+  f.method = at->method;
+  f.occurrence = at->occurrence;
   for (const auto& other : req.faults) {
     if (other.method == f.method && other.occurrence == f.occurrence) {
       return error("a second fault for " + target + " in the same request");

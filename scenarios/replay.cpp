@@ -14,6 +14,7 @@ std::string ReplayLine::str() const {
   line += " --seed " + std::to_string(seed);
   for (const auto& kv : ini) line += " --ini " + word(kv);
   if (!variant.empty()) line += " --variant " + word(variant);
+  if (!faults.empty()) line += " --faults " + word(faults);
   if (!schedule.empty()) line += " --replay " + word(schedule);
   return line;
 }

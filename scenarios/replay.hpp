@@ -9,8 +9,8 @@
 namespace ss::scenarios {
 
 /// `sessionspec VERB FILE [--engine E] [--handler H] --seed N [--ini K=V]... [--variant V]
-/// [--replay SCHEDULE]`, every argument shell-quoted where it must be; empty fields are left out
-/// (the verb's default applies).
+/// [--faults SPEC] [--replay SCHEDULE]`, every argument shell-quoted where it must be; empty fields
+/// are left out (the verb's default applies).
 struct ReplayLine {
   std::string verb;
   std::string file;
@@ -21,6 +21,8 @@ struct ReplayLine {
   std::string variant;
   /// A printed schedule (sched::Schedule::str()) for races.
   std::string schedule;
+  /// `explore --faults SPEC`: the fault kinds the schedule was explored with ("" for none).
+  std::string faults;
 
   [[nodiscard]] std::string str() const;
 };

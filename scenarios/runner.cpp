@@ -16,6 +16,7 @@ std::string_view event_kind_name(EventKind k) {
     case EventKind::script: return "script";
     case EventKind::handler: return "handler";
     case EventKind::response: return "response";
+    case EventKind::fault: return "fault";
   }
   return "?";
 }

@@ -85,6 +85,9 @@ struct Scenario {
   std::int64_t clock_start_s = 1700000000;
   std::vector<Request> requests;
   std::vector<Verdict> verdicts;
+  /// `faults SPEC`: the fault kinds `explore` injects by default (sched/faults.hpp checks the
+  /// spec); "" for none.
+  std::string faults;
 };
 
 /// A parse failure: `file:line: message`.

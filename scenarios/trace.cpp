@@ -164,6 +164,16 @@ json event_json(const Event& e, std::string_view scenario) {
       add_state(j, r.state, r.outcome, bin);
       break;
     }
+    case EventKind::fault: {
+      const FaultEvent& f = e.fault();
+      name = std::string(handlers::fault_kind_name(f.kind));
+      j["point"] = f.point;
+      j["at"] = f.where;
+      j["now"] = f.now_s;
+      if (f.kind == handlers::FaultKind::stall) args.push_back(f.seconds);
+      if (!f.note.empty()) j["note"] = bytes_json(f.note, bin);
+      break;
+    }
   }
   j["name"] = name;
   j["args"] = args;
@@ -252,6 +262,15 @@ void TextTraceWriter::on_event(const Event& e) {
         out_ << "  Set-Cookie:";
         for (const auto& c : cookies) out_ << " PHPSESSID=" << printable(c);
       }
+      out_ << "\n";
+      break;
+    }
+    case EventKind::fault: {
+      const FaultEvent& f = e.fault();
+      out_ << "!! fault: " << handlers::fault_kind_name(f.kind);
+      if (f.kind == handlers::FaultKind::stall) out_ << " " << f.seconds << " s";
+      out_ << " at point " << f.point << " (" << f.where << ")";
+      if (!f.note.empty()) out_ << " [" << f.note << "]";
       out_ << "\n";
       break;
     }

@@ -6,6 +6,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "handlers/faults.hpp"
 #include "handlers/run_task.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/trace.hpp"
@@ -57,6 +58,8 @@ class Collector final : public scenarios::EventSink {
   int seq_ = 1;
 };
 
+}  // namespace
+
 /// Everything one concurrent request owns while it runs.
 struct TaskContext {
   TaskContext(Scheduler& s, int task) : points(s, task) {}
@@ -67,6 +70,8 @@ struct TaskContext {
   std::vector<std::string> cookies;
 };
 
+namespace {
+
 handlers::Task<void> task_body(TaskContext& t, scenarios::EventSink& sink) {
   // The scheduler decides which request starts first.
   co_await t.points.point("start");
@@ -74,6 +79,104 @@ handlers::Task<void> task_body(TaskContext& t, scenarios::EventSink& sink) {
   // The request's handler instance ends with the request (PHP closes its files at the end of a
   // request), releasing any lock an engine that never calls close() left behind.
   t.handler.reset();
+}
+
+/// Injects one schedule's faults as its tasks reach their scheduling points (PointHook), and
+/// reports each as a fault event.
+class FaultRun final : public PointHook {
+ public:
+  /// A timed lock wait retries after this much virtual time.
+  static constexpr int wait_poll_ms = 10;
+
+  FaultRun(Scheduler& sched, FaultPlanner& planner, handlers::ManualClock& clock,
+           handlers::Backend& backend, scenarios::EventSink& sink, const scenarios::Scenario& sc,
+           std::vector<std::unique_ptr<TaskContext>>& tasks,
+           const std::function<base::Status()>& restart)
+      : sched_(sched),
+        planner_(planner),
+        clock_(clock),
+        control_(backend.fault_control()),
+        sink_(sink),
+        sc_(sc),
+        tasks_(tasks),
+        restart_(restart) {}
+
+  void on_point(int task, int point, std::string_view what) override;
+  void on_crashed(int task) override {
+    auto& t = *tasks_.at(static_cast<std::size_t>(task));
+    if (t.handler) t.handler->crash();
+    t.handler.reset();
+  }
+  void on_waits_elapsed() override {
+    waited_ms_ += wait_poll_ms;
+    for (; waited_ms_ >= 1000; waited_ms_ -= 1000) clock_.advance(1);
+  }
+  [[nodiscard]] std::vector<Fault> struck() && { return std::move(struck_); }
+  [[nodiscard]] int points() const { return points_; }
+
+ private:
+  std::string apply(const Fault& f, std::string_view what);
+
+  Scheduler& sched_;
+  FaultPlanner& planner_;
+  handlers::ManualClock& clock_;
+  handlers::FaultControl* control_;
+  scenarios::EventSink& sink_;
+  const scenarios::Scenario& sc_;
+  std::vector<std::unique_ptr<TaskContext>>& tasks_;
+  const std::function<base::Status()>& restart_;
+  std::vector<Fault> struck_;
+  int points_ = 0;
+  int waited_ms_ = 0;
+};
+
+void FaultRun::on_point(int task, int point, std::string_view what) {
+  ++points_;
+  auto f = planner_.at(task, point, what);
+  if (!f) return;
+  struck_.push_back(*f);
+  scenarios::FaultEvent e;
+  e.kind = f->kind;
+  e.point = point;
+  e.where = std::string(what);
+  e.seconds = f->seconds;
+  e.note = apply(*f, what);
+  e.now_s = clock_.now_s();
+  const auto r = static_cast<std::size_t>(task);
+  sink_.emit(Event{.request = task + 1,
+                   .step = 0,
+                   .seq = 0,
+                   .lane = r < sc_.requests.size() ? std::string_view(sc_.requests[r].name) : "",
+                   .payload = std::move(e)});
+}
+
+// What the fault did not manage to do ("" when it struck as meant).
+std::string FaultRun::apply(const Fault& f, std::string_view what) {
+  using handlers::FaultKind;
+  const auto request = static_cast<std::uint64_t>(f.task + 1);
+  switch (f.kind) {
+    case FaultKind::crash: sched_.crash_later(f.task); return "";
+    case FaultKind::skip:
+      // A serial order's skipped request: its stalls still pass (serial_outcomes).
+      clock_.advance(f.seconds);
+      sched_.crash_later(f.task);
+      return "";
+    case FaultKind::stall: clock_.advance(f.seconds); return "";
+    case FaultKind::restart: {
+      if (!restart_) return "no server of ours to restart";
+      base::Status s = restart_();
+      return s ? "" : s.error().message;
+    }
+    default: break;
+  }
+  if (control_ == nullptr) return "no fault decorator in front of the backend";
+  if (f.kind == FaultKind::fail) {
+    control_->fail_next(
+        request, "injected: the " + std::string(what) + " call fails (fault " + f.str() + ")");
+    return "";
+  }
+  handlers::Status armed = control_->arm(request, *handlers::backend_fault_of(f.kind));
+  return armed ? "" : armed.error().reason;
 }
 
 /// Resets the scheduler when a schedule ends, normally or by an exception: its parked
@@ -109,6 +212,7 @@ base::Result<std::unique_ptr<Explorer>> Explorer::make(const scenarios::Scenario
   auto probe = e->cfg_.factory(clock, e->cfg_.seed);
   if (!probe) return base::error("--handler " + e->cfg_.handler_uri + ": " + probe.error().reason);
   e->guarantees_ = probe.value()->guarantees();
+  if (e->cfg_.faults) e->configure_faults(*probe.value());
   scenarios::RunHeader head;
   head.engine_label = e->cfg_.engine_label;
   head.engine = e->cfg_.engine;
@@ -122,14 +226,27 @@ base::Result<std::unique_ptr<Explorer>> Explorer::make(const scenarios::Scenario
   head.scenario = &sc;
   e->head_ = scenarios::run_event(std::move(head));
   e->judge_ = std::make_unique<scenarios::Judge>(
-      scenarios::JudgeOptions{.conformance = false, .expectations = false, .races = &e->analysis_});
+      scenarios::JudgeOptions{.conformance = false,
+                              .expectations = false,
+                              .races = &e->analysis_,
+                              .faults = e->cfg_.faults.has_value()});
+  if (e->cfg_.faults) {
+    e->serial_judge_ = std::make_unique<scenarios::Judge>(scenarios::JudgeOptions{
+        .conformance = false, .expectations = false, .races = &e->analysis_});
+  }
   e->canonical_ = std::make_unique<CanonicalCache>(e->opts_.serialize_handler);
   return e;
 }
 
-ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode) {
-  // Before this schedule starts: the serial runs use the same scheduler and judge.
-  const scenarios::SerialOutcomes* serial = mode == Mode::outcome ? nullptr : &serial_outcomes();
+ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode,
+                              FaultPlanner* planner) {
+  const bool faulty = cfg_.faults.has_value();
+  // Before this schedule starts: the serial runs use the same scheduler and judge. With faults
+  // they depend on the faults that struck, so they run afterwards, judged by a judge of their
+  // own.
+  const scenarios::SerialOutcomes* serial =
+      mode == Mode::outcome || faulty ? nullptr : &serial_outcomes();
+  scenarios::Judge& judge = mode == Mode::outcome && faulty ? *serial_judge_ : *judge_;
   sched_.reset();
   handlers::ManualClock clock(sc_.clock_start_s);
   auto made = cfg_.factory(clock, cfg_.seed);
@@ -139,22 +256,53 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
   handlers::run_task(io_, scenarios::seed_store(sc_, backend, clock, plain));
   strategy.begin(index, tasks_);
   ScheduleRun run;
-  judge_->on_event(head_);
+  judge.on_event(head_);
   if (mode == Mode::trace) {
     run.events.reserve(events_hint_);
     run.events.push_back(head_);
   }
-  Collector sink(*judge_, mode == Mode::trace ? &run.events : nullptr);
+  Collector sink(judge, mode == Mode::trace ? &run.events : nullptr);
+  std::vector<std::unique_ptr<TaskContext>> tasks;
+  tasks.reserve(sc_.requests.size());
+  std::optional<FaultRun> faults;
+  if (planner != nullptr) {
+    faults.emplace(sched_, *planner, clock, backend, sink, sc_, tasks, cfg_.restart);
+    sched_.set_hook(&*faults, true);
+  }
+  // Declared after the tasks and the faults, so destroyed before them.
+  const SchedulerReset reset_on_exit{sched_};
+  const RunEnd end = run_batches(strategy, backend, clock, sink, tasks);
+  strategy.end(sched_.result().schedule.picks.size());
+  run.sched = sched_.take_result();
+  run.sched.end = end;
+  if (faults) {
+    planner->end(faults->points());
+    run.sched.schedule.faults = std::move(*faults).struck();
+    if (handlers::FaultControl* control = backend.fault_control()) control->clear();
+  }
+  events_hint_ = std::max(events_hint_, run.events.size());
+  if (end == RunEnd::finished) {
+    tasks.clear();
+    if (faulty) outlast_orphans(clock);
+    run.final_state = read_state(io_, backend, clock, judge.touched_ids(), analysis_.named_ids,
+                                 *canonical_, faulty ? &run.unreadable : nullptr);
+  }
+  run.end_s = clock.now_s();
+  if (mode != Mode::outcome) finish(run, serial);
+  return run;
+}
+
+// Spawns the requests batch by batch (each batch runs to its end under `strategy` before the
+// next begins, carrying the browser's cookie jar), one task per request.
+RunEnd Explorer::run_batches(Strategy& strategy, handlers::Backend& backend,
+                             handlers::ManualClock& clock, scenarios::EventSink& sink,
+                             std::vector<std::unique_ptr<TaskContext>>& tasks) {
   model::Rng rng(cfg_.seed);
   auto slot = cfg_.manager == Manager::shared_array
                   ? std::make_shared<std::optional<model::Array>>()
                   : nullptr;
   std::optional<std::string> jar;
   std::exception_ptr failure;
-  std::vector<std::unique_ptr<TaskContext>> tasks;
-  tasks.reserve(sc_.requests.size());
-  // Declared after the tasks, so destroyed before them.
-  const SchedulerReset reset_on_exit{sched_};
   RunEnd end = RunEnd::finished;
   int number = 0;
   for (const scenarios::Batch& batch : analysis_.batches) {
@@ -183,31 +331,63 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
       if (!tasks[i]->cookies.empty()) jar = tasks[i]->cookies.back();
     }
   }
-  strategy.end(sched_.result().schedule.picks.size());
-  run.sched = sched_.take_result();
-  run.sched.end = end;
-  events_hint_ = std::max(events_hint_, run.events.size());
-  if (end == RunEnd::finished) {
-    tasks.clear();
-    run.final_state =
-        read_state(io_, backend, clock, judge_->touched_ids(), analysis_.named_ids, *canonical_);
+  return end;
+}
+
+// A lock that a crashed request left behind is the handler's to recover within its declared
+// bound: the final store is read once that bound has passed (a lease has expired), so that a
+// session still unreadable then is one the handler never gives back.
+void Explorer::outlast_orphans(handlers::ManualClock& clock) const {
+  const handlers::FaultBehaviour& f = guarantees_.faults;
+  if (f.recovery == handlers::Recovery::lease) clock.advance(f.recovery_ms / 1000 + 1);
+}
+
+// Drops the fault kinds this backend cannot suffer (no decorator, no driver, no local disk, no
+// server of ours), and draws stalls just past the bounds a stall can cross: the lock lease and
+// the session lifetimes.
+void Explorer::configure_faults(handlers::Backend& probe) {
+  FaultOptions& o = *cfg_.faults;
+  handlers::FaultControl* control = probe.fault_control();
+  std::erase_if(o.kinds, [&](handlers::FaultKind k) {
+    if (k == handlers::FaultKind::restart) return !cfg_.restart;
+    if (k == handlers::FaultKind::fail) return control == nullptr;
+    if (auto bf = handlers::backend_fault_of(k))
+      return control == nullptr || !control->supports(*bf);
+    return false;
+  });
+  if (o.stalls_s.empty()) {
+    const handlers::FaultBehaviour& f = guarantees_.faults;
+    if (f.recovery == handlers::Recovery::lease) o.stalls_s.push_back(f.recovery_ms / 1000 + 1);
+    o.stalls_s.push_back(opts_.gc_maxlifetime + 1);
+    if (guarantees_.store.expiry != model::Expiry::gc_only) {
+      o.stalls_s.push_back(guarantees_.store.ttl_s + 1);
+    }
+    std::sort(o.stalls_s.begin(), o.stalls_s.end());
+    o.stalls_s.erase(std::unique(o.stalls_s.begin(), o.stalls_s.end()), o.stalls_s.end());
   }
-  if (serial != nullptr) finish(run, serial);
-  return run;
+  if (!o.kinds.empty()) planner_ = random_planner(o, cfg_.seed);
 }
 
 void Explorer::finish(ScheduleRun& run, const scenarios::SerialOutcomes* serial) {
+  if (cfg_.faults && run.sched.end == RunEnd::finished) {
+    serial = &serial_outcomes(run.sched.schedule.faults, judge_->optional_tasks());
+  }
   scenarios::RunEnding ending;
   ending.end = run.sched.end;
   ending.waits = run.sched.waits;
   ending.final_state = &run.final_state;
   ending.serial = serial;
   ending.concurrency = guarantees_.concurrency;
+  ending.unreadable = &run.unreadable;
+  ending.now_s = run.end_s;
+  ending.canonical = [this](const std::string& data) { return canonical_->get(data); };
   judge_->finish_run(ending, run.violations);
 }
 
 ScheduleRun Explorer::run_one(Strategy& strategy, std::uint64_t index) {
-  return execute(strategy, index, Mode::judge);
+  if (!planner_) return execute(strategy, index, Mode::judge);
+  planner_->begin(index);
+  return execute(strategy, index, Mode::judge, planner_.get());
 }
 
 ScheduleRun Explorer::replay(const Schedule& schedule) {
@@ -216,7 +396,9 @@ ScheduleRun Explorer::replay(const Schedule& schedule) {
 
 ScheduleRun Explorer::replay(const Schedule& schedule, Mode mode) {
   auto strategy = replay_strategy(schedule);
-  return execute(*strategy, 0, mode);
+  if (!cfg_.faults) return execute(*strategy, 0, mode);
+  auto planner = replay_planner(schedule.faults);
+  return execute(*strategy, 0, mode, planner.get());
 }
 
 void Explorer::judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock) {
@@ -241,6 +423,49 @@ const scenarios::SerialOutcomes& Explorer::serial_outcomes() {
         return execute(strategy, 0, Mode::outcome).final_state;
       }));
   return *serial_;
+}
+
+const scenarios::SerialOutcomes& Explorer::serial_outcomes(const std::vector<Fault>& faults,
+                                                           const std::vector<int>& optional) {
+  // Each optional task ran or did not: 2^k combinations, k bounded; serial outcomes are cached
+  // per combination of faults and skipped tasks, up to a bound.
+  constexpr std::size_t optional_max = 4;
+  constexpr std::size_t cache_entries_max = 256;
+  const std::size_t k = std::min(optional.size(), optional_max);
+  std::string key;
+  for (const auto& f : faults) key += f.str() + ",";
+  key += "|";
+  for (std::size_t i = 0; i < k; ++i) key += std::to_string(optional[i]) + ",";
+  if (auto it = fault_serial_.find(key); it != fault_serial_.end()) return it->second;
+  if (fault_serial_.size() >= cache_entries_max) fault_serial_.clear();
+  scenarios::SerialOutcomes all;
+  for (std::size_t mask = 0; mask < (std::size_t{1} << k); ++mask) {
+    std::vector<Fault> plan;
+    for (std::size_t i = 0; i < k; ++i) {
+      if ((mask & (std::size_t{1} << i)) == 0) continue;
+      // Time passes for everyone: a skipped request's stalls still move the clock.
+      std::int64_t stalled_s = 0;
+      for (const auto& f : faults) {
+        if (f.task == optional[i] && f.kind == handlers::FaultKind::stall) stalled_s += f.seconds;
+      }
+      plan.push_back(Fault{optional[i], 1, handlers::FaultKind::skip, stalled_s});
+    }
+    plan.insert(plan.end(), faults.begin(), faults.end());
+    auto some = scenarios::serial_outcomes(analysis_, [&](const std::vector<int>& order) {
+      SerialOrder strategy(order);
+      auto planner = replay_planner(plan);
+      return execute(strategy, 0, Mode::outcome, planner.get()).final_state;
+    });
+    for (auto& s : some.states) {
+      if (std::find(all.states.begin(), all.states.end(), s) == all.states.end()) {
+        all.states.push_back(std::move(s));
+      }
+    }
+  }
+  all.property = analysis_.serial_property;
+  all.disjoint_keys = analysis_.disjoint_keys;
+  for (const auto& s : all.states) all.shown += " " + s.show();
+  return fault_serial_.emplace(std::move(key), std::move(all)).first->second;
 }
 
 std::uint64_t Explorer::trace_hash(const std::vector<Event>& events) {

@@ -19,7 +19,9 @@
 #include "scenarios/analysis.hpp"
 #include "scenarios/events.hpp"
 #include "scenarios/judge.hpp"
+#include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
+#include "sched/faults.hpp"
 #include "sched/scheduler.hpp"
 
 namespace ss::sched {
@@ -47,6 +49,15 @@ struct ExploreConfig {
   std::optional<model::Variant> variant;
   /// The step budget of one schedule: a run that needs more is a progress violation.
   std::size_t steps_max = 10'000;
+  /// Faults (sched/faults.hpp): each explored schedule draws some of these kinds at its
+  /// requests' scheduling points, and the fault checkers judge. Unset: no faults, and the
+  /// explorer behaves (schedules, traces, hashes) exactly as without this option. The fault
+  /// kinds that reach the handler need the fault decorator in front of the backend
+  /// (`fault:none+URI`; Backend::fault_control()); kinds the backend cannot suffer are dropped.
+  std::optional<FaultOptions> faults;
+  /// Stops and starts the backend's server (FaultKind::restart): only for a server the caller
+  /// owns. Empty: no restart faults.
+  std::function<base::Status()> restart;
 };
 
 /// The engine name of the lesson's bug: php-8.2 with one $_SESSION per process
@@ -64,6 +75,7 @@ using StoreState = scenarios::StoreState;
 
 /// One schedule's run.
 struct ScheduleRun {
+  /// The picks, and the faults that struck (in the order they struck).
   RunResult sched;
   /// The full trace (run header first) of a replay(); empty for run_one(), whose events the
   /// checkers judge as they happen and drop.
@@ -71,10 +83,15 @@ struct ScheduleRun {
   std::vector<Violation> violations;
   /// The stored sessions after the run (when it finished).
   std::optional<StoreState> final_state;
+  /// With faults: the ids whose final read failed (a session the handler does not give back).
+  std::vector<std::string> unreadable;
+  /// The virtual clock when the run ended (after the final read).
+  std::int64_t end_s = 0;
   [[nodiscard]] const Violation* first_failure() const;
 };
 
 class CanonicalCache;
+struct TaskContext;
 
 class Explorer {
  public:
@@ -92,13 +109,17 @@ class Explorer {
   /// stress test): `run.events` in order, then the sessions they touched, read through
   /// `backend`, against every serial order's outcome.
   void judge(ScheduleRun& run, handlers::Backend& backend, handlers::ManualClock& clock);
-  /// Shrinks a failing schedule: fewest preemptions, then fewest steps, same property.
+  /// Shrinks a failing schedule: fewest faults, then fewest requests (the others skipped), then
+  /// fewest preemptions, then fewest steps; the same property fails all along.
   Schedule shrink(const ScheduleRun& failing, std::size_t replays_max = 2000);
   /// FNV-1a of the run's JSON trace lines (a run event first): equal hashes, byte-identical
   /// traces.
   [[nodiscard]] static std::uint64_t trace_hash(const std::vector<scenarios::Event>& events);
 
   [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
+  /// The faults explored after make() dropped the kinds this backend cannot suffer; null
+  /// without faults.
+  [[nodiscard]] const FaultOptions* faults() const { return cfg_.faults ? &*cfg_.faults : nullptr; }
   [[nodiscard]] int tasks() const { return tasks_; }
   [[nodiscard]] const scenarios::Scenario& scenario() const { return sc_; }
   [[nodiscard]] const ExploreConfig& config() const { return cfg_; }
@@ -120,10 +141,20 @@ class Explorer {
     outcome,
   };
   Explorer(const scenarios::Scenario& sc, ExploreConfig cfg);
-  ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode);
+  /// Runs one schedule; `planner` injects faults (null: none).
+  ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode,
+                      FaultPlanner* planner = nullptr);
   ScheduleRun replay(const Schedule& schedule, Mode mode);
   const scenarios::SerialOutcomes& serial_outcomes();
+  /// With faults: the outcomes of the serial orders run with the same faults, where each of
+  /// `optional` (tasks that crashed or failed visibly) either ran or was skipped.
+  const scenarios::SerialOutcomes& serial_outcomes(const std::vector<Fault>& faults,
+                                                   const std::vector<int>& optional);
+  RunEnd run_batches(Strategy& strategy, handlers::Backend& backend, handlers::ManualClock& clock,
+                     scenarios::EventSink& sink, std::vector<std::unique_ptr<TaskContext>>& tasks);
+  void outlast_orphans(handlers::ManualClock& clock) const;
   void finish(ScheduleRun& run, const scenarios::SerialOutcomes* serial);
+  void configure_faults(handlers::Backend& probe);
 
   const scenarios::Scenario& sc_;
   ExploreConfig cfg_;
@@ -134,10 +165,16 @@ class Explorer {
   /// Named ids, client ids, batches, what a lost update is called here: computed once.
   scenarios::ScenarioAnalysis analysis_;
   std::unique_ptr<scenarios::SerialOutcomes> serial_;
+  /// With faults: serial outcomes by fault plan and skipped tasks (a bounded cache).
+  std::map<std::string, scenarios::SerialOutcomes> fault_serial_;
+  std::unique_ptr<FaultPlanner> planner_;
   /// The run event every schedule's trace starts with, made once.
   scenarios::Event head_;
   /// One judge for every schedule: a run event resets it, keeping its storage.
   std::unique_ptr<scenarios::Judge> judge_;
+  /// With faults: the judge of the serial runs, which run after a schedule and must not
+  /// disturb judge_'s verdict on it.
+  std::unique_ptr<scenarios::Judge> serial_judge_;
   std::unique_ptr<CanonicalCache> canonical_;
   /// Events per schedule seen so far, to size the next trace at once.
   std::size_t events_hint_ = 0;

@@ -39,14 +39,17 @@ namespace {
 handlers::Task<void> read_sessions(handlers::Backend& backend, handlers::ManualClock& clock,
                                    const std::vector<std::string>& ids,
                                    const std::set<std::string>& named, CanonicalCache& canonical,
-                                   StoreState& state) {
+                                   StoreState& state, std::vector<std::string>* unreadable) {
   handlers::IoPoints plain;
   for (const auto& id : ids) {
     auto h = backend.connect(handlers::RequestEnv{&clock, &plain, 0});
     (void)co_await h->open("", "");
     auto r = co_await h->read(id);
     (void)co_await h->close();
-    if (!r) continue;
+    if (!r) {
+      if (unreadable != nullptr) unreadable->push_back(id);
+      continue;
+    }
     const std::string& c = canonical.get(r.value());
     if (named.count(id)) {
       state.named.emplace(id, c);
@@ -60,9 +63,10 @@ handlers::Task<void> read_sessions(handlers::Backend& backend, handlers::ManualC
 
 StoreState read_state(boost::asio::io_context& io, handlers::Backend& backend,
                       handlers::ManualClock& clock, const std::vector<std::string>& ids,
-                      const std::set<std::string>& named, CanonicalCache& canonical) {
+                      const std::set<std::string>& named, CanonicalCache& canonical,
+                      std::vector<std::string>* unreadable) {
   StoreState state;
-  handlers::run_task(io, read_sessions(backend, clock, ids, named, canonical, state));
+  handlers::run_task(io, read_sessions(backend, clock, ids, named, canonical, state, unreadable));
   return state;
 }
 

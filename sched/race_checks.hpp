@@ -40,10 +40,12 @@ class CanonicalCache {
 };
 
 /// Reads the sessions `ids` names through a fresh handler of `backend` and normalises them:
-/// ids in `named` by id, the others (random ids made during the run) as a multiset.
+/// ids in `named` by id, the others (random ids made during the run) as a multiset. A read that
+/// fails leaves its session out, and adds its id to `unreadable` when that is given.
 [[nodiscard]] StoreState read_state(boost::asio::io_context& io, handlers::Backend& backend,
                                     handlers::ManualClock& clock,
                                     const std::vector<std::string>& ids,
-                                    const std::set<std::string>& named, CanonicalCache& canonical);
+                                    const std::set<std::string>& named, CanonicalCache& canonical,
+                                    std::vector<std::string>* unreadable = nullptr);
 
 }  // namespace ss::sched

@@ -27,13 +27,36 @@ std::string Schedule::str() const {
     if (j - i > 1) out += "x" + std::to_string(j - i);
     i = j;
   }
-  return out.empty() ? "-" : out;
+  if (out.empty()) out = "-";
+  for (std::size_t i = 0; i < faults.size(); ++i) out += (i == 0 ? "/" : ",") + faults[i].str();
+  return out;
 }
+
+namespace {
+
+/// The faults after a schedule's '/': "1.4:crash,0.2:stall=31".
+bool parse_faults(std::string_view text, std::vector<Fault>& out) {
+  constexpr std::size_t faults_max = 64;
+  for (std::size_t pos = 0; pos <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    auto f = parse_fault(text.substr(pos, comma - pos));
+    if (!f || out.size() == faults_max) return false;
+    out.push_back(*f);
+    pos = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::optional<Schedule> parse_schedule(std::string_view text) {
   // A bound on replay length, so that a hostile schedule string cannot exhaust memory.
   constexpr std::size_t picks_max = 1'000'000;
   Schedule s;
+  if (const std::size_t slash = text.find('/'); slash != std::string_view::npos) {
+    if (!parse_faults(text.substr(slash + 1), s.faults)) return std::nullopt;
+    text = text.substr(0, slash);
+  }
   if (text == "-") return s;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -76,6 +99,8 @@ handlers::Task<void> Scheduler::park(int task, std::string_view what, bool block
   auto& t = tasks_.at(static_cast<std::size_t>(task));
   SS_ASSERT(!t.parked && !t.finished,
             "task " + std::to_string(task) + " parks twice at " + std::string(what));
+  if (!blocked) ++t.points;
+  if (!blocked && hook_ != nullptr) hook_->on_point(task, t.points, what);
   t.what = what;
   if (blocked && !t.blocked) ++blocked_;
   if (!blocked && t.blocked) --blocked_;
@@ -116,8 +141,45 @@ void Scheduler::drop_parked() {
   io_.poll();
 }
 
+int Scheduler::points(int task) const {
+  return tasks_.at(static_cast<std::size_t>(task)).points;
+}
+
+// A crashed task's coroutine is destroyed where it is parked (its frames unwind: the handler call
+// in progress is abandoned, as a killed process abandons it), then the hook disposes of what
+// the process held. Its completion handler never runs, so it is finished here.
+void Scheduler::apply_crashes() {
+  for (std::size_t i = 0; i < crashes_.size(); ++i) {
+    const int task = crashes_[i];
+    auto& t = tasks_.at(static_cast<std::size_t>(task));
+    if (t.finished) continue;
+    if (t.blocked) --blocked_;
+    t.blocked = false;
+    t.waiting = false;
+    t.parked.reset();
+    io_.restart();
+    io_.poll();
+    finish(task);
+    if (hook_ != nullptr) hook_->on_crashed(task);
+  }
+  crashes_.clear();
+}
+
+// Timed waits: when every unfinished task waits for a lock, a poll interval passes for all of
+// them and they retry. Their handlers count the retries, so this ends.
+bool Scheduler::elapse_waits() {
+  if (!timed_waits_ || blocked_ == 0 || hook_ == nullptr) return false;
+  hook_->on_waits_elapsed();
+  for (auto& t : tasks_) t.blocked = false;
+  blocked_ = 0;
+  return true;
+}
+
 void Scheduler::reset() {
   drop_parked();
+  hook_ = nullptr;
+  timed_waits_ = false;
+  crashes_.clear();
   tasks_.clear();
   result_ = RunResult{};
   current_ = -1;
@@ -135,13 +197,18 @@ struct Scheduler::Steps {
     s.io_.poll();
   }
   bool collect_ready(std::vector<int>& ready) {
+    if (!s.crashes_.empty()) s.apply_crashes();
     if (s.unfinished_ == 0) return false;
     s.after_step();
+    fill(ready);
+    if (ready.empty() && s.elapse_waits()) fill(ready);
+    return true;
+  }
+  void fill(std::vector<int>& ready) const {
     ready.clear();
     for (std::size_t i = 0; i < s.tasks_.size(); ++i) {
       if (s.tasks_[i].parked && !s.tasks_[i].blocked) ready.push_back(static_cast<int>(i));
     }
-    return true;
   }
   void grant(int task) {
     auto& t = s.tasks_.at(static_cast<std::size_t>(task));

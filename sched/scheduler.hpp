@@ -16,6 +16,7 @@
 #include "handlers/seam.hpp"
 #include "model/rng.hpp"
 #include "scenarios/run_end.hpp"
+#include "sched/faults.hpp"
 
 namespace ss::sched {
 
@@ -59,10 +60,13 @@ class ChoiceStrategy final : public Strategy {
 [[nodiscard]] base::Result<std::unique_ptr<Strategy>> make_strategy(const std::string& spec,
                                                                     std::uint64_t seed);
 
-/// A schedule: the task picked at each step.
+/// A schedule: the task picked at each step, and the faults that struck (sched/faults.hpp).
 struct Schedule {
   std::vector<int> picks;
-  /// Run-length text, e.g. "0x3.1x2.0": task 0 three times, task 1 twice, task 0 once.
+  /// In the order they struck.
+  std::vector<Fault> faults;
+  /// Run-length text, e.g. "0x3.1x2.0": task 0 three times, task 1 twice, task 0 once; then
+  /// the faults after a '/', e.g. "0x3.1x2.0/1.4:crash" (nothing when there are none).
   [[nodiscard]] std::string str() const;
   /// Switches away from a task that was still ready (filled by the scheduler).
   int preemptions = 0;
@@ -86,6 +90,22 @@ struct RunResult {
 };
 
 class Scheduler;
+
+/// Lets the explorer inject faults at the tasks' scheduling points. Called by the scheduler
+/// only; none of them may resume or destroy a coroutine itself.
+class PointHook {
+ public:
+  virtual ~PointHook() = default;
+  /// Task `task` parks at its `point`th scheduling point (lock-wait retries are not counted),
+  /// named `what` (valid during the call). Scheduler::crash_later() may be called from here.
+  virtual void on_point(int task, int point, std::string_view what) = 0;
+  /// Task `task` was crashed: its coroutine is gone, its handler is to go the way a dead
+  /// process's does.
+  virtual void on_crashed(int task) = 0;
+  /// Every unfinished task waits for a lock: a poll interval of virtual time passes and they
+  /// retry (with timed waits on).
+  virtual void on_waits_elapsed() = 0;
+};
 
 /// A task's scheduling points, handed to its handler and runner.
 class TaskPoints final : public handlers::IoPoints {
@@ -113,6 +133,20 @@ class Scheduler {
   int add_task();
   /// Marks a task finished (its coroutine returned).
   void finish(int task);
+  /// Faults: `hook` sees every scheduling point (null: none). With `timed_waits`, a run in
+  /// which every unfinished task waits for a lock is not a deadlock at once: a poll interval
+  /// passes (PointHook::on_waits_elapsed) and they retry, until their handlers' wait budgets
+  /// are spent, as real lock waits time out. Without it (the default) such a run is a
+  /// deadlock, as it always was.
+  void set_hook(PointHook* hook, bool timed_waits) {
+    hook_ = hook;
+    timed_waits_ = timed_waits;
+  }
+  /// Kills `task` before the next pick: its coroutine is destroyed where it is parked, it never
+  /// runs again, and the hook's on_crashed() follows.
+  void crash_later(int task) { crashes_.push_back(task); }
+  /// Scheduling points task `task` has reached so far.
+  [[nodiscard]] int points(int task) const;
   /// Parks `task` until the strategy picks it. `blocked`: it waits for another task's progress.
   handlers::Task<void> park(int task, std::string_view what, bool blocked);
 
@@ -140,6 +174,8 @@ class Scheduler {
     /// Parked at a lock wait (still true once another task's progress made it eligible).
     bool waiting = false;
     bool finished = false;
+    /// Scheduling points reached (PointHook numbering).
+    int points = 0;
     /// Where the task waits; points into the parked coroutine's frame, so it is read only while
     /// the task is parked.
     std::string_view what;
@@ -147,6 +183,8 @@ class Scheduler {
   struct Steps;
   void after_step();
   void drop_parked();
+  void apply_crashes();
+  bool elapse_waits();
 
   boost::asio::io_context& io_;
   std::vector<TaskState> tasks_;
@@ -159,6 +197,9 @@ class Scheduler {
   int unfinished_ = 0;
   /// Tasks whose `blocked` flag is set: most steps have none to release.
   int blocked_ = 0;
+  PointHook* hook_ = nullptr;
+  bool timed_waits_ = false;
+  std::vector<int> crashes_;
 };
 
 }  // namespace ss::sched

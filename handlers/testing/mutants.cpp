@@ -426,6 +426,43 @@ class GcFixedLifetime final : public ForwardingHandler {
 using Wrap = std::function<std::unique_ptr<SessionHandler>(std::unique_ptr<SessionHandler>,
                                                            MutantShared&, RequestEnv)>;
 
+/// CodeIgniter4 #8567: when the lock (or the read) fails, read() answers '' instead of false, so
+/// PHP starts an empty session and writes it back over the user's data at the end.
+class ReadEmptyOnFailure final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    Result<std::string> r = co_await inner().read(id);
+    if (!r) co_return std::string();
+    co_return r;
+  }
+};
+
+/// phpredis #1908: a write that fails (the lock was lost, the connection broke) still reports
+/// success, so nobody learns that the session was not saved.
+class WriteFailureSwallowed final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> write(std::string id, std::string data) override {
+    Status s = co_await inner().write(id, data);
+    (void)s;
+    co_return ok_status();
+  }
+};
+
+/// A dead process's lock is never given back: crash() keeps the connection (and the lock it
+/// holds) alive instead of letting it go as the operating system would.
+class LockKeptOnCrash final : public ForwardingHandler {
+ public:
+  LockKeptOnCrash(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
+      : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
+  void crash() override { shared_.leaked.push_back(swap_inner(shared_.base->connect(env_))); }
+
+ private:
+  MutantShared& shared_;
+  RequestEnv env_;
+};
+
 template <class M>
 Wrap wrap() {
   return [](std::unique_ptr<SessionHandler> h, MutantShared& shared, RequestEnv env) {
@@ -448,9 +485,17 @@ struct Entry {
 constexpr auto locks = MutantApplies::serialised;
 constexpr auto overlaps = MutantApplies::last_writer_wins;
 constexpr auto collected = MutantApplies::gc_collected;
+constexpr auto faulty = MutantApplies::under_faults;
 
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> all = {
+      {{"read-empty-on-failure", "read() answers '' when it fails (CodeIgniter4 #8567)", faulty},
+       wrap<ReadEmptyOnFailure>()},
+      {{"write-failure-swallowed", "write() reports success when it failed (phpredis #1908)",
+        faulty},
+       wrap<WriteFailureSwallowed>()},
+      {{"lock-kept-on-crash", "a crashed request's lock is never given back", faulty},
+       wrap<LockKeptOnCrash>()},
       {{"destroy-noop", "destroy() reports success but deletes nothing"}, wrap<DestroyNoop>()},
       {{"validate-always-true", "validateId() says every id exists"}, wrap<ValidateAlwaysTrue>()},
       {{"gc-deletes-fresh", "gc() deletes sessions that have not expired", collected},
@@ -520,6 +565,7 @@ class MutantBackend final : public Backend {
   std::unique_ptr<SessionHandler> connect(RequestEnv env) override {
     return entry_.wrap(base_->connect(env), shared_, env);
   }
+  FaultControl* fault_control() override { return base_->fault_control(); }
 
  private:
   const Entry& entry_;
@@ -545,6 +591,7 @@ bool mutant_applies(const MutantInfo& info, const Guarantees& g) {
     case MutantApplies::last_writer_wins: return g.concurrency == Concurrency::last_writer_wins;
     case MutantApplies::gc_collected: return g.store.expiry != model::Expiry::ttl;
     case MutantApplies::refuses_odd_ids: return g.store.ids == model::IdPolicy::files_charset;
+    case MutantApplies::under_faults: return false;
   }
   return true;
 }

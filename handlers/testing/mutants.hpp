@@ -31,6 +31,9 @@ enum class MutantApplies : std::uint8_t {
   /// Only stores that declare they refuse ids outside the files charset (IdPolicy::files_charset):
   /// keeping such an id is a bug only where the handler promised to refuse it.
   refuses_odd_ids,
+  /// Only when a call fails or a request crashes (`explore --faults`, certify L4): on the
+  /// happy path the bug never shows, so the battery, which injects no faults, cannot judge it.
+  under_faults,
 };
 
 struct MutantInfo {
@@ -68,6 +71,7 @@ class ForwardingHandler : public SessionHandler {
   Task<Status> update_timestamp(std::string id, std::string d) override {
     return inner_->update_timestamp(id, d);
   }
+  void crash() override { inner_->crash(); }
 
  protected:
   SessionHandler& inner() { return *inner_; }

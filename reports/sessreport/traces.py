@@ -12,7 +12,7 @@ import os
 from .errors import ReportError
 
 SCHEMA_VERSION = 1
-KINDS = ("run", "request", "script", "handler", "response")
+KINDS = ("run", "request", "script", "handler", "response", "fault")
 HANDLER_METHODS = ("open", "close", "read", "write", "destroy", "gc", "create_sid",
                    "validateId", "updateTimestamp")
 
@@ -31,6 +31,8 @@ _BY_KIND = {
     "handler": (),
     "response": (("set_cookie", "list"), ("status", "str"), ("id", "str?"),
                  ("session", "str?")),
+    # A fault `explore --faults` injected (docs/trace-format.md, "Schedules and faults").
+    "fault": (("point", "int"), ("at", "str"), ("now", "int")),
 }
 
 _TYPE_NAMES = {"int": "an integer", "str": "a string", "list": "an array", "dict": "an object",

@@ -89,6 +89,10 @@ def event_summary(event):
     if kind == "response":
         cookies = event["set_cookie"]
         return "◀ response · " + ("Set-Cookie: " + ", ".join(cookies) if cookies else "no Set-Cookie")
+    if kind == "fault":
+        seconds = f" {event['args'][0]} s" if event["args"] else ""
+        note = f" ({event['note']})" if isinstance(event.get("note"), str) else ""
+        return f"⚡ {event['name']}{seconds} at {event['at']}{note}"
     res, _ = values.result(event)
     if kind == "handler":
         return f"↳ {values.call(event)} → {res}"

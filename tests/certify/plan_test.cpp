@@ -42,8 +42,8 @@ TEST(Certify, D8_BudgetsOutOfRangeAreInputErrors) {
   p.budgets.block_ms = 0;
   EXPECT_NE(refusal(p).find("--block-ms"), std::string::npos);
   p = plan_for("memory");
-  p.level = 4;
-  EXPECT_NE(refusal(p).find("--level: 4"), std::string::npos);
+  p.level = 5;
+  EXPECT_NE(refusal(p).find("--level: 5"), std::string::npos);
   EXPECT_EQ(refusal(plan_for("memory")), "");
 }
 
@@ -65,7 +65,7 @@ TEST(Certify, D18_MissingScenarioFolderIsInputError) {
   p.scenario_dir = "/nonexistent";
   EXPECT_EQ(refusal(p),
             "--scenarios: /nonexistent/gist is not a directory (want a folder with gist/, lesson/, "
-            "php/ and races/)");
+            "php/, races/ and faults/)");
   // Only what the plan reads must exist: L3 alone needs races/ only.
   p.scenario_dir = ss::test::source_dir() + "/scenarios/races/..";
   p.level = 3;
