@@ -126,6 +126,11 @@ Verb register_certify(CLI::App& app) {
                   "php: handlers, L3: a process slower than this for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)
       ->check(integer_in(certify::block_ms_min, certify::block_ms_max));
+  cmd->add_option("--jobs", p.budgets.jobs,
+                  "php: handlers, L2: PHP workers running generated cases at once (0: one per "
+                  "core)")
+      ->default_val(0)
+      ->check(integer_in(0, certify::jobs_max));
   return {cmd, [o] { return certify_command(*o); }};
 }
 
