@@ -10,6 +10,7 @@
 
 #include "base/printable.hpp"
 #include "handlers/registry.hpp"
+#include "handlers/testing/engine_mutants.hpp"
 #include "scenarios/judge.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/runner.hpp"
@@ -28,9 +29,16 @@ struct Prepared {
 };
 
 std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
-  auto engine = model::parse_engine(o.engine);
-  if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy or zealphp)");
-  p.config.engine = *engine;
+  if (auto mutant = handlers::parse_engine_mutant(o.engine)) {
+    // An engine mutant (handlers/testing): the judge's own self-test, see engine_mutants.hpp.
+    if (!*mutant) return input_error("--engine: " + mutant->error().message);
+    p.config.engine = (*mutant)->base;
+    p.config.engine_factory = (*mutant)->factory;
+  } else {
+    auto engine = model::parse_engine(o.engine);
+    if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy, zealphp or mutant:NAME+ENGINE)");
+    p.config.engine = *engine;
+  }
   p.config.seed = o.seed;
   if (!o.variant.empty()) {
     p.config.variant = model::parse_variant(o.variant);
@@ -85,6 +93,18 @@ bool trace_written(const CommonOptions& o, Prepared& p) {
   if (o.trace_file.empty()) return true;
   p.trace->flush();
   return p.trace->good();
+}
+
+/// `text` line by line, each indented and made printable: a failure spans several lines
+/// (what differed, expected, actual), and escaping its newlines would run them into one.
+std::string indented_lines(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    out += "  " + base::printable(text.substr(0, nl)) + "\n";
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  }
+  return out;
 }
 
 std::string replay_line(const std::string& verb, const CommonOptions& o, const std::string& file) {
@@ -200,8 +220,8 @@ int check_command(const CommonOptions& o) {
       continue;  // the scenario's store goes with its backend
     }
     ++failed;
-    fmt::print("FAIL  {}\n  {}\n  replay: {}\n", base::printable(sc.name),
-               base::printable(found->str()), replay_line("check", o, sc.file));
+    fmt::print("FAIL  {}\n{}  replay: {}\n", base::printable(sc.name),
+               indented_lines(found->str()), replay_line("check", o, sc.file));
     // A failing scenario's directory stays, and says where it is.
     if (const std::string kept = backend->keep(); !kept.empty()) {
       fmt::print("  store kept: {}\n", base::printable(kept));

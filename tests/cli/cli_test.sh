@@ -76,5 +76,18 @@ for line in open(sys.argv[1]):
     assert e["v"] == 1 and e["kind"] in ("run", "request", "script", "handler", "response")
 ' "$scratch/trace.jsonl"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: json trace"; fi
 
+# The judge compares what PHP shows, not only the handler's answers: an engine that misreports
+# session_status(), session_id() or the Set-Cookie line fails `check` (exit 1) and the failure
+# names what differed; the same scenario with the correct engine passes.
+printf 'scenario first-visit\nrequest cookie=none\n  session_start\n  set foo "bar"\n  session_write_close\n' \
+  >"$scratch/first-visit.scn"
+expect 0 'PASS|pass' -- "$bin" check "$scratch/first-visit.scn"
+expect 1 'session_status\(\)' -- "$bin" check "$scratch/first-visit.scn" --engine mutant:status-none+php-8.2
+expect 1 'session_id\(\)' -- "$bin" check "$scratch/first-visit.scn" --engine mutant:id-suffixed+php-8.2
+expect 1 '^    expected: ' -- "$bin" check "$scratch/first-visit.scn" --engine mutant:id-suffixed+php-8.2
+expect 1 'Set-Cookie' -- "$bin" check "$scratch/first-visit.scn" --engine mutant:no-set-cookie+zealphp
+expect 2 "engine mutant 'lies' is unknown" -- "$bin" check "$scratch/first-visit.scn" --engine mutant:lies+php-8.2
+expect 2 "unknown engine 'php-9'" -- "$bin" check "$scratch/first-visit.scn" --engine mutant:status-none+php-9
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -14,13 +14,14 @@
 #include "base/assert.hpp"
 #include "handlers/memory_handler.hpp"
 #include "handlers/run_task.hpp"
+#include "handlers/testing/engine_mutants.hpp"
 #include "scenarios/runner.hpp"
-#include "tests/support/lying_engine.hpp"
 
 namespace ss::scenarios {
 namespace {
 
-using testing_support::Lie;
+using handlers::EngineLie;
+using handlers::lying_engines;
 
 /// A first visit: session_start (PHP makes the id), a write, the Set-Cookie of a new session.
 const char* const first_visit =
@@ -70,7 +71,7 @@ TEST(Judge, PassesTheModelsOwnEngine) {
 TEST(Judge, CatchesAWrongSessionStatus) {
   const Scenario sc = parse(first_visit);
   RunConfig cfg;
-  cfg.engine_factory = testing_support::lying_engines(Lie::status);
+  cfg.engine_factory = lying_engines(EngineLie::status_none);
   const auto f = check(sc, cfg);
   ASSERT_TRUE(f) << "a wrong session_status() passed";
   EXPECT_EQ(f->what, "session_status()") << f->str();
@@ -84,7 +85,7 @@ TEST(Judge, CatchesAWrongSessionStatus) {
 TEST(Judge, CatchesAWrongSessionId) {
   const Scenario sc = parse(first_visit);
   RunConfig cfg;
-  cfg.engine_factory = testing_support::lying_engines(Lie::id);
+  cfg.engine_factory = lying_engines(EngineLie::id_suffixed);
   const auto f = check(sc, cfg);
   ASSERT_TRUE(f) << "a wrong session_id() passed";
   EXPECT_EQ(f->what, "session_id()") << f->str();
@@ -95,7 +96,7 @@ TEST(Judge, CatchesAWrongSessionId) {
 TEST(Judge, CatchesAMissingSetCookie) {
   const Scenario sc = parse(first_visit);
   RunConfig cfg;
-  cfg.engine_factory = testing_support::lying_engines(Lie::set_cookie);
+  cfg.engine_factory = lying_engines(EngineLie::no_set_cookie);
   const auto f = check(sc, cfg);
   ASSERT_TRUE(f) << "a response without its Set-Cookie passed";
   EXPECT_EQ(f->what, "Set-Cookie") << f->str();
@@ -108,7 +109,7 @@ TEST(Judge, DoesNotJudgeSetCookieLinesNobodyObserved) {
   // Real PHP's CLI keeps no headers: a run header that says so excuses an empty Set-Cookie.
   const Scenario sc = parse(first_visit);
   RunConfig cfg;
-  cfg.engine_factory = testing_support::lying_engines(Lie::set_cookie);
+  cfg.engine_factory = lying_engines(EngineLie::no_set_cookie);
   Recorder recorder;
   ASSERT_TRUE(check(sc, cfg, {&recorder}));
   RunHeader head = recorder.events.front().run();
