@@ -3,6 +3,7 @@
 // clock that only moves when told, so expiry is deterministic.
 
 #include <cstdint>
+#include <limits>
 
 namespace ss::handlers {
 
@@ -30,5 +31,18 @@ class ManualClock final : public Clock {
  private:
   std::int64_t now_s_;
 };
+
+/// The modification time before which a session is garbage for gc(max_lifetime_s) at `now_s`.
+/// gc takes any integer PHP passes, so the subtraction saturates instead of overflowing, keeping
+/// PHP's arithmetic: a huge negative lifetime makes every session old enough to collect, a huge
+/// positive one makes every session young.
+[[nodiscard]] inline std::int64_t gc_cutoff_s(std::int64_t now_s, std::int64_t max_lifetime_s) {
+  std::int64_t cutoff_s = 0;
+  if (__builtin_sub_overflow(now_s, max_lifetime_s, &cutoff_s)) {
+    cutoff_s = max_lifetime_s < 0 ? std::numeric_limits<std::int64_t>::max()
+                                  : std::numeric_limits<std::int64_t>::min();
+  }
+  return cutoff_s;
+}
 
 }  // namespace ss::handlers

@@ -305,13 +305,7 @@ Task<Result<std::int64_t>> FilesHandler::gc(std::int64_t max_lifetime_s) {
   DIR* d = ::opendir(dir_.c_str());
   if (d == nullptr) co_return sys_error("cannot list", dir_);
   const std::int64_t now = env_.clock->now_s();
-  // The mtime before which a session is garbage; gc(maxlifetime) takes any integer, so the
-  // subtraction saturates instead of overflowing (a huge negative maxlifetime: nothing is older).
-  std::int64_t cutoff_s = 0;
-  if (__builtin_sub_overflow(now, max_lifetime_s, &cutoff_s)) {
-    cutoff_s = max_lifetime_s < 0 ? std::numeric_limits<std::int64_t>::max()
-                                  : std::numeric_limits<std::int64_t>::min();
-  }
+  const std::int64_t cutoff_s = gc_cutoff_s(now, max_lifetime_s);
   std::int64_t count = 0;
   while (dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;

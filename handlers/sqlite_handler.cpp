@@ -349,12 +349,7 @@ Task<Status> SqliteHandler::destroy(std::string id) {
 }
 
 Task<Result<std::int64_t>> SqliteHandler::gc(std::int64_t max_lifetime_s) {
-  // gc(maxlifetime) takes any integer: the cutoff saturates instead of overflowing.
-  std::int64_t cutoff = 0;
-  if (__builtin_sub_overflow(now_s(), max_lifetime_s, &cutoff)) {
-    cutoff = max_lifetime_s < 0 ? std::numeric_limits<std::int64_t>::max()
-                                : std::numeric_limits<std::int64_t>::min();
-  }
+  const std::int64_t cutoff = gc_cutoff_s(now_s(), max_lifetime_s);
   auto done = co_await exec(
       st_gc, [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, cutoff); }, nullptr);
   if (!done) co_return done.error();

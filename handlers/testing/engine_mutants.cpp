@@ -76,14 +76,15 @@ std::optional<base::Result<EngineMutantSpec>> parse_engine_mutant(std::string_vi
   const std::string engine(rest.substr(plus + 1));
   const auto kind = model::parse_engine(engine);
   if (!kind) {
-    return base::Result<EngineMutantSpec>(base::error(
-        "engine mutant '" + std::string(text) + "': unknown engine '" + engine + "'"));
+    return base::Result<EngineMutantSpec>(
+        base::error("engine mutant '" + std::string(text) + "': unknown engine '" + engine + "'"));
   }
   for (const auto& m : engine_mutant_catalogue()) {
-    if (m.name == name) return base::Result<EngineMutantSpec>(EngineMutantSpec{*kind, lying_engines(m.lie)});
+    if (m.name == name)
+      return base::Result<EngineMutantSpec>(EngineMutantSpec{*kind, lying_engines(m.lie)});
   }
-  return base::Result<EngineMutantSpec>(base::error("engine mutant '" + name +
-                                                    "' is unknown (want " + catalogue_names() + ")"));
+  return base::Result<EngineMutantSpec>(
+      base::error("engine mutant '" + name + "' is unknown (want " + catalogue_names() + ")"));
 }
 
 }  // namespace ss::handlers
