@@ -16,6 +16,7 @@
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
 #include "oracle/scenario_gen.hpp"
+#include "oracle/worker_pool.hpp"
 #include "scenarios/replay.hpp"
 
 namespace ss::certify {
@@ -159,7 +160,63 @@ std::vector<ContractSuite> PhpModuleTarget::contract_suites() const {
   return {{"L2.generated", "storage contract: generated scenarios in real PHP", "php-8.2"}};
 }
 
+oracle::ModuleSetup PhpModuleTarget::lane_store(const oracle::PoolLane& lane) const {
+  return module_.isolated(lane.setup.work_dir, "l2-" + std::to_string(lane.index));
+}
+
 ContractResult PhpModuleTarget::run_contract(const ContractSuite&, const Plan& plan) {
+  if (!worker_) return run_contract_own_processes(plan);
+  if (!pool_) {
+    oracle::OracleSetup setup = setup_;
+    setup.worker = nullptr;
+    setup.work_dir = setup_.work_dir + "/l2";
+    pool_ = std::make_unique<oracle::WorkerPool>(setup, plan.budgets.jobs);
+  }
+  // Faults test PHP's reaction, not the module (real-engine mode skips them): none drawn.
+  const auto draw = [] { return oracle::scn_text(*oracle::gen_scenario({.faults = false})); };
+  const auto judge = [&](const std::string& text,
+                         oracle::PoolLane& lane) -> std::optional<std::string> {
+    auto parsed = scenarios::parse_scenario(text, "generated.scn");
+    if (auto* e = std::get_if<scenarios::ParseError>(&parsed)) return e->str();
+    auto r = oracle::run_real_engine(std::get<scenarios::Scenario>(parsed), module_,
+                                     lane_store(lane), lane.setup, plan.seed, {});
+    if (!r) return "PHP could not run it: " + r.error().message;
+    if (r->failure) return r->failure->str();
+    return std::nullopt;
+  };
+  std::string message;
+  // Shrinking reruns real PHP for every candidate (a hanging one for the whole timeout): it
+  // stops after the budget and keeps the smallest failing case so far.
+  oracle::PooledCheck check;
+  check.shrink_budget = php_shrink_budget;
+  const auto cases = static_cast<std::uint64_t>(plan.budgets.cases);
+  ContractResult out;
+  out.passed = oracle::check_cases_pooled("L2.generated " + module_.uri, cases, plan.seed, *pool_,
+                                          draw, judge, message, &check);
+  // The lanes' sessions are not left in the server (files go with the scratch dir).
+  for (std::size_t i = 0; i < pool_->size(); ++i) {
+    std::string ignored;
+    auto& lane = pool_->lane(i);
+    (void)oracle::reset_module_store(*lane.worker, lane_store(lane),
+                                     {{"save_path", lane_store(lane).save_path}}, {}, 0, ignored);
+  }
+  if (out.passed) {
+    out.cases = cases;
+    out.evidence = std::to_string(cases) + " generated scenarios in real PHP agree with the " +
+                   "reference store and the model";
+  } else {
+    out.evidence = check.failure.empty() ? message : check.failure;
+    if (!check.failing_text.empty()) {
+      out.replay = oracle_replay(save_counterexample(plan, module_.uri, check.failing_text),
+                                 module_.uri, plan.seed);
+    }
+  }
+  return out;
+}
+
+// A user's class runs each request in a PHP process of its own (no persistent worker to pool):
+// its generated cases run one after another, as RapidCheck draws them.
+ContractResult PhpModuleTarget::run_contract_own_processes(const Plan& plan) {
   std::string last_text, last_failure;
   std::optional<std::chrono::steady_clock::time_point> failed_at;
   const auto property = [&] {

@@ -8,6 +8,7 @@
 #include "certify/target.hpp"
 #include "oracle/php_module.hpp"
 #include "oracle/php_oracle.hpp"
+#include "oracle/worker_pool.hpp"
 
 namespace ss::certify {
 
@@ -46,9 +47,18 @@ class PhpModuleTarget : public Target {
   struct OwnProcesses {};
   PhpModuleTarget(oracle::PhpModuleUri module, const std::string& work_dir, OwnProcesses);
 
+ private:
+  /// The module store of one L2 lane (a directory or key prefix of its own).
+  [[nodiscard]] oracle::ModuleSetup lane_store(const oracle::PoolLane& lane) const;
+  /// L2 without the pool, for targets without a persistent worker.
+  ContractResult run_contract_own_processes(const Plan& plan);
+
+ protected:
   oracle::PhpModuleUri module_;
   oracle::OracleSetup setup_;
   std::unique_ptr<oracle::PhpWorker> worker_;
+  /// L2's workers (made on first use): each lane judges generated cases in a store of its own.
+  std::unique_ptr<oracle::WorkerPool> pool_;
   /// The module store every sequential scenario empties before it runs.
   oracle::ModuleSetup store_;
 };

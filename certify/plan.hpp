@@ -22,6 +22,8 @@ inline constexpr std::size_t schedules_max = 1'000'000;
 inline constexpr std::size_t process_schedules_max = 100'000;
 inline constexpr int block_ms_min = 10;
 inline constexpr int block_ms_max = 60'000;
+/// The most PHP workers `--jobs` may start (L2 on php: handlers).
+inline constexpr unsigned jobs_max = 64;
 
 /// How much evidence each level gathers.
 struct Budgets {
@@ -33,6 +35,8 @@ struct Budgets {
   std::size_t process_schedules = 8;
   /// L3, php: handlers: a process slower than this for one step is blocked (a lock).
   int block_ms = 150;
+  /// L2, php: handlers: persistent PHP workers judging generated cases at once (0: one per core).
+  unsigned jobs = 0;
 };
 
 struct Plan {

@@ -192,6 +192,11 @@ Verb register_certify(CLI::App& app) {
   cmd->add_flag("--progress", o->progress,
                 "Progress on stderr (rows, rate, time left) also when it is not a terminal");
   add_shard_option(cmd, o->shard);
+  cmd->add_option("--jobs", p.budgets.jobs,
+                  "php: handlers, L2: PHP workers running generated cases at once (0: one per "
+                  "core)")
+      ->default_val(0)
+      ->check(integer_in(0, certify::jobs_max));
   return {cmd, [o] { return certify_command(*o); }};
 }
 

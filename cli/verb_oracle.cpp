@@ -25,6 +25,7 @@
 #include "oracle/php_oracle.hpp"
 #include "oracle/race_runner.hpp"
 #include "oracle/real_engine.hpp"
+#include "oracle/worker_pool.hpp"
 #include "scenarios/replay.hpp"
 #include "scenarios/trace.hpp"
 #include "sched/scheduler.hpp"
@@ -45,6 +46,7 @@ struct OracleOptions {
   std::string php = "php";
   std::string oracle_dir;
   bool no_worker = false;
+  unsigned jobs = 0;
   int timeout_s = 20;
   std::string handler;
   std::size_t schedules = 10;
@@ -59,6 +61,9 @@ struct OracleOptions {
 
 /// The longest --timeout: an hour per PHP request. 0 is refused: it would mean no bound at all.
 constexpr std::uint64_t timeout_s_max = 3600;
+
+/// The most persistent PHP workers --jobs may start.
+constexpr std::uint64_t jobs_max = 64;
 
 /// Width of one column of the side-by-side view.
 constexpr std::size_t column_width = 58;
@@ -313,22 +318,35 @@ int oracle_command(const OracleOptions& o) {
       (fs::temp_directory_path() / ("sessionspec-oracle-cli-" + std::to_string(::getpid())))
           .string();
   if (!o.handler.empty()) return real_engine_command(o, scs, setup);
-  auto worker = o.no_worker ? nullptr : std::make_unique<oracle::PhpWorker>(setup);
-  setup.worker = worker.get();
   if (o.generated > 0) {
+    auto worker = o.no_worker ? nullptr : std::make_unique<oracle::PhpWorker>(setup);
+    setup.worker = worker.get();
     const int differential_code = differential_command(differential, cfg, setup);
     worker.reset();
     std::error_code ec;
     fs::remove_all(setup.work_dir, ec);
     return differential_code;
   }
-  int code = exit_ok;
+  // Scenarios run on a pool of workers (--jobs) and are reported in order, up to the first
+  // that fails; --no-worker runs them one after another, one PHP process per request.
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  std::vector<std::optional<oracle::OracleResult>> results(scs.size());
+  std::vector<std::string> errors(scs.size());
   ProgressMeter meter("oracle", "scenarios", scs.size(), o.progress);
+  if (!o.no_worker) {
+    oracle::WorkerPool pool(setup, o.jobs);
+    (void)pool.run(scs.size(), [&](std::size_t i, oracle::PoolLane& lane) {
+      results[i] = oracle::compare_with_php(scs[i], cfg, lane.setup, errors[i]);
+      return results[i] && !results[i]->difference;
+    });
+  }
+  int code = exit_ok;
   for (std::size_t i = 0; i < scs.size() && code == exit_ok; ++i) {
     const auto& sc = scs[i];
     meter.label(sc.file);
-    std::string error;
-    auto result = oracle::compare_with_php(sc, cfg, setup, error);
+    std::string& error = errors[i];
+    auto& result = results[i];
+    if (o.no_worker) result = oracle::compare_with_php(sc, cfg, setup, error);
     meter.pause();
     if (!result) {
       code = oracle_input_error(sc.file + ": " + error);
@@ -346,7 +364,6 @@ int oracle_command(const OracleOptions& o) {
     meter.count(i + 1);
   }
   meter.finish();
-  worker.reset();
   std::error_code ec;
   fs::remove_all(setup.work_dir, ec);
   if (code == exit_ok) fmt::print("{} scenario(s): model and PHP agree\n", scs.size());
@@ -373,6 +390,10 @@ Verb register_oracle(CLI::App& app) {
   cmd->add_option("--oracle-dir", o->oracle_dir, "Directory of harness.php (default: found)");
   cmd->add_flag("--no-worker", o->no_worker,
                 "One PHP process per request instead of the persistent worker");
+  cmd->add_option("--jobs", o->jobs,
+                  "Persistent PHP workers running scenarios at once (0: one per core)")
+      ->check(integer_in(0, jobs_max))
+      ->default_val(0);
   cmd->add_option("--timeout", o->timeout_s, "Seconds one PHP request may take (1..3600)")
       ->check(integer_in(1, timeout_s_max))
       ->default_val(20);

@@ -3,6 +3,7 @@
 // 8.2 in a handful of decisions (each marked `legacy_`), not in structure.
 
 #include <string>
+#include <utility>
 
 #include "model/detail/engine_common.hpp"
 
@@ -126,6 +127,12 @@ class PhpEngine final : public Engine {
 
   bool active_ = false;
   bool handler_open_ = false;
+  /// PS(in_save_handler) left set: a handler method threw while no stack frame was active (the
+  /// RSHUTDOWN write), so the fatal error bailed out of the call before PHP could clear it.
+  bool in_save_handler_ = false;
+  /// The RSHUTDOWN flush is running: PHP has no stack frame, and an exception is a fatal error at
+  /// once that bails out of php_session_flush() (the rest of it, its close included, is skipped).
+  bool without_frame_ = false;
   /// The module tracks $_SESSION (php_session_track_init ran and no destroy since): a failed
   /// session_start() empties it.
   bool tracked_ = false;
@@ -166,7 +173,9 @@ Proc<Answer> PhpEngine::call_v(Method m, std::vector<std::string> args,
 }
 
 void PhpEngine::absorb_exception(const Answer& a) {
-  if (a.kind == Answer::Kind::exception) pending_exception_ = a.reason;
+  if (a.kind != Answer::Kind::exception) return;
+  pending_exception_ = a.reason;
+  in_save_handler_ = without_frame_;
 }
 
 // php_error_docref() reaches the user error handler only when no exception is pending (the
@@ -505,6 +514,7 @@ Proc<bool> PhpEngine::save_state(Outcome& out) {
     files_refused_id(out, a, "write");
     ok = bool_result(a, out);
   }
+  if (without_frame_ && pending_exception_) co_return ok;  // bailed out (rshutdown())
   if (!ok && !pending_exception_) {
     // Without the class name (php_session_destroy() forgot it) PHP names the procedural callback.
     const std::string handler = class_known_        ? handler_class(ctx_.variant) + "::" + method
@@ -897,14 +907,25 @@ Proc<bool> PhpEngine::run_shutdown_functions(Outcome& out) {
 
 // PHP_RSHUTDOWN_FUNCTION(session): a session still active is written (register_shutdown=false,
 // or one started by a shutdown function after PHP's write), then a handler left open is closed.
+// An exception there (a handler method that throws, or the TypeError of a non-bool answer) is a
+// fatal error at once, without a stack frame to unwind: PHP bails out of php_session_flush(), whose
+// close is skipped, and php_rshutdown_session_globals() closes the handler afterwards, with the
+// session still active, unless the bail-out left PS(in_save_handler) set (the method itself
+// threw): then the close is refused as a recursive call ("Cannot call session save handler in a
+// recursive manner", after the response). Checked on PHP 8.2.36.
 Proc<bool> PhpEngine::rshutdown() {
   Outcome late;
   function_ = "Unknown";
   if (active_) {
+    without_frame_ = true;
     co_await save_state(late);
-    active_ = false;
+    without_frame_ = false;
+    if (std::exchange(pending_exception_, std::nullopt) && std::exchange(in_save_handler_, false)) {
+      handler_open_ = false;
+    }
   }
   if (handler_open_) co_await close_handler(late);
+  active_ = false;
   pending_exception_.reset();
   co_return true;
 }

@@ -41,6 +41,19 @@ PhpWorker::~PhpWorker() = default;
 
 PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
                                 std::string& message) {
+  // A request that needs a PHP process of its own (worker.php's fresh_process) is sent once more,
+  // to a new worker; a second such answer is a failure.
+  Reply reply = run_once(program, events, message);
+  if (reply == Reply::fresh_process) reply = run_once(program, events, message);
+  if (reply == Reply::fresh_process) {
+    message = "a new PHP worker still asked for a new process: " + message;
+    reply = Reply::failed;
+  }
+  return reply;
+}
+
+PhpWorker::Reply PhpWorker::run_once(const json& program, std::vector<json>& events,
+                                     std::string& message) {
   events.clear();
   if (!child_.running()) {
     if (!child_.start(argv_, {}, message)) return Reply::failed;
@@ -69,7 +82,8 @@ PhpWorker::Reply PhpWorker::run(const json& program, std::vector<json>& events,
     if (status == "done" && j.value("restart", false)) child_.kill();  // it exits by itself
     if (status == "done") return Reply::done;
     if (status == "bad_program") return Reply::bad_program;
-    child_.kill();  // it exits after a fallback anyway
+    child_.kill();  // it exits after a fallback or fresh_process anyway
+    if (status == "fresh_process" && events.empty()) return Reply::fresh_process;
     return Reply::fallback;
   }
   child_.kill();

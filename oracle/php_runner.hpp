@@ -54,7 +54,7 @@ class PhpWorker {
   PhpWorker(const PhpWorker&) = delete;
   PhpWorker& operator=(const PhpWorker&) = delete;
 
-  enum class Reply { done, bad_program, fallback, failed, timeout };
+  enum class Reply { done, bad_program, fallback, failed, timeout, fresh_process };
   /// Runs one request program. `done`: `events` is its trace. `bad_program`: the program was
   /// refused. `fallback`/`failed`: the worker could not run it (it is restarted on the next call);
   /// `timeout`: the request did not finish within timeout_s (it hung; the worker is killed).
@@ -65,6 +65,11 @@ class PhpWorker {
   [[nodiscard]] int starts() const { return starts_; }
 
  private:
+  /// One attempt; `fresh_process` when the worker asked for a new process first (run() then
+  /// sends the request again).
+  Reply run_once(const nlohmann::json& program, std::vector<nlohmann::json>& events,
+                 std::string& message);
+
   std::vector<std::string> argv_;
   int timeout_s_;
   base::ChildProcess child_;

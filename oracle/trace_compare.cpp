@@ -90,6 +90,15 @@ void normalise_event(json& e, IdMap& ids) {
   }
   if (e.contains("result")) rewrite(e["result"]);
   if (e.contains("id")) rewrite(e["id"]);
+  // The SID constant is "NAME=ID" (or ""): its id is compared as an id, by place, length and
+  // alphabet (a generated id differs between the model and PHP).
+  if (kind == "script" && name == "sid" && e.contains("result") && e["result"].is_string()) {
+    const std::string sid = e["result"].get<std::string>();
+    const auto eq = sid.find('=');
+    if (eq != std::string::npos && ids.known(sid.substr(eq + 1))) {
+      e["result"] = sid.substr(0, eq + 1) + ids.placeholder(sid.substr(eq + 1));
+    }
+  }
   // Set-Cookie ids are not learned: PHP's trace has none (the CLI keeps no headers), so an id
   // only a Set-Cookie line names would number the model's ids ahead of PHP's.
   if (e.contains("set_cookie") && e["set_cookie"].is_array()) {

@@ -14,6 +14,9 @@
  *                                                 (a skipped close left a file locked): the worker exits,
  *                                                 as a real PHP process would, and the client starts another
  *        {"worker":"bad_program","message":M}   like harness.php's exit 2 (no trace lines before it)
+ *        {"worker":"fresh_process","message":M} the request needs a PHP process that has not run a session
+ *                                                 yet (it reads SID): no trace lines; the worker exits, and
+ *                                                 the client sends the request again to a new one
  *        {"worker":"fallback","message":M}      the request cannot be reproduced in-process (a fatal
  *                                                 error in a real request); rerun the scenario one
  *                                                 process per request. The worker exits after this.
@@ -140,10 +143,11 @@ function serveRequest(string $line): array
         return ['bad_program', 'message' => 'step mode ("pause") needs harness.php, one process per request'];
     }
     foreach ($program->calls as $call) {
-        if ($call->op === 'sid') {
+        if ($call->op === 'sid' && defined('SID')) {
             // A constant cannot be undefined: once a session started here, SID exists in every later
-            // request of this process, where a new process has none until its session starts.
-            return ['fallback', 'message' => 'SID is defined once per process; this request needs one of its own'];
+            // request of this process, where a new process has none until its session starts. A new
+            // worker runs the request (only `sid` reads SID, so later requests do not mind it).
+            return ['fresh_process', 'message' => 'SID is defined in this process; the request needs a new one'];
         }
     }
     $obLevel = ob_get_level();
@@ -186,7 +190,7 @@ while (($line = fgets(STDIN)) !== false) {
         $status = ['fallback', 'message' => 'reset: ' . $e->getMessage()];
     }
     reply($status);
-    if ($status[0] === 'fallback' || ($status['restart'] ?? false)) {
+    if ($status[0] === 'fallback' || $status[0] === 'fresh_process' || ($status['restart'] ?? false)) {
         exit(0);
     }
 }

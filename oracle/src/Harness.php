@@ -92,6 +92,11 @@ final class Harness
             if (session_status() === PHP_SESSION_ACTIVE) {
                 session_write_close();
             }
+        } catch (\TypeError $e) {
+            // A real RSHUTDOWN has no stack frame: this TypeError (a non-bool answer) bails out of
+            // the write, and PHP then closes the handler left open, which no PHP code can repeat.
+            throw new \LogicException('a TypeError in the RSHUTDOWN write needs a process of its own: '
+                . $e->getMessage());
         } catch (\Throwable) {
         }
         try {
