@@ -161,6 +161,7 @@ void print_difference(const Difference& d, const std::string& dir, std::uint64_t
                                                      seed,
                                                      plan.at("ini").get<std::vector<std::string>>(),
                                                      plan.at("variant").get<std::string>(),
+                                                     {},
                                                      {}}
                                    .str());
 }
