@@ -25,7 +25,10 @@ void array_push(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(array_push)->Name("model/array/push")->RangeMultiplier(4)->Range(1 << 8, 1 << 16)
+BENCHMARK(array_push)
+    ->Name("model/array/push")
+    ->RangeMultiplier(4)
+    ->Range(1 << 8, 1 << 16)
     ->Complexity();
 
 void array_set(benchmark::State& state) {
@@ -39,7 +42,10 @@ void array_set(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(array_set)->Name("model/array/set")->RangeMultiplier(4)->Range(1 << 8, 1 << 16)
+BENCHMARK(array_set)
+    ->Name("model/array/set")
+    ->RangeMultiplier(4)
+    ->Range(1 << 8, 1 << 16)
     ->Complexity();
 
 // n writes, then n reads, on a TTL store whose first half has expired by the reads.
@@ -62,7 +68,10 @@ void store_ttl(benchmark::State& state) {
   }
   state.SetComplexityN(state.range(0));
 }
-BENCHMARK(store_ttl)->Name("model/store/ttl-observe")->RangeMultiplier(4)->Range(1 << 8, 1 << 14)
+BENCHMARK(store_ttl)
+    ->Name("model/store/ttl-observe")
+    ->RangeMultiplier(4)
+    ->Range(1 << 8, 1 << 14)
     ->Complexity();
 
 void parse_expect_calls(benchmark::State& state) {
@@ -76,8 +85,11 @@ void parse_expect_calls(benchmark::State& state) {
   state.SetComplexityN(state.range(0));
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
 }
-BENCHMARK(parse_expect_calls)->Name("scenarios/parse/expect-calls")->RangeMultiplier(8)
-    ->Range(1 << 10, 1 << 19)->Complexity();
+BENCHMARK(parse_expect_calls)
+    ->Name("scenarios/parse/expect-calls")
+    ->RangeMultiplier(8)
+    ->Range(1 << 10, 1 << 19)
+    ->Complexity();
 
 }  // namespace
 }  // namespace ss::bench

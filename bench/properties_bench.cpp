@@ -35,8 +35,8 @@ std::vector<GeneratedCase> corpus(model::EngineKind engine, bool overlap) {
     GeneratedCase c;
     c.config = gen_case(engine)(random.split(), corpus_size).value();
     const GenState initial{engine, overlap, false};
-    c.commands = rc::state::gen::commands(initial, &gen_command)(random.split(), corpus_size)
-                     .value();
+    c.commands =
+        rc::state::gen::commands(initial, &gen_command)(random.split(), corpus_size).value();
     out.push_back(std::move(c));
   }
   return out;
@@ -109,9 +109,11 @@ struct RegisterPerHandler {
       made.value().reset();
       const std::string name = "properties/cases/" + uri.substr(0, uri.find(':'));
       // Wall time: files, SQLite and Redis wait on the kernel and the disk, not on the CPU.
-      benchmark::RegisterBenchmark(name.c_str(), [uri, lww](benchmark::State& state) {
-        run_corpus(state, uri, shared_corpus(lww), true);
-      })->Unit(benchmark::kMillisecond)->UseRealTime();
+      benchmark::RegisterBenchmark(
+          name.c_str(),
+          [uri, lww](benchmark::State& state) { run_corpus(state, uri, shared_corpus(lww), true); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
     }
   }
 };

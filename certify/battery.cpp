@@ -118,7 +118,8 @@ bool Battery::run_scenarios(const std::string& uri, BatteryResult& v) const {
     v.rejected = true;
     v.by = "scenario " + sc.name + where;
     v.detail = failure;
-    v.replay = scenarios::ReplayLine{"check", sc.file, {}, uri, options_.seed, {}, {}, {}, {}}.str();
+    v.replay =
+        scenarios::ReplayLine{"check", sc.file, {}, uri, options_.seed, {}, {}, {}, {}}.str();
     return true;
   }
   return false;

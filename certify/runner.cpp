@@ -6,8 +6,8 @@
 #include <functional>
 #include <set>
 
-#include "certify/replay.hpp"
 #include "certify/level4.hpp"
+#include "certify/replay.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::certify {

@@ -39,19 +39,25 @@ std::optional<int> prepare(const CommonOptions& o, Prepared& p) {
     p.config.engine_factory = (*mutant)->factory;
   } else {
     auto engine = model::parse_engine(o.engine);
-    if (!engine) return input_error("--engine: unknown engine '" + o.engine + "' (want php-8.2, php-legacy, zealphp or mutant:NAME+ENGINE)");
+    if (!engine)
+      return input_error("--engine: unknown engine '" + o.engine +
+                         "' (want php-8.2, php-legacy, zealphp or mutant:NAME+ENGINE)");
     p.config.engine = *engine;
   }
   p.config.seed = o.seed;
   if (!o.variant.empty()) {
     p.config.variant = model::parse_variant(o.variant);
-    if (!p.config.variant) return input_error("--variant: unknown variant '" + o.variant + "' (want full, basic or sessionhandler)");
+    if (!p.config.variant)
+      return input_error("--variant: unknown variant '" + o.variant +
+                         "' (want full, basic or sessionhandler)");
   }
   for (const auto& kv : o.ini) {
     const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) return input_error("--ini: expected KEY=VALUE, got '" + kv + "'");
+    if (eq == std::string::npos || eq == 0)
+      return input_error("--ini: expected KEY=VALUE, got '" + kv + "'");
     model::RunOptions probe;
-    if (auto e = probe.set(kv.substr(0, eq), kv.substr(eq + 1))) return input_error("--ini " + kv + ": " + *e);
+    if (auto e = probe.set(kv.substr(0, eq), kv.substr(eq + 1)))
+      return input_error("--ini " + kv + ": " + *e);
     p.config.ini.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   auto spec = handlers::parse_handler_spec(o.handler);
@@ -146,9 +152,8 @@ int run_command(const RunOptions& o) {
   if (!open_trace(o, p)) return input_error("--trace: cannot write '" + o.trace_file + "'");
   scenarios::TextTraceWriter text(std::cout);
   scenarios::JsonTraceWriter json(std::cout);
-  std::vector<scenarios::Listener*> listeners{o.format == "json"
-                                                  ? static_cast<scenarios::Listener*>(&json)
-                                                  : &text};
+  std::vector<scenarios::Listener*> listeners{
+      o.format == "json" ? static_cast<scenarios::Listener*>(&json) : &text};
   std::unique_ptr<scenarios::JsonTraceWriter> file_writer;
   if (p.trace) {
     file_writer = std::make_unique<scenarios::JsonTraceWriter>(*p.trace);

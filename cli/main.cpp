@@ -26,14 +26,9 @@ int main(int argc, char** argv) {
 
   // Verbs in the order --help lists them.
   const std::vector<ss::cli::Verb> verbs = {
-      ss::cli::register_run(app),
-      ss::cli::register_check(app),
-      ss::cli::register_explore(app),
-      ss::cli::register_oracle(app),
-      ss::cli::register_mutants(app),
-      ss::cli::register_certify(app),
-      ss::cli::register_replay(app),
-      ss::cli::register_merge(app),
+      ss::cli::register_run(app),    ss::cli::register_check(app),   ss::cli::register_explore(app),
+      ss::cli::register_oracle(app), ss::cli::register_mutants(app), ss::cli::register_certify(app),
+      ss::cli::register_replay(app), ss::cli::register_merge(app),
   };
   return ss::cli::dispatch(app, verbs, argc, argv);
 }

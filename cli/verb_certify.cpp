@@ -54,8 +54,8 @@ int certify_command(CertifyOptions& o) {
   const bool json = o.format == "json";
   std::FILE* out = json ? stderr : stdout;
   const bool colour = colour_on(out);
-  fmt::print(out, "seed={} level=L{} cases={} schedules={} handlers={}{}\n", plan.seed,
-             plan.level, plan.budgets.cases, plan.budgets.schedules, plan.handlers.size(),
+  fmt::print(out, "seed={} level=L{} cases={} schedules={} handlers={}{}\n", plan.seed, plan.level,
+             plan.budgets.cases, plan.budgets.schedules, plan.handlers.size(),
              plan.shard.whole() ? "" : " shard=" + plan.shard.str());
   std::fflush(out);
   ProgressMeter meter("certify", "rows", run.row_count(), o.progress);

@@ -14,8 +14,8 @@
 #include "certify/health.hpp"
 #include "cli/budget.hpp"
 #include "cli/commands.hpp"
-#include "cli/output.hpp"
 #include "cli/explore_shard.hpp"
+#include "cli/output.hpp"
 #include "cli/shard_option.hpp"
 #include "cli/verbs.hpp"
 #include "handlers/handler_uri.hpp"
@@ -117,14 +117,16 @@ int explore_command(const ExploreOptions& o);
 Verb register_explore(CLI::App& app) {
   auto o = std::make_shared<ExploreOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "explore", "Explore interleavings of a scenario's concurrent requests; shrink and replay races");
+      "explore",
+      "Explore interleavings of a scenario's concurrent requests; shrink and replay races");
   cmd->add_option("scenario", o->scenario, "A scenario with a `concurrent` block")->required();
   cmd->add_option("--engine", o->engine,
                   "php-8.2 (per-request context), shared-array (one $_SESSION per process), "
                   "zealphp (read-merge-write at close), php-legacy")
       ->default_val("php-8.2");
-  cmd->add_option("--handler", o->handler, "Handler URI (files:DIR gets a fresh subdirectory per "
-                                           "schedule)")
+  cmd->add_option("--handler", o->handler,
+                  "Handler URI (files:DIR gets a fresh subdirectory per "
+                  "schedule)")
       ->default_val("memory");
   cmd->add_option("--strategy", o->strategy, "random, sticky, pct[:D], dfs[:BOUND], portfolio")
       ->default_val("portfolio");
@@ -143,7 +145,8 @@ Verb register_explore(CLI::App& app) {
   cmd->add_flag("--progress", o->progress,
                 "Progress on stderr (counts, rate, time left) also when it is not a terminal");
   cmd->add_option("--ini", o->ini, "Run option KEY=VALUE (repeatable)");
-  cmd->add_option("--variant", o->variant, "Handler capability variant: full, basic, sessionhandler");
+  cmd->add_option("--variant", o->variant,
+                  "Handler capability variant: full, basic, sessionhandler");
   cmd->add_option("--steps-max", o->steps_max, "Step budget of one schedule")
       ->check(integer_in(1, steps_max_max))
       ->default_val(10000);
@@ -164,7 +167,9 @@ Verb register_explore(CLI::App& app) {
 
 namespace {
 
-std::string hash_text(std::uint64_t h) { return fmt::format("{:016x}", h); }
+std::string hash_text(std::uint64_t h) {
+  return fmt::format("{:016x}", h);
+}
 
 /// Writes the trace file (if asked for); false when it could not be written (D11).
 bool write_trace(const ExploreOptions& o, sched::ScheduleRun& run, const sched::Schedule& s) {

@@ -11,7 +11,9 @@ namespace {
 
 void add_common(CLI::App& cmd, CommonOptions& o) {
   cmd.add_option("scenario", o.scenarios, "Scenario files (.scn)")->required();
-  cmd.add_option("--engine", o.engine, "Engine profile: php-8.2, php-legacy or zealphp (or mutant:NAME+ENGINE, a deliberately wrong engine that proves the judge sees it)")
+  cmd.add_option("--engine", o.engine,
+                 "Engine profile: php-8.2, php-legacy or zealphp (or mutant:NAME+ENGINE, a "
+                 "deliberately wrong engine that proves the judge sees it)")
       ->default_val("php-8.2");
   cmd.add_option("--handler", o.handler,
                  "Handler URI: memory, files:DIR, table:NAME, redis://HOST:PORT, sqlite:PATH, "

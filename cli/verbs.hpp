@@ -2,9 +2,8 @@
 // Each verb of `sessionspec` registers itself on the app and returns the action to run when the
 // verb was chosen. One file per verb (cli/verb_*.cpp); main.cpp only lists them.
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace ss::cli {
 

@@ -26,7 +26,9 @@ using model::Answer;
 using model::HandlerCall;
 using model::Method;
 
-void PrintTo(const BackendCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const BackendCase& c, std::ostream* os) {
+  *os << c.label;
+}
 
 std::string case_name(const ::testing::TestParamInfo<BackendCase>& info) {
   return info.param.label;

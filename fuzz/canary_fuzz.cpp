@@ -18,8 +18,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           if (data[4] == 'I') {
             if (data[5] == 'O') {
               if (data[6] == 'N') {
-                std::fprintf(stderr, "canary_fuzz: the planted bug was found (input starts "
-                                     "with SESSION)\n");
+                std::fprintf(stderr,
+                             "canary_fuzz: the planted bug was found (input starts "
+                             "with SESSION)\n");
                 std::abort();
               }
             }

@@ -25,9 +25,9 @@ using ss::model::Serializer;
 using ss::model::Value;
 
 std::string describe(std::string_view input, Serializer f, const std::string& encoded) {
-  return "serializer " + std::string(ss::model::serializer_name(f)) + "\n  input:   " +
-         ss::model::show(Value(std::string(input))) + "\n  encoded: " +
-         ss::model::show(Value(encoded));
+  return "serializer " + std::string(ss::model::serializer_name(f)) +
+         "\n  input:   " + ss::model::show(Value(std::string(input))) +
+         "\n  encoded: " + ss::model::show(Value(encoded));
 }
 
 void check_session_round_trip(std::string_view input, Serializer f) {
@@ -50,9 +50,9 @@ void check_session_round_trip(std::string_view input, Serializer f) {
   const auto again = ss::model::decode_session(first.bytes, f);
   const auto* array2 = std::get_if<Array>(&again);
   FUZZ_CHECK(array2 != nullptr, describe(input, f, first.bytes));
-  FUZZ_CHECK(*array2 == *array, describe(input, f, first.bytes) + "\n  decoded: " +
-                                    ss::model::show(Value(*array)) + "\n  re-decoded: " +
-                                    ss::model::show(Value(*array2)));
+  FUZZ_CHECK(*array2 == *array, describe(input, f, first.bytes) +
+                                    "\n  decoded: " + ss::model::show(Value(*array)) +
+                                    "\n  re-decoded: " + ss::model::show(Value(*array2)));
   const ss::model::EncodeResult second = ss::model::encode_session(*array2, f);
   FUZZ_CHECK(second.bytes == first.bytes, describe(input, f, first.bytes) + "\n  second:  " +
                                               ss::model::show(Value(second.bytes)));
@@ -70,9 +70,8 @@ void check_unserialize_round_trip(std::string_view input) {
   const std::string text = ss::model::serialize(*got);
   const auto back = ss::model::unserialize(text);
   const auto* v2 = std::get_if<Value>(&back);
-  FUZZ_CHECK(v2 != nullptr && *v2 == *got,
-             "unserialize(serialize(v)) != v\n  input: " + shown + "\n  serialized: " +
-                 ss::model::show(Value(text)));
+  FUZZ_CHECK(v2 != nullptr && *v2 == *got, "unserialize(serialize(v)) != v\n  input: " + shown +
+                                               "\n  serialized: " + ss::model::show(Value(text)));
   FUZZ_CHECK(ss::model::serialize(*v2) == text, "serialize is not a fixed point on " + text);
 }
 

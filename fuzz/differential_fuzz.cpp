@@ -94,12 +94,21 @@ Literal literal(const std::string& text) {
 
 /// Values for set/push: scalars, awkward strings, nested arrays, extremes.
 const std::vector<Literal>& values() {
-  static const std::vector<Literal> pool = {
-      literal("1"), literal("\"bar\""), literal("\"x|y\""), literal("\"caf\\u00e9\""),
-      literal("\"nul\\u0000byte\""), literal("1.5"), literal("-0.0"), literal("true"),
-      literal("null"), literal("[1,2]"), literal("{\"k\":{\"n\":[true,\"v\"]}}"),
-      literal("\"" + std::string(100, 'p') + "\""), literal("9223372036854775807"),
-      literal("1e300"), literal("{\"9223372036854775807\":1}")};
+  static const std::vector<Literal> pool = {literal("1"),
+                                            literal("\"bar\""),
+                                            literal("\"x|y\""),
+                                            literal("\"caf\\u00e9\""),
+                                            literal("\"nul\\u0000byte\""),
+                                            literal("1.5"),
+                                            literal("-0.0"),
+                                            literal("true"),
+                                            literal("null"),
+                                            literal("[1,2]"),
+                                            literal("{\"k\":{\"n\":[true,\"v\"]}}"),
+                                            literal("\"" + std::string(100, 'p') + "\""),
+                                            literal("9223372036854775807"),
+                                            literal("1e300"),
+                                            literal("{\"9223372036854775807\":1}")};
   return pool;
 }
 
@@ -107,25 +116,38 @@ const std::vector<Literal>& values() {
 /// than php_binary's 127-byte name limit.
 const std::array<ss::model::Key, 8>& keys() {
   static const std::array<ss::model::Key, 8> pool = {
-      std::string("a"), std::string("b"), std::string("count"), std::int64_t{0}, std::int64_t{7},
-      std::string("x|y"), std::string(""), std::string(130, 'k')};
+      std::string("a"), std::string("b"),   std::string("count"), std::int64_t{0},
+      std::int64_t{7},  std::string("x|y"), std::string(""),      std::string(130, 'k')};
   return pool;
 }
 
 /// Ids for session_id(x) and cookies: valid, stored, and malformed ones.
 const std::array<std::string, 13>& ids() {
-  static const std::array<std::string, 13> pool = {
-      "abc", "fuzz-id,1", "0123456789abcdefghijklmnop", std::string(256, 'a'), "fuzzstored1",
-      "fuzzstored2", "fuzzold", "", "../../etc/passwd", "a/b", "sp ace", std::string(257, 'a'),
-      std::string("nul\0id", 6)};
+  static const std::array<std::string, 13> pool = {"abc",
+                                                   "fuzz-id,1",
+                                                   "0123456789abcdefghijklmnop",
+                                                   std::string(256, 'a'),
+                                                   "fuzzstored1",
+                                                   "fuzzstored2",
+                                                   "fuzzold",
+                                                   "",
+                                                   "../../etc/passwd",
+                                                   "a/b",
+                                                   "sp ace",
+                                                   std::string(257, 'a'),
+                                                   std::string("nul\0id", 6)};
   return pool;
 }
 
 /// session_start() option sets.
 const std::array<std::map<std::string, std::string>, 6>& start_options() {
-  static const std::array<std::map<std::string, std::string>, 6> pool = {{
-      {}, {{"read_and_close", "1"}}, {{"lazy_write", "0"}}, {{"use_strict_mode", "1"}},
-      {{"serialize_handler", "php_serialize"}}, {{"gc_maxlifetime", "1"}}}};
+  static const std::array<std::map<std::string, std::string>, 6> pool = {
+      {{},
+       {{"read_and_close", "1"}},
+       {{"lazy_write", "0"}},
+       {{"use_strict_mode", "1"}},
+       {{"serialize_handler", "php_serialize"}},
+       {{"gc_maxlifetime", "1"}}}};
   return pool;
 }
 
@@ -153,8 +175,25 @@ namespace {
 
 /// The operations an opcode byte selects (mod ops_count).
 enum class Kind : std::uint8_t {
-  start, set, unset, incr, push, get, write_close, commit, regenerate, reset, id, destroy, abort,
-  gc, create_id, advance, new_request, session_unset, status,
+  start,
+  set,
+  unset,
+  incr,
+  push,
+  get,
+  write_close,
+  commit,
+  regenerate,
+  reset,
+  id,
+  destroy,
+  abort,
+  gc,
+  create_id,
+  advance,
+  new_request,
+  session_unset,
+  status,
 };
 constexpr std::uint8_t ops_count = static_cast<std::uint8_t>(Kind::status) + 1;
 
@@ -180,7 +219,8 @@ Scenario decode_header(ByteReader& in) {
       ss::model::Variant::full, ss::model::Variant::basic, ss::model::Variant::sessionhandler};
   sc.variant = variants[(flags >> 4 & 3) % 3];
   static const std::array<std::string, 3> valid_data = {"a|i:1;", "a:1:{s:1:\"a\";i:1;}",
-                                                        std::string("\x01" "ai:1;")};
+                                                        std::string("\x01"
+                                                                    "ai:1;")};
   if (seeds & 1) sc.store.push_back({"fuzzstored1", valid_data[ser], 0});
   if (seeds & 2) sc.store.push_back({"fuzzstored2", "garbage|x", 0});
   if (seeds & 4) sc.store.push_back({"fuzzold", valid_data[ser], 100000});
@@ -329,8 +369,8 @@ class Scratch {
     // SQLite and the table's write-through files sync, and a sync on a real disk costs
     // milliseconds per call, which would make the target I/O-bound.
     std::error_code ec;
-    const bool shm = std::filesystem::is_directory("/dev/shm", ec) &&
-                     ::access("/dev/shm", W_OK | X_OK) == 0;
+    const bool shm =
+        std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK | X_OK) == 0;
     const std::filesystem::path base = shm ? "/dev/shm" : std::filesystem::temp_directory_path();
     std::string pattern = (base / "ss-fuzz-differential").string() + "-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {

@@ -22,7 +22,7 @@ namespace ss::fuzz {
 
 /// FUZZ_CHECK(cond, detail): aborts with the condition's text when `cond` is false. `detail` is a
 /// std::string expression evaluated only on failure.
-#define FUZZ_CHECK(cond, detail)                                    \
-  do {                                                              \
+#define FUZZ_CHECK(cond, detail)                                            \
+  do {                                                                      \
     if (!(cond)) ::ss::fuzz::violated(#cond, __FILE__, __LINE__, (detail)); \
   } while (false)

@@ -33,7 +33,9 @@ bool reference_valid(const std::string& id) {
   return true;
 }
 
-std::string shown(const std::string& id) { return "id: " + ss::model::show(ss::model::Value(id)); }
+std::string shown(const std::string& id) {
+  return "id: " + ss::model::show(ss::model::Value(id));
+}
 
 void check_path(const std::string& dir, const std::string& id, bool valid) {
   const auto path = ss::handlers::session_file_path(dir, id);

@@ -16,11 +16,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "fuzz/fuzz_check.hpp"
 #include "oracle/php_oracle.hpp"

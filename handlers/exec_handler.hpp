@@ -13,11 +13,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "handlers/handler_uri.hpp"
 #include "handlers/seam.hpp"

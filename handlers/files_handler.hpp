@@ -32,7 +32,8 @@ class FilesBackend final : public Backend {
 
  private:
   FilesBackend(std::string dir, std::uint64_t seed, Clock& clock)
-      : dir_(std::move(dir)), rng_(std::make_shared<model::Rng>(model::Rng::for_handler_ids(seed))) {
+      : dir_(std::move(dir)),
+        rng_(std::make_shared<model::Rng>(model::Rng::for_handler_ids(seed))) {
     (void)clock;
   }
   std::string dir_;
@@ -44,8 +45,8 @@ inline constexpr std::size_t files_id_bytes_max = 250;
 /// The largest session read or written (Guarantees::payload_bytes_max).
 inline constexpr std::size_t files_payload_bytes_max = payload_bytes_max_default;
 
-/// The path of a session's file; nullopt when the id is malformed or too long (so no path is ever built
-/// from a hostile id).
+/// The path of a session's file; nullopt when the id is malformed or too long (so no path is ever
+/// built from a hostile id).
 [[nodiscard]] std::optional<std::string> session_file_path(const std::string& dir,
                                                            const std::string& id);
 

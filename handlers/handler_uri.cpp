@@ -4,7 +4,8 @@ namespace ss::handlers {
 
 namespace {
 
-bool parse_query(const std::string& q, std::map<std::string, std::string>& out, std::string& error) {
+bool parse_query(const std::string& q, std::map<std::string, std::string>& out,
+                 std::string& error) {
   std::size_t pos = 0;
   while (pos <= q.size()) {
     std::size_t amp = q.find('&', pos);

@@ -1,10 +1,9 @@
 #include "handlers/seam.hpp"
 
-#include <chrono>
-
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 
 namespace ss::handlers {
 
@@ -68,7 +67,9 @@ std::string FaultBehaviour::str() const {
   return out;
 }
 
-Task<void> IoPoints::point(std::string_view) { co_return; }
+Task<void> IoPoints::point(std::string_view) {
+  co_return;
+}
 
 // Outside the explorer the only other lock holder is another process, so wait in real time.
 Task<bool> IoPoints::blocked(std::string_view, int attempt) {

@@ -13,8 +13,6 @@
 #include <utility>
 #include <variant>
 
-#include <boost/asio/awaitable.hpp>
-
 #include "base/printable.hpp"
 #include "base/result.hpp"
 #include "handlers/clock.hpp"
@@ -53,7 +51,9 @@ using Result = base::Result<T, HandlerError>;
 
 /// Result of an operation with no value.
 using Status = Result<std::monostate>;
-inline Status ok_status() { return Status(std::monostate{}); }
+inline Status ok_status() {
+  return Status(std::monostate{});
+}
 inline HandlerError fail(ErrorCode code, std::string reason) {
   return HandlerError{code, std::move(reason)};
 }

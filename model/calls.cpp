@@ -9,12 +9,14 @@ namespace ss::model {
 namespace {
 
 constexpr std::array<std::string_view, 9> method_names = {
-    "open", "close", "read", "write", "destroy", "gc", "create_sid", "validateId", "updateTimestamp"};
-
+    "open", "close",      "read",       "write",          "destroy",
+    "gc",   "create_sid", "validateId", "updateTimestamp"};
 
 }  // namespace
 
-std::string_view method_name(Method m) { return method_names[static_cast<std::size_t>(m)]; }
+std::string_view method_name(Method m) {
+  return method_names[static_cast<std::size_t>(m)];
+}
 
 std::optional<Method> parse_method(std::string_view name) {
   for (std::size_t i = 0; i < method_names.size(); ++i) {

@@ -61,12 +61,9 @@ std::optional<Serializer> parse_serializer(std::string_view name) {
 
 std::string_view serializer_name(Serializer s) {
   switch (s) {
-    case Serializer::php:
-      return "php";
-    case Serializer::php_serialize:
-      return "php_serialize";
-    case Serializer::php_binary:
-      return "php_binary";
+    case Serializer::php: return "php";
+    case Serializer::php_serialize: return "php_serialize";
+    case Serializer::php_binary: return "php_binary";
   }
   return "php";
 }
@@ -262,7 +259,9 @@ struct ParsedInt {
   std::size_t end = 0;
 };
 
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_digit(unsigned char c) {
+  return c >= '0' && c <= '9';
+}
 
 int hex_value(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -277,8 +276,8 @@ bool valid_class_name(std::string_view name) {
   if (name.empty() || name.front() == '\\') return false;
   for (char ch : name) {
     const auto c = static_cast<unsigned char>(ch);
-    const bool ok = is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                    c == '_' || c == '\\' || c >= 0x80;
+    const bool ok = is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+                    c == '\\' || c >= 0x80;
     if (!ok) return false;
   }
   return true;
@@ -442,9 +441,9 @@ ParsedInt Parser::parse_iv2(std::size_t i) const {
   for (; is_digit(at(i)); ++i) result = result * 10 + (at(i) - '0');
   constexpr auto long_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (i - first > 19 || result > long_max + (neg ? 1 : 0)) {
-    return {neg ? std::numeric_limits<std::int64_t>::min()
-                : std::numeric_limits<std::int64_t>::max(),
-            i};
+    return {
+        neg ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max(),
+        i};
   }
   // Two's-complement conversion is well defined in C++20, and -result fits after the check.
   return {neg ? static_cast<std::int64_t>(0 - result) : static_cast<std::int64_t>(result), i};
@@ -481,23 +480,17 @@ bool Parser::parse(Value& out, Slot slot) {
       out = Value(at(start + 2) == '1');
       pos_ = start + 4;
       return true;
-    case 'i':
-      return parse_int(out, start);
-    case 'd':
-      return parse_double(out, start);
-    case 's':
-      return parse_string(out, start, false);
-    case 'S':
-      return parse_string(out, start, true);
-    case 'a':
-      return parse_array(out, start, slot);
+    case 'i': return parse_int(out, start);
+    case 'd': return parse_double(out, start);
+    case 's': return parse_string(out, start, false);
+    case 'S': return parse_string(out, start, true);
+    case 'a': return parse_array(out, start, slot);
     case 'O': return parse_object(out, start, slot);
     case 'R':
     case 'r': return parse_reference(out, start, slot, self);
     case 'C':
     case 'E': return parse_unsupported(start);
-    default:
-      break;
+    default: break;
   }
   return fail(start, "malformed value");
 }
@@ -772,8 +765,8 @@ std::optional<DecodeError> references_survive(const Array& session, Serializer f
   checking = false;
   const auto* array = std::get_if<Array>(&again);
   if (array != nullptr && *array == session) return std::nullopt;
-  return DecodeError{
-      0, "a reference (R:/r:) into a value a repeated name replaced is not supported"};
+  return DecodeError{0,
+                     "a reference (R:/r:) into a value a repeated name replaced is not supported"};
 }
 
 /// PS_SERIALIZER_DECODE_FUNC(php): "name|value" repeated. Names are taken verbatim as string
@@ -897,12 +890,9 @@ EncodeResult encode_session(const Array& session, Serializer format) {
 
 std::variant<Value, DecodeError> decode_session_value(std::string_view bytes, Serializer format) {
   switch (format) {
-    case Serializer::php:
-      return decode_php(bytes);
-    case Serializer::php_binary:
-      return decode_php_binary(bytes);
-    case Serializer::php_serialize:
-      return decode_php_serialize(bytes);
+    case Serializer::php: return decode_php(bytes);
+    case Serializer::php_binary: return decode_php_binary(bytes);
+    case Serializer::php_serialize: return decode_php_serialize(bytes);
   }
   return DecodeError{0, "unknown serializer"};
 }

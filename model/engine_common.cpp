@@ -247,7 +247,14 @@ bool cookie_id_acceptable(std::string_view id) {
   if (id.empty()) return false;
   for (char c : id) {
     switch (c) {
-      case '\r': case '\n': case '\t': case ' ': case '<': case '>': case '\'': case '"':
+      case '\r':
+      case '\n':
+      case '\t':
+      case ' ':
+      case '<':
+      case '>':
+      case '\'':
+      case '"':
       case '\\': return false;
       default: break;
     }
@@ -270,7 +277,8 @@ bool gc_hits(Rng& rng, const RunOptions& opts) {
   // half of them negative, so gc runs about every other time. Not comparable with PHP's draw.
   if (opts.gc_divisor <= 0) return static_cast<std::int64_t>(rng.next()) < opts.gc_probability;
   // PHP draws php_mt_rand_range(0, divisor - 1) < probability; the draw itself is what matters.
-  const auto draw = static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(opts.gc_divisor)));
+  const auto draw =
+      static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(opts.gc_divisor)));
   return draw < opts.gc_probability;
 }
 

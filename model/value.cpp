@@ -198,11 +198,17 @@ bool Array::push(Value value) {
   return true;
 }
 
-bool Array::empty() const { return items.empty(); }
+bool Array::empty() const {
+  return items.empty();
+}
 
-std::size_t Array::size() const { return items.size(); }
+std::size_t Array::size() const {
+  return items.size();
+}
 
-bool operator==(const Array& a, const Array& b) { return a.items == b.items; }
+bool operator==(const Array& a, const Array& b) {
+  return a.items == b.items;
+}
 
 bool operator==(const Object& a, const Object& b) {
   return a.class_name == b.class_name && a.props == b.props;

@@ -25,8 +25,8 @@ std::string id_alphabet(const std::string& id) {
 std::string IdMap::placeholder(const std::string& id) {
   auto [it, inserted] = to_placeholder_.try_emplace(id, "");
   if (inserted) {
-    it->second = "<id" + std::to_string(to_placeholder_.size()) + ":" +
-                 std::to_string(id.size()) + ":" + id_alphabet(id) + ">";
+    it->second = "<id" + std::to_string(to_placeholder_.size()) + ":" + std::to_string(id.size()) +
+                 ":" + id_alphabet(id) + ">";
     to_id_[it->second] = id;
   }
   return it->second;

@@ -40,12 +40,17 @@ const std::vector<Key>& keys() {
 /// Values that find encoding bugs: the `php` format's '|' separator, a NUL byte, UTF-8, and a
 /// string long enough to cross small payload limits.
 const std::vector<Value>& values() {
-  static const std::vector<Value> all = {
-      Value{std::int64_t{1}},       Value{std::string("x")},     Value{std::string()},
-      Value{std::string("a|b")},    Value{std::string("n\0l", 3)},
-      Value{std::string("\xc3\xa9t\xc3\xa9")},                    Value{true},
-      Value{},                      Value{1.5},                  Value{std::string(200, 'L')},
-      Value{std::int64_t{-7}}};
+  static const std::vector<Value> all = {Value{std::int64_t{1}},
+                                         Value{std::string("x")},
+                                         Value{std::string()},
+                                         Value{std::string("a|b")},
+                                         Value{std::string("n\0l", 3)},
+                                         Value{std::string("\xc3\xa9t\xc3\xa9")},
+                                         Value{true},
+                                         Value{},
+                                         Value{1.5},
+                                         Value{std::string(200, 'L')},
+                                         Value{std::int64_t{-7}}};
   return all;
 }
 
@@ -148,9 +153,13 @@ class Probe final : public Command {
   void show(std::ostream& os) const override { os << "another process reads this session"; }
 };
 
-CommandPtr step(ScriptCall c) { return std::make_shared<const ScriptStep>(std::move(c)); }
+CommandPtr step(ScriptCall c) {
+  return std::make_shared<const ScriptStep>(std::move(c));
+}
 
-rc::Gen<CommandPtr> just(Op op) { return rc::gen::just(step(make(op))); }
+rc::Gen<CommandPtr> just(Op op) {
+  return rc::gen::just(step(make(op)));
+}
 
 rc::Gen<ScriptCall> gen_keyed(Op op, bool with_value) {
   return rc::gen::apply(
@@ -170,9 +179,14 @@ rc::Gen<CommandPtr> gen_data(Op op, bool with_value) {
 rc::Gen<CommandPtr> gen_start() {
   using Options = std::map<std::string, std::string>;
   // Plain starts first, so that shrinking drops options.
-  static const std::vector<Options> all = {
-      {}, {}, {}, {{"read_and_close", "1"}}, {{"lazy_write", "0"}}, {{"lazy_write", "1"}},
-      {{"use_strict_mode", "1"}}, {{"serialize_handler", "php_serialize"}}};
+  static const std::vector<Options> all = {{},
+                                           {},
+                                           {},
+                                           {{"read_and_close", "1"}},
+                                           {{"lazy_write", "0"}},
+                                           {{"lazy_write", "1"}},
+                                           {{"use_strict_mode", "1"}},
+                                           {{"serialize_handler", "php_serialize"}}};
   return rc::gen::map(rc::gen::elementOf(all), [](const Options& o) {
     ScriptCall c = make(Op::session_start);
     c.options = o;

@@ -9,11 +9,11 @@
 // cheap prediction that steers generation and survives shrinking; every command is valid in
 // every real state (PHP answers misuse with warnings, which the engines model).
 
-#include <memory>
-#include <vector>
-
 #include <rapidcheck.h>
 #include <rapidcheck/state.h>
+
+#include <memory>
+#include <vector>
 
 #include "properties/harness.hpp"
 

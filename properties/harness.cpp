@@ -324,8 +324,8 @@ std::string Harness::where_label() const {
 
 void Harness::fail(std::string what, std::string expected, std::string actual) {
   if (failure_) return;
-  std::string out = where_label() + ": " + what + "\n  expected: " + expected +
-                    "\n  actual:   " + actual;
+  std::string out =
+      where_label() + ": " + what + "\n  expected: " + expected + "\n  actual:   " + actual;
   if (!log_.empty()) out += "\n  handler calls of this step:";
   for (std::size_t i = 0; i < log_.size() && i < failure_calls_shown_max; ++i) {
     const auto& [c, a, now] = log_[i];

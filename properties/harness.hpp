@@ -122,8 +122,16 @@ class Harness {
   /// Where the case is, for failure messages; formatted only when something fails.
   struct Where {
     enum class Kind : std::uint8_t {
-      first_start, script, end, start, overlap_start, overlap_script, overlap_end, probe,
-      last_end, audit
+      first_start,
+      script,
+      end,
+      start,
+      overlap_start,
+      overlap_script,
+      overlap_end,
+      probe,
+      last_end,
+      audit
     };
     Kind kind = Kind::first_start;
     int step = 0;

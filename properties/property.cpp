@@ -94,7 +94,9 @@ rc::Gen<CaseConfig> gen_case(model::EngineKind engine) {
       rc::gen::inRange<std::uint64_t>(1, 1u << 20));
 }
 
-void showValue(const CaseConfig& cfg, std::ostream& os) { os << describe(cfg); }
+void showValue(const CaseConfig& cfg, std::ostream& os) {
+  os << describe(cfg);
+}
 
 namespace {
 
@@ -166,8 +168,8 @@ PropertyResult run_property(const PropertySpec& spec, const RunParams& params) {
   }
   ShrinkCounter listener;
   auto last_trace = spec.trace ? std::make_shared<std::string>() : nullptr;
-  const auto result = rc::detail::checkTestable(make_property(spec, last_trace), metadata, tp,
-                                                listener, replay);
+  const auto result =
+      rc::detail::checkTestable(make_property(spec, last_trace), metadata, tp, listener, replay);
   if (last_trace) *spec.trace << *last_trace;
   PropertyResult out;
   out.shrinks = listener.shrinks;
@@ -198,8 +200,8 @@ std::string format_failure(const PropertySpec& spec, const RunParams& params,
   const std::string how =
       params.reproduce.empty() ? "seed=" + std::to_string(params.seed) : std::string("replayed");
   std::string out = "property " + property_id(spec) + " " + how + ": falsified after " +
-                    std::to_string(r.cases) + " passing case(s) and " +
-                    std::to_string(r.shrinks) + " shrink(s)\n";
+                    std::to_string(r.cases) + " passing case(s) and " + std::to_string(r.shrinks) +
+                    " shrink(s)\n";
   out += r.description + "\n";
   out += "counterexample:\n" + r.counterexample;
   out += "replay: " + replay_command(r.reproduce) + "\n";

@@ -270,8 +270,10 @@ bool Parser::header(const std::string& word, std::string rest) {
   if (word == "variant") {
     auto v = model::parse_variant(trim(rest));
     if (!v) {
-      return error("expected variant full, basic, sessionhandler, no-create-sid or no-timestamp, "
-                   "got '" + trim(rest) + "'");
+      return error(
+          "expected variant full, basic, sessionhandler, no-create-sid or no-timestamp, "
+          "got '" +
+          trim(rest) + "'");
     }
     sc_.variant = *v;
     return true;
@@ -399,7 +401,8 @@ bool Parser::call(const std::string& word, std::string rest, model::ScriptCall& 
       break;
     case Op::session_regenerate_id: {
       const std::string t = trim(rest);
-      if (t != "" && t != "true" && t != "false") return error("expected true or false, got '" + t + "'");
+      if (t != "" && t != "true" && t != "false")
+        return error("expected true or false, got '" + t + "'");
       st.call.flag = t == "true";
       break;
     }
@@ -444,9 +447,7 @@ bool Parser::call(const std::string& word, std::string rest, model::ScriptCall& 
     case Op::get:
       if (!key(rest, st.call.key)) return false;
       break;
-    case Op::advance:
-      try {
-        st.call.seconds = std::stoll(trim(rest));
+    case Op::advance: try { st.call.seconds = std::stoll(trim(rest));
       } catch (...) {
         return error("expected seconds after 'advance', got '" + trim(rest) + "'");
       }

@@ -116,7 +116,9 @@ Answer value_answer(const handlers::Result<T>& r) {
   }
 }
 
-std::string arg(const HandlerCall& c, std::size_t i) { return i < c.args.size() ? c.args[i] : ""; }
+std::string arg(const HandlerCall& c, std::size_t i) {
+  return i < c.args.size() ? c.args[i] : "";
+}
 
 /// How many arguments each method takes (model::HandlerCall).
 std::size_t arity(Method m) {

@@ -15,7 +15,15 @@ namespace ss::scenarios {
 
 /// One `expect` line; it refers to the script call above it.
 struct Expectation {
-  enum class Kind : std::uint8_t { calls, result, session, status, diagnostic, no_diagnostic, cookies };
+  enum class Kind : std::uint8_t {
+    calls,
+    result,
+    session,
+    status,
+    diagnostic,
+    no_diagnostic,
+    cookies
+  };
   Kind kind = Kind::calls;
   std::vector<std::string> calls;
   model::Value value;

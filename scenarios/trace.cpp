@@ -79,7 +79,8 @@ void add_state(json& j, const SessionState& state, const model::Outcome& outcome
   }
   json diags = json::array();
   for (const auto& d : outcome.diagnostics) {
-    diags.push_back({{"level", model::level_name(d.level)}, {"message", bytes_json(d.message, bin)}});
+    diags.push_back(
+        {{"level", model::level_name(d.level)}, {"message", bytes_json(d.message, bin)}});
   }
   j["diagnostics"] = diags;
 }
@@ -190,7 +191,9 @@ void JsonTraceWriter::on_event(const Event& e) {
 
 namespace {
 
-std::string php_key(const model::Key& k) { return "$_SESSION[" + model::show(k) + "]"; }
+std::string php_key(const model::Key& k) {
+  return "$_SESSION[" + model::show(k) + "]";
+}
 
 /// Renders an echo of a value the way a script printing it would show it.
 std::string echo_text(const model::Value& v) {
@@ -228,8 +231,8 @@ void TextTraceWriter::on_event(const Event& e) {
     case EventKind::run: {
       const RunHeader& h = e.run();
       out_ << "== " << printable(scenario_name(h)) << "  [engine " << printable(h.engine_label)
-           << ", handler " << printable(h.handler) << ", variant "
-           << model::variant_name(h.variant) << "]\n";
+           << ", handler " << printable(h.handler) << ", variant " << model::variant_name(h.variant)
+           << "]\n";
       break;
     }
     case EventKind::request:

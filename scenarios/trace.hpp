@@ -1,10 +1,9 @@
 #pragma once
 // Trace writers: JSON lines (docs/trace-format.md, version 1) and the gist's two-column text view.
 
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "scenarios/events.hpp"
 

@@ -16,8 +16,7 @@ namespace ss::certify {
 namespace {
 
 /// Certifies `uri` (shown as `name`) on the rows `only` selects, with small budgets.
-Certificate certify_rows(const std::string& uri, const std::string& name,
-                         const std::string& only) {
+Certificate certify_rows(const std::string& uri, const std::string& name, const std::string& only) {
   handlers::register_mutants();
   Plan plan;
   plan.handlers = {uri};

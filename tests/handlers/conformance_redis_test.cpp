@@ -15,7 +15,9 @@ int redis_port() {
   return p != nullptr ? std::atoi(p) : 0;
 }
 
-std::string server() { return "redis://127.0.0.1:" + std::to_string(redis_port()); }
+std::string server() {
+  return "redis://127.0.0.1:" + std::to_string(redis_port());
+}
 
 BackendCase redis_case(const std::string& mode) {
   BackendCase c = isolated_case("redis_" + mode, server() + "?mode=" + mode);

@@ -2,7 +2,6 @@
 // mode 0600, no symlinks followed, malformed ids rejected before any path is built.
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,14 +18,16 @@ namespace {
 namespace fs = std::filesystem;
 using testing_support::run_task;
 
-bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
+bool php_available() {
+  return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0;
+}
 
 /// Runs a PHP snippet with the files handler on `dir`; returns what it wrote to stderr.
 std::string run_php(const std::string& dir, const std::string& code) {
   const std::string script = dir + "/../snippet.php";
   std::ofstream(script) << "<?php\n" << code;
-  const std::string cmd = "php -n -d session.save_path='" + dir +
-                          "' -d session.use_cookies=0 '" + script + "' 2>&1 >/dev/null";
+  const std::string cmd = "php -n -d session.save_path='" + dir + "' -d session.use_cookies=0 '" +
+                          script + "' 2>&1 >/dev/null";
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
   char buf[4096];
@@ -38,8 +39,9 @@ std::string run_php(const std::string& dir, const std::string& code) {
 class FilesInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("ss-files-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root_ = fs::temp_directory_path() /
+            ("ss-files-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_ / "sessions");
     dir_ = (root_ / "sessions").string();
@@ -70,16 +72,17 @@ TEST_F(FilesInterop, PhpReadsWhatTheHandlerWrote) {
   ASSERT_EQ(::stat((dir_ + "/sess_abcDEF123-,x").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   const std::string out = run_php(dir_,
-      "session_id('abcDEF123-,x'); session_start();"
-      "fwrite(STDERR, serialize($_SESSION)); session_abort();");
+                                  "session_id('abcDEF123-,x'); session_start();"
+                                  "fwrite(STDERR, serialize($_SESSION)); session_abort();");
   EXPECT_EQ(out, "a:2:{s:3:\"foo\";s:3:\"bar\";s:1:\"n\";i:7;}");
 }
 
 TEST_F(FilesInterop, HandlerReadsWhatPhpWrote) {
   if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not installed";
-  const std::string out = run_php(dir_,
-      "session_id('fromphp42'); session_start(); $_SESSION['k'] = \"v\\0w\";"
-      "$_SESSION['f'] = 0.1; session_write_close();");
+  const std::string out =
+      run_php(dir_,
+              "session_id('fromphp42'); session_start(); $_SESSION['k'] = \"v\\0w\";"
+              "$_SESSION['f'] = 0.1; session_write_close();");
   EXPECT_EQ(out, "");
   auto read = run_task(handler_->read("fromphp42"));
   ASSERT_TRUE(read) << read.error().reason;
@@ -96,8 +99,8 @@ TEST_F(FilesInterop, ReadingAnUnknownIdCreatesNothing) {
 }
 
 TEST_F(FilesInterop, MalformedIdsAreRejectedAndNothingIsCreated) {
-  for (const std::string& id : std::vector<std::string>{"../escape", "a/b", "", "has space", std::string("nul\0x", 5),
-                               std::string(257, 'a')}) {
+  for (const std::string& id : std::vector<std::string>{
+           "../escape", "a/b", "", "has space", std::string("nul\0x", 5), std::string(257, 'a')}) {
     auto read = run_task(handler_->read(id));
     ASSERT_FALSE(read) << "accepted id '" << id << "'";
     EXPECT_EQ(read.error().code, ErrorCode::invalid_id);

@@ -42,7 +42,9 @@ std::string hex(std::string_view s) {
   return out;
 }
 
-Entry entry(Key key, Value value) { return Entry{std::move(key), std::move(value)}; }
+Entry entry(Key key, Value value) {
+  return Entry{std::move(key), std::move(value)};
+}
 
 Array array_of(std::vector<Entry> items) {
   Array a;
@@ -68,9 +70,9 @@ long prefix_error_offset(std::string_view bytes) {
 }
 
 Object pt(Value x, Value y, Value z) {
-  return Object{"Pt",
-                {entry("x"s, std::move(x)), entry("\0*\0y"s, std::move(y)),
-                 entry("\0Pt\0z"s, std::move(z))}};
+  return Object{
+      "Pt",
+      {entry("x"s, std::move(x)), entry("\0*\0y"s, std::move(y)), entry("\0Pt\0z"s, std::move(z))}};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -82,10 +84,11 @@ bool php_available() {
   return available;
 }
 
-#define REQUIRE_PHP()                                                                   \
-  do {                                                                                  \
-    if (!php_available()) GTEST_SKIP() << "php (php8.2-cli) is not on PATH: skipping "  \
-                                          "the comparison with real PHP";               \
+#define REQUIRE_PHP()                                              \
+  do {                                                             \
+    if (!php_available())                                          \
+      GTEST_SKIP() << "php (php8.2-cli) is not on PATH: skipping " \
+                      "the comparison with real PHP";              \
   } while (0)
 
 /// Runs `script` with `php -n` plus session flags that keep the CLI quiet; returns stdout lines.
@@ -108,8 +111,7 @@ std::vector<std::string> run_php(const std::string& script) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   fs::remove(src);
   fs::remove(out);
-  EXPECT_EQ(status, 0) << "php failed; first output line: "
-                       << (lines.empty() ? "" : lines.front());
+  EXPECT_EQ(status, 0) << "php failed; first output line: " << (lines.empty() ? "" : lines.front());
   return lines;
 }
 
@@ -170,7 +172,9 @@ std::string php_str(std::string_view s) {
   return out + "\"";
 }
 
-std::string php_int(std::int64_t i) { return i == int_min ? "PHP_INT_MIN" : std::to_string(i); }
+std::string php_int(std::int64_t i) {
+  return i == int_min ? "PHP_INT_MIN" : std::to_string(i);
+}
 
 std::string php_key(const Key& k) {
   if (const auto* i = std::get_if<std::int64_t>(&k)) return php_int(*i);
@@ -230,52 +234,86 @@ class Rng {
   std::uint64_t state_;
 };
 
-double canonical(double d) { return std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d; }
+double canonical(double d) {
+  return std::isnan(d) ? std::numeric_limits<double>::quiet_NaN() : d;
+}
 
 /// Floats that exercise every branch of PHP's layout (fixed, exponent, the -3 and 17 limits).
 const std::vector<double>& edge_floats() {
-  static const std::vector<double> v = {
-      0.0, -0.0, 0.1, 2.0, 1.5, -1.5, 1e25, 1e-7, 123456789012345678.0, 0.00001, 1e15, 1e16,
-      1e17, 1e21, 1e22, 0.0001, 0.001, 0.000123, 5e-324, 2.2250738585072014e-308,
-      1.7976931348623157e308, 9007199254740993.0, 0.30000000000000004, 1e100, 123.456,
-      -2.5e-300, 12345678901234567.0, 1234567890123456.0, 1e-4, 1e-5, 100.0, 1e19, 1e20,
-      std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-      std::numeric_limits<double>::quiet_NaN()};
+  static const std::vector<double> v = {0.0,
+                                        -0.0,
+                                        0.1,
+                                        2.0,
+                                        1.5,
+                                        -1.5,
+                                        1e25,
+                                        1e-7,
+                                        123456789012345678.0,
+                                        0.00001,
+                                        1e15,
+                                        1e16,
+                                        1e17,
+                                        1e21,
+                                        1e22,
+                                        0.0001,
+                                        0.001,
+                                        0.000123,
+                                        5e-324,
+                                        2.2250738585072014e-308,
+                                        1.7976931348623157e308,
+                                        9007199254740993.0,
+                                        0.30000000000000004,
+                                        1e100,
+                                        123.456,
+                                        -2.5e-300,
+                                        12345678901234567.0,
+                                        1234567890123456.0,
+                                        1e-4,
+                                        1e-5,
+                                        100.0,
+                                        1e19,
+                                        1e20,
+                                        std::numeric_limits<double>::infinity(),
+                                        -std::numeric_limits<double>::infinity(),
+                                        std::numeric_limits<double>::quiet_NaN()};
   return v;
 }
 
 double gen_float(Rng& rng) {
   static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
   switch (rng.below(4)) {
-    case 0:
-      return edge_floats()[rng.below(edge_floats().size())];
-    case 1:
-      return canonical(std::bit_cast<double>(rng.next()));
+    case 0: return edge_floats()[rng.below(edge_floats().size())];
+    case 1: return canonical(std::bit_cast<double>(rng.next()));
     case 2:
       return static_cast<double>(static_cast<std::int64_t>(rng.below(2000001)) - 1000000) /
              pow10[rng.below(11)];
-    default:
-      return static_cast<double>(static_cast<std::int64_t>(rng.next()) >> rng.below(64));
+    default: return static_cast<double>(static_cast<std::int64_t>(rng.next()) >> rng.below(64));
   }
 }
 
 std::int64_t gen_int(Rng& rng) {
-  static const std::int64_t edges[] = {0, 1, -1, 7, 127, 128, 255, 256, int_max, int_min,
-                                       int_min + 1, 1000000};
+  static const std::int64_t edges[] = {0,   1,   -1,      7,       127,         128,
+                                       255, 256, int_max, int_min, int_min + 1, 1000000};
   switch (rng.below(3)) {
-    case 0:
-      return edges[rng.below(std::size(edges))];
-    case 1:
-      return static_cast<std::int64_t>(rng.next());
-    default:
-      return static_cast<std::int64_t>(rng.below(2001)) - 1000;
+    case 0: return edges[rng.below(std::size(edges))];
+    case 1: return static_cast<std::int64_t>(rng.next());
+    default: return static_cast<std::int64_t>(rng.below(2001)) - 1000;
   }
 }
 
 std::string gen_string(Rng& rng) {
-  static const char* samples[] = {"h\xc3\xa9llo", "\xe6\x97\xa5\xe6\x9c\xac",
-                                  "\xf0\x9f\x98\x80", "a\"b;c}", "|", "07", "-0", "1e3", " 5",
-                                  "9223372036854775808", "-9223372036854775808", "0"};
+  static const char* samples[] = {"h\xc3\xa9llo",
+                                  "\xe6\x97\xa5\xe6\x9c\xac",
+                                  "\xf0\x9f\x98\x80",
+                                  "a\"b;c}",
+                                  "|",
+                                  "07",
+                                  "-0",
+                                  "1e3",
+                                  " 5",
+                                  "9223372036854775808",
+                                  "-9223372036854775808",
+                                  "0"};
   std::string s;
   switch (rng.below(5)) {
     case 0:  // arbitrary bytes, NUL included
@@ -284,12 +322,9 @@ std::string gen_string(Rng& rng) {
     case 1:
       for (std::size_t n = rng.below(13); n > 0; --n) s += static_cast<char>(32 + rng.below(95));
       return s;
-    case 2:
-      return std::to_string(gen_int(rng));
-    case 3:
-      return samples[rng.below(std::size(samples))];
-    default:
-      return s;
+    case 2: return std::to_string(gen_int(rng));
+    case 3: return samples[rng.below(std::size(samples))];
+    default: return s;
   }
 }
 
@@ -324,8 +359,8 @@ Value gen_object(Rng& rng, int depth) {
     case 1:
       return pt(gen_value(rng, depth + 1), gen_value(rng, depth + 1), gen_value(rng, depth + 1));
     default: {
-      Object o = pt(gen_value(rng, depth + 1), gen_value(rng, depth + 1),
-                    gen_value(rng, depth + 1));
+      Object o =
+          pt(gen_value(rng, depth + 1), gen_value(rng, depth + 1), gen_value(rng, depth + 1));
       o.class_name = "Sub";
       o.props.push_back(entry("\0Sub\0w"s, gen_value(rng, depth + 1)));
       o.props.push_back(entry("v"s, gen_value(rng, depth + 1)));
@@ -337,24 +372,18 @@ Value gen_object(Rng& rng, int depth) {
 Value gen_value(Rng& rng, int depth) {
   const std::size_t kinds = depth < 3 ? 8 : 6;
   switch (rng.below(kinds)) {
-    case 0:
-      return Value();
-    case 1:
-      return Value(rng.percent(50));
-    case 2:
-      return Value(gen_int(rng));
-    case 3:
-      return Value(gen_float(rng));
+    case 0: return Value();
+    case 1: return Value(rng.percent(50));
+    case 2: return Value(gen_int(rng));
+    case 3: return Value(gen_float(rng));
     case 4:
-    case 5:
-      return Value(gen_string(rng));
+    case 5: return Value(gen_string(rng));
     case 6: {
       Array a;
       for (std::size_t n = rng.below(6); n > 0; --n) a.set(gen_key(rng), gen_value(rng, depth + 1));
       return a;
     }
-    default:
-      return gen_object(rng, depth);
+    default: return gen_object(rng, depth);
   }
 }
 
@@ -383,18 +412,12 @@ const std::vector<Value>& generated_values() {
 /// php_binary 127-byte limit.
 Key gen_session_name(Rng& rng) {
   switch (rng.below(12)) {
-    case 0:
-      return gen_int(rng);
-    case 1:
-      return "a|b"s;
-    case 2:
-      return std::string(127 + rng.below(3), 'n');
-    case 3:
-      return ""s;
-    case 4:
-      return normalise_key(std::to_string(rng.below(20)));
-    default:
-      return normalise_key(gen_prop_name(rng));
+    case 0: return gen_int(rng);
+    case 1: return "a|b"s;
+    case 2: return std::string(127 + rng.below(3), 'n');
+    case 3: return ""s;
+    case 4: return normalise_key(std::to_string(rng.below(20)));
+    default: return normalise_key(gen_prop_name(rng));
   }
 }
 
@@ -429,10 +452,19 @@ Array golden_session() {
   const Array b = array_of({entry("b"s, array_of({entry(0, true)}))});
   const Array arr = array_of({entry(0, 1), entry("a"s, b), entry(5, Value())});
   return array_of({
-      entry("int"s, 42), entry("neg"s, -7), entry("str"s, "h\xc3\xa9llo \"q\";|"),
-      entry("empty"s, ""), entry("t"s, true), entry("f"s, false), entry("null"s, Value()),
-      entry("float"s, 1.5), entry("float2"s, 0.1), entry("floatint"s, 2.0), entry("arr"s, arr),
-      entry("obj"s, Object{"stdClass", {entry("p"s, 1)}}), entry("pt"s, pt(1, 2, 3)),
+      entry("int"s, 42),
+      entry("neg"s, -7),
+      entry("str"s, "h\xc3\xa9llo \"q\";|"),
+      entry("empty"s, ""),
+      entry("t"s, true),
+      entry("f"s, false),
+      entry("null"s, Value()),
+      entry("float"s, 1.5),
+      entry("float2"s, 0.1),
+      entry("floatint"s, 2.0),
+      entry("arr"s, arr),
+      entry("obj"s, Object{"stdClass", {entry("p"s, 1)}}),
+      entry("pt"s, pt(1, 2, 3)),
   });
 }
 
@@ -483,7 +515,10 @@ TEST(CodecGolden, PipeInNameFailsOnlyUnderPhp) {
   EXPECT_EQ(php.skipped_numeric_keys, std::vector<std::int64_t>{7});
   const EncodeResult bin = encode_session(s, Serializer::php_binary);
   EXPECT_FALSE(bin.failed);
-  EXPECT_EQ(bin.bytes, "\x01" "ai:1;\x03" "b|ci:3;");
+  EXPECT_EQ(bin.bytes,
+            "\x01"
+            "ai:1;\x03"
+            "b|ci:3;");
   EXPECT_EQ(bin.skipped_numeric_keys, (std::vector<std::int64_t>{7, 8}));
 }
 
@@ -500,12 +535,22 @@ TEST(CodecGolden, EmptySessionAndBinaryNameLimit) {
 
 TEST(CodecGolden, FloatFormats) {
   const std::pair<double, const char*> cases[] = {
-      {1e25, "d:1.0E+25;"}, {1e-7, "d:1.0E-7;"},
+      {1e25, "d:1.0E+25;"},
+      {1e-7, "d:1.0E-7;"},
       {123456789012345678.0, "d:1.2345678901234568E+17;"},
-      {0.00001, "d:1.0E-5;"}, {-0.0, "d:-0;"}, {1e15, "d:1000000000000000;"},
-      {1e16, "d:10000000000000000;"}, {1e17, "d:1.0E+17;"}, {1e21, "d:1.0E+21;"},
-      {0.0001, "d:0.0001;"}, {0.1, "d:0.1;"}, {2.0, "d:2;"}, {0.0, "d:0;"},
-      {5e-324, "d:5.0E-324;"}, {1.5e300, "d:1.5E+300;"}, {0.000123, "d:0.000123;"},
+      {0.00001, "d:1.0E-5;"},
+      {-0.0, "d:-0;"},
+      {1e15, "d:1000000000000000;"},
+      {1e16, "d:10000000000000000;"},
+      {1e17, "d:1.0E+17;"},
+      {1e21, "d:1.0E+21;"},
+      {0.0001, "d:0.0001;"},
+      {0.1, "d:0.1;"},
+      {2.0, "d:2;"},
+      {0.0, "d:0;"},
+      {5e-324, "d:5.0E-324;"},
+      {1.5e300, "d:1.5E+300;"},
+      {0.000123, "d:0.000123;"},
       {std::numeric_limits<double>::infinity(), "d:INF;"},
       {-std::numeric_limits<double>::infinity(), "d:-INF;"},
       {std::numeric_limits<double>::quiet_NaN(), "d:NAN;"},
@@ -570,19 +615,47 @@ TEST(CodecDecode, KeysAndObjects) {
 TEST(CodecDecode, ErrorOffsetsMatchPhpNotices) {
   // Offsets from `unserialize(): Error at offset X` printed by php8.2-cli for each input.
   const std::pair<std::string, long> cases[] = {
-      {"", 0}, {"x", 0}, {"i:+-5;", 0}, {"b:2;", 0}, {"b:01;", 0}, {"d:+INF;", 0},
-      {"d:-NAN;", 0}, {"d:.;", 0}, {"d:0x10;", 0}, {"n;", 0}, {"s:1:\"a\"", 7},
-      {"s:5:\"ab\";", 2}, {"s:2:\"ab\"x", 8}, {"s:-1:\"\";", 0}, {"a:+1:{i:0;i:1;}", 0},
-      {"a:1:{N;i:1;}", 7}, {"a:1:{d:1;i:1;}", 9}, {"a:2:{i:0;i:1;}", 13},
-      {"a:1:{i:0;i:1;i:1;i:2;}", 13}, {"a:5:{i:0;i:1;}", 5}, {"a:1:{s:1:\"a\";i:1}", 13},
-      {"a:1:{s:1:\"a\";i:1;", 17}, {"O:0:\"\":0:{}", 2}, {"O:1:\"\\\":0:{}", 0},
-      {"O:3:\"a b\":0:{}", 0}, {"O:3:\"Foo\":-1:{}", 12}, {"O:8:\"stdClass\":", 13},
-      {"O:8:\"stdClass\":1", 16}, {"O:8:\"stdClass\":0:x", 17}, {"O:8:\"stdClass\"x0:{}", 14},
-      {"O:8:\"stdClass\":5:{}", 16}, {"O:8:\"stdClass\":2:{}xx", 18},
-      {"O:8:\"stdClass\":1:{N;i:1;}", 20}, {"a:1:{i:0;O:3:\"a b\":0:{}}", 9},
-      {"a:1:{i:0;O:8:\"stdClass\":0:{}i:1;}", 28}, {"S:1:\"ab\";", 6},
-      {"S:1:\"\\610\";", 8}, {"S:2:\"\\61", 0}, {"a:1:{s:1:\"a\";a:1:{i:0;i:1;}", 27},
-      {"a:99999999999999999999:{}", 24}, {"R:1;", 4},
+      {"", 0},
+      {"x", 0},
+      {"i:+-5;", 0},
+      {"b:2;", 0},
+      {"b:01;", 0},
+      {"d:+INF;", 0},
+      {"d:-NAN;", 0},
+      {"d:.;", 0},
+      {"d:0x10;", 0},
+      {"n;", 0},
+      {"s:1:\"a\"", 7},
+      {"s:5:\"ab\";", 2},
+      {"s:2:\"ab\"x", 8},
+      {"s:-1:\"\";", 0},
+      {"a:+1:{i:0;i:1;}", 0},
+      {"a:1:{N;i:1;}", 7},
+      {"a:1:{d:1;i:1;}", 9},
+      {"a:2:{i:0;i:1;}", 13},
+      {"a:1:{i:0;i:1;i:1;i:2;}", 13},
+      {"a:5:{i:0;i:1;}", 5},
+      {"a:1:{s:1:\"a\";i:1}", 13},
+      {"a:1:{s:1:\"a\";i:1;", 17},
+      {"O:0:\"\":0:{}", 2},
+      {"O:1:\"\\\":0:{}", 0},
+      {"O:3:\"a b\":0:{}", 0},
+      {"O:3:\"Foo\":-1:{}", 12},
+      {"O:8:\"stdClass\":", 13},
+      {"O:8:\"stdClass\":1", 16},
+      {"O:8:\"stdClass\":0:x", 17},
+      {"O:8:\"stdClass\"x0:{}", 14},
+      {"O:8:\"stdClass\":5:{}", 16},
+      {"O:8:\"stdClass\":2:{}xx", 18},
+      {"O:8:\"stdClass\":1:{N;i:1;}", 20},
+      {"a:1:{i:0;O:3:\"a b\":0:{}}", 9},
+      {"a:1:{i:0;O:8:\"stdClass\":0:{}i:1;}", 28},
+      {"S:1:\"ab\";", 6},
+      {"S:1:\"\\610\";", 8},
+      {"S:2:\"\\61", 0},
+      {"a:1:{s:1:\"a\";a:1:{i:0;i:1;}", 27},
+      {"a:99999999999999999999:{}", 24},
+      {"R:1;", 4},
   };
   for (const auto& [input, offset] : cases) {
     EXPECT_EQ(prefix_error_offset(input), offset) << "input: " << input;
@@ -654,10 +727,21 @@ TEST(CodecDecode, SessionPhpFormat) {
 TEST(CodecDecode, SessionOtherFormats) {
   using B = Serializer;
   auto arr = [](std::string_view in, Serializer f) { return decode_session(in, f); };
-  EXPECT_EQ(std::get<Array>(arr("\x83" "fooi:1;", B::php_binary)), array_of({entry("foo"s, 1)}));
+  EXPECT_EQ(std::get<Array>(arr("\x83"
+                                "fooi:1;",
+                                B::php_binary)),
+            array_of({entry("foo"s, 1)}));
   EXPECT_EQ(std::get<Array>(arr("\x80i:1;", B::php_binary)), array_of({entry(""s, 1)}));
-  EXPECT_EQ(std::get<Array>(arr("\x01" "7i:1;", B::php_binary)), array_of({entry("7"s, 1)}));
-  for (std::string bad : {"\x03" "foo"s, "\0"s, "\x01" "ai:1;\0"s, "foo|i:1;"s}) {
+  EXPECT_EQ(std::get<Array>(arr("\x01"
+                                "7i:1;",
+                                B::php_binary)),
+            array_of({entry("7"s, 1)}));
+  for (std::string bad : {"\x03"
+                          "foo"s,
+                          "\0"s,
+                          "\x01"
+                          "ai:1;\0"s,
+                          "foo|i:1;"s}) {
     EXPECT_TRUE(std::holds_alternative<DecodeError>(arr(bad, B::php_binary))) << hex(bad);
   }
   EXPECT_EQ(std::get<Array>(arr("a:1:{s:1:\"a\";i:1;}junk", B::php_serialize)),
@@ -751,8 +835,8 @@ TEST(CodecRoundTrip, RandomBytesNeverCrash) {
     for (std::size_t n = rng.below(40); n > 0; --n) s += alphabet[rng.below(alphabet.size())];
     auto r = unserialize_prefix(s);
     if (auto* err = std::get_if<DecodeError>(&r)) {
-        EXPECT_LE(err->offset, s.size());
-      }
+      EXPECT_LE(err->offset, s.size());
+    }
     for (Serializer f : all_formats) {
       auto d = decode_session(s, f);
       if (auto* err = std::get_if<DecodeError>(&d)) {
@@ -826,8 +910,8 @@ TEST(CodecPhp, SerializeMatchesPhpLiterals) {
   const auto& values = generated_values();
   ASSERT_EQ(encode_run().values.size(), values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    EXPECT_EQ(hex(serialize(values[i])), encode_run().values[i]) << "value " << i << ": "
-                                                                 << show(values[i]);
+    EXPECT_EQ(hex(serialize(values[i])), encode_run().values[i])
+        << "value " << i << ": " << show(values[i]);
   }
 }
 
@@ -893,14 +977,9 @@ std::vector<std::string> mutate_all(const std::vector<std::string>& seeds, std::
     for (std::size_t n = 1 + rng.below(2); n > 0; --n) {
       const std::size_t at = rng.below(s.size());
       switch (rng.below(3)) {
-        case 0:
-          s[at] = alphabet[rng.below(alphabet.size())];
-          break;
-        case 1:
-          s.erase(at, 1);
-          break;
-        default:
-          s.insert(at, 1, alphabet[rng.below(alphabet.size())]);
+        case 0: s[at] = alphabet[rng.below(alphabet.size())]; break;
+        case 1: s.erase(at, 1); break;
+        default: s.insert(at, 1, alphabet[rng.below(alphabet.size())]);
       }
     }
     out.push_back(std::move(s));
@@ -928,18 +1007,43 @@ std::vector<std::string> systematic_cases() {
     out.push_back("i:"s + t + ";");
     out.push_back("a:1:{i:"s + t + ";i:1;}");
   }
-  for (const char* t : {".5", "5.", "+.5", "-5.e3", "1e+5", "1E-5", "--1", "1e", "e5", ".", "+",
-                        "0x1", "1e309", "-1e-400", "4.9e-324", "2.4703282292062328e-324",
-                        "2.4703282292062327e-324", "1e99999999999999999999", "0e99999999",
-                        "-0.0", "00001.5000", "INF", "-INF", "+INF", "NAN", "-NAN", "inf", "1.",
-                        "123456789012345678901234567890", "0.000000000000000000000000000001"}) {
+  for (const char* t : {".5",
+                        "5.",
+                        "+.5",
+                        "-5.e3",
+                        "1e+5",
+                        "1E-5",
+                        "--1",
+                        "1e",
+                        "e5",
+                        ".",
+                        "+",
+                        "0x1",
+                        "1e309",
+                        "-1e-400",
+                        "4.9e-324",
+                        "2.4703282292062328e-324",
+                        "2.4703282292062327e-324",
+                        "1e99999999999999999999",
+                        "0e99999999",
+                        "-0.0",
+                        "00001.5000",
+                        "INF",
+                        "-INF",
+                        "+INF",
+                        "NAN",
+                        "-NAN",
+                        "inf",
+                        "1.",
+                        "123456789012345678901234567890",
+                        "0.000000000000000000000000000001"}) {
     out.push_back("d:"s + t + ";");
   }
-  for (const char* t : {"s:18446744073709551617:\"a\";", "s:18446744073709551616:\"\";",
-                        "s:0:\"\";", "s:00:\"\";", "s:1:\"\"\";", "s:1:\"a\"", "s:1:\"a\":",
-                        "S:2:\"\\4a\\4B\";", "S:1:\"\\4g\";", "S:1:\"\\", "b:1", "N", "a:0:{",
-                        "a:0:{}}", "a:1:{}", "O:8:\"stdClass\":0:{}", "a:1:{a:0:{}i:1;}",
-                        "a:1:{O:8:\"stdClass\":0:{}i:1;}", "a:1:{S:1:\"\\37\";i:1;}"}) {
+  for (const char* t :
+       {"s:18446744073709551617:\"a\";", "s:18446744073709551616:\"\";", "s:0:\"\";", "s:00:\"\";",
+        "s:1:\"\"\";", "s:1:\"a\"", "s:1:\"a\":", "S:2:\"\\4a\\4B\";", "S:1:\"\\4g\";", "S:1:\"\\",
+        "b:1", "N", "a:0:{", "a:0:{}}", "a:1:{}", "O:8:\"stdClass\":0:{}", "a:1:{a:0:{}i:1;}",
+        "a:1:{O:8:\"stdClass\":0:{}i:1;}", "a:1:{S:1:\"\\37\";i:1;}"}) {
     out.emplace_back(t);
   }
   return out;
@@ -958,10 +1062,10 @@ std::vector<std::string> unserialize_corpus() {
     for (std::size_t n = 0; n < s.size(); ++n) corpus.push_back(s.substr(0, n));
   }
   for (auto& m : mutate_all(seeds, 5, 3000)) corpus.push_back(std::move(m));
-  for (const char* s : {"i:+5;", "d:5.e3;", "d:1e;", "s:18446744073709551616:\"\";",
-                        "O:2:\"Pt\":0:{}",
-                        "O:8:\"stdClass\":-0:{}", "O:8:\"stdclass\":0:{}", "a:4:{i:0;i:1;}",
-                        "O:8:\"stdClass\":1:{s:0:\"\";i:1;}", "S:1:\"\\6\";", "i:1;i:2;"}) {
+  for (const char* s :
+       {"i:+5;", "d:5.e3;", "d:1e;", "s:18446744073709551616:\"\";", "O:2:\"Pt\":0:{}",
+        "O:8:\"stdClass\":-0:{}", "O:8:\"stdclass\":0:{}", "a:4:{i:0;i:1;}",
+        "O:8:\"stdClass\":1:{s:0:\"\";i:1;}", "S:1:\"\\6\";", "i:1;i:2;"}) {
     corpus.emplace_back(s);
   }
   for (const std::string& c : systematic_cases()) corpus.push_back(c);
@@ -1049,7 +1153,13 @@ std::vector<std::pair<Serializer, std::string>> session_decode_corpus() {
                         "O:8:\"stdClass\":1:{s:1:\"a\";i:1;}"}) {
     corpus.emplace_back(Serializer::php_serialize, s);
   }
-  for (std::string s : {"\x83" "fooi:1;"s, "\x80i:1;"s, "\0"s, "\x01" "ai:1;\0"s, "\x03" "fo"s}) {
+  for (std::string s : {"\x83"
+                        "fooi:1;"s,
+                        "\x80i:1;"s, "\0"s,
+                        "\x01"
+                        "ai:1;\0"s,
+                        "\x03"
+                        "fo"s}) {
     corpus.emplace_back(Serializer::php_binary, s);
   }
   return corpus;
@@ -1210,8 +1320,8 @@ echo implode("\n", $out), "\n";
 // longer decodes. Such a session is refused; references without a replaced target still work.
 TEST(CodecDecode, ReferenceIntoAReplacedNameIsRefusedNotReencodedWrongly) {
   for (const auto f : {Serializer::php, Serializer::php_binary}) {
-    const std::string repeated = f == Serializer::php ? "|i:1;|i:1;|R:2;"s
-                                                      : "\x00i:1;\x00i:1;\x00R:2;"s;
+    const std::string repeated =
+        f == Serializer::php ? "|i:1;|i:1;|R:2;"s : "\x00i:1;\x00i:1;\x00R:2;"s;
     EXPECT_TRUE(std::holds_alternative<DecodeError>(decode_session(repeated, f)))
         << serializer_name(f);
   }

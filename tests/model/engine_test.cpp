@@ -1,9 +1,10 @@
 // The engines' call sequences, driven by the reference store, against PHP 8.2's documented
 // sequences (php-session-semantics.md) and the gist's recorded call lists.
 
+#include "model/engine.hpp"
+
 #include <gtest/gtest.h>
 
-#include "model/engine.hpp"
 #include "model/store_model.hpp"
 
 namespace ss::model {

@@ -24,7 +24,9 @@ using Clock = std::chrono::steady_clock;
 
 using ss::test::source_dir;
 
-bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
+bool php_available() {
+  return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0;
+}
 
 std::string child(const std::string& mode, int timeout_ms = 400) {
   return "exec:php -n " + source_dir() + "/tests/php/exec_child.php " + mode +

@@ -20,7 +20,9 @@ namespace fs = std::filesystem;
 
 using ss::test::source_dir;
 
-bool php_available() { return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0; }
+bool php_available() {
+  return std::system("php -n -r 'exit(0);' >/dev/null 2>&1") == 0;
+}
 
 struct Case {
   std::string file;
@@ -65,13 +67,13 @@ TEST_P(PhpOracle, ModelMatchesRealPhp) {
   cfg.variant = c.variant;
   OracleSetup setup;
   setup.harness_dir = source_dir() + "/oracle";
-  setup.work_dir = (fs::temp_directory_path() / ("sessionspec-oracle-" + std::to_string(::getpid())))
-                       .string();
+  setup.work_dir =
+      (fs::temp_directory_path() / ("sessionspec-oracle-" + std::to_string(::getpid()))).string();
   std::string error;
   auto result = compare_with_php(sc, cfg, setup, error);
   ASSERT_TRUE(result) << error;
-  EXPECT_FALSE(result->difference) << c.file << " (" << model::variant_name(c.variant) << "): "
-                                   << *result->difference;
+  EXPECT_FALSE(result->difference)
+      << c.file << " (" << model::variant_name(c.variant) << "): " << *result->difference;
   EXPECT_GT(result->php.size(), 2u);
   fs::remove_all(setup.work_dir);
 }
@@ -85,8 +87,9 @@ TEST(PhpOracleControl, LegacyEngineDiffersFromRealPhp) {
   cfg.engine = model::EngineKind::legacy;
   OracleSetup setup;
   setup.harness_dir = source_dir() + "/oracle";
-  setup.work_dir = (fs::temp_directory_path() / ("sessionspec-oracle-ctl-" +
-                                                 std::to_string(::getpid()))).string();
+  setup.work_dir =
+      (fs::temp_directory_path() / ("sessionspec-oracle-ctl-" + std::to_string(::getpid())))
+          .string();
   std::string error;
   auto result = compare_with_php(std::get<scenarios::Scenario>(parsed), cfg, setup, error);
   ASSERT_TRUE(result) << error;

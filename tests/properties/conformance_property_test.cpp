@@ -31,7 +31,9 @@ struct Target {
   model::EngineKind engine = model::EngineKind::php82;
 };
 
-std::ostream& operator<<(std::ostream& os, const Target& t) { return os << t.label; }
+std::ostream& operator<<(std::ostream& os, const Target& t) {
+  return os << t.label;
+}
 
 /// Scratch space for files and SQLite cases; each case makes (and removes) its own directory.
 std::string scratch_dir() {

@@ -19,7 +19,9 @@ struct ShrinkCase {
   std::size_t commands_max = 0;
 };
 
-std::ostream& operator<<(std::ostream& os, const ShrinkCase& c) { return os << c.mutant; }
+std::ostream& operator<<(std::ostream& os, const ShrinkCase& c) {
+  return os << c.mutant;
+}
 
 class MutantShrink : public ::testing::TestWithParam<ShrinkCase> {};
 

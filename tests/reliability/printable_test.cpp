@@ -71,15 +71,15 @@ TEST(TextTrace, D17_HostileIdsAndDataCannotForgeLinesOrReachTheTerminal) {
   writer.on_event(request);
 
   scenarios::Event handler;
-  handler.payload = scenarios::HandlerEvent{
-      model::HandlerCall{model::Method::read, {hostile}},
-      model::Answer::string_("k|s:4:\"\x1b[0m\";" + hostile), 0};
+  handler.payload =
+      scenarios::HandlerEvent{model::HandlerCall{model::Method::read, {hostile}},
+                              model::Answer::string_("k|s:4:\"\x1b[0m\";" + hostile), 0};
   writer.on_event(handler);
 
   scenarios::Event failed;
-  failed.payload = scenarios::HandlerEvent{model::HandlerCall{model::Method::write, {hostile, "x"}},
-                                           model::Answer::failure_(handlers::bad_id(hostile).reason),
-                                           0};
+  failed.payload =
+      scenarios::HandlerEvent{model::HandlerCall{model::Method::write, {hostile, "x"}},
+                              model::Answer::failure_(handlers::bad_id(hostile).reason), 0};
   writer.on_event(failed);
 
   scenarios::Event end;

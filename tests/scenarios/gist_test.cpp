@@ -27,7 +27,8 @@ class CallCollector final : public Listener {
 
 std::vector<std::string> run_legacy(const std::string& name) {
   const char* env = std::getenv("SESSIONSPEC_SOURCE_DIR");
-  const std::string dir = std::string(env ? env : SESSIONSPEC_SOURCE_DIR_DEFAULT) + "/scenarios/gist/";
+  const std::string dir =
+      std::string(env ? env : SESSIONSPEC_SOURCE_DIR_DEFAULT) + "/scenarios/gist/";
   auto parsed = load_scenario(dir + name);
   EXPECT_TRUE(std::holds_alternative<Scenario>(parsed));
   const Scenario& sc = std::get<Scenario>(parsed);
@@ -71,8 +72,8 @@ TEST(GistLegacy, RegenerateOnlyCreatesAnIdAndWritesUnderIt) {
 
 TEST(GistLegacy, ResetOpensAndReadsAgain) {
   EXPECT_EQ(run_legacy("4-reset.scn"),
-            (Lines{"session_start: " + open + " read('ui4odihluc5nkc1oh4gftlgtd7')", "set:",
-                   "session_reset: " + open + " read('ui4odihluc5nkc1oh4gftlgtd7')",
+            (Lines{"session_start: " + open + " read('ui4odihluc5nkc1oh4gftlgtd7')",
+                   "set:", "session_reset: " + open + " read('ui4odihluc5nkc1oh4gftlgtd7')",
                    "session_write_close: write('ui4odihluc5nkc1oh4gftlgtd7', 'foo|s:3:\"bar\";') "
                    "close()"}));
 }
