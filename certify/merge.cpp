@@ -160,6 +160,8 @@ std::variant<Certificate, std::string> merge_certificate(const ShardSet& set,
     const Certificate head = certificate_head_from_record(set.records[k]);
     c.started_at = std::min(c.started_at, head.started_at);
     c.finished_at = std::max(c.finished_at, head.finished_at);
+    // A shard cut short by --fail-fast leaves the merged certificate incomplete too.
+    c.cut_short = c.cut_short || head.cut_short;
     auto text = read_file(fs::path(set.dirs[k]) / "traces.jsonl");
     if (text.index() == 1) return "merge: " + set.dirs[k] + ": cannot read traces.jsonl";
     traces.push_back(std::move(std::get<0>(text)));

@@ -17,7 +17,8 @@ json budgets_record(const Budgets& b) {
   return {{"cases", b.cases},
           {"schedules", b.schedules},
           {"process_schedules", b.process_schedules},
-          {"block_ms", b.block_ms}};
+          {"block_ms", b.block_ms},
+          {"jobs", b.jobs}};
 }
 
 Budgets budgets_from_record(const json& j) {
@@ -26,6 +27,7 @@ Budgets budgets_from_record(const json& j) {
   b.schedules = j.at("schedules").get<std::size_t>();
   b.process_schedules = j.at("process_schedules").get<std::size_t>();
   b.block_ms = j.at("block_ms").get<int>();
+  b.jobs = j.at("jobs").get<unsigned>();
   return b;
 }
 
@@ -44,7 +46,13 @@ json guarantees_record(const handlers::Guarantees& g) {
           {"sessions_max", g.store.sessions_max},
           {"store_payload_bytes_max", g.store.payload_bytes_max},
           {"ids", number(g.store.ids)},
-          {"payload_bytes_max", g.payload_bytes_max}};
+          {"payload_bytes_max", g.payload_bytes_max},
+          {"faults",
+           {{"recovery", number(g.faults.recovery)},
+            {"recovery_ms", g.faults.recovery_ms},
+            {"failed_write", number(g.faults.failed_write)},
+            {"survives_restart", g.faults.survives_restart},
+            {"local_disk", g.faults.local_disk}}}};
 }
 
 handlers::Guarantees guarantees_from_record(const json& j) {
@@ -57,13 +65,25 @@ handlers::Guarantees guarantees_from_record(const json& j) {
   g.store.payload_bytes_max = j.at("store_payload_bytes_max").get<std::size_t>();
   g.store.ids = static_cast<model::IdPolicy>(j.at("ids").get<int>());
   g.payload_bytes_max = j.at("payload_bytes_max").get<std::size_t>();
+  const json& f = j.at("faults");
+  g.faults.recovery = static_cast<handlers::Recovery>(f.at("recovery").get<int>());
+  g.faults.recovery_ms = f.at("recovery_ms").get<std::int64_t>();
+  g.faults.failed_write = static_cast<handlers::FailedWrite>(f.at("failed_write").get<int>());
+  g.faults.survives_restart = f.at("survives_restart").get<bool>();
+  g.faults.local_disk = f.at("local_disk").get<bool>();
   return g;
 }
 
 json handler_record(const HandlerRecord& h) {
-  return {{"name", h.name},       {"uri", h.uri},
-          {"kind", h.kind},       {"guarantees", guarantees_record(h.guarantees)},
-          {"assumed", h.assumed}, {"filtered_levels", h.filtered_levels}};
+  return {{"name", h.name},
+          {"uri", h.uri},
+          {"kind", h.kind},
+          {"guarantees", guarantees_record(h.guarantees)},
+          {"assumed", h.assumed},
+          {"filtered_levels", h.filtered_levels},
+          {"declared_by", h.declared_by},
+          {"class_name", h.class_name},
+          {"shape", h.shape}};
 }
 
 HandlerRecord handler_from_record(const json& j) {
@@ -74,6 +94,9 @@ HandlerRecord handler_from_record(const json& j) {
   h.guarantees = guarantees_from_record(j.at("guarantees"));
   h.assumed = j.at("assumed").get<std::vector<std::string>>();
   h.filtered_levels = j.at("filtered_levels").get<std::set<int>>();
+  h.declared_by = j.at("declared_by").get<std::map<std::string, std::string>>();
+  h.class_name = j.at("class_name").get<std::string>();
+  h.shape = j.at("shape").get<std::string>();
   return h;
 }
 
@@ -109,7 +132,13 @@ json row_record(const Row& r, const RowShard::Taken& t) {
             {"replay", bytes(r.replay)},
             {"engine", r.engine},
             {"time_ms", r.time_ms},
-            {"counterexample", bytes(r.counterexample)}};
+            {"counterexample", bytes(r.counterexample)},
+            {"failing", json::array()}};
+  for (const FailingScenario& f : r.failing) {
+    j["failing"].push_back({{"scenario", bytes(f.scenario)},
+                            {"failure", bytes(f.failure)},
+                            {"replay", bytes(f.replay)}});
+  }
   if (r.race) {
     j["race"] = {{"property", r.race->property},
                  {"schedule", r.race->schedule},
@@ -153,6 +182,7 @@ json certify_shard_record(const Plan& plan, const Certificate& c, const RowShard
                            {"started_at", c.started_at},
                            {"finished_at", c.finished_at},
                            {"php_version", c.php_version ? json(*c.php_version) : json(nullptr)},
+                           {"cut_short", c.cut_short},
                            {"handlers", handlers}};
   for (std::size_t i = 0; i < c.rows.size() && i < rows.taken.size(); ++i) {
     record["units"].push_back(row_record(c.rows[i], rows.taken[i]));
@@ -172,6 +202,10 @@ Row row_from_record(const json& j) {
   r.engine = j.at("engine").get<std::string>();
   r.time_ms = j.at("time_ms").get<double>();
   r.counterexample = text_of(j.at("counterexample"));
+  for (const json& f : j.at("failing")) {
+    r.failing.push_back(
+        {text_of(f.at("scenario")), text_of(f.at("failure")), text_of(f.at("replay"))});
+  }
   if (j.contains("race")) {
     const json& race = j.at("race");
     r.race =
@@ -193,6 +227,7 @@ Certificate certificate_head_from_record(const json& record) {
   out.started_at = c.at("started_at").get<std::string>();
   out.finished_at = c.at("finished_at").get<std::string>();
   if (!c.at("php_version").is_null()) out.php_version = c.at("php_version").get<std::string>();
+  out.cut_short = c.at("cut_short").get<bool>();
   for (const json& h : c.at("handlers")) out.handlers.push_back(handler_from_record(h));
   return out;
 }
@@ -213,6 +248,7 @@ json mutants_shard_record(const MutantsPlan& plan, const base::Shard& shard,
                                {"rejected", r.result.rejected},
                                {"by", bytes(r.result.by)},
                                {"detail", bytes(r.result.detail)},
+                               {"replay", bytes(r.result.replay)},
                                {"time_ms", r.result.time_ms}});
   }
   return record;
@@ -229,6 +265,7 @@ MutantRow mutant_row_from_record(const json& unit) {
   row.result.rejected = unit.at("rejected").get<bool>();
   row.result.by = text_of(unit.at("by"));
   row.result.detail = text_of(unit.at("detail"));
+  row.result.replay = text_of(unit.at("replay"));
   row.result.time_ms = unit.at("time_ms").get<double>();
   return row;
 }

@@ -114,11 +114,22 @@ void adopt_php_made_ids(std::vector<Event>& events, const std::vector<nlohmann::
   }
 }
 
-/// Replaces every string equal to a key of `names` in `j` (recursively) by its value.
+/// Replaces every occurrence of a key of `names` in the strings of `j` (recursively) by its
+/// value: an id is a whole string in calls and states, and part of one in `SID`
+/// ("PHPSESSID=ID"). The keys are PHP-made random ids, which no other text contains by chance.
 void rename_strings(json& j, const std::map<std::string, std::string>& names) {
   if (j.is_string()) {
-    const auto it = names.find(j.get<std::string>());
-    if (it != names.end()) j = it->second;
+    std::string text = j.get<std::string>();
+    bool renamed = false;
+    for (const auto& [from, to] : names) {
+      if (from.empty()) continue;  // php_made() never names an empty id; no endless search.
+      for (auto at = text.find(from); at != std::string::npos;
+           at = text.find(from, at + to.size())) {
+        text.replace(at, from.size(), to);
+        renamed = true;
+      }
+    }
+    if (renamed) j = std::move(text);
   } else if (j.is_structured()) {
     for (auto& child : j) rename_strings(child, names);
   }
