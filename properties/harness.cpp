@@ -155,6 +155,7 @@ Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, boo
   backend_ = std::move(made.value());
   const handlers::Guarantees g = backend_->guarantees();
   serialised_ = g.concurrency == handlers::Concurrency::serialised;
+  if (g.faults.recovery == handlers::Recovery::lease) lease_ms_ = g.faults.recovery_ms;
   ttl_store_ = g.store.expiry == model::Expiry::ttl;
   ttl_s_ = g.store.ttl_s;
   overlap_allowed_ = g.concurrency == handlers::Concurrency::last_writer_wins;
@@ -172,6 +173,7 @@ Harness::Harness(const CaseConfig& cfg, const handlers::HandlerSpec& target, boo
     judge_->on_event(scenarios::run_event(std::move(head)));
     seq_ = 1;
   }
+  request_started_s_ = clock_.now_s();
   main_ = open_lane(std::nullopt);
   run_phase(*main_, Phase::begin, nullptr);
 }
@@ -364,6 +366,7 @@ void Harness::new_request(const CookieChoice& cookie) {
   if (cookie.kind == CookieChoice::Kind::jar) sent = jar_;
   if (cookie.kind == CookieChoice::Kind::explicit_id) sent = cookie.id;
   where_ = Where{Where::Kind::start, steps_, requests_ + 1, nullptr, sent};
+  request_started_s_ = clock_.now_s();
   main_ = open_lane(sent);
   run_phase(*main_, Phase::begin, nullptr);
 }
@@ -411,6 +414,11 @@ void Harness::probe() {
   auto h = backend_->connect(handlers::RequestEnv{&clock_, points_, ++requests_});
   const HandlerCall open = make_call(Method::open, {cfg_.options.save_path, cfg_.options.name});
   if (serialised_ && locks_->held) {
+    // A lease-based lock (the Redis handler's, phpredis' lock_expire) ends by design once the
+    // request has held it for the declared lease: another process may then take the session.
+    // The lock is at most as old as the request, so exclusion is owed only while the request
+    // is younger than the lease (docs/handlers.md, declared fault behaviour).
+    if (lease_ms_ > 0 && (clock_.now_s() - request_started_s_) * 1000 >= lease_ms_) return;
     const std::string& held = *locks_->held;
     const auto answers =
         perform(*h, {open, make_call(Method::read, {held}), make_call(Method::close)});

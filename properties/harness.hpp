@@ -171,6 +171,10 @@ class Harness {
   handlers::ManualClock clock_;
   std::unique_ptr<handlers::IsolatedBackend> backend_;
   bool serialised_ = false;
+  /// A serialised handler whose lock is a lease (Recovery::lease): its length in ms, else 0.
+  std::int64_t lease_ms_ = 0;
+  /// When the current main request began (virtual time): its lock is at most this old.
+  std::int64_t request_started_s_ = 0;
   bool ttl_store_ = false;
   std::int64_t ttl_s_ = 0;
   bool overlap_allowed_ = false;
