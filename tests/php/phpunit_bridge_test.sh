@@ -20,8 +20,8 @@ fail() {
 
 # phpunit_run NAME EXPECTED_EXIT: phpunit on tests/php/phpunit/NAME.php, output in $out/NAME.txt
 phpunit_run() {
-  phpunit --verbose --do-not-cache-result --bootstrap adapters/phpunit/autoload.php --log-junit "$out/$1.xml" \
-    "tests/php/phpunit/$1.php" >"$out/$1.txt" 2>&1
+  phpunit --verbose --do-not-cache-result --bootstrap adapters/phpunit/autoload.php \
+    --log-junit "$out/$1.xml" "tests/php/phpunit/$1.php" >"$out/$1.txt" 2>&1
   local rc=$?
   [ "$rc" -eq "$2" ] || { fail "phpunit $1 exited $rc, expected $2"; cat "$out/$1.txt"; }
 }
