@@ -174,8 +174,11 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
     g.concurrency = handlers::Concurrency::serialised;
     g.store.expiry = model::Expiry::gc_only;
     g.store.id_bytes_max = files_id_bytes_max;
-    // flock() on the session file's descriptor: the kernel drops it when the process dies.
+    // flock() on the session file's descriptor: the kernel drops it when the process dies. The
+    // file is truncated and rewritten in place, so a write cut short (a kill mid-write()) leaves
+    // anything (bench/torn_data.py finds such files).
     g.faults.recovery = handlers::Recovery::process_exit;
+    g.faults.failed_write = handlers::FailedWrite::undefined;
     return g;
   }
   // As configured: phpredis 5.3.7's cluster module ignores `locking` (it has no session lock;

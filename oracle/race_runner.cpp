@@ -12,6 +12,7 @@
 #include <functional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "base/child_process.hpp"
 #include "handlers/run_task.hpp"
@@ -52,9 +53,13 @@ struct Task {
   /// about.
   int points = 0;
   int asked = 0;
-  /// The handler calls of the current step made before this point, whose events PHP writes only
-  /// after the step's script event (oracle/src/Pauser.php): reported if the process is killed here.
-  json pending;
+  /// With faults: a step's handler calls are reported at the points after them, as they happen
+  /// (PHP writes their events only after the step's script event, oracle/src/Pauser.php), so
+  /// that a killed process's calls are in the trace, in the order they were made. `emitted`: the
+  /// current step's calls reported so far; `skip`: PHP's later copies of them still to drop.
+  bool early = false;
+  std::size_t emitted = 0;
+  std::size_t skip = 0;
   std::string failure;
   /// A user class's proxy reports its calls (oracle/src/UserProxy.php): whether the request holds
   /// a session open (a read, validateId, write or updateTimestamp returned since its last close),
@@ -73,6 +78,26 @@ void follow(Task& t, const json& marker) {
 
 /// Everything the processes wrote, in the order it arrived: the run's trace.
 using Lines = std::vector<json>;
+
+/// Early reporting (Task::early): the calls of the current step that the pause line carries and
+/// that were not reported yet.
+void report_pending(Task& t, const json& pause, Lines& lines) {
+  if (!t.early || !pause.contains("pending")) return;
+  const json& pending = pause["pending"];
+  for (std::size_t i = t.emitted; i < pending.size(); ++i) lines.push_back(pending[i]);
+  t.emitted = std::max(t.emitted, pending.size());
+}
+
+/// A trace line of `t` to keep (false: PHP's copy of a call reported early).
+bool keep_line(Task& t, const json& j) {
+  const std::string kind = j.value("kind", "");
+  if (kind == "handler" && t.skip > 0) {
+    --t.skip;
+    return false;
+  }
+  if (kind == "script" || kind == "response") t.skip = std::exchange(t.emitted, 0);
+  return true;
+}
 
 /// Reads `t`'s lines until it parks at its next point, exits, or `deadline_ms` passes (then it
 /// stays running: the caller decides that it is blocked).
@@ -102,11 +127,11 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
       t.state = Task::State::parked;
       ++t.points;
       t.at = j.value("pause", "?");
-      t.pending = j.value("pending", json::array());
       t.calls = j.value("calls", 0);
+      report_pending(t, j, lines);
       return;
     }
-    lines.push_back(std::move(j));
+    if (keep_line(t, j)) lines.push_back(std::move(j));
   }
 }
 
@@ -160,7 +185,9 @@ class Batch {
 
   void spawn(const std::vector<std::string>& argv) {
     std::string why;
-    if (!tasks_.emplace_back().child.start(argv, {}, why)) throw std::runtime_error(why);
+    Task& t = tasks_.emplace_back();
+    t.early = planner_ != nullptr;
+    if (!t.child.start(argv, {}, why)) throw std::runtime_error(why);
   }
 
   /// Every process boots in parallel and parks at "start" before anything happens.
@@ -296,12 +323,12 @@ class Batch {
   /// SIGKILL, as an OOM killer or a process manager kills: no close(), no shutdown functions,
   /// the process's locks left to whatever the store does when their holder dies. The process is
   /// reaped before anything else runs, so the kernel has closed its descriptors (flock) by then.
+  /// Its calls up to this point are in the trace already (Task::early).
   void kill(Task& t, int task, const sched::Fault& f) {
     t.child.kill();
     t.state = Task::State::finished;
     t.holds = false;
     struck_.push_back(f);
-    for (auto& call : t.pending) lines_.push_back(std::move(call));
     lines_.push_back({{"kind", "fault"},
                       {"request", task + 1},
                       {"fault", std::string(handlers::fault_kind_name(f.kind))},
@@ -323,7 +350,8 @@ class Batch {
 /// PHP writes a step's script event before the handler events of its calls (oracle/src/Tracer.php);
 /// the explorer emits them after, and the fault properties judge a call's failure by the script
 /// call that completes after it (scenarios/fault_checks.hpp). Moves each script and response event
-/// after its handler events (one process writes them together, so they are adjacent in `lines`).
+/// after the handler events that follow it (the step's calls after its last point: one process
+/// writes them together, so they are adjacent in `lines`; the earlier ones came early).
 void calls_before_script(Lines& lines) {
   const auto same_step = [](const json& a, const json& b) {
     return a.value("request", 0) == b.value("request", 0) &&
