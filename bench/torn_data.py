@@ -224,7 +224,8 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--kills", type=int, default=1000, help="SIGKILLs per store (1..100000)")
     p.add_argument("--seed", type=int, default=1, help="draws the delays and the workers' seeds")
-    p.add_argument("--store", default=",".join(STORES), help="comma-separated: " + ", ".join(STORES))
+    p.add_argument("--store", default=",".join(STORES),
+                   help="comma-separated: " + ", ".join(STORES))
     p.add_argument("--workers", type=int, default=2, help="processes per round on one store (1..8)")
     p.add_argument("--delay-ms-max", type=int, default=150,
                    help="a process is killed 1..this many ms after it is ready (1..10000)")

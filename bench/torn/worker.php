@@ -24,7 +24,8 @@ if ($store === 'files') {
     require_once __DIR__ . '/../../adapters/php/fixtures/PdoSqliteHandler.php';
     $pdo = new PDO('sqlite:' . $dir . '/sessions.sqlite', null, null,
         [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION, PDO::ATTR_TIMEOUT => 10]);
-    $pdo->exec('CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, data BLOB NOT NULL, mtime INTEGER NOT NULL)');
+    $pdo->exec('CREATE TABLE IF NOT EXISTS sessions '
+        . '(id TEXT PRIMARY KEY, data BLOB NOT NULL, mtime INTEGER NOT NULL)');
     session_set_save_handler(new PdoSqliteHandler($pdo), true);
 }
 

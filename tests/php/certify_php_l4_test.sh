@@ -38,7 +38,7 @@ certify() {
 certify files 0 --handler php:files --only L4
 [ "$(row files $kill_row)" = pass ] || fail "php:files $kill_row: $(cat "$out/files.txt")"
 grep -q "crash.*process-exit\|process-exit.*crash" "$out/files.txt" ||
-  fail "php:files: the row does not name the crash and the declared recovery: $(cat "$out/files.txt")"
+  fail "php:files: the row names no crash and no declared recovery: $(cat "$out/files.txt")"
 grep -q "skip.*crash fault only" "$out/files.txt" ||
   fail "php:files: no row skipped as 'crash fault only': $(cat "$out/files.txt")"
 python3 - "$out/files/certificate.json" <<'PY' || fail "php:files: crashes did not strike"
@@ -73,11 +73,13 @@ if [ -n "${REDIS_PORT:-}" ]; then
   (eval "\"$bin\" ${line#sessionspec }") >"$out/replay.txt" 2>&1
   rc=$?
   [ "$rc" -eq 1 ] || fail "the replay line exited $rc, want 1: $(tail -5 "$out/replay.txt")"
-  grep -q ":crash.*FAIL" "$out/replay.txt" || fail "the replay does not fail: $(cat "$out/replay.txt")"
+  grep -q ":crash.*FAIL" "$out/replay.txt" ||
+    fail "the replay does not fail: $(cat "$out/replay.txt")"
   # A lease of 1 s: the lock comes back, the session is usable again.
   certify lease 0 --handler "$redis?locking=1&lock_retries=-1&lock_expire_s=1" --only $kill_row
   [ "$(row lease $kill_row)" = pass ] || fail "redis lease: $(cat "$out/lease.txt")"
-  grep -q "lease(1000 ms)" "$out/lease.txt" || fail "redis lease not declared: $(cat "$out/lease.txt")"
+  grep -q "lease(1000 ms)" "$out/lease.txt" ||
+    fail "redis lease not declared: $(cat "$out/lease.txt")"
 else
   echo "REDIS_PORT not set: the phpredis part is skipped"
 fi
