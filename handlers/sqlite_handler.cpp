@@ -322,9 +322,14 @@ Task<Status> SqliteHandler::write(std::string id, std::string data) {
   if (data.size() > sqlite_payload_bytes_max) {
     co_return payload_too_large("sqlite " + config_.path, data.size(), sqlite_payload_bytes_max);
   }
-  // A write without a read takes the lock too, and holds it until close().
+  // A write without a read takes the lock too.
   if (auto locked = co_await lock_if_transactional(); !locked) co_return locked;
-  co_return co_await upsert(id, data);
+  auto stored = co_await upsert(id, data);
+  if (!stored) co_return stored;
+  // The answer true acknowledges the write, so the transaction commits here, not at close():
+  // PHP ignores close()'s answer, and a COMMIT that fails there (a full disk) would lose an
+  // acknowledged write without a word. The lock ends with it.
+  co_return end_transaction();
 }
 
 Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
@@ -341,8 +346,12 @@ Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
       nullptr);
   if (!touched) co_return touched;
   // No row to touch: store the data, as PHP's files handler falls back to a write.
-  if (sqlite3_changes(conn_.db) == 0) co_return co_await upsert(id, data);
-  co_return ok_status();
+  if (sqlite3_changes(conn_.db) == 0) {
+    auto stored = co_await upsert(id, data);
+    if (!stored) co_return stored;
+  }
+  // Committed before the answer, as write() is.
+  co_return end_transaction();
 }
 
 Task<Status> SqliteHandler::destroy(std::string id) {
