@@ -281,6 +281,24 @@ TEST_F(SqliteTest, TransactionalWriteCommitsBeforeItAnswers) {
   ASSERT_TRUE(run_task(c->close()));
 }
 
+// The write is committed when write() answers, and the lock is taken again at once: another
+// request still waits until close(), as it did when the COMMIT came at close().
+TEST_F(SqliteTest, TransactionalWriteIsCommittedAndTheLockHeldUntilClose) {
+  auto b = backend("?lock=transactional&busy_timeout_ms=0");
+  auto a = request(*b, 1);
+  ASSERT_TRUE(run_task(a->read("s")));
+  ASSERT_TRUE(run_task(a->write("s", "a|i:1;")));
+  EXPECT_EQ(query(path_, "SELECT data FROM sessions WHERE id = 's'"), "a|i:1;")
+      << "not committed when write() answered";
+  auto c = request(*b, 2);
+  auto blocked = run_task(c->read("s"));
+  ASSERT_FALSE(blocked) << "the lock was not held after write()";
+  EXPECT_EQ(blocked.error().code, ErrorCode::timeout);
+  ASSERT_TRUE(run_task(a->close()));
+  EXPECT_EQ(run_task(c->read("s")).value(), "a|i:1;");
+  ASSERT_TRUE(run_task(c->close()));
+}
+
 /// How many descriptors of this process have `path` open (one per SQLite connection).
 int open_descriptors(const std::string& path) {
   int n = 0;
