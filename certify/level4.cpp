@@ -10,10 +10,10 @@ namespace ss::certify {
 namespace {
 
 /// What a passing or finding row says it ran against.
-std::string declared(const sched::FaultOptions& faults, const handlers::FaultBehaviour& behaviour,
+std::string declared(const std::string& faults, const handlers::FaultBehaviour& behaviour,
                      std::size_t schedules) {
-  return std::to_string(schedules) + " schedules with faults " + faults.spec +
-         "; handler declares " + behaviour.str();
+  return std::to_string(schedules) + " schedules with faults " + faults + "; handler declares " +
+         behaviour.str();
 }
 
 /// Judges `schedules` runs of one fault scenario: the first run with a failure fails the row
@@ -73,8 +73,10 @@ std::optional<Diagnosis> fault_row(const Plan& plan, Target& t, const scenarios:
   }
   auto diagnosis = judge_faults(t, *session, schedules, row);
   if (row.verdict == Verdict::pass || row.verdict == Verdict::finding) {
-    row.evidence =
-        declared(faults.value(), t.guarantees().guarantees.faults, schedules) + row.evidence;
+    const std::string injected = session->injected_faults();
+    row.evidence = declared(injected.empty() ? faults.value().spec : injected,
+                            t.guarantees().guarantees.faults, schedules) +
+                   row.evidence;
   }
   return diagnosis;
 }

@@ -70,6 +70,10 @@ class ProcessSession final : public RaceSession {
       return std::nullopt;
     }
   }
+  [[nodiscard]] std::string injected_faults() const override {
+    const sched::FaultOptions* faults = runner_->faults();
+    return faults != nullptr ? faults->spec : "";
+  }
   // Schedules of real processes are not shrunk: the failing one is replayed as it ran.
   std::string replay(const sched::ScheduleRun& failing) override {
     const sched::FaultOptions* faults = runner_->faults();

@@ -76,6 +76,9 @@ class RaceSession {
   }
   /// The concurrency guarantee the run is judged by.
   [[nodiscard]] virtual handlers::Concurrency concurrency() const = 0;
+  /// L4: the faults the session really injects, when fewer than its scenario names (real PHP
+  /// processes get the crash only); empty: those the scenario names.
+  [[nodiscard]] virtual std::string injected_faults() const { return {}; }
 };
 
 /// What a handler promises, and which of the promises nobody declared (sessionspec assumes the

@@ -48,6 +48,9 @@ rows = {r["property"]: r for r in cert["verdicts"]}
 row = rows["L4.fault.killed-between-read-and-close"]
 assert row["verdict"] == "pass" and row["evidence"].startswith("6 schedules with faults crash"), row
 assert rows["L4.fault.ci4-8567-read-failure-wipes"]["verdict"] == "skip", rows
+# A scenario that names stall and crash: the row says it injected the crash alone.
+lease = rows["L4.fault.redis-lock-lease-expiry"]
+assert lease["evidence"].startswith("6 schedules with faults crash;"), lease
 PY
 
 # A user's flock class: the kernel gives its lock back too.
