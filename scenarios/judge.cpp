@@ -377,14 +377,16 @@ void Judge::Expectations::settle() {
 namespace {
 
 /// `expect@VARIANT` lines apply under their variants; an unqualified `expect calls` under the
-/// scenario's own variant (docs/scenario-format.md, "Expectations").
+/// scenario's own variant, and so does every unqualified line of a scenario whose faults cannot
+/// strike the run's shape (docs/scenario-format.md, "Expectations"). The model still judges
+/// every call and every result of such a run.
 bool applies_to_variant(const Expectation& x, const RunHeader& h) {
   if (!x.variants.empty()) {
     return std::find(x.variants.begin(), x.variants.end(), h.variant) != x.variants.end();
   }
-  const model::Variant own =
-      h.scenario != nullptr ? h.scenario->variant.value_or(model::Variant::full) : h.variant;
-  return x.kind != Expectation::Kind::calls || own == h.variant;
+  if (h.scenario == nullptr) return true;
+  if (h.scenario->variant.value_or(model::Variant::full) == h.variant) return true;
+  return x.kind != Expectation::Kind::calls && faults_can_strike(*h.scenario, h.variant);
 }
 
 std::string join(const std::vector<std::string>& v) {

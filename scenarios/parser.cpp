@@ -663,4 +663,17 @@ std::optional<model::Value> parse_value_literal(const std::string& text, std::st
   return from_json(j);
 }
 
+bool faults_can_strike(const Scenario& sc, model::Variant v) {
+  const model::Capabilities has = model::capabilities_of(v);
+  for (const Request& req : sc.requests) {
+    for (const model::Fault& f : req.faults) {
+      const bool missing = (f.method == model::Method::create_sid && !has.create_sid) ||
+                           (f.method == model::Method::validate_id && !has.validate_id) ||
+                           (f.method == model::Method::update_timestamp && !has.update_timestamp);
+      if (missing) return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace ss::scenarios

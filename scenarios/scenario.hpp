@@ -117,6 +117,11 @@ inline constexpr std::size_t steps_per_request_max = 10'000;
 /// Reads and parses a file; a missing or unreadable file is a ParseError with line 0.
 [[nodiscard]] std::variant<Scenario, ParseError> load_scenario(const std::string& path);
 
+/// Whether every `fault` line of `sc` names a method the handler shape `v` has. A fault on a
+/// method the shape lacks (validateId under `basic`) can never strike, so the effects the
+/// scenario expects of it describe its own variant only (docs/scenario-format.md).
+[[nodiscard]] bool faults_can_strike(const Scenario& sc, model::Variant v);
+
 /// A JSON literal (docs/scenario-format.md) as a PHP value; nullopt if malformed.
 [[nodiscard]] std::optional<model::Value> parse_value_literal(const std::string& text,
                                                               std::string& error);

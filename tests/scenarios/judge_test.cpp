@@ -105,6 +105,48 @@ TEST(Judge, CatchesAMissingSetCookie) {
   EXPECT_EQ(f->step, 4) << "the end of the request (three script calls)";
 }
 
+/// Strict mode with a validateId fault that rejects the stored id, and an expectation that
+/// describes the effect: under `full` PHP asks create_sid for a new id.
+const char* const rejected_id =
+    "scenario rejected-id\n"
+    "ini use_strict_mode=1\n"
+    "store stored00000000000000000000 \"a|i:1;\"\n"
+    "request cookie=stored00000000000000000000\n"
+    "  fault validateId false\n"
+    "  session_start\n"
+    "  expect session {}\n";
+
+TEST(Judge, AFaultsEffectIsJudgedUnderAShapeItCanStrike) {
+  const Scenario sc = parse(rejected_id);
+  EXPECT_TRUE(faults_can_strike(sc, model::Variant::full));
+  EXPECT_FALSE(check(sc, RunConfig{})) << "validateId false: a fresh, empty session";
+  // The same expectation, wrong: still judged under the shape the fault strikes.
+  std::string wrong = rejected_id;
+  wrong.replace(wrong.find("expect session {}"), 17, "expect session {\"a\":1}");
+  const auto f = check(parse(wrong), RunConfig{});
+  ASSERT_TRUE(f) << "a wrong expectation passed under the scenario's own shape";
+  EXPECT_EQ(f->what, "expectation failed") << f->str();
+}
+
+TEST(Judge, AFaultThatCannotStrikeTheShapeLeavesItsExpectationsToTheOwnVariant) {
+  const Scenario sc = parse(rejected_id);
+  RunConfig cfg;
+  cfg.variant = model::Variant::basic;  // PHP never asks a basic handler validateId()
+  EXPECT_FALSE(faults_can_strike(sc, model::Variant::basic));
+  const auto f = check(sc, cfg);
+  EXPECT_FALSE(f) << "the stored session is read as it is: " << f->str();
+  // A scenario whose faults can strike keeps its plain expectations under another shape.
+  // read() false fails session_start, so an expectation of the stored data is wrong there.
+  std::string read_fault = rejected_id;
+  read_fault.replace(read_fault.find("fault validateId false"), 22, "fault read false");
+  read_fault.replace(read_fault.find("expect session {}"), 17, "expect session {\"a\":1}");
+  const Scenario other = parse(read_fault);
+  EXPECT_TRUE(faults_can_strike(other, model::Variant::basic));
+  const auto g = check(other, cfg);
+  ASSERT_TRUE(g) << "a wrong expectation passed under another shape the fault strikes";
+  EXPECT_EQ(g->what, "expectation failed") << g->str();
+}
+
 TEST(Judge, DoesNotJudgeSetCookieLinesNobodyObserved) {
   // Real PHP's CLI keeps no headers: a run header that says so excuses an empty Set-Cookie.
   const Scenario sc = parse(first_visit);
