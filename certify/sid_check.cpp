@@ -19,7 +19,7 @@ namespace {
 /// for 1,000 ids, and a handler with 128 bits of hexadecimal under the default 130 is not weak.
 constexpr double entropy_shortfall_max = 0.10;
 
-std::string fixed(double v) {
+std::string one_decimal(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f", v);
   return text;
@@ -73,8 +73,8 @@ ContractResult judge_sids(const std::vector<std::string>& ids, std::size_t per_p
   const std::string sample = std::to_string(ids.size()) + " ids, e.g. '" +
                              (ids.empty() ? std::string() : ids.front()) + "'";
   if (bits < asked * (1 - entropy_shortfall_max)) {
-    out.evidence = "about " + fixed(bits) + " bits of entropy per id where the ini asks for " +
-                   fixed(asked) + ini +
+    out.evidence = "about " + one_decimal(bits) +
+                   " bits of entropy per id where the ini asks for " + one_decimal(asked) + ini +
                    ": far fewer guesses find a session than the ini promises; " + sample;
     return out;
   }
@@ -82,16 +82,17 @@ ContractResult judge_sids(const std::vector<std::string>& ids, std::size_t per_p
   out.cases = ids.size();
   out.evidence = sample + ", unique across " +
                  std::to_string((ids.size() + per_process - 1) / per_process) +
-                 " processes, about " + fixed(bits) + " bits of entropy each (the ini asks for " +
-                 fixed(asked) + ")";
+                 " processes, about " + one_decimal(bits) +
+                 " bits of entropy each (the ini asks for " + one_decimal(asked) + ")";
   return out;
 }
 
 namespace {
 
 /// One request of a fresh backend: open, `count` create_sid calls, close.
-handlers::Task<std::optional<std::string>> draw(handlers::Backend& backend, handlers::Clock& clock,
-                                                std::size_t count, std::vector<std::string>& ids) {
+handlers::Task<std::optional<std::string>> draw_sids(handlers::Backend& backend,
+                                                     handlers::Clock& clock, std::size_t count,
+                                                     std::vector<std::string>& ids) {
   auto h = backend.connect({&clock, nullptr, 1});
   // Named first: g++ 12 mishandles temporaries that outlive a suspension inside co_await.
   const model::RunOptions ini;
@@ -121,7 +122,7 @@ std::optional<std::string> backend_sids(const sched::BackendFactory& factory, st
     boost::asio::io_context io;
     std::optional<std::string> error;
     boost::asio::co_spawn(
-        io, draw(*backend.value(), clock, std::min(per_process, count - made), ids),
+        io, draw_sids(*backend.value(), clock, std::min(per_process, count - made), ids),
         [&error](std::exception_ptr p, std::optional<std::string> e) {
           error = p ? std::optional<std::string>("create_sid threw") : std::move(e);
         });

@@ -54,13 +54,15 @@ const std::vector<Value>& values() {
   return all;
 }
 
-/// Strings of N bytes either side of powers of two up to 1 MiB: a store that cuts or refuses
-/// data above some size (a 64 KiB `TEXT` column, a 1 MiB memcached item, a fixed-size table row)
-/// shows it when the session is read back. Empty and one-byte strings are among values().
+/// Strings of N bytes either side of powers of two up to 64 KiB: a store that cuts or refuses
+/// data above some size (a 64 KiB `TEXT` column, a fixed-size table row) shows it when the
+/// session is read back. Empty and one-byte strings are among values(). The in-process property
+/// stops at 64 KiB + 1: every later step of a case copies and encodes the session, and 1 MiB
+/// values made L2 on memory 200 times slower (the real-PHP generator goes up to 1 MiB).
 const std::vector<Value>& sized_values() {
   static const std::vector<Value> all = [] {
     std::vector<Value> out;
-    for (const std::size_t n : {255, 257, 4095, 4097, 65535, 65537, 1048575, 1048576}) {
+    for (const std::size_t n : {255, 257, 4095, 4097, 65535, 65537}) {
       out.emplace_back(std::string(n, 'S'));
     }
     return out;
@@ -68,11 +70,11 @@ const std::vector<Value>& sized_values() {
   return all;
 }
 
-/// A value: one in ten a sized string (a case has dozens of values, so the default budget
-/// writes the large ones many times without making every case megabytes long).
+/// A value: one in twenty a sized string (a case has dozens of values, so the default budget
+/// writes the large ones many times without making every case large).
 rc::Gen<Value> gen_value() {
   return rc::gen::weightedOneOf<Value>(
-      {{9, rc::gen::elementOf(values())}, {1, rc::gen::elementOf(sized_values())}});
+      {{19, rc::gen::elementOf(values())}, {1, rc::gen::elementOf(sized_values())}});
 }
 
 /// Ids the script or the browser names: case variants of one id, ids that are prefixes of one
