@@ -2,21 +2,12 @@
 
 #include <set>
 
+#include "certify/schedules.hpp"
 #include "sched/faults.hpp"
 
 namespace ss::certify {
 
 namespace {
-
-/// The trace of fault evidence names the certified handler, as the L1 and L3 traces do.
-RaceEvidence fault_evidence(RaceSession& session, const sched::ScheduleRun& run,
-                            const std::string& property, const std::string& handler) {
-  RaceEvidence ev = session.evidence(run, property);
-  for (auto& event : ev.trace) {
-    if (event.value("kind", "") == "run") event["handler"] = handler;
-  }
-  return ev;
-}
 
 /// What a passing or finding row says it ran against.
 std::string declared(const sched::FaultOptions& faults, const handlers::FaultBehaviour& behaviour,
@@ -33,35 +24,26 @@ std::optional<Diagnosis> judge_faults(Target& t, RaceSession& session, std::size
   std::set<std::string> findings;
   std::optional<sched::ScheduleRun> finding_run;
   std::string finding_property;
-  for (std::size_t i = 0; i < schedules; ++i) {
-    std::string error;
-    const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
-    if (auto diagnosis = t.check_health()) {
-      row.verdict = Verdict::fail;
-      row.evidence = "schedule " + std::to_string(i) + (r ? "" : ": " + error);
-      return diagnosis;
-    }
-    if (!r) {
-      row.verdict = Verdict::error;
-      row.evidence = "schedule " + std::to_string(i) + " could not run: " + error;
-      return std::nullopt;
-    }
-    if (const sched::Violation* v = r->first_failure()) {
-      row.verdict = Verdict::fail;
-      row.evidence = v->property + ": " + v->detail;
-      row.race = fault_evidence(session, *r, v->property, t.name());
-      row.replay = row.race->replay;
-      return std::nullopt;
-    }
-    for (const auto& v : r->violations) {
-      if (!findings.insert(v.property).second || finding_run) continue;
-      finding_run = r;
-      finding_property = v.property;
-    }
-  }
+  ScheduleLoop loop = judge_each_schedule(
+      t, session, schedules, row, [&](std::size_t, const sched::ScheduleRun& r) {
+        if (const sched::Violation* v = r.first_failure()) {
+          row.verdict = Verdict::fail;
+          row.evidence = v->property + ": " + v->detail;
+          row.race = named_evidence(session, r, v->property, t.name());
+          row.replay = row.race->replay;
+          return false;
+        }
+        for (const auto& v : r.violations) {
+          if (!findings.insert(v.property).second || finding_run) continue;
+          finding_run = r;
+          finding_property = v.property;
+        }
+        return true;
+      });
+  if (loop.decided) return std::move(loop.diagnosis);
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
   if (finding_run) {
-    row.race = fault_evidence(session, *finding_run, finding_property, t.name());
+    row.race = named_evidence(session, *finding_run, finding_property, t.name());
   }
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared behaviour)";
   return std::nullopt;

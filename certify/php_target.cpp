@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <exception>
@@ -32,8 +33,8 @@ constexpr std::chrono::seconds php_shrink_budget{30};
 constexpr int php_request_timeout_s = 3;
 
 std::string oracle_replay(const std::string& file, const std::string& uri, std::uint64_t seed,
-                          const std::string& schedule = {}) {
-  return scenarios::ReplayLine{"oracle", file, {}, uri, seed, {}, {}, schedule, {}}.str();
+                          const std::string& schedule = {}, const std::string& faults = {}) {
+  return scenarios::ReplayLine{"oracle", file, {}, uri, seed, {}, {}, schedule, faults}.str();
 }
 
 /// Where a generated counterexample is kept for its replay line: the report directory, or the
@@ -71,7 +72,9 @@ class ProcessSession final : public RaceSession {
   }
   // Schedules of real processes are not shrunk: the failing one is replayed as it ran.
   std::string replay(const sched::ScheduleRun& failing) override {
-    return oracle_replay(file_, uri_, seed_, failing.sched.schedule.str());
+    const sched::FaultOptions* faults = runner_->faults();
+    return oracle_replay(file_, uri_, seed_, failing.sched.schedule.str(),
+                         faults ? faults->spec : std::string());
   }
   handlers::Concurrency concurrency() const override { return runner_->guarantees().concurrency; }
 
@@ -260,11 +263,36 @@ std::size_t PhpModuleTarget::race_schedules(const Budgets& budgets) const {
   return budgets.process_schedules;
 }
 
+std::unique_ptr<RaceSession> PhpModuleTarget::fault_race(const scenarios::Scenario& sc,
+                                                         const Plan& plan,
+                                                         const sched::FaultOptions& faults,
+                                                         std::string& error, std::string& skipped) {
+  const bool crash = std::find(faults.kinds.begin(), faults.kinds.end(),
+                               handlers::FaultKind::crash) != faults.kinds.end();
+  if (!crash) {
+    skipped = "real PHP processes get the crash fault only (SIGKILL); faults " + faults.spec +
+              " are injected into in-process handlers";
+    return nullptr;
+  }
+  // The row explores what it injects, and its replay line says so.
+  sched::FaultOptions crash_only = faults;
+  crash_only.kinds = {handlers::FaultKind::crash};
+  crash_only.spec = "crash";
+  return process_session(sc, plan, &crash_only, error);
+}
+
 std::unique_ptr<RaceSession> PhpModuleTarget::race(const scenarios::Scenario& sc, const Plan& plan,
                                                    std::string& error) {
+  return process_session(sc, plan, nullptr, error);
+}
+
+std::unique_ptr<RaceSession> PhpModuleTarget::process_session(const scenarios::Scenario& sc,
+                                                              const Plan& plan,
+                                                              const sched::FaultOptions* faults,
+                                                              std::string& error) {
   oracle::OracleSetup setup = setup_;
   setup.worker = nullptr;
-  setup.work_dir = setup_.work_dir + "/races";
+  setup.work_dir = setup_.work_dir + (faults ? "/faults" : "/races");
   oracle::RaceLimits limits;
   limits.block_ms = plan.budgets.block_ms;
   auto runner = oracle::RaceRunner::make(sc, module_, setup, limits, plan.seed);
@@ -272,6 +300,7 @@ std::unique_ptr<RaceSession> PhpModuleTarget::race(const scenarios::Scenario& sc
     error = runner.error().message;
     return nullptr;
   }
+  if (faults) (void)runner.value()->set_faults(*faults);
   auto strategy = sched::make_strategy("portfolio", plan.seed);
   if (!strategy) {
     error = strategy.error().message;

@@ -36,6 +36,11 @@ class PhpModuleTarget : public Target {
   std::size_t race_schedules(const Budgets& budgets) const override;
   std::unique_ptr<RaceSession> race(const scenarios::Scenario& sc, const Plan& plan,
                                     std::string& error) override;
+  /// L4: the crash fault, a request's PHP process SIGKILLed at one of its scheduling points
+  /// (oracle/race_runner.hpp); scenarios without a crash are skipped.
+  std::unique_ptr<RaceSession> fault_race(const scenarios::Scenario& sc, const Plan& plan,
+                                          const sched::FaultOptions& faults, std::string& error,
+                                          std::string& skipped) override;
   std::optional<Diagnosis> probe() override;
   // A hanging module is a progress failure of its scenario (3 s each); PHP that cannot run a
   // scenario ends its row at once, and the probe after it decides.
@@ -52,6 +57,10 @@ class PhpModuleTarget : public Target {
   [[nodiscard]] oracle::ModuleSetup lane_store(const oracle::PoolLane& lane) const;
   /// L2 without the pool, for targets without a persistent worker.
   ContractResult run_contract_own_processes(const Plan& plan);
+  /// An L3 (`faults` null) or L4 session of real concurrent PHP processes.
+  std::unique_ptr<RaceSession> process_session(const scenarios::Scenario& sc, const Plan& plan,
+                                               const sched::FaultOptions* faults,
+                                               std::string& error);
 
  protected:
   oracle::PhpModuleUri module_;

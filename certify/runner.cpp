@@ -8,6 +8,7 @@
 
 #include "certify/level4.hpp"
 #include "certify/replay.hpp"
+#include "certify/schedules.hpp"
 #include "scenarios/trace.hpp"
 
 namespace ss::certify {
@@ -127,14 +128,6 @@ bool handler_property(const std::string& p) {
   return p == "lost-update" || p == "no-resurrection" || p == "progress" || p == "touch-kept";
 }
 
-/// Race evidence whose trace names the certified handler, as the L1 traces do.
-RaceEvidence named(RaceEvidence ev, const std::string& handler) {
-  for (auto& event : ev.trace) {
-    if (event.value("kind", "") == "run") event["handler"] = handler;
-  }
-  return ev;
-}
-
 /// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing
 /// run fails the row with its replay line; violations the guarantee allows are findings. Stops
 /// when the handler is diagnosed unusable, and returns the diagnosis.
@@ -148,40 +141,30 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
   // resurrection had nothing to show on, and the row cannot pass.
   std::optional<sched::ScheduleRun> empty_run;
   bool stored = false;
-  for (std::size_t i = 0; i < schedules; ++i) {
-    std::string error;
-    const std::optional<sched::ScheduleRun> r = session.run_one(i, error);
-    if (auto diagnosis = t.check_health()) {
-      row.verdict = Verdict::fail;
-      row.evidence = "schedule " + std::to_string(i) + (r ? "" : ": " + error);
-      return diagnosis;
-    }
-    if (!r) {
-      row.verdict = Verdict::error;
-      row.evidence = "schedule " + std::to_string(i) + " could not run: " + error;
-      return std::nullopt;
-    }
-    const bool empty =
-        !r->final_state || (r->final_state->named.empty() && r->final_state->anonymous.empty());
-    stored = stored || !empty;
-    if (empty && !empty_run) empty_run = r;
-    for (const auto& v : r->violations) {
-      if (!handler_property(v.property)) continue;
-      if (!v.failure) {
-        findings.insert(v.property);
-        if (!finding_run) {
-          finding_run = r;
-          finding_property = v.property;
+  ScheduleLoop loop = judge_each_schedule(
+      t, session, schedules, row, [&](std::size_t, const sched::ScheduleRun& r) {
+        const bool empty =
+            !r.final_state || (r.final_state->named.empty() && r.final_state->anonymous.empty());
+        stored = stored || !empty;
+        if (empty && !empty_run) empty_run = r;
+        for (const auto& v : r.violations) {
+          if (!handler_property(v.property)) continue;
+          if (!v.failure) {
+            if (findings.insert(v.property).second && !finding_run) {
+              finding_run = r;
+              finding_property = v.property;
+            }
+            continue;
+          }
+          row.verdict = Verdict::fail;
+          row.evidence = v.property + ": " + v.detail;
+          row.race = named_evidence(session, r, v.property, t.name());
+          row.replay = row.race->replay;
+          return false;
         }
-        continue;
-      }
-      row.verdict = Verdict::fail;
-      row.evidence = v.property + ": " + v.detail;
-      row.race = named(session.evidence(*r, v.property), t.name());
-      row.replay = row.race->replay;
-      return std::nullopt;
-    }
-  }
+        return true;
+      });
+  if (loop.decided) return std::move(loop.diagnosis);
   if (schedules == 0) {
     row.verdict = Verdict::error;
     row.evidence = "no evidence: 0 schedules ran";
@@ -196,7 +179,9 @@ std::optional<Diagnosis> judge_schedules(Target& t, RaceSession& session, std::s
     return std::nullopt;
   }
   row.verdict = findings.empty() ? Verdict::pass : Verdict::finding;
-  if (finding_run) row.race = named(session.evidence(*finding_run, finding_property), t.name());
+  if (finding_run) {
+    row.race = named_evidence(session, *finding_run, finding_property, t.name());
+  }
   row.evidence = std::to_string(schedules) + " schedules; handler declares " +
                  std::string(handlers::concurrency_name(session.concurrency()));
   for (const auto& f : findings) row.evidence += "; " + f + " (allowed by the declared guarantee)";

@@ -14,6 +14,8 @@ packages=(
   # redis components (Carbon in them needs mbstring).
   memcached php8.2-memcached php8.2-mbstring php-symfony-http-foundation php-illuminate-session
   php-illuminate-database php-illuminate-cache php-illuminate-redis
+  # The PHPUnit bridge (adapters/phpunit/, ctest phpunit_bridge).
+  phpunit
 )
 
 missing=()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: install what is missing, build, start a private redis-server
 # on 127.0.0.1 (port 6391, no persistence), run the mutant battery, certify every built-in handler
-# (memory, files, table, sqlite in both lock modes, redis in all three modes) at level 3, and write
-# the HTML report to out/report.html (plus certificate.json, junit.xml, mutants.json).
+# (memory, files, table, sqlite in both lock modes, redis in all three modes) at level 4 (the
+# fault catalogue included), and write the HTML report to out/report.html (plus certificate.json,
+# junit.xml, mutants.json).
 # Exit 0 when every handler holds every mandatory property.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,5 +20,5 @@ trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 status=0
 "$bin" mutants --json "$out/mutants.json" || status=1
-REDIS_PORT=$port "$bin" certify --all --report "$out" --junit "$out/junit.xml" || status=1
+REDIS_PORT=$port "$bin" certify --all --level 4 --report "$out" --junit "$out/junit.xml" || status=1
 exit $status

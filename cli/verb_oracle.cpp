@@ -52,6 +52,7 @@ struct OracleOptions {
   std::size_t schedules = 10;
   std::string strategy = "portfolio";
   std::string replay;
+  std::string faults;
   int block_ms = oracle::RaceLimits{}.block_ms;
   bool progress = false;
   std::uint64_t generated = 0;
@@ -151,7 +152,8 @@ void print_php_trace(const std::vector<json>& events) {
 
 std::string real_replay_line(const OracleOptions& o, const std::string& file,
                              const std::string& schedule = {}) {
-  return scenarios::ReplayLine{"oracle", file, {}, o.handler, o.seed, {}, {}, schedule, {}}.str();
+  return scenarios::ReplayLine{"oracle", file, {}, o.handler, o.seed, {}, {}, schedule, o.faults}
+      .str();
 }
 
 /// A sequential scenario in real-engine mode: PHP's trace, then the verdict.
@@ -184,6 +186,21 @@ int real_engine_one(const OracleOptions& o, const scenarios::Scenario& sc,
   return exit_ok;
 }
 
+/// --faults for real PHP processes (crash only), or the faults a replayed schedule names: why
+/// they cannot be injected, if they cannot.
+std::optional<std::string> set_race_faults(const OracleOptions& o,
+                                           const std::optional<sched::Schedule>& replay,
+                                           oracle::RaceRunner& runner) {
+  const bool replayed = replay && !replay->faults.empty();
+  if (o.faults.empty() && !replayed) return std::nullopt;
+  auto faults = sched::parse_fault_options(o.faults.empty() ? "crash" : o.faults);
+  if (!faults) return "--faults: " + faults.error().message;
+  if (!runner.set_faults(std::move(faults.value()))) {
+    return "--faults " + o.faults + ": real PHP processes get the crash fault only (SIGKILL)";
+  }
+  return std::nullopt;
+}
+
 /// A race scenario: real PHP processes interleaved by the coordinator, schedule after schedule.
 int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
                      const oracle::PhpModuleUri& module, const oracle::OracleSetup& setup) {
@@ -197,6 +214,7 @@ int real_engine_race(const OracleOptions& o, const scenarios::Scenario& sc,
     replay = sched::parse_schedule(o.replay);
     if (!replay) return oracle_input_error("--replay: malformed schedule '" + o.replay + "'");
   }
+  if (auto bad = set_race_faults(o, replay, *runner)) return oracle_input_error(*bad);
   auto strategy = sched::make_strategy(o.strategy, o.seed);
   if (!strategy) return oracle_input_error("--strategy: " + strategy.error().message);
   fmt::print("== {} ({}) through {}: real PHP processes, {} declared\n", base::printable(sc.name),
@@ -409,6 +427,9 @@ Verb register_oracle(CLI::App& app) {
   cmd->add_option("--strategy", o->strategy, "Race scenarios: random, sticky, pct[:D], portfolio")
       ->default_val("portfolio");
   cmd->add_option("--replay", o->replay, "Race scenarios: run exactly this schedule");
+  cmd->add_option("--faults", o->faults,
+                  "Race scenarios with --handler: SIGKILL request processes at seeded scheduling "
+                  "points ('crash'; docs/certify.md, L4)");
   cmd->add_option("--block-ms", o->block_ms,
                   "Race scenarios: a process that takes longer for one step is blocked (a lock)")
       ->default_val(oracle::RaceLimits{}.block_ms)

@@ -249,6 +249,8 @@ set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME sessionspec)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_DEPENDS "php8.2-cli, python3, python3-jinja2")
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_RECOMMENDS "php8.2-sqlite3, php8.2-redis, redis-server")
+# The PHPUnit bridge (/usr/share/sessionspec/adapters/phpunit) runs under Debian's phpunit.
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_SUGGESTS "phpunit")
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME sessionspec-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "sessionspec (= ${PROJECT_VERSION}), cmake, pkg-config, libboost1.81-dev, \

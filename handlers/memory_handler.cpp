@@ -16,13 +16,15 @@ class MemoryHandler final : public SessionHandler {
 
   Task<Result<std::string>> read(std::string id) override {
     if (!keeps(id)) co_return bad_id(id);
+    forget_expired();
     auto it = store_->sessions.find(id);
-    co_return it == store_->sessions.end() ? std::string() : it->second.data;
+    co_return it == store_->sessions.end() || !live(it->second) ? std::string() : it->second.data;
   }
 
   Task<Status> write(std::string id, std::string data) override {
     if (!keeps(id)) co_return bad_id(id);
     if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
+    forget_expired();
     store_->sessions[id] = model::StoredSession{std::move(data), now()};
     co_return ok_status();
   }
@@ -34,6 +36,11 @@ class MemoryHandler final : public SessionHandler {
   }
 
   Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override {
+    // A TTL store forgets by itself; its gc() finds nothing to do (model/store_model.hpp).
+    if (store_->expiry == model::Expiry::ttl) {
+      forget_expired();
+      co_return 0;
+    }
     std::int64_t count = 0;
     for (auto it = store_->sessions.begin(); it != store_->sessions.end();) {
       if (now() - it->second.mtime_s > max_lifetime_s) {
@@ -56,12 +63,16 @@ class MemoryHandler final : public SessionHandler {
   }
 
   Task<Result<bool>> validate_id(std::string id) override {
-    co_return keeps(id) && store_->sessions.count(id) > 0;
+    if (!keeps(id)) co_return false;
+    forget_expired();
+    auto it = store_->sessions.find(id);
+    co_return it != store_->sessions.end() && live(it->second);
   }
 
   Task<Status> update_timestamp(std::string id, std::string data) override {
     if (!keeps(id)) co_return bad_id(id);
     if (data.size() > payload_bytes_max_default) co_return too_large(data.size());
+    forget_expired();
     auto [it, inserted] = store_->sessions.try_emplace(id, model::StoredSession{data, now()});
     if (!inserted) it->second.mtime_s = now();
     co_return ok_status();
@@ -69,6 +80,16 @@ class MemoryHandler final : public SessionHandler {
 
  private:
   std::int64_t now() const { return env_.clock->now_s(); }
+  /// Under a ttl or lazy expiry a session older than ttl_s is gone for readers (lazy: it stays
+  /// stored until gc; a touch keeps its data, as the reference store's does).
+  bool live(const model::StoredSession& s) const {
+    return store_->expiry == model::Expiry::gc_only || now() - s.mtime_s <= store_->ttl_s;
+  }
+  /// A TTL store has forgotten its expired sessions by the time a call looks.
+  void forget_expired() {
+    if (store_->expiry != model::Expiry::ttl) return;
+    std::erase_if(store_->sessions, [this](const auto& entry) { return !live(entry.second); });
+  }
   bool keeps(const std::string& id) const {
     return store_->ids == model::IdPolicy::any || model::valid_session_id(id);
   }
@@ -86,7 +107,8 @@ Guarantees MemoryBackend::guarantees() const {
   Guarantees g;
   // Each operation is atomic, but nothing spans a request: overlapping requests lose updates.
   g.concurrency = Concurrency::last_writer_wins;
-  g.store.expiry = model::Expiry::gc_only;
+  g.store.expiry = store_->expiry;
+  g.store.ttl_s = store_->ttl_s;
   g.store.ids = store_->ids;
   g.store.payload_bytes_max = g.payload_bytes_max;
   // No lock outlives a call, a write replaces the map entry at once, and there is no server.

@@ -19,6 +19,11 @@ struct MemoryStore {
   /// model of a SessionHandler subclass refuses ids outside the files charset, as PHP's files
   /// module underneath does.
   model::IdPolicy ids = model::IdPolicy::any;
+  /// How it forgets: only through gc() by default; the oracle's model of a handler that declares
+  /// `ttl` or `lazy` expiry forgets a session `ttl_s` after its last write or touch, as the
+  /// reference store (model/store_model.hpp) says such a store does.
+  model::Expiry expiry = model::Expiry::gc_only;
+  std::int64_t ttl_s = 1440;
 };
 
 class MemoryBackend final : public Backend {

@@ -165,6 +165,8 @@ class SqliteHandler final : public SessionHandler {
   /// `transactional`: BEGIN IMMEDIATE unless this request already holds the write lock.
   Task<Status> lock_if_transactional();
   Status end_transaction();
+  /// Commits what this request wrote, then takes the lock again (see the definition).
+  Task<Status> commit_and_relock();
   Task<Status> upsert(const std::string& id, const std::string& data);
   [[nodiscard]] std::int64_t now_s() const { return env_.clock->now_s(); }
 
@@ -249,6 +251,21 @@ Task<Status> SqliteHandler::lock_if_transactional() {
   co_return ok_status();
 }
 
+// The answer true acknowledges a write, so its transaction commits before the answer, not at
+// close(): PHP ignores close()'s answer, and a COMMIT that failed there (a full disk) would lose
+// an acknowledged write without a word. A COMMIT that fails rolls back: the write fails and the
+// session keeps its previous data. Then the lock is taken again at once (no other task runs in
+// between in-process), so that it still spans read() to close(); another process may take it in
+// that gap, which only a request that writes twice can notice. Failing to take it again does
+// not undo the write, which stays acknowledged.
+Task<Status> SqliteHandler::commit_and_relock() {
+  if (!in_transaction_) co_return ok_status();
+  if (Status committed = end_transaction(); !committed) co_return committed;
+  auto relocked = co_await lock_if_transactional();
+  (void)relocked;
+  co_return ok_status();
+}
+
 Status SqliteHandler::end_transaction() {
   if (!in_transaction_) return ok_status();
   in_transaction_ = false;
@@ -322,9 +339,11 @@ Task<Status> SqliteHandler::write(std::string id, std::string data) {
   if (data.size() > sqlite_payload_bytes_max) {
     co_return payload_too_large("sqlite " + config_.path, data.size(), sqlite_payload_bytes_max);
   }
-  // A write without a read takes the lock too, and holds it until close().
+  // A write without a read takes the lock too.
   if (auto locked = co_await lock_if_transactional(); !locked) co_return locked;
-  co_return co_await upsert(id, data);
+  auto stored = co_await upsert(id, data);
+  if (!stored) co_return stored;
+  co_return co_await commit_and_relock();
 }
 
 Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
@@ -341,8 +360,11 @@ Task<Status> SqliteHandler::update_timestamp(std::string id, std::string data) {
       nullptr);
   if (!touched) co_return touched;
   // No row to touch: store the data, as PHP's files handler falls back to a write.
-  if (sqlite3_changes(conn_.db) == 0) co_return co_await upsert(id, data);
-  co_return ok_status();
+  if (sqlite3_changes(conn_.db) == 0) {
+    auto stored = co_await upsert(id, data);
+    if (!stored) co_return stored;
+  }
+  co_return co_await commit_and_relock();
 }
 
 Task<Status> SqliteHandler::destroy(std::string id) {

@@ -7,10 +7,16 @@
 // readers of the table.
 //
 // `transactional` follows Symfony's PdoSessionHandler LOCK_TRANSACTIONAL: BEGIN IMMEDIATE at
-// read(), COMMIT at close() or destroy(). SQLite's write lock covers the whole database, so the
-// placeholder row Symfony inserts for a missing id (to have a row to lock on MySQL/PostgreSQL)
-// is not needed and never inserted: reading an unknown id creates nothing. The price is that a
-// transactional request blocks every other transactional request, whatever its session.
+// read(), COMMIT at close() or destroy(); unlike Symfony, write() and updateTimestamp() also
+// commit before they answer and take the lock again at once: a write answers true only once it
+// is durable, since PHP ignores close()'s answer and a COMMIT failing there (a full disk) would
+// lose an acknowledged write silently. The lock still spans read() to close(), but for the
+// instant between that COMMIT and the next BEGIN IMMEDIATE, in which another process may take
+// it (only a request that writes twice can notice). SQLite's write lock covers the whole
+// database, so the placeholder row Symfony inserts for a missing id (to have a row to lock on
+// MySQL/PostgreSQL) is not needed and never inserted: reading an unknown id creates nothing. The
+// price is that a transactional request blocks every other transactional request, whatever its
+// session.
 //
 // Waiting for a busy database is cooperative: SQLite's own busy handler (which sleeps inside the
 // call) is off, and SQLITE_BUSY is retried through IoPoints::blocked, at most busy_timeout_ms /

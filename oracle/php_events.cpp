@@ -1,5 +1,6 @@
 #include "oracle/php_events.hpp"
 
+#include "handlers/faults.hpp"
 #include "model/codec.hpp"
 #include "scenarios/trace.hpp"
 
@@ -42,6 +43,8 @@ class Converter {
       scenarios::ResponseEvent r;
       state(j, r.state, r.outcome);
       e.payload = std::move(r);
+    } else if (kind == "fault") {
+      e.payload = fault(j);
     } else {
       throw std::runtime_error("unknown kind '" + kind + "'");
     }
@@ -153,6 +156,19 @@ class Converter {
     h.answer.injected = j.value("injected", false);
     h.now_s = now_s_;
     return h;
+  }
+
+  /// A fault the coordinator injected (oracle/race_runner.hpp: a SIGKILLed process), at the
+  /// clock of its request's last call.
+  scenarios::FaultEvent fault(const json& j) const {
+    scenarios::FaultEvent f;
+    const auto kind = handlers::parse_fault_kind(j.value("fault", ""));
+    if (!kind) throw std::runtime_error("unknown fault '" + j.value("fault", "") + "'");
+    f.kind = *kind;
+    f.point = j.value("point", 0);
+    f.where = j.value("where", "");
+    f.now_s = now_s_;
+    return f;
   }
 
   const scenarios::Scenario& sc_;

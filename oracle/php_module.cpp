@@ -174,6 +174,11 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
     g.concurrency = handlers::Concurrency::serialised;
     g.store.expiry = model::Expiry::gc_only;
     g.store.id_bytes_max = files_id_bytes_max;
+    // flock() on the session file's descriptor: the kernel drops it when the process dies. The
+    // file is truncated and rewritten in place, so a write cut short (a kill mid-write()) leaves
+    // anything (bench/torn_data.py finds such files).
+    g.faults.recovery = handlers::Recovery::process_exit;
+    g.faults.failed_write = handlers::FailedWrite::undefined;
     return g;
   }
   // As configured: phpredis 5.3.7's cluster module ignores `locking` (it has no session lock;
@@ -182,6 +187,15 @@ handlers::Guarantees PhpModuleUri::guarantees(const model::RunOptions& opts) con
       locking ? handlers::Concurrency::serialised : handlers::Concurrency::last_writer_wins;
   g.store.expiry = model::Expiry::ttl;
   g.store.ttl_s = opts.gc_maxlifetime;
+  // phpredis's lock key lives redis.session.lock_expire seconds, or max_execution_time when that
+  // is 0; php-cli's max_execution_time is 0, and then the key has no expiry at all: a killed
+  // holder's lock is never given back (no recovery declared).
+  const auto expire = ini.find("redis.session.lock_expire");
+  const std::int64_t expire_s = expire == ini.end() ? 0 : integer(expire->second).value_or(0);
+  if (locking && module == "redis" && expire_s > 0) {
+    g.faults.recovery = handlers::Recovery::lease;
+    g.faults.recovery_ms = expire_s * 1000;
+  }
   return g;
 }
 

@@ -17,9 +17,10 @@ namespace {
 
 /// The model's side: the memory handler keeps any id, as the harness's tracing store of a user
 /// handler does; a SessionHandler subclass proxies PHP's files module, which refuses ids outside
-/// [A-Za-z0-9,-], and so does the memory handler then.
+/// [A-Za-z0-9,-], and so does the memory handler then. It forgets sessions as the handler
+/// declares (`setup.model_expiry`).
 std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::RunConfig& cfg,
-                              std::string& error) {
+                              const OracleSetup& setup, std::string& error) {
   handlers::ManualClock clock(sc.clock_start_s);
   auto resolved = scenarios::resolve_options(sc, cfg);
   if (!resolved) {
@@ -30,6 +31,8 @@ std::vector<json> model_trace(const scenarios::Scenario& sc, const scenarios::Ru
                                   resolved->variant == model::Variant::sessionhandler
                                       ? model::IdPolicy::files_charset
                                       : model::IdPolicy::any);
+  backend.store().expiry = setup.model_expiry;
+  backend.store().ttl_s = setup.model_ttl_s;
   std::ostringstream out;
   scenarios::JsonTraceWriter writer(out);
   if (auto ran = scenarios::run_scenario(sc, cfg, backend, clock, {&writer}); !ran) {
@@ -134,7 +137,7 @@ std::optional<OracleResult> compare_with_php(const scenarios::Scenario& sc,
   // Real-engine mode: PHP's SessionHandler class is the only way to see a module's calls; a
   // user class is seen through a proxy of its own shape.
   if (setup.module) private_cfg.variant = setup.module->variant;
-  std::vector<json> model = model_trace(sc, private_cfg, error);
+  std::vector<json> model = model_trace(sc, private_cfg, setup, error);
   if (model.empty()) return std::nullopt;
   const json head = model.front();
   model.erase(model.begin());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/child_process.hpp"
+#include "model/store_model.hpp"
 #include "oracle/program.hpp"
 
 namespace ss::oracle {
@@ -38,6 +39,11 @@ struct OracleSetup {
   PhpWorker* worker = nullptr;
   /// When set, scenarios run in real-engine mode: variant sessionhandler over this module.
   std::optional<ModuleSetup> module;
+  /// How the model's store forgets sessions: the handler's declared expiry (real-engine mode),
+  /// so that the model expires a session where the handler does, and PHP's new id for an expired
+  /// session is not taken for the old one (issue #16). gc-only by default.
+  model::Expiry model_expiry = model::Expiry::gc_only;
+  std::int64_t model_ttl_s = 1440;
 };
 
 /// The command line of a PHP process: `[env NAME=VALUE...] php -n [php_args...] SCRIPT`.

@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <stdexcept>
+#include <thread>
+#include <utility>
 
 #include "base/child_process.hpp"
 #include "handlers/run_task.hpp"
@@ -22,6 +25,7 @@
 
 namespace ss::oracle {
 
+using handlers::FaultKind;
 using nlohmann::json;
 using scenarios::Event;
 using scenarios::EventKind;
@@ -32,6 +36,10 @@ namespace {
 
 /// How long a process that closed its stdout gets to exit before it is killed.
 constexpr std::int64_t exit_wait_ms = 2000;
+/// A crashed holder's lock lease is waited out (real time) for at most this long, plus a margin
+/// for the server's expiry to take effect.
+constexpr std::int64_t lease_wait_ms_max = 60'000;
+constexpr std::int64_t lease_margin_ms = 500;
 
 struct Task {
   enum class State { running, parked, blocked, finished };
@@ -41,6 +49,17 @@ struct Task {
   std::string at = "start";
   /// Handler calls it has completed (from its pause lines).
   int calls = 0;
+  /// Scheduling points reached (pause lines), and how many of them the fault planner was asked
+  /// about.
+  int points = 0;
+  int asked = 0;
+  /// With faults: a step's handler calls are reported at the points after them, as they happen
+  /// (PHP writes their events only after the step's script event, oracle/src/Pauser.php), so
+  /// that a killed process's calls are in the trace, in the order they were made. `emitted`: the
+  /// current step's calls reported so far; `skip`: PHP's later copies of them still to drop.
+  bool early = false;
+  std::size_t emitted = 0;
+  std::size_t skip = 0;
   std::string failure;
   /// A user class's proxy reports its calls (oracle/src/UserProxy.php): whether the request holds
   /// a session open (a read, validateId, write or updateTimestamp returned since its last close),
@@ -59,6 +78,26 @@ void follow(Task& t, const json& marker) {
 
 /// Everything the processes wrote, in the order it arrived: the run's trace.
 using Lines = std::vector<json>;
+
+/// Early reporting (Task::early): the calls of the current step that the pause line carries and
+/// that were not reported yet.
+void report_pending(Task& t, const json& pause, Lines& lines) {
+  if (!t.early || !pause.contains("pending")) return;
+  const json& pending = pause["pending"];
+  for (std::size_t i = t.emitted; i < pending.size(); ++i) lines.push_back(pending[i]);
+  t.emitted = std::max(t.emitted, pending.size());
+}
+
+/// A trace line of `t` to keep (false: PHP's copy of a call reported early).
+bool keep_line(Task& t, const json& j) {
+  const std::string kind = j.value("kind", "");
+  if (kind == "handler" && t.skip > 0) {
+    --t.skip;
+    return false;
+  }
+  if (kind == "script" || kind == "response") t.skip = std::exchange(t.emitted, 0);
+  return true;
+}
 
 /// Reads `t`'s lines until it parks at its next point, exits, or `deadline_ms` passes (then it
 /// stays running: the caller decides that it is blocked).
@@ -86,11 +125,13 @@ void pump(Task& t, Lines& lines, std::int64_t deadline_ms) {
     }
     if (j.contains("pause")) {
       t.state = Task::State::parked;
+      ++t.points;
       t.at = j.value("pause", "?");
       t.calls = j.value("calls", 0);
+      report_pending(t, j, lines);
       return;
     }
-    lines.push_back(std::move(j));
+    if (keep_line(t, j)) lines.push_back(std::move(j));
   }
 }
 
@@ -126,8 +167,16 @@ class Batch {
  public:
   /// `observed`: the processes report their handler calls (a user class), so a lock that
   /// outlives its request's close can be told from a lock another request holds.
-  Batch(const RaceLimits& limits, int first, Lines& lines, bool observed)
-      : limits_(limits), first_(first), lines_(lines), observed_(observed) {}
+  /// `planner` (may be null): the faults that strike the processes at their points, appended
+  /// to `struck` as they strike.
+  Batch(const RaceLimits& limits, int first, Lines& lines, bool observed,
+        sched::FaultPlanner* planner, std::vector<sched::Fault>& struck)
+      : limits_(limits),
+        first_(first),
+        lines_(lines),
+        observed_(observed),
+        planner_(planner),
+        struck_(struck) {}
   ~Batch() {
     for (auto& t : tasks_) t.child.kill();
   }
@@ -136,7 +185,9 @@ class Batch {
 
   void spawn(const std::vector<std::string>& argv) {
     std::string why;
-    if (!tasks_.emplace_back().child.start(argv, {}, why)) throw std::runtime_error(why);
+    Task& t = tasks_.emplace_back();
+    t.early = planner_ != nullptr;
+    if (!t.child.start(argv, {}, why)) throw std::runtime_error(why);
   }
 
   /// Every process boots in parallel and parks at "start" before anything happens.
@@ -177,6 +228,7 @@ class Batch {
   /// one to wake (a lock released) before the run counts as a deadlock (`ready` empty).
   bool collect_ready(std::vector<int>& ready) {
     for (;;) {
+      strike();
       ready.clear();
       bool unfinished = false;
       for (std::size_t i = 0; i < tasks_.size(); ++i) {
@@ -220,6 +272,14 @@ class Batch {
 
   void grant(int task) { step(tasks_.at(static_cast<std::size_t>(task - first_))); }
 
+  /// Scheduling points the processes reached (what the fault planner learns a schedule's
+  /// length from).
+  [[nodiscard]] int points() const {
+    int n = 0;
+    for (const auto& t : tasks_) n += t.points;
+    return n;
+  }
+
   void record_waits(std::vector<sched::TaskWait>& waits) const {
     for (std::size_t i = 0; i < tasks_.size(); ++i) {
       const Task& t = tasks_[i];
@@ -246,14 +306,71 @@ class Batch {
     if (called) wait_blocked(tasks_, lines_, limits_.settle_ms, true);
   }
 
+  /// Asks the fault planner about every point a process reached since it was last asked, and
+  /// kills the processes it crashes there.
+  void strike() {
+    if (planner_ == nullptr) return;
+    for (std::size_t i = 0; i < tasks_.size(); ++i) {
+      Task& t = tasks_[i];
+      if (t.state != Task::State::parked || t.asked == t.points) continue;
+      t.asked = t.points;
+      const int task = first_ + static_cast<int>(i);
+      const auto f = planner_->at(task, t.points, t.at);
+      if (f && (f->kind == FaultKind::crash || f->kind == FaultKind::skip)) kill(t, task, *f);
+    }
+  }
+
+  /// SIGKILL, as an OOM killer or a process manager kills: no close(), no shutdown functions,
+  /// the process's locks left to whatever the store does when their holder dies. The process is
+  /// reaped before anything else runs, so the kernel has closed its descriptors (flock) by then.
+  /// Its calls up to this point are in the trace already (Task::early).
+  void kill(Task& t, int task, const sched::Fault& f) {
+    t.child.kill();
+    t.state = Task::State::finished;
+    t.holds = false;
+    struck_.push_back(f);
+    lines_.push_back({{"kind", "fault"},
+                      {"request", task + 1},
+                      {"fault", std::string(handlers::fault_kind_name(f.kind))},
+                      {"point", f.point},
+                      {"where", t.at}});
+  }
+
   const RaceLimits& limits_;
   int first_;
   Lines& lines_;
   bool observed_;
+  sched::FaultPlanner* planner_;
+  std::vector<sched::Fault>& struck_;
   std::deque<Task> tasks_;
   /// Why the run ended early when a lock was found leaked.
   std::optional<std::string> leak_;
 };
+
+/// PHP writes a step's script event before the handler events of its calls (oracle/src/Tracer.php);
+/// the explorer emits them after, and the fault properties judge a call's failure by the script
+/// call that completes after it (scenarios/fault_checks.hpp). Moves each script and response event
+/// after the handler events that follow it (the step's calls after its last point: one process
+/// writes them together, so they are adjacent in `lines`; the earlier ones came early).
+void calls_before_script(Lines& lines) {
+  const auto same_step = [](const json& a, const json& b) {
+    return a.value("request", 0) == b.value("request", 0) &&
+           a.value("step", 0) == b.value("step", 0);
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string kind = lines[i].value("kind", "");
+    if (kind != "script" && kind != "response") continue;
+    std::size_t end = i + 1;
+    while (end < lines.size() && lines[end].value("kind", "") == "handler" &&
+           same_step(lines[end], lines[i])) {
+      ++end;
+    }
+    std::rotate(lines.begin() + static_cast<std::ptrdiff_t>(i),
+                lines.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                lines.begin() + static_cast<std::ptrdiff_t>(end));
+    i = end - 1;
+  }
+}
 
 // ---- reading the final store through the module ------------------------------------------------
 
@@ -400,6 +517,7 @@ base::Result<std::unique_ptr<RaceRunner>> RaceRunner::make(const scenarios::Scen
   head.scenario = &sc;
   head.set_cookie_observed = false;
   r->head_ = scenarios::run_event(std::move(head));
+  r->canonical_ = std::make_unique<sched::CanonicalCache>(r->opts_.serialize_handler);
   return r;
 }
 
@@ -472,7 +590,8 @@ void RaceRunner::update_jar(const std::vector<json>& lines, int first,
 }
 
 // What the store holds after the run, read as the explorer reads it (sched::read_state).
-sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids) {
+sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids,
+                                          std::vector<std::string>* unreadable) {
   json base = {
       {"scenario", sc_.name + "-read"},
       {"variant", std::string(model::variant_name(module_.variant()))},
@@ -489,11 +608,11 @@ sched::StoreState RaceRunner::final_state(const std::vector<std::string>& ids) {
                       base, module_.uri, guarantees_);
   boost::asio::io_context io;
   handlers::ManualClock clock(sc_.clock_start_s);
-  sched::CanonicalCache canonical(opts_.serialize_handler);
-  return sched::read_state(io, reader, clock, ids, analysis_.named_ids, canonical);
+  return sched::read_state(io, reader, clock, ids, analysis_.named_ids, *canonical_, unreadable);
 }
 
-sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge) {
+sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t index, bool judge,
+                                       sched::FaultPlanner* planner) {
   prepare_store("run");
   strategy.begin(index, static_cast<int>(sc_.requests.size()));
   sched::ScheduleRun run;
@@ -501,8 +620,10 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
   std::optional<std::string> jar;
   int current = -1;
   int number = 0;
+  int points = 0;
   for (const scenarios::Batch& batch : analysis_.batches) {
-    Batch b(limits_, number, lines, module_.user_class.has_value());
+    Batch b(limits_, number, lines, module_.user_class.has_value(), planner,
+            run.sched.schedule.faults);
     for (std::size_t r = batch.first; r < batch.first + batch.size; ++r) {
       const scenarios::Request& req = sc_.requests[r];
       ++number;
@@ -512,43 +633,94 @@ sched::ScheduleRun RaceRunner::execute(sched::Strategy& strategy, std::uint64_t 
     b.boot();
     b.run(strategy, current, run.sched);
     b.check_health();
+    points += b.points();
     if (run.sched.end != sched::RunEnd::finished) break;
     update_jar(lines, number - static_cast<int>(batch.size), jar);
   }
   strategy.end(run.sched.schedule.picks.size());
+  if (planner != nullptr) planner->end(points);
+  if (faults_) calls_before_script(lines);
   for (std::size_t i = 0; i < lines.size(); ++i) lines[i]["seq"] = static_cast<int>(i);
   unwrap_proxy_names(lines);
   auto events = events_from_php(sc_, lines);
   if (!events) throw std::runtime_error(events.error().message);
   run.events = std::move(*events);
-  // The explorer's race properties, fed with what real PHP did; they also name the ids to read
-  // back.
-  scenarios::Judge checker(
-      scenarios::JudgeOptions{.conformance = false, .expectations = false, .races = &analysis_});
-  checker.on_event(head_);
-  for (const auto& e : run.events) checker.on_event(e);
-  if (run.sched.end == sched::RunEnd::finished) {
-    run.final_state = final_state(checker.touched_ids());
-  }
-  if (judge) {
-    scenarios::RunEnding ending;
-    ending.end = run.sched.end;
-    ending.waits = run.sched.waits;
-    ending.final_state = &run.final_state;
-    ending.serial = &serial_outcomes();
-    ending.concurrency = guarantees_.concurrency;
-    checker.finish_run(ending, run.violations);
-  }
+  judge_run(run, judge);
   return run;
 }
 
+// The explorer's race properties (and with faults its fault properties), fed with what real PHP
+// did; they also name the ids to read back.
+void RaceRunner::judge_run(sched::ScheduleRun& run, bool judge) {
+  scenarios::Judge checker(scenarios::JudgeOptions{.conformance = false,
+                                                   .expectations = false,
+                                                   .races = &analysis_,
+                                                   .faults = faults_.has_value()});
+  checker.on_event(head_);
+  for (const auto& e : run.events) checker.on_event(e);
+  const bool finished = run.sched.end == sched::RunEnd::finished;
+  if (finished) {
+    if (faults_) outlast_orphans(run.sched.schedule.faults);
+    run.final_state = final_state(checker.touched_ids(), faults_ ? &run.unreadable : nullptr);
+  }
+  if (!judge) return;
+  scenarios::RunEnding ending;
+  ending.end = run.sched.end;
+  ending.waits = run.sched.waits;
+  ending.final_state = &run.final_state;
+  ending.serial = faults_ && finished
+                      ? &serial_outcomes(run.sched.schedule.faults, checker.optional_tasks())
+                      : &serial_outcomes();
+  ending.concurrency = guarantees_.concurrency;
+  ending.unreadable = &run.unreadable;
+  // Real PHP runs on the scenario's clock: only `advance` moves it (the events carry it).
+  ending.now_s = sc_.clock_start_s;
+  for (const auto& e : run.events) {
+    if (e.kind() == EventKind::handler) ending.now_s = std::max(ending.now_s, e.handler().now_s);
+  }
+  ending.canonical = [this](const std::string& data) { return canonical_->get(data); };
+  checker.finish_run(ending, run.violations);
+  // A run that a fault made fail names the fault (its schedule prints it too).
+  if (run.sched.schedule.faults.empty()) return;
+  std::string struck;
+  for (const auto& f : run.sched.schedule.faults) struck += (struck.empty() ? "" : ",") + f.str();
+  for (auto& v : run.violations) v.detail += " [after fault " + struck + "]";
+}
+
 sched::ScheduleRun RaceRunner::run_one(sched::Strategy& strategy, std::uint64_t index) {
-  return execute(strategy, index, true);
+  if (!planner_) return execute(strategy, index, true);
+  planner_->begin(index);
+  return execute(strategy, index, true, planner_.get());
 }
 
 sched::ScheduleRun RaceRunner::replay(const sched::Schedule& schedule) {
   auto strategy = sched::replay_strategy(schedule);
-  return execute(*strategy, 0, true);
+  if (schedule.faults.empty()) return execute(*strategy, 0, true);
+  auto planner = sched::replay_planner(schedule.faults);
+  return execute(*strategy, 0, true, planner.get());
+}
+
+bool RaceRunner::set_faults(sched::FaultOptions faults) {
+  // SIGSTOP could stall a process, but not on the scenario's clock; a handler call cannot be
+  // made to fail from outside PHP: those kinds are the in-process explorer's.
+  std::erase_if(faults.kinds, [](FaultKind k) { return k != FaultKind::crash; });
+  if (faults.kinds.empty()) return false;
+  // A crashed holder's lock may be waited for until its lease ends: that is no deadlock.
+  const handlers::FaultBehaviour& f = guarantees_.faults;
+  if (f.recovery == handlers::Recovery::lease) {
+    limits_.deadlock_ms +=
+        static_cast<int>(std::min<std::int64_t>(f.recovery_ms, lease_wait_ms_max));
+  }
+  planner_ = sched::random_planner(faults, seed_);
+  faults_ = std::move(faults);
+  return true;
+}
+
+void RaceRunner::outlast_orphans(const std::vector<sched::Fault>& struck) const {
+  const handlers::FaultBehaviour& f = guarantees_.faults;
+  if (struck.empty() || f.recovery != handlers::Recovery::lease) return;
+  const auto wait_ms = std::min<std::int64_t>(f.recovery_ms, lease_wait_ms_max) + lease_margin_ms;
+  std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
 }
 
 // Every serial order of each concurrent batch, through the same module: what "some serial order
@@ -561,6 +733,44 @@ const scenarios::SerialOutcomes& RaceRunner::serial_outcomes() {
         return execute(strategy, 0, false).final_state;
       }));
   return *serial_;
+}
+
+const scenarios::SerialOutcomes& RaceRunner::serial_outcomes(
+    const std::vector<sched::Fault>& faults, const std::vector<int>& optional) {
+  // Each optional task ran or did not: 2^k combinations of real PHP runs, k bounded, cached per
+  // combination of faults and skipped tasks up to a bound.
+  constexpr std::size_t optional_max = 3;
+  constexpr std::size_t cache_entries_max = 64;
+  const std::size_t k = std::min(optional.size(), optional_max);
+  std::string key;
+  for (const auto& f : faults) key += f.str() + ",";
+  key += "|";
+  for (std::size_t i = 0; i < k; ++i) key += std::to_string(optional[i]) + ",";
+  if (auto it = fault_serial_.find(key); it != fault_serial_.end()) return it->second;
+  if (fault_serial_.size() >= cache_entries_max) fault_serial_.clear();
+  scenarios::SerialOutcomes all;
+  for (std::size_t mask = 0; mask < (std::size_t{1} << k); ++mask) {
+    // A skipped request is killed at its first point, before it calls anything.
+    std::vector<sched::Fault> plan;
+    for (std::size_t i = 0; i < k; ++i) {
+      if ((mask & (std::size_t{1} << i)) != 0) plan.push_back({optional[i], 1, FaultKind::skip, 0});
+    }
+    plan.insert(plan.end(), faults.begin(), faults.end());
+    auto some = scenarios::serial_outcomes(analysis_, [&](const std::vector<int>& order) {
+      sched::SerialOrder strategy(order);
+      auto planner = sched::replay_planner(plan);
+      return execute(strategy, 0, false, planner.get()).final_state;
+    });
+    for (auto& st : some.states) {
+      if (std::find(all.states.begin(), all.states.end(), st) == all.states.end()) {
+        all.states.push_back(std::move(st));
+      }
+    }
+  }
+  all.property = analysis_.serial_property;
+  all.disjoint_keys = analysis_.disjoint_keys;
+  for (const auto& st : all.states) all.shown += " " + st.show();
+  return fault_serial_.emplace(std::move(key), std::move(all)).first->second;
 }
 
 }  // namespace ss::oracle

@@ -12,8 +12,16 @@
 // Runs are judged by the explorer's race properties (scenarios/judge.hpp): progress, isolation,
 // strict mode, and lost update / no resurrection against the outcomes of the serial orders (run
 // through the same module) and the module's declared guarantee.
+//
+// With faults (L4, set_faults()): at each scheduling point a request's process reaches, a fault
+// planner (sched/faults.hpp) may crash it: the process is SIGKILLed there, between two handler
+// calls, with whatever locks it holds orphaned, and the run goes on. The fault is part of the
+// schedule (`0x3.1x2/0.3:crash`), replayed by it, and the run is also judged by the fault
+// properties (scenarios/fault_checks.hpp): nothing acknowledged lost, the orphaned lock given
+// back within the module's declared recovery bound, no wait forever.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -27,6 +35,8 @@
 #include "scenarios/events.hpp"
 #include "scenarios/scenario.hpp"
 #include "sched/explorer.hpp"
+#include "sched/faults.hpp"
+#include "sched/race_checks.hpp"
 #include "sched/scheduler.hpp"
 
 namespace ss::oracle {
@@ -60,8 +70,14 @@ class RaceRunner {
   /// std::runtime_error when PHP could not run it (a process that does not start, a store
   /// that cannot be read).
   sched::ScheduleRun run_one(sched::Strategy& strategy, std::uint64_t index);
-  /// Replays `schedule` (non-preemptive after its end), judged.
+  /// Replays `schedule` (non-preemptive after its end) with the faults it names, judged.
   sched::ScheduleRun replay(const sched::Schedule& schedule);
+  /// L4: every schedule run_one() runs draws faults from `faults` (seeded by the runner's seed),
+  /// and runs are judged by the fault properties too. Only crash can strike a real PHP process;
+  /// false (and nothing changes) when `faults` names no crash.
+  bool set_faults(sched::FaultOptions faults);
+  /// The faults explored (crash only); null without faults.
+  [[nodiscard]] const sched::FaultOptions* faults() const { return faults_ ? &*faults_ : nullptr; }
 
   [[nodiscard]] const handlers::Guarantees& guarantees() const { return guarantees_; }
   /// How many real PHP processes ran the scenario's requests so far (serial orders included).
@@ -70,8 +86,20 @@ class RaceRunner {
  private:
   RaceRunner(const scenarios::Scenario& sc, PhpModuleUri module, const OracleSetup& setup,
              RaceLimits limits, std::uint64_t seed);
-  sched::ScheduleRun execute(sched::Strategy& strategy, std::uint64_t index, bool judge);
+  /// Runs one schedule; `planner` kills processes at the points it names (null: none).
+  sched::ScheduleRun execute(sched::Strategy& strategy, std::uint64_t index, bool judge,
+                             sched::FaultPlanner* planner = nullptr);
+  /// Judges a finished or stuck run (execute()'s second half).
+  /// `judge`: false for the serial orders, which only need the final store.
+  void judge_run(sched::ScheduleRun& run, bool judge);
   const scenarios::SerialOutcomes& serial_outcomes();
+  /// With faults: the serial orders run with the same faults, each of `optional` (tasks that
+  /// crashed or failed) run or skipped (sched::Explorer's rule).
+  const scenarios::SerialOutcomes& serial_outcomes(const std::vector<sched::Fault>& faults,
+                                                   const std::vector<int>& optional);
+  /// A crashed holder's lease must have run out before the final store is read (real time:
+  /// the module's lock lives in a real server).
+  void outlast_orphans(const std::vector<sched::Fault>& struck) const;
   nlohmann::json program(const scenarios::Request& req, int number,
                          const std::optional<std::string>& cookie) const;
   /// The command of the process that runs request `number` (its program written to a file).
@@ -86,7 +114,8 @@ class RaceRunner {
   /// Adds the fields that name the store to a program (a module, or a user class).
   void name_store(nlohmann::json& program) const;
   /// Reads the sessions `ids` back through the module, as the explorer reads its store.
-  sched::StoreState final_state(const std::vector<std::string>& ids);
+  sched::StoreState final_state(const std::vector<std::string>& ids,
+                                std::vector<std::string>* unreadable = nullptr);
   void prepare_store(const std::string& tag);
 
   const scenarios::Scenario& sc_;
@@ -101,6 +130,11 @@ class RaceRunner {
   ModuleSetup store_;
   std::unique_ptr<PhpWorker> worker_;
   std::unique_ptr<scenarios::SerialOutcomes> serial_;
+  std::optional<sched::FaultOptions> faults_;
+  std::unique_ptr<sched::FaultPlanner> planner_;
+  /// Serial outcomes with faults, per combination of faults and skipped tasks.
+  std::map<std::string, scenarios::SerialOutcomes> fault_serial_;
+  std::unique_ptr<sched::CanonicalCache> canonical_;
   /// Named ids, client ids, batches: computed once.
   scenarios::ScenarioAnalysis analysis_;
   /// The run header the judge gets before each run's events.

@@ -205,6 +205,8 @@ base::Result<RealEngineResult> run_real_engine(const scenarios::Scenario& sc,
   s.module = used;
   s.php_args = module.php_args();
   s.env = module.php_env(setup.work_dir);
+  s.model_expiry = head->guarantees.store.expiry;
+  s.model_ttl_s = head->guarantees.store.ttl_s;
   // Each request of a user class is a PHP process of its own, as under PHP-FPM: no handler
   // object or static state outlives its request.
   if (module.user_class) s.worker = nullptr;

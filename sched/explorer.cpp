@@ -111,11 +111,20 @@ class FaultRun final : public PointHook {
     waited_ms_ += wait_poll_ms;
     for (; waited_ms_ >= 1000; waited_ms_ -= 1000) clock_.advance(1);
   }
+  void on_resumed(int task) override { at_time(task, latest_point_[task]); }
   [[nodiscard]] std::vector<Fault> struck() && { return std::move(struck_); }
   [[nodiscard]] int points() const { return points_; }
+  /// Runs every request at the times `times` says it saw (a serial order that explains a run
+  /// by its times): stalls move no clock, each resumption from a point sets it.
+  void run_at(const std::map<std::pair<int, int>, std::int64_t>* times) { timed_ = times; }
+  /// The requests have ended: records the time (or, timed, sets the clock to the recorded one).
+  void requests_ended() { at_time(-1, 0); }
+  [[nodiscard]] std::map<std::pair<int, int>, std::int64_t> times() && { return std::move(times_); }
 
  private:
+  void strike(const Fault& f, int task, int point, std::string_view what);
   std::string apply(const Fault& f, std::string_view what);
+  void at_time(int task, int point);
 
   Scheduler& sched_;
   FaultPlanner& planner_;
@@ -128,19 +137,26 @@ class FaultRun final : public PointHook {
   std::vector<Fault> struck_;
   int points_ = 0;
   int waited_ms_ = 0;
+  const std::map<std::pair<int, int>, std::int64_t>* timed_ = nullptr;
+  /// The time each task went on at from each of its points (its last resumption from there).
+  std::map<std::pair<int, int>, std::int64_t> times_;
+  std::map<int, int> latest_point_;
 };
 
 void FaultRun::on_point(int task, int point, std::string_view what) {
   ++points_;
-  auto f = planner_.at(task, point, what);
-  if (!f) return;
-  struck_.push_back(*f);
+  latest_point_[task] = point;
+  if (auto f = planner_.at(task, point, what)) strike(*f, task, point, what);
+}
+
+void FaultRun::strike(const Fault& f, int task, int point, std::string_view what) {
+  struck_.push_back(f);
   scenarios::FaultEvent e;
-  e.kind = f->kind;
+  e.kind = f.kind;
   e.point = point;
   e.where = std::string(what);
-  e.seconds = f->seconds;
-  e.note = apply(*f, what);
+  e.seconds = f.seconds;
+  e.note = apply(f, what);
   e.now_s = clock_.now_s();
   const auto r = static_cast<std::size_t>(task);
   sink_.emit(Event{.request = task + 1,
@@ -148,6 +164,14 @@ void FaultRun::on_point(int task, int point, std::string_view what) {
                    .seq = 0,
                    .lane = r < sc_.requests.size() ? std::string_view(sc_.requests[r].name) : "",
                    .payload = std::move(e)});
+}
+
+void FaultRun::at_time(int task, int point) {
+  if (timed_ == nullptr) {
+    times_[{task, point}] = clock_.now_s();
+  } else if (auto it = timed_->find({task, point}); it != timed_->end()) {
+    clock_.set(it->second);
+  }
 }
 
 // What the fault did not manage to do ("" when it struck as meant).
@@ -158,10 +182,13 @@ std::string FaultRun::apply(const Fault& f, std::string_view what) {
     case FaultKind::crash: sched_.crash_later(f.task); return "";
     case FaultKind::skip:
       // A serial order's skipped request: its stalls still pass (serial_outcomes).
-      clock_.advance(f.seconds);
+      if (timed_ == nullptr) clock_.advance(f.seconds);
       sched_.crash_later(f.task);
       return "";
-    case FaultKind::stall: clock_.advance(f.seconds); return "";
+    case FaultKind::stall:
+      // Timed, the recorded times already hold the stall.
+      if (timed_ == nullptr) clock_.advance(f.seconds);
+      return "";
     case FaultKind::restart: {
       if (!restart_) return "no server of ours to restart";
       base::Status s = restart_();
@@ -177,6 +204,32 @@ std::string FaultRun::apply(const Fault& f, std::string_view what) {
   }
   handlers::Status armed = control_->arm(request, *handlers::backend_fault_of(f.kind));
   return armed ? "" : armed.error().reason;
+}
+
+/// With faults, a serial order may skip each task that crashed or failed visibly: at most this
+/// many of them are considered (2^k serial runs per order).
+constexpr std::size_t optional_tasks_max = 4;
+
+/// Adds the states of `some` that `all` lacks, and lists them in `all.shown`.
+void add_serial_states(scenarios::SerialOutcomes& all, scenarios::SerialOutcomes some) {
+  for (auto& s : some.states) {
+    if (std::find(all.states.begin(), all.states.end(), s) != all.states.end()) continue;
+    all.shown += " " + s.show();
+    all.states.push_back(std::move(s));
+  }
+}
+
+/// Whether one of `serial`'s states is `run`'s final store.
+bool explains(const scenarios::SerialOutcomes& serial, const ScheduleRun& run) {
+  return run.final_state && std::find(serial.states.begin(), serial.states.end(),
+                                      *run.final_state) != serial.states.end();
+}
+
+/// Whether a stall of the run moved the clock.
+bool stalled(const ScheduleRun& run) {
+  const auto& faults = run.sched.schedule.faults;
+  return std::any_of(faults.begin(), faults.end(),
+                     [](const Fault& f) { return f.kind == handlers::FaultKind::stall; });
 }
 
 /// Resets the scheduler when a schedule ends, normally or by an exception: its parked
@@ -239,7 +292,7 @@ base::Result<std::unique_ptr<Explorer>> Explorer::make(const scenarios::Scenario
 }
 
 ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode,
-                              FaultPlanner* planner) {
+                              FaultPlanner* planner, const ScheduleRun* timed) {
   const bool faulty = cfg_.faults.has_value();
   // Before this schedule starts: the serial runs use the same scheduler and judge. With faults
   // they depend on the faults that struck, so they run afterwards, judged by a judge of their
@@ -267,6 +320,7 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
   std::optional<FaultRun> faults;
   if (planner != nullptr) {
     faults.emplace(sched_, *planner, clock, backend, sink, sc_, tasks, cfg_.restart);
+    if (timed != nullptr) faults->run_at(&timed->point_times);
     sched_.set_hook(&*faults, true);
   }
   // Declared after the tasks and the faults, so destroyed before them.
@@ -277,7 +331,9 @@ ScheduleRun Explorer::execute(Strategy& strategy, std::uint64_t index, Mode mode
   run.sched.end = end;
   if (faults) {
     planner->end(faults->points());
+    faults->requests_ended();
     run.sched.schedule.faults = std::move(*faults).struck();
+    run.point_times = std::move(*faults).times();
     if (handlers::FaultControl* control = backend.fault_control()) control->clear();
   }
   events_hint_ = std::max(events_hint_, run.events.size());
@@ -368,9 +424,24 @@ void Explorer::configure_faults(handlers::Backend& probe) {
   if (!o.kinds.empty()) planner_ = random_planner(o, cfg_.seed);
 }
 
+// With faults, the serial orders run with the same faults at the same points of each request.
+// A stall, though, moves the clock for every request, and where it falls relative to the other
+// requests' calls decides what has expired: a request that stalls before its read while
+// another writes makes the run read that write fresh, where every serial order (the writer's
+// request whole before or after the stall) reads it expired or never. So when those orders do
+// not explain a run with a stall, the serial orders that run each request at the very times it
+// saw in the run are admitted too: expiry then happens exactly when it did, and a lost update
+// that no expiry explains still shows.
 void Explorer::finish(ScheduleRun& run, const scenarios::SerialOutcomes* serial) {
+  std::optional<scenarios::SerialOutcomes> with_times;
   if (cfg_.faults && run.sched.end == RunEnd::finished) {
-    serial = &serial_outcomes(run.sched.schedule.faults, judge_->optional_tasks());
+    const std::vector<int> optional = judge_->optional_tasks();
+    serial = &serial_outcomes(run.sched.schedule.faults, optional);
+    if (stalled(run) && !explains(*serial, run)) {
+      with_times = *serial;
+      add_serial_states(*with_times, timed_serial_outcomes(run, optional));
+      serial = &*with_times;
+    }
   }
   scenarios::RunEnding ending;
   ending.end = run.sched.end;
@@ -427,17 +498,30 @@ const scenarios::SerialOutcomes& Explorer::serial_outcomes() {
 
 const scenarios::SerialOutcomes& Explorer::serial_outcomes(const std::vector<Fault>& faults,
                                                            const std::vector<int>& optional) {
-  // Each optional task ran or did not: 2^k combinations, k bounded; serial outcomes are cached
-  // per combination of faults and skipped tasks, up to a bound.
-  constexpr std::size_t optional_max = 4;
+  // Serial outcomes are cached per combination of faults and skipped tasks, up to a bound.
   constexpr std::size_t cache_entries_max = 256;
-  const std::size_t k = std::min(optional.size(), optional_max);
   std::string key;
   for (const auto& f : faults) key += f.str() + ",";
   key += "|";
-  for (std::size_t i = 0; i < k; ++i) key += std::to_string(optional[i]) + ",";
+  for (std::size_t i = 0; i < std::min(optional.size(), optional_tasks_max); ++i) {
+    key += std::to_string(optional[i]) + ",";
+  }
   if (auto it = fault_serial_.find(key); it != fault_serial_.end()) return it->second;
   if (fault_serial_.size() >= cache_entries_max) fault_serial_.clear();
+  return fault_serial_.emplace(std::move(key), serial_with_faults(faults, optional, nullptr))
+      .first->second;
+}
+
+scenarios::SerialOutcomes Explorer::timed_serial_outcomes(const ScheduleRun& timed,
+                                                          const std::vector<int>& optional) {
+  return serial_with_faults(timed.sched.schedule.faults, optional, &timed);
+}
+
+scenarios::SerialOutcomes Explorer::serial_with_faults(const std::vector<Fault>& faults,
+                                                       const std::vector<int>& optional,
+                                                       const ScheduleRun* timed) {
+  // Each optional task ran or did not: 2^k combinations, k bounded.
+  const std::size_t k = std::min(optional.size(), optional_tasks_max);
   scenarios::SerialOutcomes all;
   for (std::size_t mask = 0; mask < (std::size_t{1} << k); ++mask) {
     std::vector<Fault> plan;
@@ -454,18 +538,13 @@ const scenarios::SerialOutcomes& Explorer::serial_outcomes(const std::vector<Fau
     auto some = scenarios::serial_outcomes(analysis_, [&](const std::vector<int>& order) {
       SerialOrder strategy(order);
       auto planner = replay_planner(plan);
-      return execute(strategy, 0, Mode::outcome, planner.get()).final_state;
+      return execute(strategy, 0, Mode::outcome, planner.get(), timed).final_state;
     });
-    for (auto& s : some.states) {
-      if (std::find(all.states.begin(), all.states.end(), s) == all.states.end()) {
-        all.states.push_back(std::move(s));
-      }
-    }
+    add_serial_states(all, std::move(some));
   }
   all.property = analysis_.serial_property;
   all.disjoint_keys = analysis_.disjoint_keys;
-  for (const auto& s : all.states) all.shown += " " + s.show();
-  return fault_serial_.emplace(std::move(key), std::move(all)).first->second;
+  return all;
 }
 
 std::uint64_t Explorer::trace_hash(const std::vector<Event>& events) {

@@ -87,6 +87,11 @@ struct ScheduleRun {
   std::vector<std::string> unreadable;
   /// The virtual clock when the run ended (after the final read).
   std::int64_t end_s = 0;
+  /// With faults: the virtual time each request went on at after each of its scheduling points
+  /// (a stall there included), by (task, point); (-1, 0) is the time the requests ended. Serial
+  /// orders that run every request at the times it saw here explain a run whose stalls moved
+  /// the clock between other requests' calls (Explorer::finish).
+  std::map<std::pair<int, int>, std::int64_t> point_times;
   [[nodiscard]] const Violation* first_failure() const;
 };
 
@@ -143,13 +148,22 @@ class Explorer {
   Explorer(const scenarios::Scenario& sc, ExploreConfig cfg);
   /// Runs one schedule; `planner` injects faults (null: none).
   ScheduleRun execute(Strategy& strategy, std::uint64_t index, Mode mode,
-                      FaultPlanner* planner = nullptr);
+                      FaultPlanner* planner = nullptr, const ScheduleRun* timed = nullptr);
   ScheduleRun replay(const Schedule& schedule, Mode mode);
   const scenarios::SerialOutcomes& serial_outcomes();
   /// With faults: the outcomes of the serial orders run with the same faults, where each of
   /// `optional` (tasks that crashed or failed visibly) either ran or was skipped.
   const scenarios::SerialOutcomes& serial_outcomes(const std::vector<Fault>& faults,
                                                    const std::vector<int>& optional);
+  /// The same, each request running at the times it saw in `timed` (its point_times) instead of
+  /// moving the clock by its stalls where it stalled. Not cached: the times differ per run.
+  scenarios::SerialOutcomes timed_serial_outcomes(const ScheduleRun& timed,
+                                                  const std::vector<int>& optional);
+  /// Every serial order of the analysis with `plan`'s faults (each `skip` a skipped task),
+  /// timed by `timed` when given.
+  scenarios::SerialOutcomes serial_with_faults(const std::vector<Fault>& faults,
+                                               const std::vector<int>& optional,
+                                               const ScheduleRun* timed);
   RunEnd run_batches(Strategy& strategy, handlers::Backend& backend, handlers::ManualClock& clock,
                      scenarios::EventSink& sink, std::vector<std::unique_ptr<TaskContext>>& tasks);
   void outlast_orphans(handlers::ManualClock& clock) const;

@@ -215,6 +215,7 @@ struct Scheduler::Steps {
     Parked handler = std::move(*t.parked);
     t.parked.reset();
     s.resumed_wait_ = t.waiting;
+    if (s.hook_ != nullptr) s.hook_->on_resumed(task);
     boost::asio::post(s.io_, std::move(handler));
   }
   void record_waits(std::vector<TaskWait>& waits) const {

@@ -105,6 +105,9 @@ class PointHook {
   /// Every unfinished task waits for a lock: a poll interval of virtual time passes and they
   /// retry (with timed waits on).
   virtual void on_waits_elapsed() = 0;
+  /// Task `task` goes on from where it parked (the strategy picked it): what it does next
+  /// happens at the clock's time now, which stalls of other tasks may have moved since it parked.
+  virtual void on_resumed(int task) { (void)task; }
 };
 
 /// A task's scheduling points, handed to its handler and runner.

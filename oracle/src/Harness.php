@@ -32,7 +32,7 @@ final class Harness
         $this->clock = new Clock($program->now);
         $this->shutdown = new Shutdown($inProcess, $program->registerShutdown);
         if ($program->pause) {
-            $this->pauser = new Pauser(STDIN, STDOUT);
+            $this->pauser = new Pauser(STDIN, STDOUT, $this->tracer->pendingHandlerEvents(...));
         }
     }
 

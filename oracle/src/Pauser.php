@@ -14,6 +14,11 @@ namespace SessionSpec\Oracle;
  * handler calls completed so far, so the coordinator knows whether a step called the handler), and
  * one line is read from stdin: the go. A process that does not reach its next point in time is
  * waiting inside the handler (a lock), which is what the coordinator needs to see.
+ *
+ * A step's handler events are written after its script event (Tracer), so at a point inside a step
+ * the calls it made so far are not on stdout yet: the pause line carries them as "pending" (encoded
+ * trace events). The coordinator uses them only when it kills the process there (L4's crash fault):
+ * they are calls that happened, which the killed process will never report.
  */
 final class Pauser
 {
@@ -23,13 +28,21 @@ final class Pauser
      * @param resource $in
      * @param resource $out
      */
-    public function __construct(private readonly mixed $in, private readonly mixed $out)
-    {
+    public function __construct(
+        private readonly mixed $in,
+        private readonly mixed $out,
+        private readonly ?\Closure $pending = null,
+    ) {
     }
 
     public function pause(string $what): void
     {
-        fwrite($this->out, json_encode(['pause' => $what, 'calls' => $this->calls]) . "\n");
+        $line = json_encode(['pause' => $what, 'calls' => $this->calls]);
+        $pending = $this->pending === null ? [] : ($this->pending)();
+        if ($pending !== []) {
+            $line = substr($line, 0, -1) . ',"pending":[' . implode(',', $pending) . ']}';
+        }
+        fwrite($this->out, $line . "\n");
         fflush($this->out);
         if (fgets($this->in) === false) {
             // The coordinator is gone: nobody will ever say go.

@@ -85,6 +85,17 @@ final class Tracer
         }
     }
 
+    /**
+     * The handler events of the current step that wait for its script (or response) event, encoded:
+     * calls that already happened, which a process killed now would otherwise never report.
+     *
+     * @return list<string>
+     */
+    public function pendingHandlerEvents(): array
+    {
+        return array_map(TraceJson::encodeEvent(...), $this->handlerEvents);
+    }
+
     /** The `request` event; diagnostics raised while applying the ini settings ride along on it. */
     public function requestEvent(?string $cookie): void
     {

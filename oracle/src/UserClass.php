@@ -86,13 +86,28 @@ final class UserClassLoader
 
     /**
      * Runs $body with its output and its PHP diagnostics sent to stderr, so that nothing the
-     * user's code says reaches the trace or the script's diagnostics.
+     * user's code says reaches the trace or the script's diagnostics. With $moduleDiagnostics (a
+     * class of the `sessionhandler` shape, a \SessionHandler subclass such as Symfony's
+     * NativeFileSessionHandler calling parent::read()), a diagnostic of PHP's own session module
+     * is the exception: PHP shows it to the script, and the model of that shape expects it, so
+     * it goes to the handler that was in place (the tracer's), as in real-engine mode. (A class
+     * of another shape that wraps a \SessionHandler, like Symfony's StrictSessionHandler, is
+     * modelled as a user handler, which raises no module warnings: its stay on stderr.)
      */
-    public static function quietly(\Closure $body): mixed
+    public static function quietly(\Closure $body, bool $moduleDiagnostics = false): mixed
     {
         $level = ob_get_level();
         ob_start();
-        set_error_handler(static function (int $errno, string $message, string $file = '', int $line = 0): bool {
+        $previous = null;
+        $previous = set_error_handler(static function (
+            int $errno,
+            string $message,
+            string $file = '',
+            int $line = 0,
+        ) use (&$previous, $moduleDiagnostics): bool {
+            if ($moduleDiagnostics && $previous !== null && self::fromSessionModule($message)) {
+                return (bool) $previous($errno, $message, $file, $line);
+            }
             // A diagnostic the handler silenced with @ stays silent.
             if ((error_reporting() & $errno) !== 0) {
                 fwrite(STDERR, "handler: php diagnostic ($errno): $message at $file:$line\n");
@@ -110,6 +125,15 @@ final class UserClassLoader
                 }
             }
         }
+    }
+
+    /**
+     * Whether PHP's session module raised $message inside a \SessionHandler method: PHP names the
+     * internal method first ("SessionHandler::read(): Session ID is too long ...").
+     */
+    private static function fromSessionModule(string $message): bool
+    {
+        return preg_match('/\ASessionHandler::[A-Za-z_]+\(\): /', $message) === 1;
     }
 }
 

@@ -98,7 +98,10 @@ trait ForwardsToUserHandler
         $this->pauser?->pause($method);
         $this->progress('calling', $method);
         try {
-            $result = UserClassLoader::quietly(fn (): mixed => $this->inner->{$method}(...$args));
+            $result = UserClassLoader::quietly(
+                fn (): mixed => $this->inner->{$method}(...$args),
+                UserClassShape::variant($this->inner) === 'sessionhandler',
+            );
         } catch (\Throwable $e) {
             $this->progress('returned', $method);
             $this->tracer->handlerCall($method, $args, ['exception' => $e::class . ': ' . $e->getMessage()]);

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "handlers/factories.hpp"
+#include "handlers/faults.hpp"
 #include "handlers/sqlite_handler.hpp"
 #include "tests/support/run_task.hpp"
 
@@ -243,6 +245,58 @@ TEST_F(SqliteTest, TransactionEndsAtDestroyAndWhenTheRequestEndsWithoutClose) {
   auto d = request(*b, 3);
   EXPECT_EQ(run_task(d->read("s")).value(), "") << "destroy committed and released the lock";
   ASSERT_TRUE(run_task(d->close()));
+}
+
+// What write() acknowledges is on disk: a disk that is full when the transaction commits makes
+// write() fail and leaves the session as it was; it never answers true and then loses the data
+// at close() (whose answer PHP ignores). Regression test of L4.fault.disk-full: the COMMIT used
+// to wait for close().
+TEST_F(SqliteTest, TransactionalWriteCommitsBeforeItAnswers) {
+  auto b = backend("?lock=transactional&busy_timeout_ms=0");
+  {
+    auto a = request(*b, 1);
+    ASSERT_TRUE(run_task(a->read("s")));
+    ASSERT_TRUE(run_task(a->write("s", "a|i:1;")));
+    ASSERT_TRUE(run_task(a->close()));
+  }
+  auto a = request(*b, 2);
+  ASSERT_TRUE(run_task(a->read("s")));
+  std::optional<Status> written;
+  {
+    const DiskFull full;
+    written = run_task(a->write("s", "a|i:2;" + std::string(8192, 'x')));
+    (void)run_task(a->close());
+  }
+  const std::string stored = query(path_, "SELECT substr(data, 1, 6) FROM sessions WHERE id = 's'");
+  if (*written) {
+    EXPECT_EQ(stored, "a|i:2;") << "write() answered true and the data is gone";
+  } else {
+    EXPECT_EQ(stored, "a|i:1;") << "a failed write changed the session";
+  }
+  // Without a disk to write to, nothing can be acknowledged (the WAL must grow to commit).
+  EXPECT_FALSE(*written);
+  // The lock went with the failed write: another request can take the session.
+  auto c = request(*b, 3);
+  EXPECT_EQ(run_task(c->read("s")).value(), "a|i:1;");
+  ASSERT_TRUE(run_task(c->close()));
+}
+
+// The write is committed when write() answers, and the lock is taken again at once: another
+// request still waits until close(), as it did when the COMMIT came at close().
+TEST_F(SqliteTest, TransactionalWriteIsCommittedAndTheLockHeldUntilClose) {
+  auto b = backend("?lock=transactional&busy_timeout_ms=0");
+  auto a = request(*b, 1);
+  ASSERT_TRUE(run_task(a->read("s")));
+  ASSERT_TRUE(run_task(a->write("s", "a|i:1;")));
+  EXPECT_EQ(query(path_, "SELECT data FROM sessions WHERE id = 's'"), "a|i:1;")
+      << "not committed when write() answered";
+  auto c = request(*b, 2);
+  auto blocked = run_task(c->read("s"));
+  ASSERT_FALSE(blocked) << "the lock was not held after write()";
+  EXPECT_EQ(blocked.error().code, ErrorCode::timeout);
+  ASSERT_TRUE(run_task(a->close()));
+  EXPECT_EQ(run_task(c->read("s")).value(), "a|i:1;");
+  ASSERT_TRUE(run_task(c->close()));
 }
 
 /// How many descriptors of this process have `path` open (one per SQLite connection).

@@ -90,6 +90,31 @@ for shape in laravel-shaped:basic symfony-shaped:no-create-sid; do
   done
 done
 
+# An expire-on-read handler (Symfony's and Laravel's design, Symfony's shape) declares `lazy`:
+# L1 and L2 pass. Its expired sessions are new sessions with ids PHP makes, which the oracle's
+# model must expire as the handler declares (issue #16: it renamed PHP's new id to the old one).
+certify lazy 0 --handler php:class:adapters/php/classes/expire-on-read.php --only L1 \
+  --only L2.generated
+grep -q "(no-create-sid): concurrency=last-writer-wins" "$out/lazy.txt" &&
+  grep -q "expiry=lazy (ExpireOnReadHandler::sessionspecGuarantees())" "$out/lazy.txt" ||
+  fail "lazy: the shape or the declared expiry is not printed: $(head -3 "$out/lazy.txt")"
+for p in L1.gist L1.lesson L1.php L2.generated; do
+  [ "$(row lazy "$p")" = pass ] || fail "lazy: $p is '$(row lazy "$p")', expected pass"
+done
+"$bin" oracle tests/php/scenarios/expired-strict-mode.scn \
+  --handler php:class:adapters/php/classes/expire-on-read.php >"$out/expired.txt" 2>&1 ||
+  { fail "expired-strict-mode.scn on the expire-on-read handler"; cat "$out/expired.txt"; }
+# Declared gc-only (what certify assumes when nothing is declared), the same handler is judged
+# a store that keeps old sessions until gc: an expired session it calls unknown is a wrong answer
+# (docs/broken-php-handlers.md; L2 finds it at 100 cases, not at a class's default 20).
+"$bin" oracle tests/php/scenarios/expired-strict-mode.scn \
+  --handler 'php:class:adapters/php/classes/expire-on-read.php?expiry=gc-only' \
+  >"$out/gconly.txt" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] || fail "expire-on-read declared gc-only: oracle exited $rc, expected 1"
+grep -q "handler answer to validateId('old')" "$out/gconly.txt" ||
+  fail "expire-on-read declared gc-only: not judged gc-only: $(tail -2 "$out/gconly.txt")"
+
 # A lock in a static array serialises nothing across PHP processes: a lost update.
 certify local 1 --handler php:class:adapters/php/broken/process-local-lock.php $races
 [ "$(row local L3.race.race-two-tabs-counter)" = fail ] || fail "process-local lock not caught"

@@ -87,5 +87,16 @@ oracle any-id laravel-file scenarios/php/user-handler-any-id.scn "handler answer
 # Laravel's cache handler: destroy() of a session it never stored answers false.
 oracle forget laravel-cache-redis scenarios/php/destroy-restart.scn "handler answer to destroy"
 
+# A \SessionHandler over the files module: the module's own warning about an id it refuses
+# reaches the script, as PHP shows it (the class harness once sent it to stderr).
+"$bin" oracle scenarios/php/sessionhandler-illegal-id.scn --handler "$(uri symfony-native-file)" \
+  >"$out/native-warning.txt" 2>&1 ||
+  { fail "symfony-native-file: the files module's warning is lost"; cat "$out/native-warning.txt"; }
+# The expired session a Symfony handler declaring `lazy` (no create_sid) calls unknown gets the
+# id PHP makes (the oracle's model expires it as declared; it once kept the old id).
+"$bin" oracle tests/php/scenarios/expired-strict-mode.scn \
+  --handler "$(uri symfony-pdo-sqlite-transactional)" >"$out/expired.txt" 2>&1 ||
+  { fail "symfony-pdo-sqlite-transactional: expired-strict-mode.scn"; cat "$out/expired.txt"; }
+
 [ "$failures" -eq 0 ] || exit 1
 echo "ecosystem verdicts hold"
