@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "certify/replay.hpp"
+#include "certify/sid_check.hpp"
 #include "oracle/user_class.hpp"
 
 namespace ss::certify {
@@ -60,6 +62,34 @@ DeclaredGuarantees PhpClassTarget::guarantees() {
     out.class_name = c.info->class_name;
     out.shape = model::variant_name(c.info->variant);
   }
+  return out;
+}
+
+std::vector<ContractSuite> PhpClassTarget::contract_suites() const {
+  std::vector<ContractSuite> out = PhpModuleTarget::contract_suites();
+  const auto& info = module_.user_class->info;
+  if (info && model::capabilities_of(info->variant).create_sid) out.push_back(create_sid_suite());
+  return out;
+}
+
+// The ids of several PHP processes, judged together: a class that seeds its generator alike in
+// every process repeats them only across processes.
+ContractResult PhpClassTarget::run_contract(const ContractSuite& suite, const Plan& plan) {
+  if (suite.id != create_sid_suite().id) return PhpModuleTarget::run_contract(suite, plan);
+  oracle::OracleSetup setup = setup_;
+  setup.work_dir = setup_.work_dir + "/sids";
+  const auto ids =
+      oracle::user_class_sids(*module_.user_class, setup, sid_calls, sid_calls_per_process);
+  const model::RunOptions ini;
+  ContractResult out;
+  if (!ids) {
+    out.evidence = ids.error().message;
+  } else if (!ids.value()) {
+    out.evidence = "the class has no create_sid() after all";
+  } else {
+    out = judge_sids(**ids, sid_calls_per_process, ini.sid_length, ini.sid_bits_per_character);
+  }
+  if (!out.passed) out.replay = rerun_row_line(plan, module_.uri, suite.id, 2);
   return out;
 }
 

@@ -35,6 +35,9 @@ class PhpClassTarget final : public PhpModuleTarget {
     return "in real PHP agree with the reference store and the model";
   }
   std::optional<Diagnosis> probe() override;
+  /// The generated scenarios, and L2.create-sid when the class has create_sid.
+  std::vector<ContractSuite> contract_suites() const override;
+  ContractResult run_contract(const ContractSuite& suite, const Plan& plan) override;
 
  private:
   /// Why PHP could not build the handler ("" when it could).

@@ -8,6 +8,8 @@
 
 #include "certify/battery.hpp"
 #include "certify/handlers.hpp"
+#include "certify/replay.hpp"
+#include "certify/sid_check.hpp"
 #include "handlers/registry.hpp"
 #include "handlers/testing/faulty.hpp"
 #include "properties/property.hpp"
@@ -153,10 +155,14 @@ std::vector<ContractSuite> InProcessTarget::contract_suites() const {
     out.push_back(
         {"L2.contract." + name, "storage contract: random sequences (" + name + ")", name});
   }
+  handlers::ManualClock clock(0);
+  auto backend = plain_factory_(clock, 1);
+  if (backend && backend.value()->capabilities().create_sid) out.push_back(create_sid_suite());
   return out;
 }
 
 ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const Plan& plan) {
+  if (suite.id == create_sid_suite().id) return run_create_sid(plan);
   properties::PropertySpec spec{uri_, *model::parse_engine(suite.engine), {}};
   properties::RunParams params;
   params.seed = plan.seed;
@@ -171,6 +177,18 @@ ContractResult InProcessTarget::run_contract(const ContractSuite& suite, const P
   if (!r.passed && !r.reproduce.empty()) {
     out.replay = properties::replay_command(r.reproduce);
   }
+  return out;
+}
+
+// Each "process" is a fresh backend with a seed of its own (an exec: handler's is a process).
+ContractResult InProcessTarget::run_create_sid(const Plan& plan) {
+  std::vector<std::string> ids;
+  const auto error = backend_sids(factory_, plan.seed, sid_calls, sid_calls_per_process, ids);
+  const model::RunOptions ini;
+  ContractResult out =
+      error ? ContractResult{false, 0, *error, {}, {}}
+            : judge_sids(ids, sid_calls_per_process, ini.sid_length, ini.sid_bits_per_character);
+  if (!out.passed) out.replay = rerun_row_line(plan, uri_, create_sid_suite().id, 2);
   return out;
 }
 

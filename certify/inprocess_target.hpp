@@ -33,6 +33,9 @@ class InProcessTarget final : public Target {
   std::optional<Diagnosis> check_health() override;
 
  private:
+  /// The L2.create-sid row (certify/sid_check.hpp).
+  ContractResult run_create_sid(const Plan& plan);
+
   std::string uri_;
   /// A factory was given (a test's): L4 wraps it in the fault decorator instead of making the
   /// registry's `fault:none+URI`.

@@ -121,10 +121,11 @@ std::optional<Diagnosis> level1_row(const Plan& plan, Target& t, const std::stri
   return diagnosis;
 }
 
-/// The properties a handler's own concurrency guarantee decides; isolation, Set-Cookie and
-/// strict mode belong to the engine and the application, not to the store.
+/// The properties a handler's own concurrency guarantee decides, and touch-kept (a touch that
+/// answered true and kept nothing is the store's doing under any guarantee); isolation,
+/// Set-Cookie and strict mode belong to the engine and the application, not to the store.
 bool handler_property(const std::string& p) {
-  return p == "lost-update" || p == "no-resurrection" || p == "progress";
+  return p == "lost-update" || p == "no-resurrection" || p == "progress" || p == "touch-kept";
 }
 
 /// Judges `schedules` runs of one race scenario by the declared guarantee: the first failing

@@ -10,15 +10,41 @@ namespace {
 /// Ids a cookie or session_id() may name: the seeded one, an unknown one, one the files module
 /// refuses (it reaches a user handler unchanged) and one PHP drops before any handler call.
 const char* const seeded_id = "seeded00000000000000000000";
+/// Ids a store that matches ids loosely confuses with the seeded one: a prefix of it (`LIKE
+/// 'id%'`, a glob, strncmp) and the same id in upper case (a `*_ci` collation).
+const char* const seeded_prefix = "seeded0000";
+const char* const seeded_upper = "SEEDED00000000000000000000";
 
 rc::Gen<std::string> gen_key() {
   return rc::gen::element<std::string>("a", "b", "7", "\"x|y\"");
 }
 
-rc::Gen<std::string> gen_value() {
+rc::Gen<std::string> gen_small_value() {
   return rc::gen::element<std::string>(
       "1", "\"bar\"", "1.5", "true", "null", "[1,2]", "{\"k\":\"v\"}", "\"\"",
       "php:\"O:8:\\\"stdClass\\\":1:{s:1:\\\"p\\\";i:1;}\"", "php:\"O:7:\\\"Unknown\\\":0:{}\"");
+}
+
+/// Strings of N bytes either side of powers of two up to 1 MiB (and one byte; "" is a small
+/// value): a store that cuts or refuses data above some size (a 64 KiB `TEXT` column, a 1 MiB
+/// memcached item) shows it when the next request reads the session back.
+const std::vector<std::size_t>& value_sizes() {
+  static const std::vector<std::size_t> all = {1,     255,   257,     4095,   4097,
+                                               65535, 65537, 1048575, 1048576};
+  return all;
+}
+
+/// The most bytes of sized values one scenario carries: one value of 1 MiB, or several smaller
+/// ones (scenario_bytes_max bounds the whole file; PHP runs with memory_limit 32M).
+constexpr std::size_t sized_bytes_max = std::size_t{5} << 18;
+
+/// A value in a `set` or `push`: mostly small ones of every PHP type; one in three a sized
+/// string, so that the default budget (20 cases out of process) writes and reads back the large
+/// ones (gen_scenario often ends with a request that reads the session back).
+rc::Gen<std::string> gen_value() {
+  auto sized = rc::gen::map(rc::gen::elementOf(value_sizes()),
+                            [](std::size_t n) { return "\"" + std::string(n, 'x') + "\""; });
+  return rc::gen::weightedOneOf<std::string>({{2, gen_small_value()}, {1, sized}});
 }
 
 /// The rest of the session API: encode/decode, ini at runtime, $_SESSION whole, SID.
@@ -78,6 +104,7 @@ rc::Gen<std::string> gen_call() {
                                "session_status")},
       {4, element<std::string>("session_id", "session_id \"custom000000000000000000cc\"",
                                std::string("session_id \"") + seeded_id + "\"",
+                               std::string("session_id \"") + seeded_prefix + "\"",
                                "session_id \"x.y;z\"", "session_id \"has space\"")},
       {2, element<std::string>("session_create_id", "session_create_id \"pfx-\"")},
       {14, valued("set")},
@@ -151,6 +178,8 @@ rc::Gen<GenRequest> gen_request(const GenOptions& options) {
       {2, rc::gen::element<std::string>(std::string("request cookie=") + seeded_id,
                                         "request cookie=unknown00000000000000000000",
                                         "request cookie=x.y;z")},
+      {2, rc::gen::element<std::string>(std::string("request cookie=") + seeded_prefix,
+                                        std::string("request cookie=") + seeded_upper)},
       {1, rc::gen::element<std::string>(std::string("request cookie=none query=") + seeded_id,
                                         "request query=fromquery0000000000000000000")},
   });
@@ -173,6 +202,25 @@ rc::Gen<GenRequest> gen_request(const GenOptions& options) {
       });
 }
 
+/// Keeps the sized values of one scenario within sized_bytes_max: later ones become "x".
+void cap_sized_values(std::vector<GenRequest>& requests) {
+  constexpr std::size_t small_call_bytes_max = 200;
+  std::size_t total = 0;
+  for (auto& r : requests) {
+    for (auto& c : r.calls) {
+      if (c.size() <= small_call_bytes_max || c.back() != '"') continue;
+      const std::size_t open = c.find_last_not_of('x', c.size() - 2);
+      const std::size_t bytes = c.size() - open - 2;
+      if (open == std::string::npos || bytes < small_call_bytes_max) continue;
+      if (total + bytes <= sized_bytes_max) {
+        total += bytes;
+      } else {
+        c = c.substr(0, open) + "\"x\"";
+      }
+    }
+  }
+}
+
 }  // namespace
 
 rc::Gen<GenScenario> gen_scenario(GenOptions options) {
@@ -184,7 +232,10 @@ rc::Gen<GenScenario> gen_scenario(GenOptions options) {
                                element<std::string>("", "age_s=0", "age_s=50", "age_s=5000"));
   auto requests = rc::gen::resize(
       4, rc::gen::nonEmpty(rc::gen::container<std::vector<GenRequest>>(gen_request(options))));
-  return rc::gen::map(rc::gen::tuple(header, requests), [](const auto& t) {
+  // Half the scenarios end with the browser's next visit reading its session back: what a
+  // store cut, refused or lost on the way shows there.
+  auto read_back = rc::gen::element(false, true);
+  return rc::gen::map(rc::gen::tuple(header, requests, read_back), [](const auto& t) {
     const auto& [variant, lazy, strict, ser, gcp, gcmax, store] = std::get<0>(t);
     GenScenario s;
     s.header.push_back("variant " + variant);
@@ -195,6 +246,8 @@ rc::Gen<GenScenario> gen_scenario(GenOptions options) {
       s.header.push_back(std::string("store ") + seeded_id + " \"foo|s:3:\\\"bar\\\";\" " + store);
     }
     s.requests = std::get<1>(t);
+    if (std::get<2>(t)) s.requests.push_back(GenRequest{"request", {"session_start", "dump"}});
+    cap_sized_values(s.requests);
     return s;
   });
 }

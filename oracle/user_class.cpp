@@ -30,6 +30,10 @@ constexpr int introspect_timeout_ms = 20'000;
 /// The largest value a numeric guarantee may have (a 16 MiB payload, a 256-byte id, a year).
 constexpr long long guarantee_value_max = 1LL << 31;
 
+/// One process of the create_sid check makes its ids in well under this.
+constexpr int create_sid_timeout_ms = 20'000;
+/// The frozen time of the create_sid check's processes (the scenarios' default start).
+constexpr std::int64_t sid_clock_s = 1'700'000'000;
 /// Every store a process makes gets a number of its own (directories and key prefixes).
 std::atomic<unsigned> store_number{0};
 
@@ -318,6 +322,59 @@ base::Result<std::monostate> describe_user_class(UserClassUri& uri, const Oracle
   }
   uri.info = std::move(info);
   return std::monostate{};
+}
+
+namespace {
+
+/// One process of user_class_sids(): its ids appended to `ids`; false when the class has none.
+base::Result<bool> class_sids_once(const UserClassUri& uri, const OracleSetup& s,
+                                   const std::string& ctx_file, std::size_t count,
+                                   std::vector<std::string>& ids) {
+  auto argv = php_command(s, s.harness_dir + "/create_sid.php");
+  argv.insert(argv.end(), {uri.bootstrap_path, ctx_file, std::to_string(count)});
+  const base::ProcessResult r = base::run_process(argv, create_sid_timeout_ms);
+  const std::string head = "php:class:" + uri.bootstrap + ": create_sid: ";
+  json answer = json::parse(r.out.substr(0, r.out.find('\n')), nullptr, false);
+  if (answer.is_discarded() || !answer.is_object()) {
+    std::string why = r.err.substr(0, r.err.find('\n'));
+    if (why.empty()) why = r.started ? base::describe_wait_status(r.status) : r.error;
+    return base::error(head + "PHP could not run it (" + why + ")");
+  }
+  if (answer.contains("error")) return base::error(head + answer.value("error", "?"));
+  const json& got = answer["ids"];
+  if (got.is_null()) return false;
+  if (!got.is_array() || got.size() != count)
+    return base::error(head + "not " + std::to_string(count) + " ids");
+  for (const auto& id : got) ids.push_back(id.is_string() ? id.get<std::string>() : id.dump());
+  return true;
+}
+
+}  // namespace
+
+base::Result<std::optional<std::vector<std::string>>> user_class_sids(const UserClassUri& uri,
+                                                                      const OracleSetup& setup,
+                                                                      std::size_t count,
+                                                                      std::size_t per_process) {
+  ::mkdir(setup.work_dir.c_str(), 0700);
+  const ModuleSetup store = uri.isolated(setup.work_dir, "sids");
+  const std::string ctx_file = setup.work_dir + "/sids-context.json";
+  std::ofstream(ctx_file, std::ios::trunc) << store.user_class["context"].dump();
+  OracleSetup s = setup;
+  s.php_args = uri.php_args();
+  s.env = uri.php_env(setup.work_dir);
+  // Every process sees the same frozen time, as the requests of a scenario do: ids seeded from
+  // time() repeat as they would in PHP-FPM workers started within one second.
+  std::string error;
+  if (uri.faketime && !write_faketime(setup.work_dir + "/faketime", sid_clock_s, error)) {
+    return base::error("php:class:" + uri.bootstrap + ": " + error);
+  }
+  std::vector<std::string> ids;
+  for (std::size_t made = 0; made < count; made += per_process) {
+    auto once = class_sids_once(uri, s, ctx_file, std::min(per_process, count - made), ids);
+    if (!once) return base::error(once.error().message);
+    if (!once.value()) return std::optional<std::vector<std::string>>();
+  }
+  return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
 bool write_faketime(const std::string& file, std::int64_t now_s, std::string& error) {

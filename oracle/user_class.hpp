@@ -93,6 +93,13 @@ struct UserClassUri {
 [[nodiscard]] base::Result<std::monostate> describe_user_class(UserClassUri& uri,
                                                                const OracleSetup& setup);
 
+/// The ids the class's create_sid() makes (oracle/create_sid.php): `count` in all, `per_process`
+/// from each PHP process in turn, each process's handler opened by PHP's session module on one
+/// fresh store; nullopt when the class has no create_sid. An error (one line) when PHP cannot
+/// run it or create_sid() fails.
+[[nodiscard]] base::Result<std::optional<std::vector<std::string>>> user_class_sids(
+    const UserClassUri& uri, const OracleSetup& setup, std::size_t count, std::size_t per_process);
+
 /// The same store location again with a new directory and prefix: a fresh store (each scenario
 /// of a class runs in one).
 [[nodiscard]] ModuleSetup fresh_class_store(const ModuleSetup& store);

@@ -54,11 +54,35 @@ const std::vector<Value>& values() {
   return all;
 }
 
-/// Ids the script or the browser names: case variants of one id, and malformed ones (a path
-/// separator, a traversal) that a handler must refuse.
+/// Strings of N bytes either side of powers of two up to 64 KiB: a store that cuts or refuses
+/// data above some size (a 64 KiB `TEXT` column, a fixed-size table row) shows it when the
+/// session is read back. Empty and one-byte strings are among values(). The in-process property
+/// stops at 64 KiB + 1: every later step of a case copies and encodes the session, and 1 MiB
+/// values made L2 on memory 200 times slower (the real-PHP generator goes up to 1 MiB).
+const std::vector<Value>& sized_values() {
+  static const std::vector<Value> all = [] {
+    std::vector<Value> out;
+    for (const std::size_t n : {255, 257, 4095, 4097, 65535, 65537}) {
+      out.emplace_back(std::string(n, 'S'));
+    }
+    return out;
+  }();
+  return all;
+}
+
+/// A value: one in twenty a sized string (a case has dozens of values, so the default budget
+/// writes the large ones many times without making every case large).
+rc::Gen<Value> gen_value() {
+  return rc::gen::weightedOneOf<Value>(
+      {{19, rc::gen::elementOf(values())}, {1, rc::gen::elementOf(sized_values())}});
+}
+
+/// Ids the script or the browser names: case variants of one id, ids that are prefixes of one
+/// another (a store matching `LIKE 'id%'` confuses them), and malformed ones (a path separator,
+/// a traversal) that a handler must refuse.
 const std::vector<std::string>& named_ids() {
-  static const std::vector<std::string> all = {"abc123", "ABC123", "sid-1,x", "../etc/passwd",
-                                               "a/b"};
+  static const std::vector<std::string> all = {"abc123",  "ABC123",        "abc12", "abc123def",
+                                               "sid-1,x", "../etc/passwd", "a/b"};
   return all;
 }
 
@@ -169,7 +193,7 @@ rc::Gen<ScriptCall> gen_keyed(Op op, bool with_value) {
         if (with_value) c.value = v;
         return c;
       },
-      rc::gen::elementOf(keys()), rc::gen::elementOf(values()));
+      rc::gen::elementOf(keys()), gen_value());
 }
 
 rc::Gen<CommandPtr> gen_data(Op op, bool with_value) {

@@ -14,11 +14,27 @@ namespace ss::scenarios {
 using model::Method;
 using model::Op;
 
+namespace {
+
+/// A failure's expected or actual text, shortened in the middle when a session of megabytes
+/// (the generators' sized values) would otherwise fill a terminal, a report and a JUnit file.
+std::string shortened(const std::string& text) {
+  constexpr std::size_t shown_bytes_max = 600;
+  constexpr std::size_t tail_bytes = 100;
+  if (text.size() <= shown_bytes_max) return text;
+  const std::size_t head_bytes = shown_bytes_max - tail_bytes;
+  return text.substr(0, head_bytes) + " ... (" + std::to_string(text.size()) + " bytes) ... " +
+         text.substr(text.size() - tail_bytes);
+}
+
+}  // namespace
+
 std::string Failure::str() const {
   std::string out = "scenario " + scenario + ", request " + std::to_string(request) + ", step " +
                     std::to_string(step);
   if (line > 0) out += " (line " + std::to_string(line) + ")";
-  out += ": " + what + "\n  expected: " + expected + "\n  actual:   " + actual;
+  out += ": " + shortened(what) + "\n  expected: " + shortened(expected) +
+         "\n  actual:   " + shortened(actual);
   return out;
 }
 
@@ -657,6 +673,75 @@ void Judge::StrictMode::on_event(const Event& e) {
   }
 }
 
+/// Touch kept: a touch (updateTimestamp) that answers true tells PHP the session is stored with
+/// the data it was given. A read of that id before any other call changed it must answer that
+/// data, whoever reads: a touch that answered true after a concurrent destroy or gc and stored
+/// nothing (a memcached touch() of a missing key, PHP's touch() of a deleted file) loses the
+/// session silently. PHP's files module writes a missing session again. Not judged across a
+/// fault (a restart may lose data as declared) or past a declared lifetime.
+class Judge::TouchKept final : public Listener {
+ public:
+  void on_event(const Event& e) override;
+  [[nodiscard]] std::optional<Violation>& violation() { return violation_; }
+
+ private:
+  struct Touch {
+    std::string data;
+    std::int64_t now_s = 0;
+    std::string lane;
+  };
+  void read(const Event& e, const HandlerEvent& h);
+  std::shared_ptr<const RunHeader> header_;
+  /// The acknowledged touches no later call has changed yet, by id.
+  std::map<std::string, Touch> touched_;
+  std::optional<Violation> violation_;
+};
+
+void Judge::TouchKept::on_event(const Event& e) {
+  switch (e.kind()) {
+    case EventKind::run:
+      header_ = e.run_shared();
+      touched_.clear();
+      violation_.reset();
+      return;
+    case EventKind::fault: touched_.clear(); return;
+    case EventKind::handler: break;
+    default: return;
+  }
+  const HandlerEvent& h = e.handler();
+  const std::string id = h.call.args.empty() ? std::string() : h.call.args[0];
+  switch (h.call.method) {
+    case Method::read: read(e, h); return;
+    case Method::update_timestamp:
+      touched_.erase(id);
+      if (h.answer.ok() && !h.answer.injected && h.call.args.size() > 1) {
+        touched_[id] = Touch{h.call.args[1], h.now_s, std::string(e.lane)};
+      }
+      return;
+    case Method::write:
+    case Method::destroy: touched_.erase(id); return;
+    case Method::gc: touched_.clear(); return;
+    default: return;
+  }
+}
+
+void Judge::TouchKept::read(const Event& e, const HandlerEvent& h) {
+  const auto it = touched_.find(h.call.args.empty() ? std::string() : h.call.args[0]);
+  if (violation_ || it == touched_.end() || h.answer.injected ||
+      h.answer.kind != model::Answer::Kind::string) {
+    return;
+  }
+  const model::StoreConfig& store = header_->guarantees.store;
+  if (store.expiry != model::Expiry::gc_only && h.now_s - it->second.now_s >= store.ttl_s) return;
+  if (h.answer.s == it->second.data) return;
+  violation_ =
+      Violation{"touch-kept", true,
+                "request " + it->second.lane + "'s updateTimestamp('" + it->first +
+                    "') answered true, then request " + std::string(e.lane) + "'s read answered " +
+                    model::show(model::Value{h.answer.s}) + " where the touched data " +
+                    model::show(model::Value{it->second.data}) + " was kept"};
+}
+
 // ---- the judge ---------------------------------------------------------------------------------
 
 Judge::Judge(JudgeOptions options) : analysis_(options.races) {
@@ -673,8 +758,10 @@ Judge::Judge(JudgeOptions options) : analysis_(options.races) {
     isolation_ = std::make_unique<Isolation>();
     set_cookie_ = std::make_unique<SetCookieRules>();
     strict_mode_ = std::make_unique<StrictMode>(*options.races, *lanes_);
-    for (Listener* l : std::initializer_list<Listener*>{lanes_.get(), isolation_.get(),
-                                                        set_cookie_.get(), strict_mode_.get()}) {
+    touch_kept_ = std::make_unique<TouchKept>();
+    for (Listener* l :
+         std::initializer_list<Listener*>{lanes_.get(), isolation_.get(), set_cookie_.get(),
+                                          strict_mode_.get(), touch_kept_.get()}) {
       properties_.push_back(l);
     }
     if (options.faults) {
@@ -787,6 +874,7 @@ void Judge::finish_run(const RunEnding& ending, std::vector<Violation>& out) {
   if (auto& v = isolation_->violation()) out.push_back(std::move(*v));
   for (auto& v : set_cookie_->violations()) out.push_back(std::move(v));
   if (auto& v = strict_mode_->violation()) out.push_back(std::move(*v));
+  if (auto& v = touch_kept_->violation()) out.push_back(std::move(*v));
   if (auto v = serializability(ending)) out.push_back(std::move(*v));
 }
 

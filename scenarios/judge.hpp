@@ -12,7 +12,8 @@
 //    outside any request: probes, audits) are judged by the store alone;
 //  - expectations: the scenario's `expect` lines;
 //  - the race properties of concurrent runs (the explorer, real PHP processes): isolation,
-//    Set-Cookie rules, strict mode, and at the end of the run progress and lost update / no
+//    Set-Cookie rules, strict mode, touch kept (a touch that answered true is what the next
+//    read of the id answers), and at the end of the run progress and lost update / no
 //    resurrection against the outcomes of the serial orders.
 //
 // Properties observe; they never steer the run. The judge keeps the first conformance failure,
@@ -118,12 +119,14 @@ class Judge final : public Listener {
   class Isolation;
   class SetCookieRules;
   class StrictMode;
+  class TouchKept;
   class RunLanes;
   std::unique_ptr<Conformance> conformance_;
   std::unique_ptr<Expectations> expectations_;
   std::unique_ptr<Isolation> isolation_;
   std::unique_ptr<SetCookieRules> set_cookie_;
   std::unique_ptr<StrictMode> strict_mode_;
+  std::unique_ptr<TouchKept> touch_kept_;
   std::unique_ptr<RunLanes> lanes_;
   std::unique_ptr<FaultChecks> faults_;
   /// The properties that are on, in the order they see each event.

@@ -5,9 +5,12 @@
 # a named row with a replay line that reproduces the failure; a request that hangs is a progress
 # failure, never an allowed finding; Laravel- and Symfony-shaped classes certify as they are; a
 # bootstrap PHP cannot use is an input error.
-#   tests/php/certify_class_test.sh build/cli/sessionspec SOURCE_DIR
+#   tests/php/certify_class_test.sh build/cli/sessionspec SOURCE_DIR [core|generators]
+# GROUP (default: both) splits the checks into two ctest tests of about a minute each:
+# `generators` is the bug classes of issue #16's generators, `core` everything else.
 set -u
 bin=$1
+group=${3:-all}
 cd "$2" || exit 1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -41,12 +44,13 @@ replays() {
   grep -q "$3" "$out/$1.replay.txt" || fail "$1: the replay does not show $3"
 }
 
+core_checks() {
 races="--only L3.race.race-two-tabs-counter --only L3.race.race-work-after-close"
 
 # The correct handler: L1 in full, L2 on a few generated cases, the lock races; no finding.
 certify flock 0 --handler php:class:adapters/php/classes/flock.php --cases 5 --only L1 \
-  --only L2.generated $races --report "$out/flock-report"
-for p in L1.gist L1.lesson L1.php L2.generated L3.race.race-two-tabs-counter \
+  --only L2 $races --report "$out/flock-report"
+for p in L1.gist L1.lesson L1.php L2.generated L2.create-sid L3.race.race-two-tabs-counter \
   L3.race.race-work-after-close; do
   [ "$(row flock "$p")" = pass ] || fail "flock: $p is '$(row flock "$p")', expected pass"
 done
@@ -154,6 +158,51 @@ for b in "$out/missing.php" "$out/int.php" "$out/syntax.php"; do
   [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "php:class:$b: not one line: $err"
   case $err in *"$b"*) ;; *) fail "php:class:$b: the error does not name it: $err" ;; esac
 done
+}
+
+generator_checks() {
+# The generators' bug classes (issue #16, item 6), each caught at the default budget and seed.
+# The correct base without locks: a touch after a concurrent destroy writes the session again.
+certify unlocked 0 --handler php:class:adapters/php/classes/unlocked.php --only L1 \
+  --only L2.create-sid --only L3.race.race-touch-after-destroy
+for p in L1.gist L1.lesson L1.php L2.create-sid; do
+  [ "$(row unlocked "$p")" = pass ] || fail "unlocked: $p is '$(row unlocked "$p")', expected pass"
+done
+# Writing the destroyed session again undoes the logout: the trade-off last-writer-wins allows.
+[ "$(row unlocked L3.race.race-touch-after-destroy)" = finding ] ||
+  fail "unlocked: race-touch-after-destroy is '$(row unlocked L3.race.race-touch-after-destroy)'"
+
+# Data cut to 64 KiB (a MySQL TEXT column): the generated sized values read back cut.
+certify size 1 --handler php:class:adapters/php/broken/size-limit.php --only L2.generated \
+  --report "$out/size-report"
+[ "$(row size L2.generated)" = fail ] || fail "size limit not caught"
+replays size L2.generated "handler answer to read("
+
+# Ids matched by prefix: a read of abc123 finds abc123def; a destroy of abc123 ends abc123def.
+certify prefix-read 1 --handler php:class:adapters/php/broken/prefix-read.php --only L1.php
+[ "$(row prefix-read L1.php)" = fail ] || fail "prefix-matching read not caught"
+replays prefix-read L1.php "handler answer to read('abc123')"
+certify prefix-destroy 1 --handler php:class:adapters/php/broken/prefix-destroy.php --only L1.php
+[ "$(row prefix-destroy L1.php)" = fail ] || fail "prefix-matching destroy not caught"
+replays prefix-destroy L1.php "handler answer to read('abc123def')"
+
+# create_sid seeded alike in every process, and 64-bit ids where the ini asks for 130 bits.
+certify repeat 1 --handler php:class:adapters/php/broken/repeating-ids.php --only L2.create-sid
+[ "$(row repeat L2.create-sid)" = fail ] || fail "repeating ids not caught"
+replays repeat L2.create-sid "create_sid repeated the id"
+certify entropy 1 --handler php:class:adapters/php/broken/low-entropy-ids.php --only L2.create-sid
+[ "$(row entropy L2.create-sid)" = fail ] || fail "low-entropy ids not caught"
+replays entropy L2.create-sid "where the ini asks for 130"
+
+# A touch that answers true after a concurrent logout and stores nothing: C finds it empty.
+certify touch 1 --handler php:class:adapters/php/broken/touch-true.php \
+  --only L3.race.race-touch-after-destroy
+[ "$(row touch L3.race.race-touch-after-destroy)" = fail ] || fail "touch-true not caught"
+replays touch L3.race.race-touch-after-destroy "FAIL touch-kept"
+}
+
+[ "$group" = generators ] || core_checks
+[ "$group" = core ] || generator_checks
 
 [ "$failures" -eq 0 ] && echo "certify on PHP handler classes: all checks passed"
 exit $((failures > 0))

@@ -74,7 +74,7 @@ final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterfa
 
     public function create_sid(): string
     {
-        return bin2hex(random_bytes(13));
+        return bin2hex(random_bytes(16));
     }
 
     public function validateId(string $id): bool
