@@ -101,7 +101,7 @@ later_rows() {
 }
 start=$(date +%s)
 out=$(timeout 120 "$bin" certify --cases 10 --schedules 5 \
-  --handler "exec:php $src/tests/certify/fixtures/hang_later_handler.php?timeout_ms=300" 2>/dev/null)
+  --handler "exec:php $src/tests/certify/fixtures/hang_later_handler.php?timeout_ms=1500" 2>/dev/null)
 rc=$?
 took=$(($(date +%s) - start))
 if [[ $rc -eq 1 && $took -lt 60 ]] && grep -q "L1.gist .*fail .*the handler is unusable" <<<"$out" &&
