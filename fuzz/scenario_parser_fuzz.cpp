@@ -5,9 +5,10 @@
 // * a parsed scenario respects the named limits: 1..requests_max requests, at most
 //   steps_per_request_max steps each, and it came from at most scenario_bytes_max bytes;
 // * what the parser accepted is usable as-is: its ini lines and session_start options are accepted
-//   by RunOptions, resolve_options() succeeds, `advance` never goes back, string keys are already
-//   normalised (a numeric string would have become an integer key), and every step renders
-//   (php_syntax, script_args, serialize of its value).
+//   by RunOptions (an ini_set value is PHP's to judge at run time), resolve_options() succeeds,
+//   `advance` never goes back, string keys are already normalised (a numeric string would have
+//   become an integer key), and every step renders (php_syntax, script_args, serialize of its
+//   value).
 
 #include <cstddef>
 #include <cstdint>
@@ -27,9 +28,17 @@ using ss::scenarios::Scenario;
 
 void check_step(const ss::scenarios::Step& st, const std::string& where) {
   const ss::model::ScriptCall& c = st.call;
-  for (const auto& [k, v] : c.options) {
-    ss::model::RunOptions probe;
-    FUZZ_CHECK(!probe.set(k, v).has_value(), where + ": session_start option " + k + "=" + v);
+  // Only session_start's options are RunOptions; ini_set carries its (free-form) value in the same
+  // map under "value", and PHP itself decides at run time whether it takes it.
+  if (c.op == ss::model::Op::session_start) {
+    for (const auto& [k, v] : c.options) {
+      ss::model::RunOptions probe;
+      FUZZ_CHECK(!probe.set(k, v).has_value(), where + ": session_start option " + k + "=" + v);
+    }
+  }
+  if (c.op == ss::model::Op::ini_set) {
+    FUZZ_CHECK(c.text && !c.text->empty() && c.options.count("value") == 1,
+               where + ": ini_set without a value");
   }
   if (c.op == ss::model::Op::advance) FUZZ_CHECK(c.seconds >= 0, where);
   if (const auto* s = std::get_if<std::string>(&c.key)) {
