@@ -27,9 +27,6 @@ namespace {
 constexpr const char* faketime_path = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 /// Introspection builds the handler once; a bootstrap slower than this is broken.
 constexpr int introspect_timeout_ms = 20'000;
-/// The largest value a numeric guarantee may have (a 16 MiB payload, a 256-byte id, a year).
-constexpr long long guarantee_value_max = 1LL << 31;
-
 /// One process of the create_sid check makes its ids in well under this.
 constexpr int create_sid_timeout_ms = 20'000;
 /// The frozen time of the create_sid check's processes (the scenarios' default start).
@@ -44,11 +41,8 @@ std::optional<long long> integer(const std::string& text) {
   return v;
 }
 
-/// "gc_only" is accepted for "gc-only", as docs/handlers.md spells the expiry in prose.
 std::string canonical(const std::string& key, std::string value) {
-  if (key == "expiry" && value == "gc_only") value = "gc-only";
-  if (key == "concurrency" && value == "serialized") value = "serialised";
-  return value;
+  return handlers::canonical_guarantee(key, std::move(value));
 }
 
 /// A PHP value from the class's declaration as the text a URI parameter would give.
@@ -80,34 +74,6 @@ json context(const std::string& dir, const std::string& tag) {
 
 std::string faketime_library() {
   return ::access(faketime_path, R_OK) == 0 ? faketime_path : "";
-}
-
-const std::vector<std::string>& guarantee_keys() {
-  static const std::vector<std::string> keys = {"concurrency", "expiry", "ttl_s", "id_bytes_max",
-                                                "payload_bytes_max"};
-  return keys;
-}
-
-std::optional<std::string> check_guarantee(const std::string& key, const std::string& raw) {
-  const std::string value = canonical(key, raw);
-  if (key == "concurrency") {
-    if (value == "serialised" || value == "last-writer-wins" || value == "merge-disjoint-keys") {
-      return std::nullopt;
-    }
-    return "concurrency=" + raw + " is not serialised, last-writer-wins or merge-disjoint-keys";
-  }
-  if (key == "expiry") {
-    if (value == "gc-only" || value == "ttl" || value == "lazy") return std::nullopt;
-    return "expiry=" + raw + " is not gc-only, ttl or lazy";
-  }
-  if (key == "ttl_s" || key == "id_bytes_max" || key == "payload_bytes_max") {
-    const auto n = integer(value);
-    const long long max = key == "id_bytes_max" ? 256 : guarantee_value_max;
-    if (n && *n >= 1 && *n <= max) return std::nullopt;
-    return key + "=" + raw + " is not an integer 1.." + std::to_string(max);
-  }
-  return "unknown guarantee '" + key + "' (want concurrency, expiry, ttl_s, id_bytes_max or " +
-         "payload_bytes_max)";
 }
 
 std::optional<UserClassUri> UserClassUri::parse(const std::string& rest, std::string& error) {
@@ -172,26 +138,12 @@ std::optional<std::string> declared_value(const UserClassUri& u, const std::stri
 }  // namespace
 
 handlers::Guarantees UserClassUri::guarantees(const model::RunOptions& opts) const {
-  handlers::Guarantees g;
-  const auto value = [this](const char* key) { return declared_value(*this, key); };
-  if (auto c = value("concurrency")) {
-    g.concurrency = *c == "serialised"            ? handlers::Concurrency::serialised
-                    : *c == "merge-disjoint-keys" ? handlers::Concurrency::merge_disjoint_keys
-                                                  : handlers::Concurrency::last_writer_wins;
-  }
-  if (auto e = value("expiry")) {
-    g.store.expiry = *e == "ttl"    ? model::Expiry::ttl
-                     : *e == "lazy" ? model::Expiry::lazy
-                                    : model::Expiry::gc_only;
-  }
+  std::map<std::string, std::string> all = info ? info->declared : std::map<std::string, std::string>{};
+  for (const auto& [key, value] : declared) all[key] = value;
   // A TTL or a lazy lifetime nobody gave is PHP's session.gc_maxlifetime, as most handlers use.
-  g.store.ttl_s = value("ttl_s") ? *integer(*value("ttl_s")) : opts.gc_maxlifetime;
-  if (auto n = value("id_bytes_max")) g.store.id_bytes_max = static_cast<std::size_t>(*integer(*n));
-  if (auto n = value("payload_bytes_max")) {
-    g.store.payload_bytes_max = static_cast<std::size_t>(*integer(*n));
-    g.payload_bytes_max = g.store.payload_bytes_max;
-  }
-  return g;
+  handlers::Guarantees base;
+  base.store.ttl_s = opts.gc_maxlifetime;
+  return handlers::apply_declared(base, all);
 }
 
 std::vector<std::string> UserClassUri::assumed() const {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "handlers/declared_guarantees.hpp"
 #include "handlers/seam.hpp"
 #include "model/options.hpp"
 
@@ -34,13 +35,10 @@ struct ModuleSetup;
 /// The libfaketime preload library (Debian's libfaketime), or "" when it is not installed.
 [[nodiscard]] std::string faketime_library();
 
-/// The guarantee keys a class may declare: concurrency, expiry, ttl_s, id_bytes_max,
-/// payload_bytes_max.
-[[nodiscard]] const std::vector<std::string>& guarantee_keys();
-
-/// Checks one declared guarantee (`key` = `value`, as text); the reason when it is not one.
-[[nodiscard]] std::optional<std::string> check_guarantee(const std::string& key,
-                                                         const std::string& value);
+/// The guarantee keys a class may declare, and their checks: the parser every declaration
+/// shares (handlers/declared_guarantees.hpp).
+using handlers::check_guarantee;
+using handlers::guarantee_keys;
 
 /// What PHP showed of the class (describe_user_class).
 struct UserClassInfo {
