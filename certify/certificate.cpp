@@ -195,7 +195,8 @@ int level_achieved(const Certificate& c) {
 }
 
 std::string guarantees_line(const HandlerRecord& h) {
-  if (h.class_name.empty()) return "";
+  // A user's class, or an exec: handler that declares something in its greeting.
+  if (h.class_name.empty() && h.declared_by.empty()) return "";
   const handlers::Guarantees& g = h.guarantees;
   const std::pair<std::string, std::string> fields[] = {
       {"concurrency", std::string(handlers::concurrency_name(g.concurrency))},
@@ -203,7 +204,7 @@ std::string guarantees_line(const HandlerRecord& h) {
       {"ttl_s", std::to_string(g.store.ttl_s)},
       {"id_bytes_max", std::to_string(g.store.id_bytes_max)},
       {"payload_bytes_max", std::to_string(g.payload_bytes_max)}};
-  std::string out = h.class_name + " (" + h.shape + "):";
+  std::string out = h.class_name.empty() ? "declared" : h.class_name + " (" + h.shape + "):";
   for (const auto& [key, value] : fields) {
     const auto by = h.declared_by.find(key);
     out += " " + key + "=" + value + " (" + (by == h.declared_by.end() ? "assumed" : by->second) +

@@ -109,8 +109,9 @@ struct Certificate {
 /// The lowest level any handler achieved (0 without handlers).
 [[nodiscard]] int level_achieved(const Certificate& c);
 
-/// One line for a user's class: the class, its shape, and every guarantee with who declared it
-/// or "(assumed)"; "" for other handlers (sessionspec declares theirs: docs/certify.md).
+/// One line for a user's class (the class, its shape) or an exec: handler that declares
+/// guarantees: every guarantee with who declared it or "(assumed)"; "" for other handlers
+/// (sessionspec declares theirs: docs/certify.md).
 [[nodiscard]] std::string guarantees_line(const HandlerRecord& h);
 
 /// The current time, UTC, ISO 8601 to the second.

@@ -112,7 +112,13 @@ DeclaredGuarantees InProcessTarget::guarantees() {
   handlers::ManualClock clock(0);
   auto backend = plain_factory_(clock, 1);
   if (!backend) return {handlers::Guarantees{}, all_guarantee_fields()};
-  return {backend.value()->guarantees(), assumed_guarantees(uri_)};
+  // An exec: handler may declare some fields in its hello; the rest stay assumed.
+  const auto declared_by = backend.value()->declared_by();
+  std::vector<std::string> assumed = assumed_guarantees(uri_);
+  std::erase_if(assumed, [&](const std::string& key) { return declared_by.count(key) > 0; });
+  DeclaredGuarantees out{backend.value()->guarantees(), std::move(assumed)};
+  out.declared_by = declared_by;
+  return out;
 }
 
 ScenarioOutcome InProcessTarget::run_scenario(const scenarios::Scenario& sc, std::uint64_t seed,

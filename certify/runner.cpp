@@ -287,7 +287,12 @@ std::optional<Diagnosis> run_row(Target& t, RowJob& job) {
   }
   if (diagnosis) {
     row.verdict = diagnosis->handler_fault ? Verdict::fail : Verdict::error;
-    row.evidence = (diagnosis->handler_fault ? "the handler is unusable: "
+    // A handler process that hung past its protocol timeout in a race or fault row is a request
+    // that made no progress: it fails the row as `progress`, whatever the declared guarantee.
+    const bool hung = diagnosis->handler_fault && row.level >= 3 &&
+                      diagnosis->cause.find("(hung?)") != std::string::npos;
+    row.evidence = std::string(hung ? "progress: " : "") +
+                   (diagnosis->handler_fault ? "the handler is unusable: "
                                              : "infrastructure, not the handler: ") +
                    diagnosis->cause + (row.evidence.empty() ? "" : "\n" + row.evidence);
     if (!diagnosis->handler_fault) row.replay.clear();

@@ -82,7 +82,7 @@ class RaceSession {
 };
 
 /// What a handler promises, and which of the promises nobody declared (sessionspec assumes the
-/// weakest value for them: an exec: handler cannot declare any).
+/// weakest value for them: an exec: handler declares only what its greeting says).
 struct DeclaredGuarantees {
   DeclaredGuarantees(handlers::Guarantees g, std::vector<std::string> a)
       : guarantees(g), assumed(std::move(a)) {}
@@ -91,8 +91,9 @@ struct DeclaredGuarantees {
   /// Names of the fields of `guarantees` that were assumed: concurrency, expiry, ttl_s,
   /// id_bytes_max, payload_bytes_max.
   std::vector<std::string> assumed;
-  /// A user's class (php:class:): who declared each declared field, the class PHP built and the
-  /// shape PHP's session module saw. Empty for targets whose guarantees sessionspec declares.
+  /// Who declared each declared field (a user's class or its URI, an exec: handler's hello); for
+  /// php:class: also the class PHP built and the shape PHP's session module saw. Empty for
+  /// targets whose guarantees sessionspec declares.
   std::map<std::string, std::string> declared_by;
   std::string class_name;
   std::string shape;

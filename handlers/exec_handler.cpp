@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <optional>
 
 #include "base/child_process.hpp"
+#include "handlers/declared_guarantees.hpp"
 #include "handlers/factories.hpp"
+#include "handlers/isolation.hpp"
 
 namespace ss::handlers {
 
@@ -20,6 +25,10 @@ constexpr std::size_t answer_bytes_max = 128 * 1024 * 1024;
 constexpr std::chrono::milliseconds exit_grace{500};
 /// After a failed write, how long the child gets to show how it ended (its exit status).
 constexpr std::int64_t exit_report_ms = 200;
+/// With one process per request, at most this many request processes of one backend live at
+/// once (a scenario's races have a handful of requests); a further connect() gets a handler
+/// whose every call fails.
+constexpr int children_max = 32;
 
 }  // namespace
 
@@ -74,6 +83,19 @@ class ExecChild {
   /// One request/answer: the `result` of an ok answer, or a HandlerError.
   Result<json> call(const std::string& method, json args, std::uint64_t session,
                     std::int64_t now_s);
+  /// A call in two halves, for a caller that lets other requests run while the child waits (on
+  /// a lock): send() starts it and says when it must be answered by; receive() waits for the
+  /// answer until `until_ms`: nullopt when it has not come yet and this is not the `last`
+  /// attempt (the call runs on), else the answer or why there is none.
+  Result<std::int64_t> send(const std::string& method, json args, std::uint64_t session,
+                            std::int64_t now_s);
+  std::optional<Result<json>> receive(const std::string& method, std::int64_t until_ms, bool last);
+  [[nodiscard]] int timeout_ms() const { return timeout_ms_; }
+  /// Kills the child; every call fails with `why` (a request process that could not be
+  /// started, or that crashed).
+  void fail_all(std::string why) { (void)broken(std::move(why)); }
+  /// Whether a call was sent and its answer not yet received.
+  [[nodiscard]] bool awaiting() const { return awaiting_; }
   [[nodiscard]] const std::string& command() const { return command_; }
 
  private:
@@ -86,6 +108,10 @@ class ExecChild {
   int timeout_ms_;
   base::ChildProcess child_;
   std::uint64_t next_id_ = 0;
+  /// The call in progress (send() without its answer yet), and its deadline.
+  std::uint64_t pending_id_ = 0;
+  std::int64_t pending_deadline_ms_ = 0;
+  bool awaiting_ = false;
   std::optional<std::string> broken_;
 };
 
@@ -127,33 +153,67 @@ std::optional<std::string> ExecChild::read_line(std::string& line, std::int64_t 
 
 Result<json> ExecChild::call(const std::string& method, json args, std::uint64_t session,
                              std::int64_t now_s) {
+  auto sent = send(method, std::move(args), session, now_s);
+  if (!sent) return sent.error();
+  return *receive(method, sent.value(), true);
+}
+
+Result<std::int64_t> ExecChild::send(const std::string& method, json args, std::uint64_t session,
+                                     std::int64_t now_s) {
   if (broken_) return fail(ErrorCode::connection, *broken_);
-  const std::uint64_t id = next_id_++;
-  json msg = {{"v", 1}, {"id", id}, {"method", method}, {"args", std::move(args)}};
+  pending_id_ = next_id_++;
+  json msg = {{"v", 1}, {"id", pending_id_}, {"method", method}, {"args", std::move(args)}};
   if (session != 0) msg["session"] = session;
-  if (method != "hello") msg["now"] = now_s;
-  const std::int64_t deadline = base::steady_ms() + timeout_ms_;
-  if (!child_.write(msg.dump(-1, ' ', true) + "\n", deadline)) {
+  // The greeting comes before any scenario: it has no virtual time.
+  if (method != "hello" && method != "fresh") msg["now"] = now_s;
+  pending_deadline_ms_ = base::steady_ms() + timeout_ms_;
+  awaiting_ = true;
+  if (!child_.write(msg.dump(-1, ' ', true) + "\n", pending_deadline_ms_)) {
     // Usually the child is already gone (EPIPE): say how it ended, if it did so promptly.
-    const auto exit = child_.finish(std::min(deadline, base::steady_ms() + exit_report_ms));
+    const auto exit =
+        child_.finish(std::min(pending_deadline_ms_, base::steady_ms() + exit_report_ms));
     if (!exit.killed) {
       return broken("the child " + base::describe_wait_status(exit.status) + " [" + method + "]");
     }
     return broken("cannot send " + method + " (the child is gone or not reading)");
   }
+  return pending_deadline_ms_;
+}
+
+std::optional<Result<json>> ExecChild::receive(const std::string& method, std::int64_t until_ms,
+                                               bool last) {
+  if (broken_) return Result<json>(fail(ErrorCode::connection, *broken_));
   std::string line;
-  if (auto why = read_line(line, deadline)) return broken(*why + " [" + method + "]");
+  bool have_line = false;
+  awaiting_ = false;
+  if (!last) {
+    // Not yet: a partial line stays buffered for the next attempt. End of file or a line too
+    // long is read again below, which says what it means.
+    const auto got = child_.read_line(line, until_ms);
+    if (got == base::ChildProcess::Read::timeout) {
+      awaiting_ = true;
+      return std::nullopt;
+    }
+    have_line = got == base::ChildProcess::Read::line;
+  }
+  if (!have_line) {
+    if (auto why = read_line(line, until_ms)) {
+      return Result<json>(broken(*why + " [" + method + "]"));
+    }
+  }
   json answer = json::parse(line, nullptr, false);
-  if (answer.is_discarded() || !answer.is_object() || answer.value("id", json()) != json(id) ||
-      !answer.contains("ok") || !answer["ok"].is_boolean()) {
-    return broken("garbled answer to " + method + ": " + line.substr(0, 200));
+  if (answer.is_discarded() || !answer.is_object() ||
+      answer.value("id", json()) != json(pending_id_) || !answer.contains("ok") ||
+      !answer["ok"].is_boolean()) {
+    return Result<json>(broken("garbled answer to " + method + ": " + line.substr(0, 200)));
   }
   if (!answer["ok"].get<bool>()) {
     const json err = answer.value("error", json("(no reason given)"));
-    return fail(ErrorCode::io, "exec handler " + method + ": " +
-                                   (err.is_string() ? err.get<std::string>() : err.dump()));
+    return Result<json>(fail(
+        ErrorCode::io,
+        "exec handler " + method + ": " + (err.is_string() ? err.get<std::string>() : err.dump())));
   }
-  return answer.value("result", json());
+  return Result<json>(answer.value("result", json()));
 }
 
 // ---- one request's handler -----------------------------------------------------------------
@@ -175,31 +235,62 @@ Status to_status(const std::string& method, Result<json> r) {
   return ok_status();
 }
 
+/// With one process per request, a call not answered within this long is taken to wait for
+/// something another request holds (a blocking flock): the request is parked and others run.
+/// Honest calls answer in milliseconds; this is far above that even on a loaded machine, so
+/// which calls wait does not depend on the machine's speed.
+constexpr std::int64_t blocked_after_ms = 250;
+
 class ExecSession final : public SessionHandler {
  public:
+  /// `own_process`: the child serves this request only, so a call that waits may be parked.
   ExecSession(std::shared_ptr<ExecChild> child, const std::set<std::string>& methods,
-              std::uint64_t session, RequestEnv env)
-      : child_(std::move(child)), methods_(methods), session_(session), env_(env) {}
-  // The child drops its handler instance for this session (PHP's end of request).
-  ~ExecSession() override { (void)child_->call("end", json::array(), session_, now()); }
-
-  Task<Status> open(std::string save_path, std::string name) override {
-    co_return to_status(
-        "open", call("open", json::array({exec_bytes_json(save_path), exec_bytes_json(name)})));
+              std::uint64_t session, RequestEnv env, bool own_process)
+      : child_(std::move(child)),
+        methods_(methods),
+        session_(session),
+        env_(env),
+        own_process_(own_process) {}
+  // The child drops its handler instance for this session (PHP's end of request); a child of
+  // this request alone then ends with it.
+  ~ExecSession() override {
+    // A request abandoned inside a call (the explorer dropped it) has nothing more to say.
+    if (!child_->awaiting()) (void)child_->call("end", json::array(), session_, now());
   }
-  Task<Status> close() override { co_return to_status("close", call("close", json::array())); }
+  // A request process of its own dies as a crashed PHP process does (its flocks go with it).
+  void crash() override {
+    if (own_process_) child_->fail_all("the request's process was killed (a simulated crash)");
+  }
+
+  // Each call's arguments are built before the co_await: g++ 12 cannot keep a braced list's
+  // temporary array alive across a suspension ("array used as initializer").
+  Task<Status> open(std::string save_path, std::string name) override {
+    json args = json::array({exec_bytes_json(save_path), exec_bytes_json(name)});
+    auto r = co_await call("open", std::move(args));
+    co_return to_status("open", std::move(r));
+  }
+  Task<Status> close() override {
+    auto r = co_await call("close", json::array());
+    co_return to_status("close", std::move(r));
+  }
   Task<Result<std::string>> read(std::string id) override {
-    co_return string_result("read", call("read", json::array({exec_bytes_json(id)})));
+    json args = json::array({exec_bytes_json(id)});
+    auto r = co_await call("read", std::move(args));
+    co_return string_result("read", std::move(r));
   }
   Task<Status> write(std::string id, std::string data) override {
-    co_return to_status("write",
-                        call("write", json::array({exec_bytes_json(id), exec_bytes_json(data)})));
+    json args = json::array({exec_bytes_json(id), exec_bytes_json(data)});
+    auto r = co_await call("write", std::move(args));
+    co_return to_status("write", std::move(r));
   }
   Task<Status> destroy(std::string id) override {
-    co_return to_status("destroy", call("destroy", json::array({exec_bytes_json(id)})));
+    json args = json::array({exec_bytes_json(id)});
+    auto r = co_await call("destroy", std::move(args));
+    co_return to_status("destroy", std::move(r));
   }
   Task<Result<std::int64_t>> gc(std::int64_t max_lifetime_s) override {
-    auto r = call("gc", json::array({max_lifetime_s}));
+    json args = json::array({max_lifetime_s});
+    auto r = co_await call("gc", std::move(args));
     if (!r) co_return r.error();
     if (r.value().is_boolean() && !r.value().get<bool>()) {
       co_return fail(ErrorCode::io, "exec handler gc returned false");
@@ -209,28 +300,50 @@ class ExecSession final : public SessionHandler {
   }
   Task<Result<std::string>> create_sid() override {
     if (!methods_.count("create_sid")) co_return missing("create_sid");
-    co_return string_result("create_sid", call("create_sid", json::array()));
+    auto r = co_await call("create_sid", json::array());
+    co_return string_result("create_sid", std::move(r));
   }
   Task<Result<bool>> validate_id(std::string id) override {
     if (!methods_.count("validateId")) co_return missing("validateId");
-    auto r = call("validateId", json::array({exec_bytes_json(id)}));
+    json args = json::array({exec_bytes_json(id)});
+    auto r = co_await call("validateId", std::move(args));
     if (!r) co_return r.error();
     if (!r.value().is_boolean()) co_return garbled("validateId", r.value());
     co_return r.value().get<bool>();
   }
   Task<Status> update_timestamp(std::string id, std::string data) override {
     // What PHP does for a handler without updateTimestamp: it writes.
-    const char* method = methods_.count("updateTimestamp") ? "updateTimestamp" : "write";
-    co_return to_status(method,
-                        call(method, json::array({exec_bytes_json(id), exec_bytes_json(data)})));
+    const std::string method = methods_.count("updateTimestamp") ? "updateTimestamp" : "write";
+    json args = json::array({exec_bytes_json(id), exec_bytes_json(data)});
+    auto r = co_await call(method, std::move(args));
+    co_return to_status(method, std::move(r));
   }
 
  private:
   std::int64_t now() const { return env_.clock ? env_.clock->now_s() : 0; }
   // `args` is always built with json::array(): a braced list holding one json value is that
   // value itself for clang (copy construction wins), an array of it for g++.
-  Result<json> call(const std::string& method, json args) {
-    return child_->call(method, std::move(args), session_, now());
+  Task<Result<json>> call(const std::string method, json args) {
+    auto deadline_ms = child_->send(method, std::move(args), session_, now());
+    if (!deadline_ms) co_return deadline_ms.error();
+    if (!own_process_ || env_.points == nullptr) {
+      co_return std::move(*child_->receive(method, deadline_ms.value(), true));
+    }
+    // The call's own waiting is bounded by timeout_ms, counted over the attempts: while it is
+    // parked, other requests run (the lock holder among them) and that time is theirs.
+    std::int64_t waited_ms = 0;
+    for (int attempt = 0;; ++attempt) {
+      const std::int64_t left_ms = child_->timeout_ms() - waited_ms;
+      const std::int64_t t0 = base::steady_ms();
+      const bool last = left_ms <= blocked_after_ms;
+      auto got = child_->receive(method, t0 + std::min(left_ms, blocked_after_ms), last);
+      if (got) co_return std::move(*got);
+      waited_ms += base::steady_ms() - t0;
+      if (!co_await env_.points->blocked("exec " + method, attempt)) {
+        const std::int64_t rest_ms = std::max<std::int64_t>(0, child_->timeout_ms() - waited_ms);
+        co_return std::move(*child_->receive(method, base::steady_ms() + rest_ms, true));
+      }
+    }
   }
   static HandlerError missing(const std::string& method) {
     return fail(ErrorCode::unsupported,
@@ -250,26 +363,64 @@ class ExecSession final : public SessionHandler {
   std::set<std::string> methods_;
   std::uint64_t session_;
   RequestEnv env_;
+  bool own_process_;
 };
 
 }  // namespace
 
 // ---- the backend ---------------------------------------------------------------------------
 
+namespace {
+
+/// One `key=value` of an exec: URI's trailing query into `c`; the reason when it is not one.
+std::optional<std::string> exec_param(const std::string& key, const std::string& n, ExecConfig& c) {
+  if (key == "timeout_ms") {
+    if (n.empty() || n.size() > 7 || n.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(n) == 0) {
+      return "exec: timeout_ms must be 1..9999999, got '" + n + "'";
+    }
+    c.timeout_ms = std::stoi(n);
+    return std::nullopt;
+  }
+  if (n != "per-request" && n != "one") {
+    return "exec: processes must be per-request or one, got '" + n + "'";
+  }
+  c.per_request = n == "per-request";
+  return std::nullopt;
+}
+
+/// Whether `query` (after the '?') is all `timeout_ms=...` and `processes=...` parameters.
+bool is_exec_query(const std::string& query) {
+  std::size_t pos = 0;
+  while (pos <= query.size()) {
+    const std::size_t amp = std::min(query.find('&', pos), query.size());
+    const std::string part = query.substr(pos, amp - pos);
+    if (part.rfind("timeout_ms=", 0) != 0 && part.rfind("processes=", 0) != 0) return false;
+    pos = amp + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<ExecConfig> parse_exec_config(const HandlerUri& uri) {
   ExecConfig c;
   c.command = uri.target;
-  // parse_handler_uri leaves exec targets whole (a command may hold '?'); only a trailing
-  // "?timeout_ms=N" is ours.
-  const std::string key = "?timeout_ms=";
-  const std::size_t q = c.command.rfind(key);
-  if (q != std::string::npos) {
-    const std::string n = c.command.substr(q + key.size());
-    if (n.empty() || n.size() > 7 || n.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(n) == 0) {
-      return fail(ErrorCode::unsupported, "exec: timeout_ms must be 1..9999999, got '" + n + "'");
+  // parse_handler_uri leaves exec targets whole (a command may hold '?'); only a trailing query
+  // of timeout_ms= and processes= is ours.
+  const std::size_t q = c.command.rfind('?');
+  if (q != std::string::npos && is_exec_query(c.command.substr(q + 1))) {
+    const std::string query = c.command.substr(q + 1);
+    std::size_t pos = 0;
+    while (pos <= query.size()) {
+      const std::size_t amp = std::min(query.find('&', pos), query.size());
+      const std::string part = query.substr(pos, amp - pos);
+      const std::size_t eq = part.find('=');
+      if (auto why = exec_param(part.substr(0, eq), part.substr(eq + 1), c)) {
+        return fail(ErrorCode::unsupported, *why);
+      }
+      pos = amp + 1;
     }
-    c.timeout_ms = std::stoi(n);
     c.command.resize(q);
   }
   if (c.command.find_first_not_of(" \t") == std::string::npos) {
@@ -278,37 +429,149 @@ Result<ExecConfig> parse_exec_config(const HandlerUri& uri) {
   return c;
 }
 
-ExecBackend::ExecBackend(ExecConfig config, std::shared_ptr<ExecChild> child,
-                         std::set<std::string> methods)
-    : config_(std::move(config)), child_(std::move(child)), methods_(std::move(methods)) {}
+ExecBackend::ExecBackend(ExecConfig config, std::shared_ptr<ExecChild> child, Greeting greeting,
+                         std::string scratch_dir, json context)
+    : config_(std::move(config)),
+      child_(std::move(child)),
+      greeting_(std::move(greeting)),
+      scratch_dir_(std::move(scratch_dir)),
+      context_(std::move(context)) {}
 
-ExecBackend::~ExecBackend() = default;
+ExecBackend::~ExecBackend() {
+  // The children first (they may hold files in the directory), then the directory.
+  child_.reset();
+  if (!scratch_dir_.empty()) {
+    std::error_code ignored;  // A scratch directory that cannot be removed only costs disk.
+    std::filesystem::remove_all(scratch_dir_, ignored);
+  }
+}
+
+namespace {
+
+/// The hello's (or fresh's) `guarantees` object as checked KEY -> VALUE text (values are
+/// strings or integers, as in a PHP class's sessionspecGuarantees()); the reason for the first
+/// bad one.
+Result<std::map<std::string, std::string>> hello_guarantees(const json& hello,
+                                                            const std::string& command) {
+  std::map<std::string, std::string> out;
+  if (!hello.contains("guarantees")) return out;
+  const std::string head = "exec handler '" + command + "': hello guarantees: ";
+  const json& g = hello["guarantees"];
+  if (!g.is_object()) return fail(ErrorCode::unsupported, head + "not an object: " + g.dump());
+  for (const auto& [key, v] : g.items()) {
+    std::optional<std::string> text;
+    if (v.is_string()) text = v.get<std::string>();
+    if (v.is_number_integer()) text = std::to_string(v.get<long long>());
+    const auto why =
+        text ? check_guarantee(key, *text)
+             : std::optional<std::string>(key + "=" + v.dump() + " is not a string or an integer");
+    if (why) return fail(ErrorCode::unsupported, head + *why);
+    out[key] = canonical_guarantee(key, *text);
+  }
+  return out;
+}
+
+/// The context `fresh` gives the child (docs/handler-protocol.md): a store location of its own.
+json exec_context(const std::string& dir, const std::string& suffix) {
+  const auto port = [](const char* var) -> json {
+    const char* v = std::getenv(var);
+    if (v == nullptr || *v == '\0' ||
+        std::string(v).find_first_not_of("0123456789") != std::string::npos) {
+      return nullptr;
+    }
+    return std::stol(v);
+  };
+  return {{"dir", dir},
+          {"prefix", "sessionspec-" + suffix + ":"},
+          {"tag", "exec-" + suffix},
+          {"redis_port", port("REDIS_PORT")},
+          {"memcached_port", port("MEMCACHED_PORT")}};
+}
+
+/// Greets a started child: hello, then (when it asks for it) fresh with the context `context()`
+/// makes, whose `empty` says whether the store is new. What fresh answers refines what hello
+/// said.
+Result<json> greet(ExecChild& child, const std::string& command,
+                   const std::function<Result<json>()>& context, bool empty) {
+  auto hello = child.call("hello", json::array({exec_protocol_name}), 0, 0);
+  if (!hello) return hello.error();
+  json h = hello.value();
+  if (!h.is_object() || h.value("protocol", "") != exec_protocol_name || !h.contains("methods") ||
+      !h["methods"].is_array()) {
+    return fail(ErrorCode::connection, "exec handler '" + command + "': the greeting is not " +
+                                           exec_protocol_name + ": " + h.dump().substr(0, 200));
+  }
+  const auto& m = h["methods"];
+  if (std::find(m.begin(), m.end(), json("fresh")) == m.end()) return h;
+  auto made = context();
+  if (!made) return made.error();
+  json ctx = std::move(made.value());
+  ctx["empty"] = empty;
+  auto fresh = child.call("fresh", json::array({ctx}), 0, 0);
+  if (!fresh) return fresh.error();
+  if (fresh.value().is_object()) {
+    for (const char* key : {"methods", "guarantees", "name", "processes"}) {
+      if (fresh.value().contains(key)) h[key] = fresh.value()[key];
+    }
+  }
+  if (!h["methods"].is_array()) {
+    return fail(ErrorCode::connection,
+                "exec handler '" + command + "': fresh answered methods that are not a list");
+  }
+  return h;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<ExecBackend>> ExecBackend::create(ExecConfig config) {
   auto child = std::make_shared<ExecChild>(config.command, config.timeout_ms);
   std::string error;
   if (!child->start(error)) return fail(ErrorCode::connection, "exec handler: " + error);
-  auto hello = child->call("hello", json::array({exec_protocol_name}), 0, 0);
-  if (!hello) return hello.error();
-  const json& h = hello.value();
-  if (!h.is_object() || h.value("protocol", "") != exec_protocol_name || !h.contains("methods") ||
-      !h["methods"].is_array()) {
-    return fail(ErrorCode::connection, "exec handler '" + config.command +
-                                           "': the greeting is not " + exec_protocol_name + ": " +
-                                           h.dump().substr(0, 200));
+  // A new empty directory per backend, for a child that asks for a context (`fresh`).
+  std::string dir;
+  json context;
+  const auto make_context = [&]() -> Result<json> {
+    std::error_code ec;
+    auto made = make_scratch_dir(std::filesystem::temp_directory_path(ec).string(),
+                                 "sessionspec-exec", "exec:" + config.command);
+    if (!made) return made.error();
+    dir = made.value();
+    context = exec_context(dir, unique_instance_suffix());
+    return context;
+  };
+  auto greeted = greet(*child, config.command, make_context, true);
+  std::error_code ec;
+  // On failure the child goes first: it may be writing into the directory.
+  if (!greeted) {
+    child.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    return greeted.error();
   }
-  std::set<std::string> methods;
+  const json& h = greeted.value();
+  Greeting g;
   for (const auto& m : h["methods"]) {
-    if (m.is_string()) methods.insert(m.get<std::string>());
+    if (m.is_string()) g.methods.insert(m.get<std::string>());
   }
-  for (const char* required : {"open", "close", "read", "write", "destroy", "gc"}) {
-    if (!methods.count(required)) {
-      return fail(ErrorCode::unsupported,
-                  "exec handler '" + config.command + "' does not implement " + required);
+  auto made = [&]() -> Result<std::monostate> {
+    for (const char* required : {"open", "close", "read", "write", "destroy", "gc"}) {
+      if (!g.methods.count(required)) {
+        return fail(ErrorCode::unsupported,
+                    "exec handler '" + config.command + "' does not implement " + required);
+      }
     }
+    auto declared = hello_guarantees(h, config.command);
+    if (!declared) return declared.error();
+    g.declared = std::move(declared.value());
+    g.per_request = config.per_request || h.value("processes", json()) == json("per-request");
+    return std::monostate{};
+  }();
+  if (!made) {
+    child.reset();
+    if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    return made.error();
   }
   return std::unique_ptr<ExecBackend>(
-      new ExecBackend(std::move(config), std::move(child), std::move(methods)));
+      new ExecBackend(std::move(config), std::move(child), std::move(g), dir, std::move(context)));
 }
 
 std::string ExecBackend::uri() const {
@@ -316,20 +579,51 @@ std::string ExecBackend::uri() const {
 }
 
 Guarantees ExecBackend::guarantees() const {
-  // Nothing is known about an external handler's concurrency: assume the weakest. Its id policy
-  // is its own: PHP hands a user handler any id, and keeping or refusing odd ones both conform.
+  // What the handler did not declare in its hello is assumed the weakest. Its id policy is its
+  // own: PHP hands a user handler any id, and keeping or refusing odd ones both conform.
   Guarantees g;
   g.store.ids = model::IdPolicy::undeclared;
-  return g;
+  return apply_declared(g, greeting_.declared);
+}
+
+std::map<std::string, std::string> ExecBackend::declared_by() const {
+  std::map<std::string, std::string> out;
+  for (const auto& entry : greeting_.declared) out[entry.first] = "the handler's hello";
+  return out;
 }
 
 model::Capabilities ExecBackend::capabilities() const {
-  return {methods_.count("create_sid") > 0, methods_.count("validateId") > 0,
-          methods_.count("updateTimestamp") > 0};
+  const auto& m = greeting_.methods;
+  return {m.count("create_sid") > 0, m.count("validateId") > 0, m.count("updateTimestamp") > 0};
 }
 
 std::unique_ptr<SessionHandler> ExecBackend::connect(RequestEnv env) {
-  return std::make_unique<ExecSession>(child_, methods_, next_session_++, env);
+  if (!greeting_.per_request) {
+    return std::make_unique<ExecSession>(child_, greeting_.methods, next_session_++, env, false);
+  }
+  return std::make_unique<ExecSession>(request_child(), greeting_.methods, 1, env, true);
+}
+
+// A request process: started and greeted like the backend's first child, with the same context
+// (the store is not new). One that cannot be had fails every call with the reason.
+std::shared_ptr<ExecChild> ExecBackend::request_child() {
+  auto child = std::make_shared<ExecChild>(config_.command, config_.timeout_ms);
+  std::erase_if(requests_, [](const std::weak_ptr<ExecChild>& c) { return c.expired(); });
+  if (requests_.size() >= static_cast<std::size_t>(children_max)) {
+    child->fail_all("more than children_max=" + std::to_string(children_max) +
+                    " request processes at once");
+    return child;
+  }
+  std::string error;
+  if (!child->start(error)) {
+    child->fail_all("cannot start a request process: " + error);
+    return child;
+  }
+  requests_.push_back(child);
+  auto greeted = greet(
+      *child, config_.command, [this]() -> Result<json> { return context_; }, false);
+  if (!greeted) child->fail_all("a request process: " + greeted.error().reason);
+  return child;
 }
 
 // ---- the registry's view ------------------------------------------------------------------

@@ -74,6 +74,9 @@ class IsolatedBackend final : public Backend {
 
   [[nodiscard]] std::string uri() const override { return backend_->uri(); }
   [[nodiscard]] Guarantees guarantees() const override { return backend_->guarantees(); }
+  [[nodiscard]] std::map<std::string, std::string> declared_by() const override {
+    return backend_->declared_by();
+  }
   [[nodiscard]] model::Capabilities capabilities() const override {
     return backend_->capabilities();
   }

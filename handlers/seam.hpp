@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -184,6 +185,9 @@ class Backend {
   [[nodiscard]] virtual std::string uri() const = 0;
   [[nodiscard]] virtual Guarantees guarantees() const = 0;
   [[nodiscard]] virtual model::Capabilities capabilities() const { return {}; }
+  /// The fields of guarantees() the handler declared itself (an exec: handler's hello), each
+  /// with who declared it; empty when sessionspec knows the backend's guarantees.
+  [[nodiscard]] virtual std::map<std::string, std::string> declared_by() const { return {}; }
   [[nodiscard]] virtual std::unique_ptr<SessionHandler> connect(RequestEnv env) = 0;
   /// The fault injector in front of this backend (handlers/faults.hpp): a fault decorator
   /// answers itself, other decorators ask what they wrap; null when there is none.

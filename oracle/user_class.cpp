@@ -138,7 +138,8 @@ std::optional<std::string> declared_value(const UserClassUri& u, const std::stri
 }  // namespace
 
 handlers::Guarantees UserClassUri::guarantees(const model::RunOptions& opts) const {
-  std::map<std::string, std::string> all = info ? info->declared : std::map<std::string, std::string>{};
+  std::map<std::string, std::string> all =
+      info ? info->declared : std::map<std::string, std::string>{};
   for (const auto& [key, value] : declared) all[key] = value;
   // A TTL or a lazy lifetime nobody gave is PHP's session.gc_maxlifetime, as most handlers use.
   handlers::Guarantees base;

@@ -181,6 +181,9 @@ class FaultyBackend final : public Backend, public FaultControl {
     return std::string(fault_decorator) + ":" + shared_.plan_text + "+" + base_->uri();
   }
   [[nodiscard]] Guarantees guarantees() const override { return base_->guarantees(); }
+  [[nodiscard]] std::map<std::string, std::string> declared_by() const override {
+    return base_->declared_by();
+  }
   [[nodiscard]] model::Capabilities capabilities() const override { return base_->capabilities(); }
   [[nodiscard]] std::unique_ptr<SessionHandler> connect(RequestEnv env) override {
     return std::make_unique<FaultyHandler>(base_->connect(env), shared_, env);

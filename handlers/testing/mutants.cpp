@@ -561,6 +561,7 @@ class MutantBackend final : public Backend {
   ~MutantBackend() override { shared_.leaked.clear(); }
   std::string uri() const override { return "mutant:" + entry_.info.name + "+" + base_->uri(); }
   Guarantees guarantees() const override { return base_->guarantees(); }
+  std::map<std::string, std::string> declared_by() const override { return base_->declared_by(); }
   model::Capabilities capabilities() const override { return base_->capabilities(); }
   std::unique_ptr<SessionHandler> connect(RequestEnv env) override {
     return entry_.wrap(base_->connect(env), shared_, env);

@@ -9,7 +9,8 @@
  *   hang    - never answers
  *   garble  - answers a line that is not JSON
  *   wrongid - answers with another id
- * and in modes hang-hello / garble-hello it misbehaves on the greeting already.
+ * and in modes hang-hello / garble-hello it misbehaves on the greeting already. An optional second
+ * argument is a JSON object the greeting declares as its `guarantees`.
  */
 
 declare(strict_types=1);
@@ -19,6 +20,9 @@ ini_set('display_errors', 'stderr');
 $mode = $argv[1] ?? 'crash';
 $hello = ['protocol' => 'sessionspec-handler-protocol/1',
     'methods' => ['open', 'close', 'read', 'write', 'destroy', 'gc']];
+if (isset($argv[2])) {
+    $hello['guarantees'] = json_decode($argv[2], false);
+}
 while (($line = fgets(STDIN)) !== false) {
     $msg = json_decode($line, true);
     $isHello = ($msg['method'] ?? '') === 'hello';

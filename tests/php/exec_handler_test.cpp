@@ -121,9 +121,56 @@ TEST_F(ExecHandler, D1_ClosedStdoutEndsWithinTimeout) {
   EXPECT_LT(seconds_since(t1), 2.0);
 }
 
+/// A backend whose hello declares `guarantees` (a JSON object, shell-quoted here).
+Result<std::unique_ptr<Backend>> declaring(const std::string& guarantees, ManualClock& clock) {
+  return make_backend(
+      "exec:php -n " + source_dir() + "/tests/php/exec_child.php crash '" + guarantees + "'", 1,
+      clock);
+}
+
+TEST_F(ExecHandler, HelloDeclaresGuarantees) {
+  auto made = declaring(R"({"concurrency":"serialised","ttl_s":60,"expiry":"lazy"})", clock);
+  ASSERT_TRUE(made) << made.error().reason;
+  const Guarantees g = made.value()->guarantees();
+  EXPECT_EQ(g.concurrency, Concurrency::serialised);
+  EXPECT_EQ(g.store.expiry, model::Expiry::lazy);
+  EXPECT_EQ(g.store.ttl_s, 60);
+  EXPECT_EQ(g.store.ids, model::IdPolicy::undeclared);
+  const auto by = made.value()->declared_by();
+  EXPECT_EQ(by.size(), 3u);
+  EXPECT_EQ(by.at("concurrency"), "the handler's hello");
+  EXPECT_EQ(by.count("payload_bytes_max"), 0u);
+  // Without a declaration: the stated defaults, nothing declared.
+  auto plain = make_backend(child("crash"), 1, clock);
+  ASSERT_TRUE(plain) << plain.error().reason;
+  EXPECT_EQ(plain.value()->guarantees().concurrency, Concurrency::last_writer_wins);
+  EXPECT_EQ(plain.value()->guarantees().store.expiry, model::Expiry::gc_only);
+  EXPECT_TRUE(plain.value()->declared_by().empty());
+}
+
+TEST_F(ExecHandler, BadDeclaredGuaranteeFailsTheBackend) {
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"concurrency":"eventual"})", "concurrency=eventual is not serialised"},
+      {R"({"ttl_s":"soon"})", "ttl_s=soon is not an integer"},
+      {R"({"colour":"red"})", "unknown guarantee 'colour'"},
+      {R"({"ttl_s":1.5})", "ttl_s=1.5 is not a string or an integer"},
+      {R"(["serialised"])", "not an object"}};
+  for (const auto& [declared, why] : bad) {
+    auto made = declaring(declared, clock);
+    ASSERT_FALSE(made) << declared;
+    EXPECT_NE(made.error().reason.find(std::string("hello guarantees: ") + why), std::string::npos)
+        << made.error().reason;
+  }
+}
+
 TEST_F(ExecHandler, MalformedUrisAreRefused) {
   EXPECT_FALSE(make_backend("exec:php x?timeout_ms=0", 1, clock));
   EXPECT_FALSE(make_backend("exec:php x?timeout_ms=abc", 1, clock));
+  auto processes = make_backend("exec:php x?timeout_ms=10&processes=some", 1, clock);
+  ASSERT_FALSE(processes);
+  EXPECT_NE(processes.error().reason.find("processes must be per-request or one, got 'some'"),
+            std::string::npos)
+      << processes.error().reason;
 }
 
 TEST(ExecBytes, EveryByteSurvives) {
