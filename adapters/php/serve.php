@@ -44,12 +44,28 @@ ini_set('display_errors', 'stderr');
 ini_set('log_errors', '0');
 error_reporting(E_ALL);
 
-require __DIR__ . '/../../oracle/src/Program.php';
-require __DIR__ . '/../../oracle/src/ModuleStore.php';
-require __DIR__ . '/../../oracle/src/UserClass.php';
-
 use SessionSpec\Oracle\UserClassLoader;
 use SessionSpec\Oracle\UserClassShape;
+
+/** The bootstrap form loads bootstraps with php:class:'s own loader, from this checkout. */
+function loadBootstrapLoader(): void
+{
+    $src = __DIR__ . '/../../oracle/src';
+    if (!is_file("$src/UserClass.php")) {
+        fwrite(STDERR, "serve.php: the bootstrap form needs sessionspec's oracle/src next to adapters/php "
+            . "(run serve.php from its checkout)\n");
+        exit(2);
+    }
+    require "$src/Program.php";
+    require "$src/ModuleStore.php";
+    require "$src/UserClass.php";
+}
+
+/** Runs a call into the handler; in the bootstrap form its PHP diagnostics say "handler:". */
+function quietly(\Closure $body): mixed
+{
+    return class_exists(UserClassLoader::class, false) ? UserClassLoader::quietly($body) : $body();
+}
 
 const PROTOCOL = 'sessionspec-handler-protocol/1';
 const METHODS = ['open', 'close', 'read', 'write', 'destroy', 'gc', 'create_sid', 'validateId',
@@ -149,6 +165,7 @@ final class Source
                 fwrite(STDERR, "serve.php: bootstrap file {$argv[1]} does not exist\n");
                 exit(2);
             }
+            loadBootstrapLoader();
             return new self(null, $file);
         }
         if (count($argv) !== 3) {
@@ -209,7 +226,7 @@ final class Server
             PhpClock::show($this->now);
         }
         $handler = $this->handler($session);
-        return Bytes::mapResult(UserClassLoader::quietly(static fn (): mixed => $handler->{$method}(...$args)));
+        return Bytes::mapResult(quietly(static fn (): mixed => $handler->{$method}(...$args)));
     }
 
     /** Drops every handler, so that their destructors run before the process exits. */
@@ -255,14 +272,14 @@ final class Server
     private function build(): object
     {
         if ($this->source->class !== null) {
-            $handler = UserClassLoader::quietly(fn (): object => new ($this->source->class)());
+            $handler = quietly(fn (): object => new ($this->source->class)());
         } elseif ($this->context === null) {
             throw new LogicException('the bootstrap form needs the `fresh` context first');
         } else {
             $handler = UserClassLoader::instance($this->source->bootstrap, $this->context);
         }
         if (method_exists($handler, 'setClock')) {
-            UserClassLoader::quietly(fn (): mixed => $handler->setClock(fn (): int => $this->now));
+            quietly(fn (): mixed => $handler->setClock(fn (): int => $this->now));
         }
         return $handler;
     }

@@ -43,14 +43,18 @@ for p in L1.gist L1.lesson L3.race.race-two-tabs-counter L3.race.race-work-after
 done
 grep -q "concurrency=serialised (the handler's hello)" "$out/flock.txt" ||
   fail "flock: the declared guarantee is not printed: $(grep -m1 concurrency "$out/flock.txt")"
-python3 - "$out/flock-report/certificate.json" <<'PY' || fail "flock: certificate.json: declarations"
+python3 - "$out/flock-report/certificate.json" docs/certificate.schema.json <<'PY' ||
 import json, sys
-h = json.load(open(sys.argv[1]))["handler_details"][0]
+from jsonschema import Draft202012Validator
+cert = json.load(open(sys.argv[1]))
+Draft202012Validator(json.load(open(sys.argv[2]))).validate(cert)
+h = cert["handler_details"][0]
 assert h["guarantees"]["concurrency"] == "serialised", h
 assert h["declared_by"] == {k: "the handler's hello" for k in
                             ("concurrency", "expiry", "id_bytes_max")}, h
 assert sorted(h["assumed"]) == ["payload_bytes_max", "ttl_s"], h
 PY
+  fail "flock: certificate.json: schema or declarations"
 
 # A lock that holds only inside one process: with a process per request it is no lock, and the
 # lost update is a failure of the declared `serialised`, not an allowed finding.
