@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+require_once __DIR__ . '/SessionFiles.php';
+
 /**
  * A correct file session handler with PHP's own files design: one file per session, an exclusive
  * blocking flock from read() to close(), gc by mtime that never deletes a session another
@@ -16,24 +18,17 @@ declare(strict_types=1);
  */
 class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, SessionUpdateTimestampHandlerInterface
 {
+    use SessionFiles;
+
     /** @var resource|null the lock file this request holds */
     protected $lock = null;
     /** The id whose lock this request holds. */
     protected ?string $locked = null;
 
-    public function __construct(protected readonly string $dir)
-    {
-    }
-
     /** What this handler promises (sessionspec reads it; docs/certify.md). */
     public static function sessionspecGuarantees(): array
     {
         return ['concurrency' => 'serialised', 'expiry' => 'gc-only', 'id_bytes_max' => 250];
-    }
-
-    public function open(string $path, string $name): bool
-    {
-        return is_dir($this->dir);
     }
 
     public function close(): bool
@@ -121,11 +116,6 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
         $this->unlock();
     }
 
-    protected function file(string $id): string
-    {
-        return $this->dir . '/sess_' . $id;
-    }
-
     protected function store(string $id, string $data): bool
     {
         $tmp = $this->dir . '/.tmp-' . getmypid() . '-' . $id;
@@ -172,10 +162,5 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
         $free = flock($fp, LOCK_EX | LOCK_NB);
         fclose($fp);  // closing releases the probe's lock
         return !$free;
-    }
-
-    protected static function validId(string $id): bool
-    {
-        return preg_match('/\A[A-Za-z0-9,-]{1,250}\z/', $id) === 1;
     }
 }
