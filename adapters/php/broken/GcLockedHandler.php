@@ -48,23 +48,10 @@ final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterfa
         return $ok && touch($this->file($id), time());
     }
 
-    public function destroy(string $id): bool
-    {
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
-    }
-
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            // The bug: a session another request holds locked is deleted all the same.
-            if (filemtime($file) < time() - $max_lifetime) {
-                $removed += unlink($file) ? 1 : 0;
-            }
-        }
-        return $removed;
+        // The bug: a session another request holds locked is deleted all the same.
+        return $this->removeExpired($max_lifetime);
     }
 
     public function create_sid(): string

@@ -48,32 +48,12 @@ class ExpireOnReadHandler implements SessionHandlerInterface, SessionUpdateTimes
         if (!self::validId($id)) {
             return false;
         }
-        $tmp = $this->dir . '/.tmp-' . getmypid() . '-' . $id;
-        if (file_put_contents($tmp, $data) !== strlen($data) || !touch($tmp, time())) {
-            return false;
-        }
-        return rename($tmp, $this->file($id));
-    }
-
-    public function destroy(string $id): bool
-    {
-        if (!self::validId($id)) {
-            return false;
-        }
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
+        return $this->store($id, $data);
     }
 
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            if (filemtime($file) < time() - $max_lifetime) {
-                $removed += @unlink($file) ? 1 : 0;
-            }
-        }
-        return $removed;
+        return $this->removeExpired($max_lifetime);
     }
 
     public function validateId(string $id): bool

@@ -55,31 +55,10 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
         return $this->store($id, $data);
     }
 
-    public function destroy(string $id): bool
-    {
-        if (!self::validId($id)) {
-            return false;
-        }
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
-    }
-
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            $id = substr(basename($file), 5);
-            if (filemtime($file) >= time() - $max_lifetime) {
-                continue;
-            }
-            // A session another request holds is in use: its write must not be lost.
-            if ($this->held($id)) {
-                continue;
-            }
-            $removed += unlink($file) ? 1 : 0;
-        }
-        return $removed;
+        // A session another request holds is in use: its write must not be lost.
+        return $this->removeExpired($max_lifetime, fn (string $id): bool => $this->held($id));
     }
 
     public function create_sid(): string
@@ -114,15 +93,6 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
     public function __destruct()
     {
         $this->unlock();
-    }
-
-    protected function store(string $id, string $data): bool
-    {
-        $tmp = $this->dir . '/.tmp-' . getmypid() . '-' . $id;
-        if (file_put_contents($tmp, $data) !== strlen($data) || !touch($tmp, time())) {
-            return false;
-        }
-        return rename($tmp, $this->file($id));
     }
 
     /** Takes the lock of $id (blocking), releasing another id's lock first. */
