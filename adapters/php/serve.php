@@ -56,9 +56,7 @@ function loadBootstrapLoader(): void
             . "(run serve.php from its checkout)\n");
         exit(2);
     }
-    require "$src/Program.php";
-    require "$src/ModuleStore.php";
-    require "$src/UserClass.php";
+    require "$src/load.php";
 }
 
 /** Runs a call into the handler; in the bootstrap form its PHP diagnostics say "handler:". */

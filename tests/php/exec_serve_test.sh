@@ -6,18 +6,12 @@
 # that hangs is a `progress` failure naming the call, never an allowed finding.
 #   tests/php/exec_serve_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 cd "$2" || exit 1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 # Every scratch directory goes here, so that the end can check that none is left behind.
 mkdir "$out/tmp"
 export TMPDIR=$out/tmp
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 serve() { echo "exec:php adapters/php/serve.php $1"; }
 
 # row NAME PROPERTY: the verdict column of PROPERTY in certify's table $out/NAME.txt
@@ -102,5 +96,4 @@ grep -q "the handler's hello" "$out/class.txt" && fail "class form: declares $(c
 left=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 | wc -l)
 [ "$left" -eq 0 ] || fail "$left scratch directories left: $(ls "$TMPDIR")"
 
-[ "$failures" -eq 0 ] && echo "exec_serve: all checks passed"
-exit $((failures > 0))
+finish exec_serve
