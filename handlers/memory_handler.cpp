@@ -83,7 +83,7 @@ class MemoryHandler final : public SessionHandler {
   /// Under a ttl or lazy expiry a session older than ttl_s is gone for readers (lazy: it stays
   /// stored until gc; a touch keeps its data, as the reference store's does).
   bool live(const model::StoredSession& s) const {
-    return store_->expiry == model::Expiry::gc_only || now() - s.mtime_s <= store_->ttl_s;
+    return model::session_live(s, store_->expiry, store_->ttl_s, now());
   }
   /// A TTL store has forgotten its expired sessions by the time a call looks.
   void forget_expired() {

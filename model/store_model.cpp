@@ -64,9 +64,7 @@ void StoreModel::learn_odd_id(const HandlerCall& call, const Answer& actual) {
 
 bool StoreModel::live(const std::string& id, std::int64_t now_s) const {
   auto it = records_.find(id);
-  if (it == records_.end()) return false;
-  if (config_.expiry == Expiry::gc_only) return true;
-  return now_s - it->second.mtime_s <= config_.ttl_s;
+  return it != records_.end() && session_live(it->second, config_.expiry, config_.ttl_s, now_s);
 }
 
 void StoreModel::put(const std::string& id, std::string data, std::int64_t mtime_s) {

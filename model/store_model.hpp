@@ -72,6 +72,15 @@ struct StoredSession {
   friend bool operator==(const StoredSession&, const StoredSession&) = default;
 };
 
+/// Whether a session last written or touched at `s.mtime_s` still answers readers at `now_s`
+/// under a declared expiry: a gc-only store keeps it until gc() removes it; a ttl or lazy store
+/// stops answering with it once it is older than `ttl_s`. The reference store and the memory
+/// handler share this one predicate, so what a correct store answers cannot drift between them.
+[[nodiscard]] inline bool session_live(const StoredSession& s, Expiry expiry, std::int64_t ttl_s,
+                                       std::int64_t now_s) {
+  return expiry == Expiry::gc_only || now_s - s.mtime_s <= ttl_s;
+}
+
 /// The verdict on one handler answer.
 struct Judgement {
   bool ok = true;

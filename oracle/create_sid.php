@@ -15,21 +15,10 @@
 
 declare(strict_types=1);
 
-ini_set('display_errors', 'stderr');
-ini_set('log_errors', '0');
+require __DIR__ . '/src/load.php';
 ini_set('session.use_cookies', '0');
 ini_set('session.use_only_cookies', '0');
 ini_set('session.gc_probability', '0');
-error_reporting(E_ALL);
-
-require __DIR__ . '/src/TraceJson.php';
-require __DIR__ . '/src/Tracer.php';
-require __DIR__ . '/src/Clock.php';
-require __DIR__ . '/src/ModuleStore.php';
-require __DIR__ . '/src/Pauser.php';
-require __DIR__ . '/src/Program.php';
-require __DIR__ . '/src/Values.php';
-require __DIR__ . '/src/UserClass.php';
 
 use SessionSpec\Oracle\Clock;
 use SessionSpec\Oracle\UserClassSpec;

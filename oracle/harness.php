@@ -11,29 +11,7 @@
 
 declare(strict_types=1);
 
-// Before anything else: PHP must never print a diagnostic to stdout (that is both trace corruption and
-// "output started", which changes session behaviour). Unhandled ones go to stderr.
-ini_set('display_errors', 'stderr');
-ini_set('log_errors', '0');
-error_reporting(E_ALL);
-
-require __DIR__ . '/src/TraceJson.php';
-require __DIR__ . '/src/Tracer.php';
-require __DIR__ . '/src/Clock.php';
-require __DIR__ . '/src/TraceStore.php';
-require __DIR__ . '/src/ModuleStore.php';
-require __DIR__ . '/src/FilesDir.php';
-require __DIR__ . '/src/RedisKeys.php';
-require __DIR__ . '/src/Pauser.php';
-require __DIR__ . '/src/Faults.php';
-require __DIR__ . '/src/Program.php';
-require __DIR__ . '/src/Call.php';
-require __DIR__ . '/src/Shutdown.php';
-require __DIR__ . '/src/Values.php';
-require __DIR__ . '/src/Handlers.php';
-require __DIR__ . '/src/UserClass.php';
-require __DIR__ . '/src/UserProxy.php';
-require __DIR__ . '/src/Harness.php';
+require __DIR__ . '/src/load.php';
 
 use SessionSpec\Oracle\Harness;
 use SessionSpec\Oracle\Program;

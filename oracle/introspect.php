@@ -14,18 +14,7 @@
 
 declare(strict_types=1);
 
-ini_set('display_errors', 'stderr');
-ini_set('log_errors', '0');
-error_reporting(E_ALL);
-
-require __DIR__ . '/src/TraceJson.php';
-require __DIR__ . '/src/Tracer.php';
-require __DIR__ . '/src/Clock.php';
-require __DIR__ . '/src/ModuleStore.php';
-require __DIR__ . '/src/Pauser.php';
-require __DIR__ . '/src/Program.php';
-require __DIR__ . '/src/Values.php';
-require __DIR__ . '/src/UserClass.php';
+require __DIR__ . '/src/load.php';
 
 use SessionSpec\Oracle\Clock;
 use SessionSpec\Oracle\UserClassShape;

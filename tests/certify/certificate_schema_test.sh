@@ -4,15 +4,9 @@
 # rejects what it must, and JUnit shows findings as findings. docs/certificate-format.md.
 #   tests/certify/certificate_schema_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 src=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # check CERT [php]: the schema, the cross-references and (with php) a PHP version.
 check() {
@@ -97,5 +91,4 @@ assert not validator.is_valid(bad)
 PY
   fail "the schema accepts a certificate without a seed or with verdict 'maybe'"
 
-[ "$failures" -eq 0 ] && echo "certificate schema: all checks passed"
-exit $((failures > 0))
+finish "certificate schema"

@@ -4,15 +4,9 @@
 # against docs/certificate.schema.json and the report draws them; a correct handler passes.
 #   tests/certify/level4_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 src=$2
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # CodeIgniter4 #8567 as a mutant: the L4 row fails on no-wipe with a replay line.
 "$bin" certify --handler mutant:read-empty-on-failure+memory --level 4 \
@@ -57,5 +51,4 @@ grep -q "L4.fault.ci4-8567-read-failure-wipes" "$out/mutant/report.html" 2>/dev/
 [ "$(grep -c "^memory *L4\.fault\." "$out/memory.txt")" -eq 8 ] ||
   fail "memory has not 8 L4 rows: $(cat "$out/memory.txt")"
 
-[ "$failures" -eq 0 ] && echo "certify level 4: all checks passed"
-exit $((failures > 0))
+finish "certify level 4"

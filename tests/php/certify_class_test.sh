@@ -9,16 +9,10 @@
 # GROUP (default: both) splits the checks into two ctest tests of about a minute each:
 # `generators` is the bug classes of issue #16's generators, `core` everything else.
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 group=${3:-all}
 cd "$2" || exit 1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # row NAME PROPERTY: the verdict column of PROPERTY in certify's table $out/NAME.txt
 row() { awk -v p="$2" '$2 == p { print $3; exit }' "$out/$1.txt"; }
@@ -204,5 +198,4 @@ replays touch L3.race.race-touch-after-destroy "FAIL touch-kept"
 [ "$group" = generators ] || core_checks
 [ "$group" = core ] || generator_checks
 
-[ "$failures" -eq 0 ] && echo "certify on PHP handler classes: all checks passed"
-exit $((failures > 0))
+finish "certify on PHP handler classes"

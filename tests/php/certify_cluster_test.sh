@@ -6,10 +6,10 @@
 # docs/certified-handlers.md explains.
 #   tests/php/certify_cluster_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 cd "$2" || exit 1
 [ -n "${REDIS_CLUSTER_SEEDS:-}" ] || { echo "REDIS_CLUSTER_SEEDS is not set (the redis_cluster fixture)"; exit 1; }
-out=$(mktemp -d)
 prefix="sessionspec-test-$$:"
 first=${REDIS_CLUSTER_SEEDS%%,*}
 first_port=${first##*:}
@@ -20,11 +20,6 @@ cleanup() {
   rm -rf "$out"
 }
 trap cleanup EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 php=(php -n -d extension=igbinary.so -d extension=redis.so)
 
 # ---- where a session lives -------------------------------------------------------------------
@@ -150,5 +145,4 @@ for s in "${seeds[@]}"; do
   [ -z "$left" ] || fail "certify left keys on $s: $left"
 done
 
-[ "$failures" -eq 0 ] && echo "certify on phpredis's rediscluster module: all checks passed"
-exit $((failures > 0))
+finish "certify on phpredis's rediscluster module"

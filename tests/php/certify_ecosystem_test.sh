@@ -12,18 +12,12 @@
 #   session_reset() under php-memcached's lock.
 #   tests/php/certify_ecosystem_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 cd "$2" || exit 1
 [ -n "${REDIS_PORT:-}" ] && [ -n "${MEMCACHED_PORT:-}" ] || {
   echo "needs REDIS_PORT and MEMCACHED_PORT (the ctest fixtures)"
   exit 77
-}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
 }
 
 # uri NAME: the php:class: URI of configuration NAME, as configurations.txt declares it
@@ -98,5 +92,4 @@ oracle forget laravel-cache-redis scenarios/php/destroy-restart.scn "handler ans
   --handler "$(uri symfony-pdo-sqlite-transactional)" >"$out/expired.txt" 2>&1 ||
   { fail "symfony-pdo-sqlite-transactional: expired-strict-mode.scn"; cat "$out/expired.txt"; }
 
-[ "$failures" -eq 0 ] || exit 1
-echo "ecosystem verdicts hold"
+finish "ecosystem verdicts"

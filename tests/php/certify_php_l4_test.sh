@@ -7,15 +7,9 @@
 # REDIS_PORT (the ctest fixture).
 #   tests/php/certify_php_l4_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 cd "$2" || exit 1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 kill_row=L4.fault.killed-between-read-and-close
 
 # row NAME PROPERTY: the verdict column of PROPERTY's row in certify's table ($out/NAME.txt),
@@ -87,4 +81,4 @@ else
   echo "REDIS_PORT not set: the phpredis part is skipped"
 fi
 
-[ "$failures" -eq 0 ] && echo "certify level 4 on PHP targets: all checks passed"
+finish "certify level 4 on PHP targets"

@@ -4,15 +4,9 @@
 # malformed php: URIs as input errors. The phpredis part needs REDIS_PORT (the ctest fixture).
 #   tests/php/certify_php_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 cd "$2" || exit 1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # verdicts FILE: "property verdict" per JUnit testcase (pass/finding from system-out, fail from
 # failure); parsing it also proves the file is well-formed XML.
@@ -93,5 +87,4 @@ else
   echo "note: REDIS_PORT is not set; the phpredis part was skipped"
 fi
 
-[ "$failures" -eq 0 ] && echo "certify on PHP modules: all checks passed"
-exit $((failures > 0))
+finish "certify on PHP modules"

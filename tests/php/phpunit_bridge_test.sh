@@ -6,17 +6,11 @@
 # or a missing sessionspec is a PHPUnit error, never a pass. Exits 77 (skipped) without phpunit.
 #   tests/php/phpunit_bridge_test.sh build/cli/sessionspec SOURCE_DIR
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$2" || exit 1
 command -v phpunit >/dev/null || { echo "phpunit is not installed (ci/install-deps.sh)"; exit 77; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 export SESSIONSPEC_BIN=$bin SESSIONSPEC_BOOTSTRAP_DIR=$out/bootstraps
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
 
 # phpunit_run NAME EXPECTED_EXIT: phpunit on tests/php/phpunit/NAME.php, output in $out/NAME.txt
 phpunit_run() {
@@ -68,5 +62,4 @@ has FlockFileHandlerTest "is not an executable file"
 SESSIONSPEC_LEVEL=9 phpunit_run FlockFileHandlerTest 2
 has FlockFileHandlerTest "option level (certifyOptions() or SESSIONSPEC_LEVEL): '9'"
 
-[ "$failures" -eq 0 ] && echo "phpunit bridge: all checks pass"
-[ "$failures" -eq 0 ]
+finish "phpunit bridge"

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+require_once __DIR__ . '/../classes/SessionFiles.php';
+
 /**
  * BROKEN on purpose: PHP's own files design (the session file is its own lock: read() opens and
  * flocks it, write() rewrites it through the same descriptor, close() unlocks), but gc() deletes
@@ -11,22 +13,15 @@ declare(strict_types=1);
  */
 final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterface, SessionUpdateTimestampHandlerInterface
 {
+    use SessionFiles;
+
     /** @var resource|null the open, locked session file of this request */
     private $fp = null;
     private ?string $id = null;
 
-    public function __construct(private readonly string $dir)
-    {
-    }
-
     public static function sessionspecGuarantees(): array
     {
         return ['concurrency' => 'serialised', 'expiry' => 'gc-only', 'id_bytes_max' => 250];
-    }
-
-    public function open(string $path, string $name): bool
-    {
-        return is_dir($this->dir);
     }
 
     public function close(): bool
@@ -53,23 +48,10 @@ final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterfa
         return $ok && touch($this->file($id), time());
     }
 
-    public function destroy(string $id): bool
-    {
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
-    }
-
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            // The bug: a session another request holds locked is deleted all the same.
-            if (filemtime($file) < time() - $max_lifetime) {
-                $removed += unlink($file) ? 1 : 0;
-            }
-        }
-        return $removed;
+        // The bug: a session another request holds locked is deleted all the same.
+        return $this->removeExpired($max_lifetime);
     }
 
     public function create_sid(): string
@@ -87,11 +69,6 @@ final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterfa
     {
         clearstatcache();
         return is_file($this->file($id)) ? touch($this->file($id), time()) : $this->write($id, $data);
-    }
-
-    private function file(string $id): string
-    {
-        return $this->dir . '/sess_' . $id;
     }
 
     private function acquire(string $id): bool
@@ -118,10 +95,5 @@ final class GcLockedHandler implements SessionHandlerInterface, SessionIdInterfa
             fclose($this->fp);
         }
         [$this->fp, $this->id] = [null, null];
-    }
-
-    private static function validId(string $id): bool
-    {
-        return preg_match('/\A[A-Za-z0-9,-]{1,250}\z/', $id) === 1;
     }
 }

@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+require_once __DIR__ . '/SessionFiles.php';
+
 /**
  * A correct expire-on-read file session handler, the design of Symfony's PdoSessionHandler and
  * Laravel's handlers: read() answers '' for a session last written or touched more than
@@ -16,19 +18,12 @@ declare(strict_types=1);
  */
 class ExpireOnReadHandler implements SessionHandlerInterface, SessionUpdateTimestampHandlerInterface
 {
-    public function __construct(private readonly string $dir)
-    {
-    }
+    use SessionFiles;
 
     /** What this handler promises (sessionspec reads it; docs/certify.md). */
     public static function sessionspecGuarantees(): array
     {
         return ['concurrency' => 'last-writer-wins', 'expiry' => 'lazy', 'id_bytes_max' => 250];
-    }
-
-    public function open(string $path, string $name): bool
-    {
-        return is_dir($this->dir);
     }
 
     public function close(): bool
@@ -53,32 +48,12 @@ class ExpireOnReadHandler implements SessionHandlerInterface, SessionUpdateTimes
         if (!self::validId($id)) {
             return false;
         }
-        $tmp = $this->dir . '/.tmp-' . getmypid() . '-' . $id;
-        if (file_put_contents($tmp, $data) !== strlen($data) || !touch($tmp, time())) {
-            return false;
-        }
-        return rename($tmp, $this->file($id));
-    }
-
-    public function destroy(string $id): bool
-    {
-        if (!self::validId($id)) {
-            return false;
-        }
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
+        return $this->store($id, $data);
     }
 
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            if (filemtime($file) < time() - $max_lifetime) {
-                $removed += @unlink($file) ? 1 : 0;
-            }
-        }
-        return $removed;
+        return $this->removeExpired($max_lifetime);
     }
 
     public function validateId(string $id): bool
@@ -102,15 +77,5 @@ class ExpireOnReadHandler implements SessionHandlerInterface, SessionUpdateTimes
         clearstatcache();
         $mtime = @filemtime($this->file($id));
         return $mtime !== false && $mtime >= time() - (int) ini_get('session.gc_maxlifetime');
-    }
-
-    private function file(string $id): string
-    {
-        return $this->dir . '/sess_' . $id;
-    }
-
-    private static function validId(string $id): bool
-    {
-        return preg_match('/\A[A-Za-z0-9,-]{1,250}\z/', $id) === 1;
     }
 }

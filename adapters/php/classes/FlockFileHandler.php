@@ -2,6 +2,8 @@
 
 declare(strict_types=1);
 
+require_once __DIR__ . '/SessionFiles.php';
+
 /**
  * A correct file session handler with PHP's own files design: one file per session, an exclusive
  * blocking flock from read() to close(), gc by mtime that never deletes a session another
@@ -16,24 +18,17 @@ declare(strict_types=1);
  */
 class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, SessionUpdateTimestampHandlerInterface
 {
+    use SessionFiles;
+
     /** @var resource|null the lock file this request holds */
     protected $lock = null;
     /** The id whose lock this request holds. */
     protected ?string $locked = null;
 
-    public function __construct(protected readonly string $dir)
-    {
-    }
-
     /** What this handler promises (sessionspec reads it; docs/certify.md). */
     public static function sessionspecGuarantees(): array
     {
         return ['concurrency' => 'serialised', 'expiry' => 'gc-only', 'id_bytes_max' => 250];
-    }
-
-    public function open(string $path, string $name): bool
-    {
-        return is_dir($this->dir);
     }
 
     public function close(): bool
@@ -60,31 +55,10 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
         return $this->store($id, $data);
     }
 
-    public function destroy(string $id): bool
-    {
-        if (!self::validId($id)) {
-            return false;
-        }
-        clearstatcache();
-        return !is_file($this->file($id)) || unlink($this->file($id));
-    }
-
     public function gc(int $max_lifetime): int|false
     {
-        $removed = 0;
-        clearstatcache();
-        foreach (glob($this->dir . '/sess_*') ?: [] as $file) {
-            $id = substr(basename($file), 5);
-            if (filemtime($file) >= time() - $max_lifetime) {
-                continue;
-            }
-            // A session another request holds is in use: its write must not be lost.
-            if ($this->held($id)) {
-                continue;
-            }
-            $removed += unlink($file) ? 1 : 0;
-        }
-        return $removed;
+        // A session another request holds is in use: its write must not be lost.
+        return $this->removeExpired($max_lifetime, fn (string $id): bool => $this->held($id));
     }
 
     public function create_sid(): string
@@ -119,20 +93,6 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
     public function __destruct()
     {
         $this->unlock();
-    }
-
-    protected function file(string $id): string
-    {
-        return $this->dir . '/sess_' . $id;
-    }
-
-    protected function store(string $id, string $data): bool
-    {
-        $tmp = $this->dir . '/.tmp-' . getmypid() . '-' . $id;
-        if (file_put_contents($tmp, $data) !== strlen($data) || !touch($tmp, time())) {
-            return false;
-        }
-        return rename($tmp, $this->file($id));
     }
 
     /** Takes the lock of $id (blocking), releasing another id's lock first. */
@@ -172,10 +132,5 @@ class FlockFileHandler implements SessionHandlerInterface, SessionIdInterface, S
         $free = flock($fp, LOCK_EX | LOCK_NB);
         fclose($fp);  // closing releases the probe's lock
         return !$free;
-    }
-
-    protected static function validId(string $id): bool
-    {
-        return preg_match('/\A[A-Za-z0-9,-]{1,250}\z/', $id) === 1;
     }
 }
