@@ -11,8 +11,9 @@
 # target, every checked-in input of fuzz/corpus/<target>/ is replayed (a failing regression input
 # is reported and that target is not fuzzed), and fuzzing starts from a copy of that corpus, so
 # inputs found on the way never land in git.
-# Prints executions per second per target; exits 1 if any target found something, naming the
-# kept crash file and the replay command. Environment: FUZZ_PRESET (asan, the default, or
+# Time boxes fuzz from a fixed seed (FUZZ_SEED, default 1; campaigns draw one unless it is set).
+# Prints executions per second and the seed per target; exits 1 if any target found something,
+# naming the kept crash file and the replay command. Environment: FUZZ_PRESET (asan, the default, or
 # fuzz-ubsan: UBSan only, build-fuzz-ubsan/), FUZZ_BUILD_DIR (default: the preset's directory),
 # JOBS (build jobs, default 2), FUZZ_TARGETS (a subset, space-separated) and FUZZ_CORPUS_OUT (a
 # directory to keep the grown corpora in, for minimising into fuzz/corpus/ by hand).
@@ -85,15 +86,22 @@ for t in "${targets[@]}"; do
   else
     args+=(-max_total_time="$seconds")
   fi
+  # A time box explores from a fixed seed (FUZZ_SEED, default 1), so that two CI runs of the same
+  # tree try the same inputs first and a box that passed here passes there; a campaign draws a
+  # fresh seed unless FUZZ_SEED names one. Either way the seed is printed with the figures.
+  if [[ $mode == box || -n "${FUZZ_SEED:-}" ]]; then
+    args+=(-seed="${FUZZ_SEED:-1}")
+  fi
   [[ -f "fuzz/$t.dict" ]] && args+=(-dict="fuzz/$t.dict")
   log="$work/$t/log"
   set +e
   "$build_dir/fuzz/$t" "${args[@]}" "$work/$t/corpus" >"$log" 2>&1
   rc=$?
   set -e
+  seed=$(awk '/^INFO: Seed: / { print $3; exit }' "$log")
   runs=$(awk '/^stat::number_of_executed_units:/ { print $2 }' "$log" | tail -n 1)
   rate=$(awk '/^stat::average_exec_per_sec:/ { print $2 }' "$log" | tail -n 1)
-  line=$(printf '%-22s %10s runs %8s exec/s' "$t" "${runs:-?}" "${rate:-?}")
+  line=$(printf '%-22s %10s runs %8s exec/s  seed %s' "$t" "${runs:-?}" "${rate:-?}" "${seed:-?}")
   crash=$(find "$work/$t" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' \
           -o -name 'timeout-*' -o -name 'oom-*' \) | head -n 1)
   if [[ $rc -ne 0 || -n "$crash" ]]; then
