@@ -45,7 +45,7 @@ class MutantRun {
   /// --mutant name must exist) and loads the battery; a one-line error otherwise.
   static std::variant<MutantRun, std::string> prepare(const MutantsPlan& plan);
 
-  /// Drops the scenarios the unmodified base fails (Battery::calibrate); one line per scenario.
+  /// Drops the scenarios and rows the unmodified base fails (Battery::calibrate); one line each.
   std::vector<std::string> calibrate() { return battery_.calibrate(plan_.handler); }
   /// The battery against the unmodified base: it must not be rejected, or kills mean nothing.
   [[nodiscard]] BatteryResult control(const BatteryProgress& progress) const;

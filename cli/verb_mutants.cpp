@@ -79,7 +79,7 @@ int run_mutants(const MutantsOptions& o) {
     return input_error("--json: cannot write '" + o.json_file + "'");
   }
   mutants_progress("control run: the unmodified " + o.plan.handler + " must pass");
-  for (const auto& line : run.calibrate()) mutants_progress("not judging with scenario " + line);
+  for (const auto& line : run.calibrate()) mutants_progress("not judging with " + line);
   fmt::print("seed={} handler={} scenarios={} property_cases={}{}\n", o.plan.seed, o.plan.handler,
              run.scenario_count(), o.plan.cases, shard.whole() ? "" : " shard=" + shard.str());
   std::fflush(stdout);
@@ -113,7 +113,8 @@ Verb register_mutants(CLI::App& app) {
   auto o = std::make_shared<MutantsOptions>();
   certify::MutantsPlan& p = o->plan;
   CLI::App* cmd = app.add_subcommand(
-      "mutants", "Run the scenarios and properties against every mutant: each must be killed");
+      "mutants",
+      "Run the scenarios, properties and certify rows against every mutant: each must be killed");
   cmd->add_option("--handler", p.handler, "Base handler URI the mutants wrap")
       ->default_val("memory");
   cmd->add_option("--seed", p.seed, "Seed for the scenario runs and the properties")
@@ -121,8 +122,9 @@ Verb register_mutants(CLI::App& app) {
       ->default_val(1);
   cmd->add_option("--json", o->json_file, "Also write the results as JSON to FILE");
   cmd->add_flag("--list", o->list, "List the mutants and exit");
-  cmd->add_option("--scenarios", p.scenario_dir,
-                  "Directory with gist/, lesson/ and php/ (default: the shipped scenarios)");
+  cmd->add_option(
+      "--scenarios", p.scenario_dir,
+      "Directory with gist/, lesson/, php/ and races/ (default: the shipped scenarios)");
   cmd->add_option("--mutant", p.only, "Run only this mutant (repeatable)");
   cmd->add_option("--cases", p.cases, "Property cases per engine profile")
       ->default_val(300)

@@ -1,9 +1,12 @@
 #include "handlers/testing/mutants.hpp"
 
+#include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "handlers/registry.hpp"
@@ -22,6 +25,19 @@ struct MutantShared {
   Backend* base = nullptr;
   std::map<std::string, std::string> read_cache;
   std::vector<std::unique_ptr<SessionHandler>> leaked;
+  /// Every id written through the backend, in order: what a `LIKE 'id%'` scan of the id
+  /// column would find (ids destroyed since, or collected by gc, may still be listed).
+  std::set<std::string> written_ids;
+  /// uniqid-style ids: the process part (fixed for the backend's life) and the counter that
+  /// stands in for uniqid's microseconds (which it waits to see change, so never repeat).
+  std::string process_tag;
+  std::uint64_t sid_counter = 0;
+  /// gc of locked sessions: when each session was last written or touched (the file's mtime),
+  /// which request holds which session, and the sessions gc unlinked under their holder.
+  std::map<std::string, std::int64_t> stamped_s;
+  std::map<std::string, std::uint64_t> holders;
+  std::set<std::pair<std::uint64_t, std::string>> unlinked;
+  std::uint64_t requests = 0;
 };
 
 class DestroyNoop final : public ForwardingHandler {
@@ -463,6 +479,243 @@ class LockKeptOnCrash final : public ForwardingHandler {
   RequestEnv env_;
 };
 
+/// A MySQL `TEXT` column outside strict mode: a session larger than 65,535 bytes is silently cut
+/// (where payload-truncated's VARCHAR(128) cuts every session of some size, this one cuts only
+/// large ones, which only values across the 64 KiB boundary find).
+class TextColumn64k final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Status> write(std::string id, std::string data) override {
+    constexpr std::size_t text_column_bytes_max = 65'535;
+    if (data.size() > text_column_bytes_max) data.resize(text_column_bytes_max);
+    co_return co_await inner().write(id, data);
+  }
+};
+
+/// The base of the prefix mutants: keeps MutantShared::written_ids, which stand for what a
+/// `LIKE 'id%'` scan of the store's id column finds, and reads other sessions through a
+/// connection of its own (a second query), so that the request's own lock is not moved.
+class IdPrefixScan : public ForwardingHandler {
+ public:
+  IdPrefixScan(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
+      : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
+  Task<Status> open(std::string path, std::string name) override {
+    path_ = path;
+    name_ = name;
+    co_return co_await inner().open(path, name);
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    Status s = co_await inner().write(id, data);
+    if (s) shared_.written_ids.insert(id);
+    co_return s;
+  }
+  Task<Status> update_timestamp(std::string id, std::string data) override {
+    Status s = co_await inner().update_timestamp(id, data);
+    if (s) shared_.written_ids.insert(id);
+    co_return s;
+  }
+
+ protected:
+  /// The listed ids that start with `id` and are longer, in order.
+  [[nodiscard]] std::vector<std::string> longer_matches(const std::string& id) const {
+    std::vector<std::string> out;
+    for (auto it = shared_.written_ids.upper_bound(id);
+         it != shared_.written_ids.end() && it->starts_with(id); ++it) {
+      out.push_back(*it);
+    }
+    return out;
+  }
+  /// Session `id` as another connection reads it; nullopt when that fails (a lock held).
+  Task<std::optional<std::string>> read_elsewhere(std::string id) {
+    auto side = shared_.base->connect(env_);
+    std::string path = path_;
+    std::string name = name_;
+    (void)co_await side->open(path, name);
+    Result<std::string> r = co_await side->read(id);
+    (void)co_await side->close();
+    if (!r) co_return std::nullopt;
+    co_return r.value();
+  }
+  MutantShared& shared_;
+
+ private:
+  RequestEnv env_;
+  std::string path_;
+  std::string name_;
+};
+
+/// `SELECT data ... WHERE id LIKE 'id%'` (or a glob on `sess_<id>*`): when `id` itself is not
+/// stored, read() answers the first stored session whose id starts with it.
+class ReadPrefixMatch final : public IdPrefixScan {
+ public:
+  using IdPrefixScan::IdPrefixScan;
+  Task<Result<std::string>> read(std::string id) override {
+    Result<std::string> r = co_await inner().read(id);
+    if (!r || !r.value().empty()) co_return r;
+    Result<bool> stored = co_await inner().validate_id(id);
+    if (!stored || stored.value()) co_return r;
+    const std::vector<std::string> matches = longer_matches(id);
+    for (const std::string& other : matches) {
+      std::string match = other;
+      std::optional<std::string> data = co_await read_elsewhere(match);
+      if (data && !data->empty()) co_return *data;
+    }
+    co_return r;
+  }
+};
+
+/// `DELETE FROM sessions WHERE id LIKE 'id%'`: destroy() also deletes every session whose id
+/// starts with the id (a logout of 'abc12' logs 'abc123' out).
+class DestroyPrefixMatch final : public IdPrefixScan {
+ public:
+  using IdPrefixScan::IdPrefixScan;
+  Task<Status> destroy(std::string id) override {
+    Status s = co_await inner().destroy(id);
+    if (!s) co_return s;
+    shared_.written_ids.erase(id);
+    const std::vector<std::string> matches = longer_matches(id);
+    for (const std::string& other : matches) {
+      std::string victim = other;
+      (void)co_await inner().destroy(victim);
+      shared_.written_ids.erase(other);
+    }
+    co_return s;
+  }
+};
+
+/// uniqid()-style ids, padded to the length of the base's ids: a process part (a pid: the first
+/// four characters of one id the base made), the clock in hexadecimal and a counter that
+/// stands for uniqid's microseconds. Well-formed (hexadecimal is inside every id charset), of
+/// the right length and never repeated, but with a few bits of entropy where PHP's ids have
+/// 130: whoever sees one id guesses the next.
+class CreateSidUniqid final : public ForwardingHandler {
+ public:
+  CreateSidUniqid(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
+      : ForwardingHandler(std::move(inner)), shared_(shared), env_(env) {}
+  Task<Result<std::string>> create_sid() override {
+    if (shared_.process_tag.empty()) {
+      Result<std::string> first = co_await inner().create_sid();
+      if (!first) co_return first;
+      shared_.process_tag = first.value();
+    }
+    constexpr std::size_t tag_chars = 4;
+    constexpr int clock_chars = 8;
+    const std::string& tag = shared_.process_tag;
+    const int counter_chars =
+        std::max(4, static_cast<int>(tag.size()) - static_cast<int>(tag_chars) - clock_chars);
+    const auto now_s = static_cast<unsigned long long>(env_.clock ? env_.clock->now_s() : 0);
+    char text[64];
+    std::snprintf(text, sizeof text, "%0*llx%0*llx", clock_chars, now_s & 0xffffffffULL,
+                  counter_chars, static_cast<unsigned long long>(++shared_.sid_counter));
+    co_return tag.substr(0, tag_chars) + text;
+  }
+
+ private:
+  MutantShared& shared_;
+  RequestEnv env_;
+};
+
+/// Symfony's PdoSessionHandler without a lock (docs/certified-handlers.md, cause U): the touch
+/// is `UPDATE ... WHERE id = ?`, which matches no row once another request destroyed the session
+/// this request read, and answers true all the same. The session is lost silently.
+class TouchTrueWhenMissing final : public ForwardingHandler {
+ public:
+  using ForwardingHandler::ForwardingHandler;
+  Task<Result<std::string>> read(std::string id) override {
+    Result<std::string> r = co_await inner().read(id);
+    if (r && !r.value().empty()) read_stored_ = id;
+    co_return r;
+  }
+  Task<Status> update_timestamp(std::string id, std::string data) override {
+    if (id == read_stored_) {
+      Result<bool> stored = co_await inner().validate_id(id);
+      if (stored && !stored.value()) co_return ok_status();
+    }
+    co_return co_await inner().update_timestamp(id, data);
+  }
+
+ private:
+  /// The id whose read found data.
+  std::string read_stored_;
+};
+
+/// PHP's files module's gc (P-43): an expired session is unlinked even while another request
+/// holds its lock and has read it. The holder keeps writing through its descriptor into the
+/// unlinked file, so its write answers true and is lost. The decorator keeps what the file
+/// system would (when each session was written, who holds which) and drops the holder's
+/// writes to the session gc removed under it.
+class GcDeletesLocked final : public ForwardingHandler {
+ public:
+  GcDeletesLocked(std::unique_ptr<SessionHandler> inner, MutantShared& shared, RequestEnv env)
+      : ForwardingHandler(std::move(inner)),
+        shared_(shared),
+        env_(env),
+        request_(++shared.requests) {}
+  ~GcDeletesLocked() override { release(); }
+  Task<Status> close() override {
+    release();
+    co_return co_await inner().close();
+  }
+  Task<Result<std::string>> read(std::string id) override {
+    Result<std::string> r = co_await inner().read(id);
+    if (r) shared_.holders[id] = request_;
+    co_return r;
+  }
+  Task<Status> write(std::string id, std::string data) override {
+    if (shared_.unlinked.contains({request_, id})) co_return ok_status();
+    Status s = co_await inner().write(id, data);
+    if (s) stamp(id);
+    co_return s;
+  }
+  Task<Status> update_timestamp(std::string id, std::string data) override {
+    if (shared_.unlinked.contains({request_, id})) co_return ok_status();
+    Status s = co_await inner().update_timestamp(id, data);
+    if (s) stamp(id);
+    co_return s;
+  }
+  Task<Result<std::int64_t>> gc(std::int64_t max_s) override;
+
+ private:
+  void stamp(const std::string& id) {
+    shared_.stamped_s[id] = env_.clock ? env_.clock->now_s() : 0;
+  }
+  void release();
+
+  MutantShared& shared_;
+  RequestEnv env_;
+  /// Tells this request's locks from other requests'.
+  std::uint64_t request_;
+};
+
+void GcDeletesLocked::release() {
+  std::erase_if(shared_.holders, [this](const auto& h) { return h.second == request_; });
+  std::erase_if(shared_.unlinked, [this](const auto& u) { return u.first == request_; });
+}
+
+// The base collects what nobody holds; then the sessions other requests hold go too, as the
+// files module's unlink() of a locked file does.
+Task<Result<std::int64_t>> GcDeletesLocked::gc(std::int64_t max_s) {
+  Result<std::int64_t> collected = co_await inner().gc(max_s);
+  if (!collected) co_return collected;
+  const std::int64_t now_s = env_.clock ? env_.clock->now_s() : 0;
+  std::vector<std::pair<std::string, std::uint64_t>> held;
+  for (const auto& [id, holder] : shared_.holders) {
+    const auto stamped = shared_.stamped_s.find(id);
+    if (holder == request_ || stamped == shared_.stamped_s.end()) continue;
+    if (now_s - stamped->second > max_s) held.emplace_back(id, holder);
+  }
+  std::int64_t count = collected.value();
+  for (const auto& [id, holder] : held) {
+    std::string victim = id;
+    Status gone = co_await inner().destroy(victim);
+    if (!gone) continue;
+    shared_.stamped_s.erase(id);
+    shared_.unlinked.insert({holder, id});
+    ++count;
+  }
+  co_return count;
+}
+
 template <class M>
 Wrap wrap() {
   return [](std::unique_ptr<SessionHandler> h, MutantShared& shared, RequestEnv env) {
@@ -548,6 +801,21 @@ const std::vector<Entry>& entries() {
        wrap<GcOffByOne>()},
       {{"gc-fixed-lifetime", "gc() ignores its argument and uses 1440 s", collected},
        wrap<GcFixedLifetime>()},
+      {{"text-column-64k", "write() silently cuts data to 65,535 bytes (a MySQL TEXT column)"},
+       wrap<TextColumn64k>()},
+      {{"read-prefix-match",
+        "read() of an unknown id answers a session whose id starts with it (LIKE 'id%')"},
+       wrap<ReadPrefixMatch>()},
+      {{"destroy-prefix-match", "destroy() also deletes every session whose id starts with it"},
+       wrap<DestroyPrefixMatch>()},
+      {{"create-sid-low-entropy", "create_sid() makes uniqid-style ids: unique, little entropy"},
+       wrap<CreateSidUniqid>()},
+      {{"touch-true-when-missing",
+        "updateTimestamp() answers true for a session destroyed since its read (Symfony Pdo)"},
+       wrap<TouchTrueWhenMissing>()},
+      {{"gc-deletes-locked", "gc() unlinks expired sessions others hold: their write is lost",
+        locks},
+       wrap<GcDeletesLocked>()},
   };
   return all;
 }
