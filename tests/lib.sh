@@ -5,6 +5,13 @@
 #   expect_exit CODE PATTERN -- COMMAND...
 #                   runs COMMAND: its exit code must be CODE and its stdout+stderr must match
 #                   the extended regular expression PATTERN
+#   certify NAME EXPECTED_EXIT ARGS...
+#                   runs "$bin" certify ARGS, its output in $out/NAME.txt; another exit code
+#                   is a failure (tests that certify differently define their own)
+#   row NAME PROPERTY
+#                   the verdict column of PROPERTY's row in certify's table $out/NAME.txt
+#   replays NAME PROPERTY WORD
+#                   the replay line under PROPERTY's row exits 1 and prints WORD
 #   finish LABEL    ends the test: exit 0 with "LABEL: all checks passed" when nothing failed,
 #                   exit 1 with the number of failed checks otherwise
 out=$(mktemp -d)
@@ -35,4 +42,25 @@ expect_exit() {
     fail "$* -> exit $rc (want $code, output matching '$pattern'), output:"
     echo "$output" | tail -n 5
   fi
+}
+
+certify() {
+  local name=$1 want=$2
+  shift 2
+  "$bin" certify "$@" >"$out/$name.txt" 2>&1
+  local rc=$?
+  [ "$rc" -eq "$want" ] || { fail "certify $* exited $rc, expected $want"; cat "$out/$name.txt"; }
+}
+
+row() { awk -v p="$2" '$2 == p { print $3; exit }' "$out/$1.txt"; }
+
+replays() {
+  local line rc
+  line=$(grep -A1 " $2 " "$out/$1.txt" | sed -n 's/^ *replay: //p' | head -1)
+  [ -n "$line" ] || { fail "$1: $2 has no replay line"; return; }
+  line=${line/#sessionspec/$bin}
+  eval "$line" >"$out/$1.replay.txt" 2>&1
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "$1: the replay '$line' exited $rc, expected 1"
+  grep -q "$3" "$out/$1.replay.txt" || fail "$1: the replay does not show $3"
 }

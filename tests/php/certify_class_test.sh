@@ -14,30 +14,6 @@ bin=$1
 group=${3:-all}
 cd "$2" || exit 1
 
-# row NAME PROPERTY: the verdict column of PROPERTY in certify's table $out/NAME.txt
-row() { awk -v p="$2" '$2 == p { print $3; exit }' "$out/$1.txt"; }
-
-# certify NAME EXPECTED_EXIT ARGS...: runs certify, its output in $out/NAME.txt
-certify() {
-  local name=$1 want=$2
-  shift 2
-  "$bin" certify "$@" >"$out/$name.txt" 2>&1
-  local rc=$?
-  [ "$rc" -eq "$want" ] || { fail "certify $* exited $rc, expected $want"; cat "$out/$name.txt"; }
-}
-
-# replays NAME PROPERTY WORD: the replay line under PROPERTY's row exits 1 and prints WORD
-replays() {
-  local line rc
-  line=$(grep -A1 " $2 " "$out/$1.txt" | sed -n 's/^ *replay: //p' | head -1)
-  [ -n "$line" ] || { fail "$1: $2 has no replay line"; return; }
-  line=${line/#sessionspec/$bin}
-  eval "$line" >"$out/$1.replay.txt" 2>&1
-  rc=$?
-  [ "$rc" -eq 1 ] || fail "$1: the replay '$line' exited $rc, expected 1"
-  grep -q "$3" "$out/$1.replay.txt" || fail "$1: the replay does not show $3"
-}
-
 core_checks() {
 races="--only L3.race.race-two-tabs-counter --only L3.race.race-work-after-close"
 

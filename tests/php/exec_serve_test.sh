@@ -14,18 +14,6 @@ mkdir "$out/tmp"
 export TMPDIR=$out/tmp
 serve() { echo "exec:php adapters/php/serve.php $1"; }
 
-# row NAME PROPERTY: the verdict column of PROPERTY in certify's table $out/NAME.txt
-row() { awk -v p="$2" '$2 == p { print $3; exit }' "$out/$1.txt"; }
-
-# certify NAME EXPECTED_EXIT ARGS...: runs certify, its output in $out/NAME.txt
-certify() {
-  local name=$1 want=$2
-  shift 2
-  "$bin" certify "$@" >"$out/$name.txt" 2>&1
-  local rc=$?
-  [ "$rc" -eq "$want" ] || { fail "certify $* exited $rc, expected $want"; cat "$out/$name.txt"; }
-}
-
 races="--only L3.race.race-two-tabs-counter --only L3.race.race-work-after-close"
 
 # The correct blocking-flock handler, one process per request: L1 in full and the lock races
