@@ -290,7 +290,7 @@ std::optional<Diagnosis> run_row(Target& t, RowJob& job) {
     // A handler process that hung past its protocol timeout in a race or fault row is a request
     // that made no progress: it fails the row as `progress`, whatever the declared guarantee.
     const bool hung = diagnosis->handler_fault && row.level >= 3 &&
-                      diagnosis->cause.find("(hung?)") != std::string::npos;
+                      diagnosis->cause.find(handlers::hung_handler_marker) != std::string::npos;
     row.evidence = std::string(hung ? "progress: " : "") +
                    (diagnosis->handler_fault ? "the handler is unusable: "
                                              : "infrastructure, not the handler: ") +

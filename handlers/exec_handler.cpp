@@ -138,7 +138,8 @@ std::optional<std::string> ExecChild::read_line(std::string& line, std::int64_t 
     case base::ChildProcess::Read::line: return std::nullopt;
     case base::ChildProcess::Read::too_long: return "an answer line longer than 128 MiB";
     case base::ChildProcess::Read::timeout:
-      return "no answer within " + std::to_string(timeout_ms_) + " ms (hung?)";
+      return "no answer within " + std::to_string(timeout_ms_) + " ms " +
+             std::string(hung_handler_marker);
     case base::ChildProcess::Read::eof: break;
   }
   // End of file: the child exited, or closed its stdout and runs on. Either way its exit is

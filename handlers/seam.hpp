@@ -46,6 +46,11 @@ struct HandlerError {
   std::string reason;
 };
 
+/// Ends the reason of an ErrorCode::connection error whose handler process stopped answering (an
+/// exec: child past its timeout_ms): certify tells a hung handler, which fails race and fault
+/// rows as `progress`, from one that died or spoke garbage.
+inline constexpr std::string_view hung_handler_marker = "(hung?)";
+
 /// Success with a T, or a HandlerError: base::Result with the seam's closed error type.
 template <class T>
 using Result = base::Result<T, HandlerError>;
