@@ -62,5 +62,5 @@ replays() {
   eval "$line" >"$out/$1.replay.txt" 2>&1
   rc=$?
   [ "$rc" -eq 1 ] || fail "$1: the replay '$line' exited $rc, expected 1"
-  grep -q "$3" "$out/$1.replay.txt" || fail "$1: the replay does not show $3"
+  grep -q "$3" "$out/$1.replay.txt" || { fail "$1: the replay does not show $3"; cat "$out/$1.replay.txt"; }
 }

@@ -4,17 +4,11 @@
 # are not one campaign are one-line errors, exit 2.
 # Usage: shard_test.sh SESSIONSPEC_BINARY SOURCE_DIR certify|mutants|explore|differential|refusals
 set -u
+source "${BASH_SOURCE%/*}/../lib.sh"
 bin=$1
 src=$2
 what=$3
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-
-say_failed() {
-  echo "FAILED: $*"
-  failed=$((failed + 1))
-}
+tmp=$out
 
 # campaign NAME ARGS...: the unsharded run into $tmp/NAME-whole (ARGS may use @OUT@), 4 shards
 # into $tmp/NAME-1..4, the merge into $tmp/NAME-merged; the exit codes must agree.
@@ -25,7 +19,7 @@ campaign() {
   "$bin" "${whole_args[@]}" >"$tmp/$name-whole.log" 2>&1
   local whole_rc=$?
   if [[ $whole_rc -gt 1 ]]; then
-    say_failed "$name unsharded exit $whole_rc"
+    fail "$name unsharded exit $whole_rc"
     tail -5 "$tmp/$name-whole.log"
   fi
   local dirs=()
@@ -33,8 +27,8 @@ campaign() {
     local args=("${@//@OUT@/$tmp/$name-$i}")
     "$bin" "${args[@]}" --shard "$i/4" >"$tmp/$name-$i.log" 2>&1
     local rc=$?
-    [[ $rc -le 1 ]] || { say_failed "$name shard $i/4 exit $rc"; tail -5 "$tmp/$name-$i.log"; }
-    grep -q "shard=$i/4" "$tmp/$name-$i.log" || say_failed "$name shard $i/4 does not print shard="
+    [[ $rc -le 1 ]] || { fail "$name shard $i/4 exit $rc"; tail -5 "$tmp/$name-$i.log"; }
+    grep -q "shard=$i/4" "$tmp/$name-$i.log" || fail "$name shard $i/4 does not print shard="
     dirs+=("$tmp/$name-$i")
   done
   # Shards in any order: merge sorts them.
@@ -42,11 +36,11 @@ campaign() {
     >"$tmp/$name-merge.log" 2>&1
   local merge_rc=$?
   [[ $merge_rc -eq $whole_rc ]] ||
-    { say_failed "$name merge exit $merge_rc, unsharded $whole_rc"; cat "$tmp/$name-merge.log"; }
+    { fail "$name merge exit $merge_rc, unsharded $whole_rc"; cat "$tmp/$name-merge.log"; }
 }
 
 compare() {
-  /usr/bin/python3 "$src/tests/cli/shard_compare.py" "$@" || say_failed "compare $*"
+  /usr/bin/python3 "$src/tests/cli/shard_compare.py" "$@" || fail "compare $*"
 }
 
 # expect_refusal PATTERN COMMAND...: exit 2 and one line on stderr matching PATTERN.
@@ -57,7 +51,7 @@ expect_refusal() {
   err=$("$@" 2>&1 >/dev/null)
   rc=$?
   if [[ $rc -ne 2 || $(wc -l <<<"$err") -ne 1 ]] || ! grep -qE -- "$pattern" <<<"$err"; then
-    say_failed "$* -> exit $rc (want 2), stderr: $err"
+    fail "$* -> exit $rc (want 2), stderr: $err"
   fi
 }
 
@@ -82,7 +76,7 @@ case $what in
     campaign exbad explore "$src/scenarios/races/clobbered-shared-session.scn" \
       --engine shared-array --strategy sticky --schedules 400 --seed 5 --out @OUT@
     compare explore "$tmp/exbad-whole" "$tmp/exbad-merged"
-    grep -q '"violation": {' "$tmp/exbad-merged/explore.json" || say_failed "exbad: no violation"
+    grep -q '"violation": {' "$tmp/exbad-merged/explore.json" || fail "exbad: no violation"
     ;;
   differential)
     # Real PHP, small: a campaign where the model agrees, and one under PHP 5's life-cycle
@@ -92,7 +86,7 @@ case $what in
     campaign dbad oracle --generated 40 --seed 11 --engine php-legacy --out @OUT@
     compare differential "$tmp/dbad-whole" "$tmp/dbad-merged"
     grep -q '"difference": {' "$tmp/dbad-merged/differential.json" ||
-      say_failed "dbad: no difference"
+      fail "dbad: no difference"
     ;;
   refusals)
     for bad in 0/4 5/4 x 1/0 auto/x; do
@@ -120,8 +114,8 @@ case $what in
     run_shard "$tmp/c1" 1 1/3
     GTEST_SHARD_INDEX=1 GTEST_TOTAL_SHARDS=2 "$bin" certify --handler memory --level 1 \
       --only L1.gist --seed 1 --shard auto --report "$tmp/g2" >/dev/null 2>&1
-    "$bin" merge "$tmp/a1" "$tmp/a2" --out "$tmp/ok" >/dev/null || say_failed "merge a1 a2"
-    "$bin" merge "$tmp/a1" "$tmp/g2" --out "$tmp/ok2" >/dev/null || say_failed "merge a1 g2 (auto)"
+    "$bin" merge "$tmp/a1" "$tmp/a2" --out "$tmp/ok" >/dev/null || fail "merge a1 a2"
+    "$bin" merge "$tmp/a1" "$tmp/g2" --out "$tmp/ok2" >/dev/null || fail "merge a1 g2 (auto)"
     expect_refusal "seed 2, not 1" "$bin" merge "$tmp/a1" "$tmp/b2" --out "$tmp/m"
     expect_refusal "shard 2/2 is missing" "$bin" merge "$tmp/a1" --out "$tmp/m"
     expect_refusal "given twice" "$bin" merge "$tmp/a1" "$tmp/a2" "$tmp/g2" --out "$tmp/m"
@@ -135,8 +129,4 @@ case $what in
     ;;
   *) echo "shard_test.sh: unknown part '$what'"; exit 2 ;;
 esac
-if [[ $failed -ne 0 ]]; then
-  echo "shard_test ($what): $failed failed"
-  exit 1
-fi
-echo "shard_test ($what): ok"
+finish "shard_test ($what)"

@@ -41,18 +41,6 @@ certify() {
   [ "$rc" -eq "$want" ] || { fail "certify $config $* exited $rc, expected $want"; cat "$out/$name.txt"; }
 }
 
-# replays NAME PROPERTY WORD: the replay line under PROPERTY's row exits 1 and prints WORD
-replays() {
-  local line rc
-  line=$(grep -A1 " $2 " "$out/$1.txt" | sed -n 's/^ *replay: //p' | head -1)
-  [ -n "$line" ] || { fail "$1: $2 has no replay line"; return; }
-  line=${line/#sessionspec/$bin}
-  eval "$line" >"$out/$1.replay.txt" 2>&1
-  rc=$?
-  [ "$rc" -eq 1 ] || fail "$1: the replay '$line' exited $rc, expected 1"
-  grep -q "$3" "$out/$1.replay.txt" || { fail "$1: the replay does not show $3"; cat "$out/$1.replay.txt"; }
-}
-
 # oracle NAME CONFIG SCENARIO WORD: the scenario fails (exit 1) on CONFIG, naming WORD
 oracle() {
   "$bin" oracle "$3" --handler "$(uri "$2")" >"$out/$1.txt" 2>&1
