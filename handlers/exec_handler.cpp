@@ -373,7 +373,8 @@ class ExecSession final : public SessionHandler {
 
 namespace {
 
-/// One `key=value` of an exec: URI's trailing query into `c`; the reason when it is not one.
+/// One `key=value` of an exec: URI's trailing query (timeout_ms or processes, as exec_query()
+/// found them) into `c`; the reason when the value is not one.
 std::optional<std::string> exec_param(const std::string& key, const std::string& n, ExecConfig& c) {
   if (key == "timeout_ms") {
     if (n.empty() || n.size() > 7 || n.find_first_not_of("0123456789") != std::string::npos ||
@@ -390,16 +391,24 @@ std::optional<std::string> exec_param(const std::string& key, const std::string&
   return std::nullopt;
 }
 
-/// Whether `query` (after the '?') is all `timeout_ms=...` and `processes=...` parameters.
-bool is_exec_query(const std::string& query) {
+/// The `key=value` parts of `query` (after the '?'), or nullopt when it is not all timeout_ms=
+/// and processes= parameters: then the '?' is part of the command.
+std::optional<std::vector<std::pair<std::string, std::string>>> exec_query(
+    const std::string& query) {
+  std::vector<std::pair<std::string, std::string>> parts;
   std::size_t pos = 0;
   while (pos <= query.size()) {
     const std::size_t amp = std::min(query.find('&', pos), query.size());
     const std::string part = query.substr(pos, amp - pos);
-    if (part.rfind("timeout_ms=", 0) != 0 && part.rfind("processes=", 0) != 0) return false;
+    const std::size_t eq = part.find('=');
+    const std::string key = part.substr(0, eq);
+    if (eq == std::string::npos || (key != "timeout_ms" && key != "processes")) {
+      return std::nullopt;
+    }
+    parts.emplace_back(key, part.substr(eq + 1));
     pos = amp + 1;
   }
-  return true;
+  return parts;
 }
 
 }  // namespace
@@ -410,17 +419,10 @@ Result<ExecConfig> parse_exec_config(const HandlerUri& uri) {
   // parse_handler_uri leaves exec targets whole (a command may hold '?'); only a trailing query
   // of timeout_ms= and processes= is ours.
   const std::size_t q = c.command.rfind('?');
-  if (q != std::string::npos && is_exec_query(c.command.substr(q + 1))) {
-    const std::string query = c.command.substr(q + 1);
-    std::size_t pos = 0;
-    while (pos <= query.size()) {
-      const std::size_t amp = std::min(query.find('&', pos), query.size());
-      const std::string part = query.substr(pos, amp - pos);
-      const std::size_t eq = part.find('=');
-      if (auto why = exec_param(part.substr(0, eq), part.substr(eq + 1), c)) {
-        return fail(ErrorCode::unsupported, *why);
-      }
-      pos = amp + 1;
+  const auto parts = q == std::string::npos ? std::nullopt : exec_query(c.command.substr(q + 1));
+  if (parts) {
+    for (const auto& [key, value] : *parts) {
+      if (auto why = exec_param(key, value, c)) return fail(ErrorCode::unsupported, *why);
     }
     c.command.resize(q);
   }
